@@ -1,0 +1,57 @@
+//! Qingshan's storage: the [`Store`] interface and its embedded SQLite implementation.
+//!
+//! Everything the platform keeps goes through [`Store`]: the raw packet archive,
+//! measurements ([`model::Reading`]), the devices and points that readings belong
+//! to, device connection events and the audit log. The interface is blocking:
+//! callers run it on a blocking thread (the ingest gateway has one writer thread
+//! doing group commits).
+//!
+//! **Durability.** [`Store::commit_batch`] returns only after the batch is
+//! durable (SQLite WAL with `synchronous=FULL`). The raw packets and their
+//! readings are written in that one transaction.
+//!
+//! **Idempotency.** Readings are unique by [`model::ReadingKey`]; a reading whose
+//! key is stored already is counted as a duplicate and not written again.
+//!
+//! Only this crate writes SQL.
+
+mod types;
+
+pub use types::*;
+
+/// The storage interface shared by the SQLite and (later) PostgreSQL implementations.
+pub trait Store: Send + Sync {
+    /// Commits a batch of received packets, their readings, device sightings and
+    /// audit entries in one transaction, and returns once it is durable.
+    ///
+    /// Readings whose [`model::ReadingKey`] is already stored are skipped and
+    /// counted in [`PacketOutcome::n_duplicate`].
+    fn commit_batch(&self, batch: &IngestBatch) -> Result<CommitReport>;
+
+    /// Readings of one point and kind in `[from, to)`, oldest first.
+    fn readings(&self, query: &ReadingQuery) -> Result<Vec<model::Reading>>;
+
+    /// The number of stored readings (for the ingest invariant checks).
+    fn count_readings(&self) -> Result<u64>;
+
+    /// Archived raw packets, newest first, filtered by the query.
+    fn raw_packets(&self, query: &RawQuery) -> Result<Vec<RawPacketRecord>>;
+
+    /// Creates a point, or updates the one with the same code; returns its id.
+    fn upsert_point(&self, point: &NewPoint) -> Result<model::PointId>;
+
+    /// All points.
+    fn points(&self) -> Result<Vec<PointRecord>>;
+
+    /// Creates a device, or updates the one with the same MN; returns its id.
+    fn upsert_device(&self, device: &NewDevice) -> Result<model::DeviceId>;
+
+    /// The device with this MN, if registered.
+    fn device_by_mn(&self, mn: &model::Mn) -> Result<Option<DeviceRecord>>;
+
+    /// All devices with their last-seen status.
+    fn devices(&self) -> Result<Vec<DeviceRecord>>;
+
+    /// Audit entries, newest first, at most `limit`.
+    fn audit_entries(&self, limit: usize) -> Result<Vec<AuditEntry>>;
+}
