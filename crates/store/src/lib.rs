@@ -52,6 +52,9 @@ pub trait Store: Send + Sync {
     /// All devices with their last-seen status.
     fn devices(&self) -> Result<Vec<DeviceRecord>>;
 
+    /// Connection log entries, newest first, optionally for one MN, at most `limit`.
+    fn connection_log(&self, mn: Option<&str>, limit: usize) -> Result<Vec<ConnectionEvent>>;
+
     /// Audit entries, newest first, at most `limit`.
     fn audit_entries(&self, limit: usize) -> Result<Vec<AuditEntry>>;
 }

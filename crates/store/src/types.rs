@@ -166,6 +166,23 @@ pub struct IngestBatch {
     pub sightings: Vec<DeviceSighting>,
     /// Audit entries (refusals and the like).
     pub audit: Vec<AuditEntry>,
+    /// Connection log events (connect, login, disconnect, refusal).
+    pub connections: Vec<ConnectionEvent>,
+}
+
+/// What happened on a device connection; kept in the connection log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConnectionEvent {
+    /// When.
+    pub at: Instant,
+    /// The peer's socket address.
+    pub peer: String,
+    /// The MN, once known.
+    pub mn: Option<String>,
+    /// A fixed label: `connected`, `authenticated`, `refused`, `closed`, `idle_timeout`, `limit_exceeded`.
+    pub event: String,
+    /// Free-text detail (a refusal reason, a close cause).
+    pub detail: String,
 }
 
 /// What happened to one packet of a committed batch.
