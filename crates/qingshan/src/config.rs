@@ -1,0 +1,136 @@
+//! Configuration: defaults, then the file, then environment variables, then flags.
+//!
+//! Each crate owns its section's struct (`ingest::IngestConfig`,
+//! `web::WebConfig`); this module composes them. An environment variable
+//! `QINGSHAN_<SECTION>__<KEY>` overrides `[section] key`, its value read as a
+//! TOML value (so numbers and booleans work) or else as a string.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::{Deserialize, Serialize};
+
+/// Settings of the store, `[store]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreConfig {
+    /// Where data lives: `sqlite://PATH` (the embedded default).
+    pub url: String,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig { url: "sqlite://qingshan-data/qingshan.sqlite".to_owned() }
+    }
+}
+
+impl StoreConfig {
+    /// The SQLite file path of a `sqlite://` URL.
+    pub fn sqlite_path(&self) -> anyhow::Result<PathBuf> {
+        match self.url.strip_prefix("sqlite://") {
+            Some(path) if !path.is_empty() => Ok(PathBuf::from(path)),
+            _ => bail!("[store] url {:?}: only sqlite://PATH is supported in this build", self.url),
+        }
+    }
+}
+
+/// Settings of logging, `[log]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// A `tracing` filter, e.g. `info` or `ingest=debug,info`.
+    pub filter: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig { filter: "info".to_owned() }
+    }
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// `[store]`.
+    pub store: StoreConfig,
+    /// `[ingest]`.
+    pub ingest: ingest::IngestConfig,
+    /// `[web]`.
+    pub web: web::WebConfig,
+    /// `[log]`.
+    pub log: LogConfig,
+}
+
+impl Config {
+    /// Loads defaults, then `file` if given, then `QINGSHAN_*` variables from `environment`.
+    pub fn load(
+        file: Option<&Path>,
+        environment: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<Config> {
+        let mut layered =
+            toml::Value::try_from(Config::default()).context("cannot serialise the default configuration")?;
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read configuration file {}", path.display()))?;
+            let from_file: toml::Value =
+                toml::from_str(&text).with_context(|| format!("{} is not valid TOML", path.display()))?;
+            merge(&mut layered, from_file);
+        }
+        for (name, value) in environment {
+            let Some(rest) = name.strip_prefix("QINGSHAN_") else { continue };
+            let Some((section, key)) = rest.split_once("__") else { continue };
+            let parsed = toml::from_str::<toml::Table>(&format!("v = {value}"))
+                .ok()
+                .and_then(|mut table| table.remove("v"))
+                .unwrap_or(toml::Value::String(value.clone()));
+            let mut table = toml::Table::new();
+            let mut inner = toml::Table::new();
+            inner.insert(key.to_lowercase(), parsed);
+            table.insert(section.to_lowercase(), toml::Value::Table(inner));
+            merge(&mut layered, toml::Value::Table(table));
+        }
+        layered.try_into().context("invalid configuration")
+    }
+}
+
+fn merge(base: &mut toml::Value, overlay: toml::Value) {
+    match (base, overlay) {
+        (toml::Value::Table(base), toml::Value::Table(overlay)) => {
+            for (key, value) in overlay {
+                match base.get_mut(&key) {
+                    Some(existing) => merge(existing, value),
+                    None => {
+                        base.insert(key, value);
+                    }
+                }
+            }
+        }
+        (base, overlay) => *base = overlay,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_file_loads_and_equals_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/qingshan.example.toml");
+        let loaded = Config::load(Some(&path), []).unwrap();
+        assert_eq!(loaded, Config::default());
+    }
+
+    #[test]
+    fn environment_overrides_the_file_and_unknown_keys_are_refused() {
+        let env = [
+            ("QINGSHAN_INGEST__IDLE_TIMEOUT_SECS".to_owned(), "7".to_owned()),
+            ("QINGSHAN_STORE__URL".to_owned(), "sqlite:///tmp/x.sqlite".to_owned()),
+        ];
+        let loaded = Config::load(None, env).unwrap();
+        assert_eq!(loaded.ingest.idle_timeout_secs, 7);
+        assert_eq!(loaded.store.sqlite_path().unwrap(), PathBuf::from("/tmp/x.sqlite"));
+        let bad = [("QINGSHAN_INGEST__NO_SUCH_KEY".to_owned(), "1".to_owned())];
+        assert!(Config::load(None, bad).is_err());
+    }
+}

@@ -1,0 +1,122 @@
+//! `qingshan`: the one binary. Subcommands serve the platform, run the demo,
+//! simulate devices, benchmark ingestion, and give field engineers HJ 212 tools.
+//!
+//! Only this crate reads files, environment variables and arguments.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+mod bench;
+mod config;
+mod demo;
+mod device;
+mod field;
+mod services;
+
+/// Qingshan (青山): environmental monitoring platform for the 五通桥 district plan.
+#[derive(Debug, Parser)]
+#[command(name = "qingshan", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the configuration comes from.
+#[derive(Debug, Clone, Args)]
+struct ConfigArgs {
+    /// Configuration file (TOML); see config/qingshan.example.toml.
+    #[arg(long, short = 'c', env = "QINGSHAN_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+impl ConfigArgs {
+    fn load(&self) -> anyhow::Result<config::Config> {
+        config::Config::load(self.config.as_deref(), std::env::vars())
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HJ 212 gateway and the HTTP server.
+    Serve(ConfigArgs),
+    /// Run a demo: gateway + HTTP server + simulated devices + sample registry.
+    Demo(demo::DemoArgs),
+    /// Run simulated devices against a gateway.
+    Simulate(demo::SimulateArgs),
+    /// Manage devices.
+    #[command(subcommand)]
+    Device(device::DeviceCommand),
+    /// Benchmarks.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+    /// HJ 212 field tools: decode, encode, crc.
+    #[command(subcommand)]
+    Hj212(field::Hj212Command),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            if is_broken_pipe(&error) {
+                return ExitCode::SUCCESS;
+            }
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "error: {error}");
+            for cause in error.chain().skip(1) {
+                let _ = writeln!(stderr, "  caused by: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("QINGSHAN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => {
+            let config = args.load()?;
+            init_logging(&config.log.filter);
+            runtime()?.block_on(serve(config))
+        }
+        Command::Demo(args) => runtime()?.block_on(demo::run_demo(args)),
+        Command::Simulate(args) => {
+            init_logging("warn");
+            runtime()?.block_on(demo::run_simulate(args))
+        }
+        Command::Device(command) => device::run(command),
+        Command::Bench(command) => bench::run(command),
+        Command::Hj212(command) => field::run(command),
+    }
+}
+
+async fn serve(config: config::Config) -> anyhow::Result<()> {
+    let store = services::open_store(&config)?;
+    let running = services::Running::start(&config, store).await?;
+    tracing::info!(gateway = %running.gateway_addr, web = %running.web_addr, "qingshan serving");
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "HJ 212 gateway: {}", running.gateway_addr)?;
+    writeln!(stdout, "HTTP: http://{}/", running.web_addr)?;
+    drop(stdout);
+    services::interrupted().await;
+    running.stop().await
+}

@@ -1,0 +1,89 @@
+//! Wiring: open the store, bind the gateway and the web server, run them together.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use model::{Clock, SystemClock};
+use prometheus_client::registry::Registry;
+use store::Store;
+use tokio::sync::watch;
+
+use crate::config::Config;
+
+/// Opens the store the configuration names, creating its directory if needed.
+pub fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    let path = config.store.sqlite_path()?;
+    if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    let store = store::SqliteStore::open(&path, store::SqliteOptions::default())
+        .with_context(|| format!("cannot open the store at {}", path.display()))?;
+    Ok(Arc::new(store))
+}
+
+/// The gateway and web server, bound and running.
+pub struct Running {
+    /// Where devices connect.
+    pub gateway_addr: SocketAddr,
+    /// Where the HTTP server listens.
+    pub web_addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    gateway: tokio::task::JoinHandle<std::io::Result<()>>,
+    web: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Binds both listeners (port 0 picks free ports) and starts serving.
+    pub async fn start(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Running> {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let mut registry = Registry::default();
+        let metrics = ingest::Metrics::register(&mut registry);
+        let gateway = ingest::Gateway::bind(config.ingest.clone(), store.clone(), clock.clone(), metrics)
+            .await
+            .with_context(|| format!("cannot bind the HJ 212 gateway on {}", config.ingest.listen))?;
+        let gateway_addr = gateway.local_addr();
+        let listener = tokio::net::TcpListener::bind(config.web.listen)
+            .await
+            .with_context(|| format!("cannot bind the web server on {}", config.web.listen))?;
+        let web_addr = listener.local_addr()?;
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let state = web::AppState { store, registry: Arc::new(registry), clock };
+        let mut web_shutdown = shutdown_rx.clone();
+        let web = tokio::spawn(web::serve(listener, state, async move {
+            let _ = web_shutdown.changed().await;
+        }));
+        let gateway = tokio::spawn(gateway.run(shutdown_rx));
+        Ok(Running { gateway_addr, web_addr, shutdown, gateway, web })
+    }
+
+    /// Stops accepting, lets in-flight commits finish, and waits for both servers.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.shutdown.send(true);
+        self.gateway.await.context("gateway task failed")?.context("gateway failed")?;
+        self.web.await.context("web task failed")?.context("web server failed")?;
+        Ok(())
+    }
+}
+
+/// Waits for Ctrl-C (or SIGTERM on Unix).
+pub async fn interrupted() {
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,149 @@
+//! `TestServer`: a real `qingshan serve` process on free ports with a temporary store.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use store::{DeviceLeniency, NewDevice, NewPoint, SqliteOptions, SqliteStore, Store};
+
+/// A free loopback port (bound, then released).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A temp directory with a config file and a store, and a server process using them.
+pub struct TestServer {
+    pub dir: tempfile::TempDir,
+    pub config_path: PathBuf,
+    pub gateway: SocketAddr,
+    pub web: SocketAddr,
+    child: Option<Child>,
+}
+
+impl TestServer {
+    /// Writes a config with fixed free ports (so a restart reuses them) plus `extra_ingest` lines.
+    pub fn new(extra_ingest: &str) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let gateway = SocketAddr::from(([127, 0, 0, 1], free_port()));
+        let web = SocketAddr::from(([127, 0, 0, 1], free_port()));
+        let config_path = dir.path().join("qingshan.toml");
+        let store_path = dir.path().join("store.sqlite");
+        let text = format!(
+            "[store]\nurl = \"sqlite://{}\"\n[ingest]\nlisten = \"{gateway}\"\n{extra_ingest}\n[web]\nlisten = \"{web}\"\n[log]\nfilter = \"warn\"\n",
+            store_path.display()
+        );
+        std::fs::write(&config_path, text).unwrap();
+        TestServer { dir, config_path, gateway, web, child: None }
+    }
+
+    pub fn store_path(&self) -> PathBuf {
+        self.dir.path().join("store.sqlite")
+    }
+
+    /// Opens the store file directly (the server may be running: SQLite WAL allows it).
+    pub fn open_store(&self) -> SqliteStore {
+        SqliteStore::open(&self.store_path(), SqliteOptions::default()).unwrap()
+    }
+
+    /// Registers simulator fleet devices `0..n` (all with password `123456`).
+    pub fn register_fleet(&self, devices: &[simulator::fleet::VirtualDevice]) {
+        let store = self.open_store();
+        register(&store, devices);
+    }
+
+    /// Starts `qingshan serve` and waits until it prints its addresses.
+    pub fn start(&mut self) {
+        assert!(self.child.is_none(), "already running");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_qingshan"))
+            .args(["serve", "--config"])
+            .arg(&self.config_path)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let mut seen = Vec::new();
+        while let Some(Ok(line)) = lines.next() {
+            let ready = line.starts_with("HTTP:");
+            seen.push(line);
+            if ready {
+                break;
+            }
+        }
+        assert!(seen.iter().any(|line| line.starts_with("HTTP:")), "server did not start: {seen:?}");
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        self.child = Some(child);
+    }
+
+    /// SIGKILL: no shutdown code runs.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+
+    /// Graceful stop (SIGTERM) and wait.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+            let _ = child.wait();
+        }
+    }
+
+    /// GET a path from the web server; returns the body.
+    pub fn http_get(&self, path: &str) -> String {
+        let mut stream = TcpStream::connect(self.web).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        write!(stream, "GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n").unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let (head, body) = response.split_once("\r\n\r\n").unwrap();
+        assert!(head.starts_with("HTTP/1.1 200"), "GET {path}: {head}");
+        body.to_owned()
+    }
+
+    /// The value of one metric line (exact name with labels), 0 when absent.
+    pub fn metric(&self, name_with_labels: &str) -> f64 {
+        let text = self.http_get("/metrics");
+        text.lines()
+            .find_map(|line| line.strip_prefix(name_with_labels).and_then(|rest| rest.trim().parse().ok()))
+            .unwrap_or(0.0)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// Registers fleet devices in `store`.
+pub fn register(store: &dyn Store, devices: &[simulator::fleet::VirtualDevice]) {
+    let password_hash = ingest::hash_device_password("123456").unwrap();
+    for device in devices {
+        let point = store
+            .upsert_point(&NewPoint {
+                code: device.point_code.clone(),
+                name: device.point_name.clone(),
+                kind: device.kind,
+                enterprise: device.enterprise.clone(),
+                simulated: true,
+            })
+            .unwrap();
+        store
+            .upsert_device(&NewDevice {
+                mn: model::Mn::parse(&device.mn).unwrap(),
+                password_hash: password_hash.clone(),
+                protocol: "2017".to_owned(),
+                point,
+                leniency: DeviceLeniency::default(),
+                simulated: true,
+            })
+            .unwrap();
+    }
+}

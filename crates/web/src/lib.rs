@@ -1,0 +1,67 @@
+//! Qingshan's HTTP side (axum): `/healthz`, `/metrics` and the JSON API.
+//!
+//! Main items: [`WebConfig`], [`AppState`] and [`router`]. Handlers read through
+//! [`store::Store`] on blocking threads; errors are mapped to HTTP in one place
+//! (`error.rs`). This crate is the only one that speaks HTTP; it knows nothing
+//! of HJ 212.
+
+mod api;
+mod error;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::get;
+use prometheus_client::registry::Registry;
+use serde::{Deserialize, Serialize};
+
+pub use error::ApiError;
+
+/// Settings of the HTTP server, `[web]` in the configuration file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebConfig {
+    /// Address the HTTP server binds. Loopback by default: the API has no
+    /// login yet, so expose it only behind the bureau's own reverse proxy.
+    pub listen: SocketAddr,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig { listen: SocketAddr::from(([127, 0, 0, 1], 8080)) }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The store.
+    pub store: Arc<dyn store::Store>,
+    /// Prometheus registry rendered at `/metrics`.
+    pub registry: Arc<Registry>,
+    /// The clock, for default query ranges.
+    pub clock: Arc<dyn model::Clock>,
+}
+
+/// Serves [`router`] on `listener` until `shutdown` completes, then finishes
+/// in-flight requests.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}
+
+/// All routes.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(api::healthz))
+        .route("/metrics", get(api::metrics))
+        .route("/api/v1/points", get(api::points))
+        .route("/api/v1/devices", get(api::devices))
+        .route("/api/v1/points/{point}/readings", get(api::readings))
+        .route("/api/v1/raw", get(api::raw_packets))
+        .with_state(state)
+}
