@@ -44,16 +44,16 @@
 //! crate of ours: it is a pure leaf, and times stay local wall-clock times
 //! ([`LocalDateTime`]) — conversion to UTC belongs to `model::time`.
 
-// pub mod codes;
+pub mod codes;
 pub mod cp;
 pub mod crc;
 pub mod deviation;
 pub mod encode;
 pub mod error;
 pub mod frame;
-// pub mod json;
+pub mod json;
 pub mod packet;
-// pub mod reassembly;
+pub mod reassembly;
 pub mod time;
 pub mod version;
 
@@ -63,6 +63,6 @@ pub use encode::{Header, PacketWriter};
 pub use error::{Error, REASONS, Result};
 pub use frame::{Deframer, DeframerConfig, DropReason, FrameEvent};
 pub use packet::{DecodeOptions, Packet, decode_frame, decode_segment};
-// pub use reassembly::{Reassembler, ReassemblyConfig};
+pub use reassembly::{Reassembler, ReassemblyConfig};
 pub use time::LocalDateTime;
 pub use version::{AnswerKind, CnKind, DataKind, Direction, ExeRtn, Flag, QnRtn, Version};
