@@ -1,0 +1,3 @@
+//! Decode benchmark (placeholder until the real one lands).
+
+fn main() {}
