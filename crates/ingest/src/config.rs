@@ -32,9 +32,6 @@ pub struct IngestConfig {
     pub clock_correct_secs: u64,
     /// How long a partial set of sub-packets (PNUM/PNO) is kept waiting for its other parts.
     pub subpacket_timeout_secs: u64,
-    /// Answer with `ST=91` and `Flag=4` as the standard's examples do (true), or echo
-    /// the device's ST as some platforms do (false).
-    pub answer_with_st91: bool,
 }
 
 impl Default for IngestConfig {
@@ -51,7 +48,6 @@ impl Default for IngestConfig {
             future_tolerance_secs: 600,
             clock_correct_secs: 120,
             subpacket_timeout_secs: 120,
-            answer_with_st91: true,
         }
     }
 }

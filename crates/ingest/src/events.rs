@@ -84,6 +84,15 @@ pub enum Event<'a> {
         /// How many bytes.
         n_bytes: usize,
     },
+    /// Bytes that started like a frame were dropped (too long, or never completed).
+    Dropped {
+        /// Peer address.
+        peer: &'a str,
+        /// How many bytes.
+        n_bytes: usize,
+        /// The deframer's reason label.
+        reason: &'static str,
+    },
     /// A frame could not be decoded.
     Malformed {
         /// Peer address.
@@ -229,6 +238,11 @@ impl Metrics {
             Event::Skipped { peer, n_bytes } => {
                 tracing::warn!(peer, n_bytes, "skipped bytes between packets");
                 self.skipped_bytes.inc_by(n_bytes as u64);
+            }
+            Event::Dropped { peer, n_bytes, reason } => {
+                tracing::warn!(peer, n_bytes, reason, "dropped an incomplete or oversized frame");
+                self.skipped_bytes.inc_by(n_bytes as u64);
+                self.packets.get_or_create(&PacketLabels { outcome: "malformed", reason }).inc();
             }
             Event::Malformed { peer, reason, error } => {
                 tracing::warn!(peer, reason, error, "malformed packet");

@@ -17,7 +17,8 @@ use tokio::sync::{Semaphore, oneshot, watch};
 
 use crate::IngestConfig;
 use crate::auth::{DeviceDirectory, Refusal};
-use crate::codec::{self, CnClass, Decoded, FrameEvent, QnRtn};
+use crate::codec::{self, CnClass, Decoded, QnRtn};
+use hj212::FrameEvent;
 use crate::events::{CloseCause, Event, Metrics};
 use crate::writer::{CommitResult, WriteRequest, Writer};
 
@@ -134,7 +135,8 @@ async fn serve_connection(shared: &Shared, mut stream: TcpStream, peer: String, 
     shared.metrics.record(Event::Connected { peer: &peer });
     let _ = stream.set_nodelay(true);
     log_connection(shared, &peer, None, "connected", "").await;
-    let mut deframer = codec::Deframer::new(shared.config.max_segment_bytes);
+    let mut deframer =
+        hj212::Deframer::new(hj212::DeframerConfig { max_segment_bytes: shared.config.max_segment_bytes });
     let mut buffer = vec![0u8; READ_BUFFER_BYTES];
     let mut session = Session {
         peer: peer.clone(),
@@ -163,6 +165,9 @@ async fn serve_connection(shared: &Shared, mut stream: TcpStream, peer: String, 
         while let Some(event) = deframer.next_event() {
             match event {
                 FrameEvent::Skipped { n_bytes } => shared.metrics.record(Event::Skipped { peer: &peer, n_bytes }),
+                FrameEvent::Dropped { n_bytes, reason } => {
+                    shared.metrics.record(Event::Dropped { peer: &peer, n_bytes, reason: reason.label() })
+                }
                 FrameEvent::Frame(frame) => {
                     n_frames += 1;
                     pending.push(handle_frame(shared, &mut session, frame).await);
@@ -281,14 +286,13 @@ async fn handle_frame(shared: &Shared, session: &mut Session, frame: Vec<u8>) ->
             }
         }
     };
-    let mn_text = decoded.mn.clone();
     let device = match authenticate(shared, &decoded).await {
         Ok(device) => device,
         Err(refusal) => return refuse(shared, session, frame, received_at, decoded, refusal).await,
     };
     session.consecutive_refusals = 0;
     for deviation in &decoded.deviations {
-        shared.metrics.record(Event::Deviation { mn: mn_text.as_deref(), deviation });
+        shared.metrics.record(Event::Deviation { mn: Some(&decoded.mn), deviation });
     }
     let mut answers = Vec::new();
     if let Some(command) = clock_check(shared, session, &decoded, received_at) {
@@ -296,7 +300,7 @@ async fn handle_frame(shared: &Shared, session: &mut Session, frame: Vec<u8>) ->
     }
     let class = decoded.class();
     let mut raw = raw_packet(session, frame, received_at, Verdict::Archived);
-    raw.mn = decoded.mn.clone();
+    raw.mn = Some(decoded.mn.clone());
     raw.device = Some(device.id);
     raw.cn = decoded.cn;
     raw.deviations = decoded.deviations.iter().map(|label| (*label).to_owned()).collect();
@@ -315,10 +319,15 @@ async fn handle_frame(shared: &Shared, session: &mut Session, frame: Vec<u8>) ->
                 return submit_log_only(shared, raw, Vec::new()).await;
             }
         }
-    } else if let Some(mn) = mn_text.as_deref() {
-        shared.metrics.record(Event::Archived { mn, cn: decoded.cn.unwrap_or(0) });
+    } else {
+        shared.metrics.record(Event::Archived { mn: &decoded.mn, cn: decoded.cn.unwrap_or(0) });
     }
-    answers.extend(codec::answers_for(&decoded, class, shared.config.answer_with_st91, received_at));
+    let answer_to_time_request = decoded.kind == hj212::CnKind::Notify && decoded.cn == Some(1013);
+    answers.extend(decoded.answer.clone());
+    if answer_to_time_request && let Some(command) = codec::set_time_command(&decoded, received_at) {
+        // 1013 time calibration request: answer 9013, then send the time (STD §7).
+        answers.push(("1012", command));
+    }
     let sighting =
         DeviceSighting { device: device.id, at: received_at, peer: session.peer.clone(), latest_data_time };
     session.device = Some(device);
@@ -328,7 +337,7 @@ async fn handle_frame(shared: &Shared, session: &mut Session, frame: Vec<u8>) ->
         ..WriteRequest::default()
     };
     match shared.writer.submit(request).await {
-        Ok(outcome) => Pending { outcome: Some(outcome), mn: mn_text, answers },
+        Ok(outcome) => Pending { outcome: Some(outcome), mn: Some(decoded.mn), answers },
         Err(_) => Pending { outcome: None, mn: None, answers: Vec::new() },
     }
 }
@@ -343,9 +352,8 @@ async fn submit_log_only(shared: &Shared, raw: RawPacket, audit: Vec<AuditEntry>
 }
 
 async fn authenticate(shared: &Shared, decoded: &Decoded) -> Result<DeviceRecord, Refusal> {
-    let mn = decoded.mn.as_deref().ok_or(Refusal::MissingMn)?;
     let password = decoded.pw.as_deref().unwrap_or("");
-    shared.directory.authenticate(mn, password).await
+    shared.directory.authenticate(&decoded.mn, password).await
 }
 
 async fn refuse(
@@ -358,11 +366,11 @@ async fn refuse(
 ) -> Pending {
     let reason = refusal.reason();
     session.consecutive_refusals += 1;
-    shared.metrics.record(Event::Refused { peer: &session.peer, mn: decoded.mn.as_deref(), reason });
+    shared.metrics.record(Event::Refused { peer: &session.peer, mn: Some(&decoded.mn), reason });
     let mut raw = raw_packet(session, frame, received_at, Verdict::Refused { reason: reason.to_owned() });
-    raw.mn = decoded.mn.clone();
+    raw.mn = Some(decoded.mn.clone());
     raw.cn = decoded.cn;
-    let actor = format!("device:{}", decoded.mn.as_deref().unwrap_or("?"));
+    let actor = format!("device:{}", decoded.mn);
     let audit = vec![AuditEntry {
         at: received_at,
         actor: actor.clone(),
@@ -378,8 +386,9 @@ async fn refuse(
     };
     if let Some(qn_rtn) = qn_rtn
         && decoded.wants_answer
+        && let Some(answer) = codec::request_answer(&decoded, qn_rtn)
     {
-        pending.answers.push(("9011", codec::request_answer(&decoded, qn_rtn, shared.config.answer_with_st91)));
+        pending.answers.push(("9011", answer));
     }
     pending
 }
@@ -397,9 +406,8 @@ fn clock_check(shared: &Shared, session: &mut Session, decoded: &Decoded, now: I
         return None;
     }
     session.clock_corrected = Some(tokio::time::Instant::now());
-    let mn = decoded.mn.as_deref()?;
-    shared.metrics.record(Event::ClockCorrected { mn, drift_secs });
-    Some(codec::set_time_command(decoded, now))
+    shared.metrics.record(Event::ClockCorrected { mn: &decoded.mn, drift_secs });
+    codec::set_time_command(decoded, now)
 }
 
 fn readings_of(
@@ -424,7 +432,7 @@ fn readings_of(
     let tolerance = chrono::Duration::seconds(i64::try_from(shared.config.future_tolerance_secs).unwrap_or(i64::MAX));
     if data_time.0 > received_at.0 + tolerance {
         deviations.push("data_time_in_future".to_owned());
-        shared.metrics.record(Event::Deviation { mn: decoded.mn.as_deref(), deviation: "data_time_in_future" });
+        shared.metrics.record(Event::Deviation { mn: Some(&decoded.mn), deviation: "data_time_in_future" });
     }
     let mut readings = Vec::with_capacity(decoded.params.len());
     for (code, values) in &decoded.params {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::NaiveDateTime;
 use hdrhistogram::Histogram;
-use model::DataKind;
+use model::{Clock, DataKind, SystemClock};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -152,6 +152,7 @@ pub async fn run_device(
     let mut next = 0usize;
     let mut last_progress = std::time::Instant::now();
     let mut resending = false;
+    let mut qn: Option<String> = None;
     let mut buffer = Vec::with_capacity(1024);
     while next < plan.packets_per_device && !control.stop.load(Ordering::Relaxed) {
         if last_progress.elapsed() > plan.give_up_after {
@@ -169,14 +170,15 @@ pub async fn run_device(
             continue;
         };
         let data_time = plan.data_time(next);
-        let qn = packet::qn_for(data_time, device.index, next);
+        // The QN is the device's clock when the packet is first sent; a re-send keeps it.
+        let packet_qn = qn.get_or_insert_with(|| packet::qn_at(SystemClock.now().to_beijing().0)).clone();
         buffer.clear();
         if packet::corrupt_this(plan.seed, &device, next, plan.bad_packet_ratio) && !resending {
-            packet::upload(&mut buffer, plan.seed, &device, plan.kind, data_time, &qn);
+            packet::upload(&mut buffer, plan.seed, &device, plan.kind, data_time, &packet_qn);
             packet::corrupt(&mut buffer);
             outcome.n_bad_sent += 1;
         }
-        packet::upload(&mut buffer, plan.seed, &device, plan.kind, data_time, &qn);
+        packet::upload(&mut buffer, plan.seed, &device, plan.kind, data_time, &packet_qn);
         let sent_at = std::time::Instant::now();
         if open.stream.write_all(&buffer).await.is_err() {
             connection = None;
@@ -184,7 +186,7 @@ pub async fn run_device(
             outcome.n_resent += 1;
             continue;
         }
-        match open.await_answer(&qn, plan.ack_timeout).await {
+        match open.await_answer(&packet_qn, plan.ack_timeout).await {
             Answer::Acked => {
                 outcome.latencies_us.push(sent_at.elapsed().as_micros() as u64);
                 outcome.n_acked += 1;
@@ -192,6 +194,7 @@ pub async fn run_device(
                 outcome.n_values_acked += device.params.len();
                 next += 1;
                 resending = false;
+                qn = None;
                 last_progress = std::time::Instant::now();
                 if !plan.pace.is_zero() {
                     tokio::time::sleep(plan.pace).await;

@@ -38,6 +38,11 @@ fn unit(seed: u64, parts: [u64; 3]) -> f64 {
     (hash >> 11) as f64 / (1u64 << 53) as f64
 }
 
+/// A uniform number in [0, 1) for (seed, a, b): the simulator's deterministic dice.
+pub fn unit_for(seed: u64, a: u64, b: u64) -> f64 {
+    unit(seed, [a, b, 0])
+}
+
 /// A standard normal number determined by the inputs (Box–Muller).
 fn normal(seed: u64, parts: [u64; 3]) -> f64 {
     let u1 = unit(seed, parts).max(1e-12);

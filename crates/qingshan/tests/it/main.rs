@@ -1,6 +1,8 @@
 //! End-to-end tests: one test binary, one module per feature.
 
+mod cli;
 mod kill9;
 mod limits;
+mod malformed;
 mod tidy;
 mod util;
