@@ -16,7 +16,9 @@ pub enum Error {
     },
     /// A water item name is neither a short name nor an HJ 212 code
     /// (see [`crate::water::WaterItem::parse`]).
-    #[error("unknown water item {input:?}: expected a short name such as `NH3-N` or an HJ 212 code such as `w21003`")]
+    #[error(
+        "unknown water item {input:?}: expected a short name such as `NH3-N` or an HJ 212 code such as `w21003`"
+    )]
     UnknownWaterItem {
         /// The text that was given.
         input: String,

@@ -33,7 +33,9 @@ mod period;
 use std::fmt;
 
 pub use decimal::Decimal;
-pub use drinking::{DrinkingSourceCheck, DrinkingSourceOptions, SupplementaryResult, check_drinking_source};
+pub use drinking::{
+    DrinkingSourceCheck, DrinkingSourceOptions, SupplementaryResult, check_drinking_source,
+};
 pub use item::{LimitKind, PH_RANGE, WaterItem, WaterUnit};
 pub use period::{
     NonDetectInMean, PeriodClass, PeriodMean, PeriodOptions, RiverEvaluation, RiverGrade,
@@ -73,8 +75,14 @@ pub enum WaterClass {
 
 impl WaterClass {
     /// All classes from best to worst.
-    pub const ALL: [WaterClass; 6] =
-        [WaterClass::I, WaterClass::II, WaterClass::III, WaterClass::IV, WaterClass::V, WaterClass::WorseThanV];
+    pub const ALL: [WaterClass; 6] = [
+        WaterClass::I,
+        WaterClass::II,
+        WaterClass::III,
+        WaterClass::IV,
+        WaterClass::V,
+        WaterClass::WorseThanV,
+    ];
 
     /// 0 for I … 5 for 劣V.
     pub fn index(self) -> usize {
@@ -271,7 +279,11 @@ pub fn classify_value(item: WaterItem, value: WaterValue, body: WaterBody) -> Op
         (_, WaterValue::Measured(v)) if v.is_negative() => None,
         (_, WaterValue::NotDetected { detection_limit }) if detection_limit.is_negative() => None,
         (LimitKind::Range, WaterValue::Measured(v)) => {
-            Some(if v >= PH_RANGE.0 && v <= PH_RANGE.1 { WaterClass::I } else { WaterClass::WorseThanV })
+            Some(if v >= PH_RANGE.0 && v <= PH_RANGE.1 {
+                WaterClass::I
+            } else {
+                WaterClass::WorseThanV
+            })
         }
         (LimitKind::Range, WaterValue::NotDetected { .. }) => None,
         (LimitKind::Maximum, WaterValue::Measured(v)) => {
@@ -320,7 +332,10 @@ pub fn multiple_vs_iii(item: WaterItem, value: WaterValue, body: WaterBody) -> O
     if v <= limit {
         return None;
     }
-    Decimal::from_ratio(i128::from(v.micros()) - i128::from(limit.micros()), i128::from(limit.micros()))
+    Decimal::from_ratio(
+        i128::from(v.micros()) - i128::from(limit.micros()),
+        i128::from(limit.micros()),
+    )
 }
 
 /// Which items decide a sample's class.
@@ -471,7 +486,12 @@ fn round_to(value: Decimal, decimals: u32) -> String {
     if decimals == 0 {
         format!("{sign}{abs}")
     } else {
-        format!("{sign}{}.{:0width$}", abs / denominator, abs % denominator, width = decimals as usize)
+        format!(
+            "{sign}{}.{:0width$}",
+            abs / denominator,
+            abs % denominator,
+            width = decimals as usize
+        )
     }
 }
 
@@ -530,17 +550,13 @@ pub fn classify_sample(
         .collect();
     let class = items.iter().filter(|r| r.assessed).filter_map(|r| r.class).max();
     let deciding_items = match class {
-        Some(worst) => items
-            .iter()
-            .filter(|r| r.assessed && r.class == Some(worst))
-            .map(|r| r.item)
-            .collect(),
+        Some(worst) => {
+            items.iter().filter(|r| r.assessed && r.class == Some(worst)).map(|r| r.item).collect()
+        }
         None => Vec::new(),
     };
-    let assessed_set: Vec<WaterItem> = WaterItem::ALL
-        .into_iter()
-        .filter(|item| options.items.includes(*item, body))
-        .collect();
+    let assessed_set: Vec<WaterItem> =
+        WaterItem::ALL.into_iter().filter(|item| options.items.includes(*item, body)).collect();
     let missing_items =
         assessed_set.into_iter().filter(|item| !values.iter().any(|(i, _)| i == item)).collect();
     let mut unjudged_items: Vec<WaterItem> =
@@ -566,7 +582,9 @@ fn main_pollutants(items: &[ItemResult], options: &MainPollutantOptions) -> Vec<
         let candidate = MainPollutant { item: r.item, class, multiple_vs_iii: r.multiple_vs_iii };
         match candidates.iter_mut().find(|c| c.item == r.item) {
             Some(existing) => {
-                if (candidate.class, candidate.multiple_vs_iii) > (existing.class, existing.multiple_vs_iii) {
+                if (candidate.class, candidate.multiple_vs_iii)
+                    > (existing.class, existing.multiple_vs_iii)
+                {
                     *existing = candidate;
                 }
             }

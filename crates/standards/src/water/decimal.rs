@@ -119,11 +119,8 @@ impl Decimal {
         let scaled = numerator.checked_mul(i128::from(Decimal::SCALE))?;
         let quotient = scaled / denominator;
         let remainder = scaled % denominator;
-        let rounded = if remainder.abs() * 2 >= denominator {
-            quotient + scaled.signum()
-        } else {
-            quotient
-        };
+        let rounded =
+            if remainder.abs() * 2 >= denominator { quotient + scaled.signum() } else { quotient };
         i64::try_from(rounded).ok().map(Decimal::from_micros)
     }
 

@@ -1,7 +1,10 @@
 //! Centralised drinking-water sources: GB 3838-2002 table 1 plus the table 2
 //! supplementary items (GB 3838-2002 §5.3).
 
-use super::{Decimal, SampleClass, SampleOptions, WaterBody, WaterClass, WaterItem, WaterValue, classify_sample};
+use super::{
+    Decimal, SampleClass, SampleOptions, WaterBody, WaterClass, WaterItem, WaterValue,
+    classify_sample,
+};
 
 /// Options for [`check_drinking_source`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -82,8 +85,7 @@ pub fn check_drinking_source(
         .collect();
     let any_fail =
         table_1_meets == Some(false) || supplementary.iter().any(|s| s.meets == Some(false));
-    let all_judged =
-        table_1_meets.is_some() && supplementary.iter().all(|s| s.meets.is_some());
+    let all_judged = table_1_meets.is_some() && supplementary.iter().all(|s| s.meets.is_some());
     let meets = if any_fail {
         Some(false)
     } else if all_judged {

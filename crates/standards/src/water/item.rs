@@ -271,7 +271,8 @@ impl WaterItem {
     ];
 
     /// The supplementary items of GB 3838-2002 table 2.
-    pub const TABLE_2: [WaterItem; 5] = [W::Sulfate, W::Chloride, W::Nitrate, W::Iron, W::Manganese];
+    pub const TABLE_2: [WaterItem; 5] =
+        [W::Sulfate, W::Chloride, W::Nitrate, W::Iron, W::Manganese];
 
     fn info(self) -> &'static ItemInfo {
         // `INFO` is in the same order as the enum; the fallback is never taken.

@@ -83,9 +83,13 @@ pub fn period_means<S: AsRef<[(WaterItem, WaterValue)]>>(
                 (WaterValue::NotDetected { detection_limit }, NonDetectInMean::DetectionLimit) => {
                     Some(detection_limit)
                 }
-                (WaterValue::NotDetected { detection_limit }, NonDetectInMean::HalfDetectionLimit) => {
-                    Decimal::from_ratio(i128::from(detection_limit.micros()), 2 * i128::from(Decimal::SCALE))
-                }
+                (
+                    WaterValue::NotDetected { detection_limit },
+                    NonDetectInMean::HalfDetectionLimit,
+                ) => Decimal::from_ratio(
+                    i128::from(detection_limit.micros()),
+                    2 * i128::from(Decimal::SCALE),
+                ),
             })
             .collect();
         let all_not_detected = n_not_detected == results.len();
