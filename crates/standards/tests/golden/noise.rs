@@ -1,0 +1,1 @@
+//! Noise golden tables: GB 3096-2008.
