@@ -477,12 +477,12 @@ impl MainPollutant {
 /// exactly that many places.
 fn round_to(value: Decimal, decimals: u32) -> String {
     let decimals = decimals.min(6);
-    let step = 10_i64.pow(6 - decimals);
-    let micros = value.micros();
+    let step = 10_i128.pow(6 - decimals);
+    let micros = i128::from(value.micros());
     let units = (micros.abs() + step / 2) / step * micros.signum();
     let sign = if units < 0 { "-" } else { "" };
     let abs = units.unsigned_abs();
-    let denominator = 10_u64.pow(decimals);
+    let denominator = 10_u128.pow(decimals);
     if decimals == 0 {
         format!("{sign}{abs}")
     } else {

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDateTime;
 use standards::emission::{
-    Averaging, Conversion, DataFlag, FlagPolicy, JudgeOptions, LimitBound, Outcome, PermitLimit, Reading,
-    ValidityRule, aggregate, converted_concentration, judge,
+    Averaging, Conversion, DataFlag, FlagPolicy, JudgeOptions, LimitBound, Outcome, PermitLimit,
+    Reading, ValidityRule, aggregate, converted_concentration, judge,
 };
 use standards::water::Decimal;
 
@@ -48,18 +48,27 @@ fn limit(row: &Row) -> PermitLimit {
         other => panic!("unknown averaging {other}"),
     };
     let conversion = match opt(row.get("reference_o2")) {
-        Some(reference) => {
-            Conversion::ReferenceOxygen { reference_o2_pct: dec(reference), air_o2_pct: Decimal::from_int(21) }
-        }
+        Some(reference) => Conversion::ReferenceOxygen {
+            reference_o2_pct: dec(reference),
+            air_o2_pct: Decimal::from_int(21),
+        },
         None => Conversion::Measured,
     };
-    PermitLimit { pollutant: row.get("case").to_owned(), bound, unit: "mg/m3".to_owned(), averaging, conversion }
+    PermitLimit {
+        pollutant: row.get("case").to_owned(),
+        bound,
+        unit: "mg/m3".to_owned(),
+        averaging,
+        conversion,
+    }
 }
 
 fn show_outcome(outcome: &Outcome) -> (String, Option<Decimal>, Option<Decimal>) {
     match outcome {
         Outcome::Meets { concentration } => ("meets".to_owned(), Some(*concentration), None),
-        Outcome::Exceeds { concentration, multiple } => ("exceeds".to_owned(), Some(*concentration), *multiple),
+        Outcome::Exceeds { concentration, multiple } => {
+            ("exceeds".to_owned(), Some(*concentration), *multiple)
+        }
         Outcome::Excluded(exclusion) => (format!("excluded:{}", exclusion.reason()), None, None),
     }
 }
@@ -101,7 +110,11 @@ fn periods() {
             .find(|p| p.start_beijing == time(row.get("start")))
             .ok_or("period missing from the report")?;
         let got = show_outcome(&period.outcome);
-        let want = (row.get("outcome").to_owned(), opt_dec(row.get("concentration")), opt_dec(row.get("multiple")));
+        let want = (
+            row.get("outcome").to_owned(),
+            opt_dec(row.get("concentration")),
+            opt_dec(row.get("multiple")),
+        );
         if got == want { Ok(()) } else { Err(format!("got {got:?}, want {want:?}")) }
     });
     let boiler = &cases["boiler"];
@@ -114,11 +127,10 @@ fn episodes() {
     let cases = judged_cases();
     let n = check_all("emission_episodes.csv", |row: &Row| {
         let report = &cases[row.get("case")];
-        let episode = report
-            .episodes
-            .iter()
-            .find(|e| e.start_beijing == time(row.get("start")))
-            .ok_or_else(|| format!("no episode at that start; episodes: {:?}", report.episodes))?;
+        let episode =
+            report.episodes.iter().find(|e| e.start_beijing == time(row.get("start"))).ok_or_else(
+                || format!("no episode at that start; episodes: {:?}", report.episodes),
+            )?;
         let got = (episode.end_beijing, episode.hours, episode.n_periods, episode.max_multiple);
         let want = (
             time(row.get("end")),
@@ -151,13 +163,18 @@ fn validity() {
         };
         let mut readings = Vec::new();
         readings.extend((0..count("n_valid")).map(|_| reading(Some("10"), "N")));
-        readings.extend((0..count("n_invalid")).map(|_| reading(Some("999"), row.get("invalid_flag"))));
+        readings
+            .extend((0..count("n_invalid")).map(|_| reading(Some("999"), row.get("invalid_flag"))));
         readings.extend((0..count("n_missing")).map(|_| reading(None, "N")));
         let got = aggregate(&readings, count("n_expected"), rule, &FlagPolicy::default());
         let want_valid = row.get("valid") == "yes";
         let got_tuple = (got.valid, got.flag.to_string(), got.mean);
         let want_tuple = (want_valid, row.get("flag").to_owned(), opt_dec(row.get("mean")));
-        if got_tuple == want_tuple { Ok(()) } else { Err(format!("got {got_tuple:?}, want {want_tuple:?}")) }
+        if got_tuple == want_tuple {
+            Ok(())
+        } else {
+            Err(format!("got {got_tuple:?}, want {want_tuple:?}"))
+        }
     });
 }
 
@@ -174,12 +191,18 @@ fn oxygen_ceiling_option() {
         bound: LimitBound::Max(dec("100")),
         unit: "mg/m3".to_owned(),
         averaging: Averaging::Hour,
-        conversion: Conversion::ReferenceOxygen { reference_o2_pct: dec("9"), air_o2_pct: dec("21") },
+        conversion: Conversion::ReferenceOxygen {
+            reference_o2_pct: dec("9"),
+            air_o2_pct: dec("21"),
+        },
     };
     let options = JudgeOptions { oxygen_ceiling_pct: Some(dec("19")), ..JudgeOptions::default() };
     let report = judge(std::slice::from_ref(&reading), &limit, &options);
     assert_eq!(show_outcome(&report.periods[0].outcome).0, "excluded:oxygen_above_ceiling");
     // Without the ceiling: 10 x 12 / 1 = 120 > 100.
     let report = judge(&[reading], &limit, &JudgeOptions::default());
-    assert_eq!(show_outcome(&report.periods[0].outcome), ("exceeds".to_owned(), Some(dec("120")), Some(dec("0.2"))));
+    assert_eq!(
+        show_outcome(&report.periods[0].outcome),
+        ("exceeds".to_owned(), Some(dec("120")), Some(dec("0.2")))
+    );
 }

@@ -48,7 +48,10 @@ fn limits_and_exceedance() {
             return Err(format!("limit: got {}, want {want_limit}", judgement.limit_db));
         }
         if judgement.exceedance_db != want_exceedance {
-            return Err(format!("exceedance: got {:?}, want {want_exceedance:?}", judgement.exceedance_db));
+            return Err(format!(
+                "exceedance: got {:?}, want {want_exceedance:?}",
+                judgement.exceedance_db
+            ));
         }
         if judgement.exceeds() != want_exceedance.is_some() {
             return Err("exceeds() disagrees with the exceedance".to_owned());
