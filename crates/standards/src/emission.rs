@@ -37,6 +37,7 @@
 use std::fmt;
 
 use chrono::{NaiveDateTime, TimeDelta};
+use serde::{Deserialize, Serialize};
 
 use crate::water::Decimal;
 
@@ -113,7 +114,8 @@ impl fmt::Display for DataFlag {
 /// averages. Which flags exclude data is set by HJ 75-2017 and the MEE
 /// marking rules, **unverified** here (`emission-limits.md` §4); N is the
 /// only flag that means "normal".
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct FlagPolicy {
     /// The flags whose values are valid. Default: `N` only, so F, M, S, D,
     /// C, T, B, P and unknown flags are excluded. Note that `T` (above the
@@ -137,7 +139,8 @@ impl FlagPolicy {
 }
 
 /// The bound a permit sets (`emission-limits.md` §1, §5).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum LimitBound {
     /// A maximum concentration: a value equal to it meets it.
     Max(Decimal),
@@ -154,7 +157,8 @@ pub enum LimitBound {
 /// standard or the permit, never hard-coded (`emission-limits.md` §2):
 /// usually hourly for flue gas (GB 39726-2020 8.3–8.4), daily for
 /// wastewater (GB 18918-2002 4.1.4.2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Averaging {
     /// One-hour average.
     Hour,
@@ -174,7 +178,8 @@ impl Averaging {
 
 /// Whether values are judged as measured or converted to reference oxygen
 /// (`emission-limits.md` §1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Conversion {
     /// The measured concentration is judged (wastewater; furnaces where
     /// GB 39726-2020 4.5 sets no reference oxygen).
@@ -191,7 +196,8 @@ pub enum Conversion {
 }
 
 /// A point's permit limit for one pollutant.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PermitLimit {
     /// The pollutant's name or code as the platform knows it (not interpreted).
     pub pollutant: String,
@@ -207,7 +213,8 @@ pub struct PermitLimit {
 }
 
 /// One period's average as stored.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Reading {
     /// Start of the period, Beijing wall-clock time.
     pub start_beijing: NaiveDateTime,
@@ -220,7 +227,8 @@ pub struct Reading {
 }
 
 /// Options for [`judge`].
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct JudgeOptions {
     /// Which flags are valid. Default `N` only.
     pub flags: FlagPolicy,
@@ -232,7 +240,8 @@ pub struct JudgeOptions {
 }
 
 /// Why a period is left out of the judgment.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Exclusion {
     /// Its flag is not valid under the [`FlagPolicy`].
     Flag(DataFlag),
@@ -276,7 +285,8 @@ impl Exclusion {
 }
 
 /// The outcome of one period.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// Valid and within the limit.
     Meets {
@@ -410,7 +420,7 @@ pub fn judge_period(reading: &Reading, limit: &PermitLimit, options: &JudgeOptio
 }
 
 /// One judged period.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct PeriodJudgement {
     /// Start of the period, Beijing time.
     pub start_beijing: NaiveDateTime,
@@ -421,7 +431,7 @@ pub struct PeriodJudgement {
 /// Consecutive exceeding periods merged: each period starts no later than
 /// the previous one ends. A missing, excluded or compliant period ends an
 /// episode.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Episode {
     /// Start of the first period, Beijing time.
     pub start_beijing: NaiveDateTime,
@@ -438,7 +448,7 @@ pub struct Episode {
 }
 
 /// The exceedance report of one pollutant at one point.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct ExceedanceReport {
     /// Every period, sorted by start (stable for equal starts).
     pub periods: Vec<PeriodJudgement>,
@@ -511,7 +521,8 @@ pub fn judge(
 }
 
 /// When an average is valid (`emission-limits.md` §3–§4).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ValidityRule {
     /// Valid when valid values ≥ this percentage of the expected count:
     /// HJ 212-2017 flue gas, 75 % (an hour needs 45 of 60 minute values).
@@ -534,7 +545,7 @@ impl ValidityRule {
 }
 
 /// An average and its validity.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Aggregate {
     /// Mean of the valid values, rounded half away from zero to 6 places;
     /// given even when the aggregate is not valid, `None` without valid
@@ -603,5 +614,24 @@ pub fn aggregate(
         n_expected,
         valid: is_valid,
         flag,
+    }
+}
+
+impl Serialize for DataFlag {
+    /// As the flag text.
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for DataFlag {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<DataFlag, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(DataFlag::parse(&text))
     }
 }

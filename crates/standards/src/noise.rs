@@ -19,6 +19,7 @@
 use std::fmt;
 
 use chrono::{NaiveTime, Timelike};
+use serde::{Deserialize, Serialize};
 
 use crate::water::Decimal;
 use crate::{Error, Result};
@@ -84,7 +85,8 @@ impl fmt::Display for NoiseZone {
 }
 
 /// Day (昼间) or night (夜间), GB 3096-2008 §3.4.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum DayNight {
     /// 昼间.
     Day,
@@ -94,7 +96,8 @@ pub enum DayNight {
 
 /// Which limits apply in a 4b zone (GB 3096-2008 as remembered,
 /// **unverified**, `noise-gb3096.md`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Railway4b {
     /// The table 1 4b limits, 70 dB day and 60 dB night, for railway trunk
     /// lines whose EIA was approved from 2011-01-01. Default.
@@ -106,7 +109,8 @@ pub enum Railway4b {
 }
 
 /// Options for the noise functions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct NoiseOptions {
     /// Local start of the day. Default 06:00 (GB 3096-2008 §3.4; local
     /// governments may adjust it, **unverified**).
@@ -174,7 +178,7 @@ pub fn limit_db(zone: NoiseZone, period: DayNight, options: &NoiseOptions) -> De
 }
 
 /// A level judged against a limit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct NoiseJudgement {
     /// The limit applied, dB(A).
     pub limit_db: Decimal,
@@ -211,7 +215,8 @@ pub fn judge_leq(
 }
 
 /// The kind of a night-time noise event.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum NightEvent {
     /// Frequent noise (频发噪声).
     Frequent,
@@ -236,4 +241,23 @@ pub fn judge_night_max(
     };
     let night = limit_db(zone, DayNight::Night, options);
     NoiseJudgement::new(lmax_db, night.checked_add(allowance).unwrap_or(night))
+}
+
+impl Serialize for NoiseZone {
+    /// As the label `0` … `4b`.
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.label())
+    }
+}
+
+impl<'de> Deserialize<'de> for NoiseZone {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<NoiseZone, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        NoiseZone::parse(&text).map_err(serde::de::Error::custom)
+    }
 }

@@ -32,6 +32,8 @@ mod period;
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 pub use decimal::Decimal;
 pub use drinking::{
     DrinkingSourceCheck, DrinkingSourceOptions, SupplementaryResult, check_drinking_source,
@@ -47,7 +49,8 @@ use crate::{Error, Result};
 
 /// The type of water body, which selects the TP limits and whether TN has
 /// limits (GB 3838-2002 table 1, items 8 and 9).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum WaterBody {
     /// A river (河流).
     River,
@@ -176,7 +179,8 @@ pub fn meets_target(class: WaterClass, target: WaterClass) -> bool {
 
 /// The qualitative status of a section, river or basin (2011 method,
 /// `water-gb3838.md` §5.2 and §5.4).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum WaterStatus {
     /// 优 (blue).
     Excellent,
@@ -223,7 +227,8 @@ impl fmt::Display for WaterStatus {
 }
 
 /// One analytical result of an item.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum WaterValue {
     /// A measured value in the item's unit.
     Measured(Decimal),
@@ -339,7 +344,8 @@ pub fn multiple_vs_iii(item: WaterItem, value: WaterValue, body: WaterBody) -> O
 }
 
 /// Which items decide a sample's class.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum AssessedItems {
     /// The 21 items of the 2011 method: table 1 without water temperature,
     /// TN and fecal coliform, for rivers and lakes alike (`water-gb3838.md`
@@ -366,7 +372,8 @@ impl AssessedItems {
 /// Where items without an over-standard multiple (DO, pH) rank among
 /// main-pollutant candidates of the same class. The 2011 method leaves this
 /// open (`water-gb3838.md` §5.3), so it is an option.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum UnmultipliedRank {
     /// After the same-class items that have a multiple (the multiple is the
     /// stated tie-break key; an item without it sorts last). Default.
@@ -379,7 +386,8 @@ pub enum UnmultipliedRank {
 /// How the priority items (cyanide, lead, chromium and other heavy metals)
 /// rank when they exceed class III (2011 method as remembered,
 /// **unverified**, `water-gb3838.md` §5.3).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum PriorityRule {
     /// Exceeding priority items come before all other candidates, whatever
     /// their class; among themselves they follow the usual order. Default.
@@ -391,7 +399,8 @@ pub enum PriorityRule {
 
 /// Options for choosing a section's main pollutants (主要污染指标), 2011
 /// method (**unverified**, `water-gb3838.md` §5.3).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct MainPollutantOptions {
     /// How many to report. Default 3.
     pub max_count: usize,
@@ -426,7 +435,8 @@ impl Default for MainPollutantOptions {
 }
 
 /// Options for [`classify_sample`].
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct SampleOptions {
     /// Which items decide the class. Default [`AssessedItems::Method2011`].
     pub items: AssessedItems,
@@ -435,7 +445,7 @@ pub struct SampleOptions {
 }
 
 /// The judgment of one item of a sample.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct ItemResult {
     /// The item.
     pub item: WaterItem,
@@ -451,7 +461,7 @@ pub struct ItemResult {
 }
 
 /// A main pollutant of a section (2011 method).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct MainPollutant {
     /// The item.
     pub item: WaterItem,
@@ -496,7 +506,7 @@ fn round_to(value: Decimal, decimals: u32) -> String {
 }
 
 /// The class of a sample by the single-factor method, and what set it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct SampleClass {
     /// The worst class among the assessed items that could be judged; `None`
     /// if none could.
@@ -615,4 +625,23 @@ fn main_pollutants(items: &[ItemResult], options: &MainPollutantOptions) -> Vec<
     });
     candidates.truncate(options.max_count);
     candidates
+}
+
+impl Serialize for WaterClass {
+    /// As the label `I` … `V`, `劣V`; read back with [`WaterClass::parse`].
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.label())
+    }
+}
+
+impl<'de> Deserialize<'de> for WaterClass {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<WaterClass, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        WaterClass::parse(&text).map_err(serde::de::Error::custom)
+    }
 }

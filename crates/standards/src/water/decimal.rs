@@ -172,6 +172,45 @@ impl FromStr for Decimal {
     }
 }
 
+impl serde::Serialize for Decimal {
+    /// As a JSON string such as `"0.2"`, so that no reader turns it into
+    /// binary floating point.
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Decimal {
+    /// From decimal text ([`Decimal::parse`]), an integer, or a float
+    /// ([`Decimal::from_f64`]).
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Decimal, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Repr {
+            Int(i64),
+            Float(f64),
+            Text(String),
+        }
+        let invalid =
+            |shown: String| serde::de::Error::custom(Error::InvalidDecimal { input: shown });
+        match Repr::deserialize(deserializer)? {
+            Repr::Text(text) => Decimal::parse(&text).map_err(serde::de::Error::custom),
+            Repr::Int(value) => value
+                .checked_mul(Decimal::SCALE)
+                .map(Decimal::from_micros)
+                .ok_or_else(|| invalid(value.to_string())),
+            Repr::Float(value) => {
+                Decimal::from_f64(value).ok_or_else(|| invalid(value.to_string()))
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Decimal;

@@ -1,13 +1,16 @@
 //! Centralised drinking-water sources: GB 3838-2002 table 1 plus the table 2
 //! supplementary items (GB 3838-2002 §5.3).
 
+use serde::{Deserialize, Serialize};
+
 use super::{
     Decimal, SampleClass, SampleOptions, WaterBody, WaterClass, WaterItem, WaterValue,
     classify_sample,
 };
 
 /// Options for [`check_drinking_source`].
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct DrinkingSourceOptions {
     /// The class the source must meet: II for a class-1 protection zone,
     /// III for a class-2 protection zone (GB 3838-2002 §3). Default III.
@@ -23,7 +26,7 @@ impl Default for DrinkingSourceOptions {
 }
 
 /// One table 2 item against its single limit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct SupplementaryResult {
     /// The item.
     pub item: WaterItem,
@@ -38,7 +41,7 @@ pub struct SupplementaryResult {
 }
 
 /// The check of a centralised drinking-water source.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct DrinkingSourceCheck {
     /// Table 1 items by the single-factor method.
     pub table_1: SampleClass,

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 use super::{Decimal, WaterBody, WaterClass};
 use crate::{Error, Result};
 
@@ -74,7 +76,8 @@ pub enum WaterItem {
 }
 
 /// The unit of a water item's value (GB 3838-2002 table 1 heading and notes).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum WaterUnit {
     /// mg/L.
     MgPerL,
@@ -99,7 +102,8 @@ impl WaterUnit {
 }
 
 /// How a class limit of GB 3838-2002 table 1 bounds an item.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum LimitKind {
     /// Value ≤ limit meets the class (all items but pH, DO, water temperature).
     Maximum,
@@ -381,5 +385,24 @@ impl fmt::Display for WaterItem {
     /// The short name.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.short_name())
+    }
+}
+
+impl Serialize for WaterItem {
+    /// As the short name, e.g. `NH3-N`; read back with [`WaterItem::parse`].
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.short_name())
+    }
+}
+
+impl<'de> Deserialize<'de> for WaterItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<WaterItem, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        WaterItem::parse(&text).map_err(serde::de::Error::custom)
     }
 }

@@ -1,6 +1,8 @@
 //! A section over a period, and a river or basin over its sections
 //! (2011 method, `water-gb3838.md` §5.2, §5.4, §5.6).
 
+use serde::{Deserialize, Serialize};
+
 use super::{
     Decimal, SampleClass, SampleOptions, WaterBody, WaterClass, WaterItem, WaterStatus, WaterValue,
     classify_sample,
@@ -9,7 +11,8 @@ use super::{
 /// How a non-detect enters a period mean (`water-gb3838.md` §5.6: half the
 /// detection limit is common practice per the 2020 statistics rules,
 /// **unverified**).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum NonDetectInMean {
     /// Counted as half its detection limit. Default.
     #[default]
@@ -23,7 +26,8 @@ pub enum NonDetectInMean {
 }
 
 /// Options for [`classify_period`] and [`evaluate_river_by_means`].
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct PeriodOptions {
     /// Non-detects in means. Default [`NonDetectInMean::HalfDetectionLimit`].
     pub non_detect: NonDetectInMean,
@@ -32,7 +36,7 @@ pub struct PeriodOptions {
 }
 
 /// The period value of one item.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct PeriodMean {
     /// The item.
     pub item: WaterItem,
@@ -106,7 +110,7 @@ pub fn period_means<S: AsRef<[(WaterItem, WaterValue)]>>(
 }
 
 /// A section's class over an evaluation period.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct PeriodClass {
     /// Number of samples given.
     pub n_samples: usize,
@@ -135,7 +139,8 @@ pub fn classify_period<S: AsRef<[(WaterItem, WaterValue)]>>(
 /// What to do with the gap in the share table of the 2011 method
 /// (`water-gb3838.md` §5.4): I–III share exactly 60 % with 劣V share exactly
 /// 40 % matches no row.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ShareGap {
     /// 重度污染: the 劣V share, which is what separates the three polluted
     /// grades, has reached the severe row's 40 %. Default.
@@ -146,7 +151,8 @@ pub enum ShareGap {
 }
 
 /// Options for [`evaluate_river`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct RiverOptions {
     /// The fewest sections graded by shares; below it the method averages
     /// the items over all sections instead ([`evaluate_river_by_means`]).
@@ -163,7 +169,8 @@ impl Default for RiverOptions {
 }
 
 /// The outcome of grading a river or basin by shares.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RiverGrade {
     /// Graded by the share table.
     Graded(WaterStatus),
@@ -173,7 +180,7 @@ pub enum RiverGrade {
 }
 
 /// A river's or basin's evaluation by section shares.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct RiverEvaluation {
     /// Number of sections with a class.
     pub n_sections: usize,
@@ -249,7 +256,7 @@ pub fn evaluate_river_by_means<S: AsRef<[(WaterItem, WaterValue)]>>(
 }
 
 /// An item's exceedance rate over a river's sections.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct RiverPollutant {
     /// The item.
     pub item: WaterItem,

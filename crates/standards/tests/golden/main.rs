@@ -8,5 +8,6 @@
 mod emission;
 mod noise;
 mod properties;
+mod serde_shapes;
 mod table;
 mod water;
