@@ -226,3 +226,49 @@ fn missing_items_are_reported() {
     assert!(!result.missing_items.contains(&WaterItem::Cod));
     assert!(!result.missing_items.contains(&WaterItem::TotalNitrogen));
 }
+
+#[test]
+fn river_main_pollutants_by_exceedance_rate() {
+    // 2011 method §5.4 (unverified): rank items by the share of sections
+    // worse than class III; ties in table order; top three.
+    use standards::water::river_main_pollutants;
+    let sections: Vec<_> = [
+        "COD=25 NH3-N=1.6 TP=0.1",
+        "COD=25 NH3-N=1.2 TP=0.35",
+        "COD=15 NH3-N=1.7 TP=0.1 Pb=0.06",
+        "COD=35 NH3-N=0.5 TP=0.1",
+        "COD=15 NH3-N=0.5 TP=0.1 TN=9",
+    ]
+    .iter()
+    .map(|s| classify_sample(&values(s), WaterBody::River, &SampleOptions::default()))
+    .collect();
+    let ranked: Vec<(String, usize, usize)> = river_main_pollutants(&sections, 3)
+        .iter()
+        .map(|p| (p.item.to_string(), p.n_exceeding, p.n_sections))
+        .collect();
+    assert_eq!(
+        ranked,
+        [("COD".to_owned(), 3, 5), ("NH3-N".to_owned(), 3, 5), ("TP".to_owned(), 1, 5)],
+        "TN is not assessed; Pb ties TP and comes after it in table order"
+    );
+}
+
+#[test]
+fn small_river_by_item_means() {
+    // 2011 method §5.4 (unverified): fewer than 5 sections: average each
+    // item over the sections, then classify like one section.
+    use standards::water::{RiverOptions, evaluate_river_by_means};
+    let sections = [values("COD=18 TP=0.25"), values("COD=22 TP=0.15")];
+    let classes: Vec<WaterClass> = sections
+        .iter()
+        .filter_map(|s| classify_sample(s, WaterBody::River, &SampleOptions::default()).class)
+        .collect();
+    assert_eq!(classes, [WaterClass::IV, WaterClass::IV]);
+    assert_eq!(
+        evaluate_river(&classes, &RiverOptions::default()).grade,
+        RiverGrade::TooFewSections
+    );
+    let result = evaluate_river_by_means(&sections, WaterBody::River, &PeriodOptions::default());
+    assert_eq!(result.class.class, Some(WaterClass::III), "COD 20 and TP 0.2 are both exactly III");
+    assert_eq!(result.class.class.map(|c| c.status().zh()), Some("良好"));
+}
