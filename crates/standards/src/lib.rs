@@ -8,5 +8,8 @@
 pub mod air;
 pub mod aqi;
 pub mod emission;
+pub mod error;
 pub mod noise;
 pub mod water;
+
+pub use error::{Error, Result};
