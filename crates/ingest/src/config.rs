@@ -30,8 +30,6 @@ pub struct IngestConfig {
     /// A device whose clock (QN) is off by more than this is sent a set-time (1012) command;
     /// 0 disables it.
     pub clock_correct_secs: u64,
-    /// How long a partial set of sub-packets (PNUM/PNO) is kept waiting for its other parts.
-    pub subpacket_timeout_secs: u64,
 }
 
 impl Default for IngestConfig {
@@ -47,7 +45,6 @@ impl Default for IngestConfig {
             batch_max_packets: 2048,
             future_tolerance_secs: 600,
             clock_correct_secs: 120,
-            subpacket_timeout_secs: 120,
         }
     }
 }

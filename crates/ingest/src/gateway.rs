@@ -127,7 +127,8 @@ struct Session {
 /// An answer to write once its packet is durable.
 struct Pending {
     outcome: Option<oneshot::Receiver<CommitResult>>,
-    mn: Option<String>,
+    /// The MN of an accepted data packet, for the `accepted` event once stored.
+    accepted_mn: Option<String>,
     answers: Vec<(&'static str, Vec<u8>)>,
 }
 
@@ -207,7 +208,7 @@ async fn write_answers(shared: &Shared, stream: &mut TcpStream, pending: Vec<Pen
         if let Some(outcome) = item.outcome {
             match outcome.await {
                 Ok(Ok(stored)) => {
-                    if let Some(mn) = item.mn.as_deref() {
+                    if let Some(mn) = item.accepted_mn.as_deref() {
                         shared.metrics.record(Event::Accepted {
                             mn,
                             n_inserted: stored.n_inserted,
@@ -328,6 +329,7 @@ async fn handle_frame(shared: &Shared, session: &mut Session, frame: Vec<u8>) ->
         // 1013 time calibration request: answer 9013, then send the time (STD §7).
         answers.push(("1012", command));
     }
+    let accepted_mn = (raw.verdict == Verdict::Accepted).then(|| decoded.mn.clone());
     let sighting =
         DeviceSighting { device: device.id, at: received_at, peer: session.peer.clone(), latest_data_time };
     session.device = Some(device);
@@ -337,8 +339,8 @@ async fn handle_frame(shared: &Shared, session: &mut Session, frame: Vec<u8>) ->
         ..WriteRequest::default()
     };
     match shared.writer.submit(request).await {
-        Ok(outcome) => Pending { outcome: Some(outcome), mn: Some(decoded.mn), answers },
-        Err(_) => Pending { outcome: None, mn: None, answers: Vec::new() },
+        Ok(outcome) => Pending { outcome: Some(outcome), accepted_mn, answers },
+        Err(_) => Pending { outcome: None, accepted_mn: None, answers: Vec::new() },
     }
 }
 
@@ -346,8 +348,8 @@ async fn submit_log_only(shared: &Shared, raw: RawPacket, audit: Vec<AuditEntry>
     let request = WriteRequest { packet: Some(IncomingPacket { raw, readings: Vec::new() }), audit, ..Default::default() };
     // The outcome is awaited so that nothing written after it can overtake it; no answer depends on it.
     match shared.writer.submit(request).await {
-        Ok(outcome) => Pending { outcome: Some(outcome), mn: None, answers: Vec::new() },
-        Err(_) => Pending { outcome: None, mn: None, answers: Vec::new() },
+        Ok(outcome) => Pending { outcome: Some(outcome), accepted_mn: None, answers: Vec::new() },
+        Err(_) => Pending { outcome: None, accepted_mn: None, answers: Vec::new() },
     }
 }
 
