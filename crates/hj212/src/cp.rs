@@ -420,6 +420,11 @@ impl<'a> Cp<'a> {
                 if key_trimmed.len() != key.len() || value.starts_with(' ') {
                     deviations.insert(Deviation::CpSpaces);
                 }
+                if Key::parse(key_trimmed).value_kind() == ValueKind::Number
+                    && parse_number(value.trim_matches(' ')).is_none()
+                {
+                    deviations.insert(Deviation::NonNumericValue);
+                }
                 if key_trimmed == "DataTime" {
                     let value = value.trim_matches(' ');
                     if !value.bytes().all(|byte| byte.is_ascii_digit()) {
