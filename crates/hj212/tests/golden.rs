@@ -8,6 +8,9 @@
 //!
 //! Files named `lenient_*` are decoded with `accept_modbus_crc` and `accept_wrong_length`.
 
+// Test helpers outside #[test] functions: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 
 use expect_test::expect_file;
