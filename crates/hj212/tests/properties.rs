@@ -83,6 +83,9 @@ fn hj212_ish() -> impl Strategy<Value = Vec<u8>> {
     prop::collection::vec(token, 0..24).prop_map(|tokens| tokens.concat())
 }
 
+/// A parameter code, its fields (index into `FIELDS`, value, decimals) and its data flag.
+type UploadParam = (String, Vec<(usize, f64, usize)>, Option<char>);
+
 #[derive(Debug, Clone)]
 struct Upload {
     qn: String,
@@ -92,7 +95,7 @@ struct Upload {
     mn: String,
     flag: u8,
     data_time: String,
-    params: Vec<(String, Vec<(usize, f64, usize)>, Option<char>)>,
+    params: Vec<UploadParam>,
 }
 
 const FIELDS: [Field<'static>; 8] = [
