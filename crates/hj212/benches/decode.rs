@@ -101,23 +101,28 @@ fn bench(c: &mut Criterion) {
                 Throughput::Bytes(n) => Throughput::Bytes(n * 64),
                 _ => Throughput::Elements(64),
             });
-            group.bench_with_input(BenchmarkId::new("deframe_decode", name), &stream, |b, stream| {
-                let mut deframer = Deframer::new(DeframerConfig::default());
-                b.iter(|| {
-                    let mut n_ok = 0usize;
-                    for chunk in stream.chunks(4096) {
-                        deframer.push(chunk);
-                        while let Some(event) = deframer.next_event() {
-                            if let FrameEvent::Frame(frame) = event
-                                && hj212::decode_frame(&frame, &DecodeOptions::default()).is_ok()
-                            {
-                                n_ok += 1;
+            group.bench_with_input(
+                BenchmarkId::new("deframe_decode", name),
+                &stream,
+                |b, stream| {
+                    let mut deframer = Deframer::new(DeframerConfig::default());
+                    b.iter(|| {
+                        let mut n_ok = 0usize;
+                        for chunk in stream.chunks(4096) {
+                            deframer.push(chunk);
+                            while let Some(event) = deframer.next_event() {
+                                if let FrameEvent::Frame(frame) = event
+                                    && hj212::decode_frame(&frame, &DecodeOptions::default())
+                                        .is_ok()
+                                {
+                                    n_ok += 1;
+                                }
                             }
                         }
-                    }
-                    n_ok
-                })
-            });
+                        n_ok
+                    })
+                },
+            );
         }
         group.finish();
     }
