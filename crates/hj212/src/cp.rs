@@ -126,30 +126,35 @@ pub enum Field<'a> {
 impl<'a> Field<'a> {
     /// Parses a field name as the standard spells it; unknown names are [`Field::Other`].
     pub fn parse(name: &'a str) -> Field<'a> {
-        match name {
-            "Rtd" => Field::Rtd,
-            "Min" => Field::Min,
-            "Avg" => Field::Avg,
-            "Max" => Field::Max,
-            "ZsRtd" => Field::ZsRtd,
-            "ZsMin" => Field::ZsMin,
-            "ZsAvg" => Field::ZsAvg,
-            "ZsMax" => Field::ZsMax,
-            "Cou" => Field::Cou,
-            "Flag" => Field::Flag,
-            "EFlag" => Field::EFlag,
-            "SampleTime" => Field::SampleTime,
-            "Info" => Field::Info,
-            "SN" => Field::Sn,
-            "Data" => Field::Data,
-            "DayData" => Field::DayData,
-            "NightData" => Field::NightData,
-            "RS" => Field::Rs,
-            "RT" => Field::Rt,
-            "Ala" => Field::Ala,
-            "UpValue" => Field::UpValue,
-            "LowValue" => Field::LowValue,
-            other => Field::Other(other),
+        match name.as_bytes() {
+            [b'R', b't', b'd'] => Field::Rtd,
+            [b'M', b'i', b'n'] => Field::Min,
+            [b'A', b'v', b'g'] => Field::Avg,
+            [b'M', b'a', b'x'] => Field::Max,
+            [b'C', b'o', b'u'] => Field::Cou,
+            [b'F', b'l', b'a', b'g'] => Field::Flag,
+            [b'Z', b's', rest @ ..] => match rest {
+                [b'R', b't', b'd'] => Field::ZsRtd,
+                [b'M', b'i', b'n'] => Field::ZsMin,
+                [b'A', b'v', b'g'] => Field::ZsAvg,
+                [b'M', b'a', b'x'] => Field::ZsMax,
+                _ => Field::Other(name),
+            },
+            [b'S', b'N'] => Field::Sn,
+            [b'R', b'S'] => Field::Rs,
+            [b'R', b'T'] => Field::Rt,
+            _ => match name {
+                "EFlag" => Field::EFlag,
+                "SampleTime" => Field::SampleTime,
+                "Info" => Field::Info,
+                "Data" => Field::Data,
+                "DayData" => Field::DayData,
+                "NightData" => Field::NightData,
+                "Ala" => Field::Ala,
+                "UpValue" => Field::UpValue,
+                "LowValue" => Field::LowValue,
+                _ => Field::Other(name),
+            },
         }
     }
 
@@ -345,7 +350,7 @@ impl<'a> Cp<'a> {
 
     /// The items in order. Empty items (`;;`, a trailing `;`) are skipped.
     pub fn items(&self) -> CpItems<'a> {
-        CpItems { rest: self.text, group: 0, done: self.text.is_empty() }
+        CpItems { text: self.text, pos: 0, group: 0, done: self.text.is_empty() }
     }
 
     /// The value text of the first plain key `name`.
@@ -386,53 +391,164 @@ impl<'a> Cp<'a> {
     }
 
     /// Checks the syntax once, for the deviations list: spaces, empty items,
-    /// trailing `;`, items without `=`, the shape of `DataTime`.
+    /// trailing `;`, items without `=`, non-numeric values of numeric fields,
+    /// the shape of `DataTime`. One pass over the bytes, no allocation.
     pub(crate) fn scan(&self) -> Deviations {
         let mut deviations = Deviations::new();
         let text = self.text;
         if text.is_empty() {
             return deviations;
         }
-        if text.trim().is_empty() {
+        let bytes = text.as_bytes();
+        let mut end = bytes.len();
+        while end > 0 && bytes.get(end - 1) == Some(&b' ') {
+            end -= 1;
+        }
+        if end < bytes.len() {
             deviations.insert(Deviation::CpSpaces);
+        }
+        if end == 0 {
             return deviations;
         }
-        let trimmed_end = text.trim_end_matches(' ');
-        if trimmed_end.ends_with(';') {
+        if bytes.get(end - 1) == Some(&b';') {
             deviations.insert(Deviation::CpTrailingSemicolon);
+            end -= 1;
         }
-        let body = trimmed_end.strip_suffix(';').unwrap_or(trimmed_end);
-        for group in body.split(';') {
-            for raw in group.split(',') {
-                let item = raw.trim_matches(' ');
-                if item.len() != raw.len() {
-                    deviations.insert(Deviation::CpSpaces);
-                }
-                if item.is_empty() {
-                    deviations.insert(Deviation::CpEmptyItem);
-                    continue;
-                }
-                let Some((key, value)) = item.split_once('=') else {
-                    deviations.insert(Deviation::CpItemWithoutEquals);
-                    continue;
-                };
-                let key_trimmed = key.trim_end_matches(' ');
-                if key_trimmed.len() != key.len() || value.starts_with(' ') {
-                    deviations.insert(Deviation::CpSpaces);
-                }
-                if key_trimmed == "DataTime" {
-                    let value = value.trim_matches(' ');
-                    if !value.bytes().all(|byte| byte.is_ascii_digit()) {
-                        deviations.insert(Deviation::MalformedDataTime);
-                    } else if value.len() == 17 {
-                        deviations.insert(Deviation::DataTimeMillis);
-                    } else if value.len() != 14 {
-                        deviations.insert(Deviation::MalformedDataTime);
-                    }
-                }
+        let body = bytes.get(..end).unwrap_or(&[]);
+        let mut pos = 0;
+        loop {
+            let (raw, next) = next_raw(body, pos);
+            check_item(text, body, &raw, &mut deviations);
+            match next {
+                Some(next) => pos = next,
+                None => break,
             }
         }
         deviations
+    }
+}
+
+/// One raw item: byte offsets in the data area.
+#[derive(Debug, Clone, Copy)]
+struct RawItem {
+    start: usize,
+    end: usize,
+    /// Offset of the first `=`, or `end` when there is none.
+    eq: usize,
+    /// Offset of the first `-` before `=`, or `eq` when there is none.
+    dash: usize,
+    /// The separator that ended the item (`;`, `,`), if any.
+    separator: Option<u8>,
+}
+
+/// Byte classes for the tokenizer: 0 for ordinary bytes.
+const CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    table[b';' as usize] = 1;
+    table[b',' as usize] = 1;
+    table[b'=' as usize] = 2;
+    table[b'-' as usize] = 3;
+    table
+};
+
+/// Finds the item starting at `pos`; returns it and where the next one starts.
+#[inline]
+fn next_raw(bytes: &[u8], mut pos: usize) -> (RawItem, Option<usize>) {
+    let start = pos;
+    let mut eq = usize::MAX;
+    let mut dash = usize::MAX;
+    while let Some(&byte) = bytes.get(pos) {
+        match CLASS[usize::from(byte)] {
+            0 => {}
+            1 => {
+                let eq = eq.min(pos);
+                let raw =
+                    RawItem { start, end: pos, eq, dash: dash.min(eq), separator: Some(byte) };
+                return (raw, Some(pos + 1));
+            }
+            2 => eq = eq.min(pos),
+            _ => {
+                if eq == usize::MAX && dash == usize::MAX {
+                    dash = pos;
+                }
+            }
+        }
+        pos += 1;
+    }
+    let eq = eq.min(pos);
+    (RawItem { start, end: pos, eq, dash: dash.min(eq), separator: None }, None)
+}
+
+/// Whether `bytes` is a plain decimal: optional sign, digits, at most one point,
+/// at least one digit. Anything else goes through [`parse_number`].
+#[inline]
+fn is_plain_decimal(bytes: &[u8]) -> bool {
+    let digits = match bytes.split_first() {
+        Some((b'-' | b'+', rest)) => rest,
+        _ => bytes,
+    };
+    let mut n_digits = 0usize;
+    let mut seen_dot = false;
+    for &byte in digits {
+        match byte {
+            b'0'..=b'9' => n_digits += 1,
+            b'.' if !seen_dot => seen_dot = true,
+            _ => return false,
+        }
+    }
+    n_digits > 0
+}
+
+/// Trims spaces from both ends of `bytes[start..end]`.
+#[inline]
+fn trim_spaces(bytes: &[u8], mut start: usize, mut end: usize) -> (usize, usize) {
+    while start < end && bytes.get(start) == Some(&b' ') {
+        start += 1;
+    }
+    while end > start && bytes.get(end - 1) == Some(&b' ') {
+        end -= 1;
+    }
+    (start, end)
+}
+
+fn check_item(text: &str, bytes: &[u8], raw: &RawItem, deviations: &mut Deviations) {
+    let (start, end) = trim_spaces(bytes, raw.start, raw.end);
+    if (start, end) != (raw.start, raw.end) {
+        deviations.insert(Deviation::CpSpaces);
+    }
+    if start == end {
+        deviations.insert(Deviation::CpEmptyItem);
+        return;
+    }
+    if raw.eq >= end {
+        deviations.insert(Deviation::CpItemWithoutEquals);
+        return;
+    }
+    let (key_start, key_end) = trim_spaces(bytes, start, raw.eq);
+    let (value_start, value_end) = trim_spaces(bytes, raw.eq + 1, end);
+    if key_end != raw.eq || value_start != raw.eq + 1 {
+        deviations.insert(Deviation::CpSpaces);
+    }
+    let value = bytes.get(value_start..value_end).unwrap_or(&[]);
+    let key_bytes = bytes.get(key_start..key_end).unwrap_or(&[]);
+    if key_bytes == b"DataTime" {
+        if !value.iter().all(u8::is_ascii_digit) {
+            deviations.insert(Deviation::MalformedDataTime);
+        } else if value.len() == 17 {
+            deviations.insert(Deviation::DataTimeMillis);
+        } else if value.len() != 14 {
+            deviations.insert(Deviation::MalformedDataTime);
+        }
+        return;
+    }
+    if is_plain_decimal(value) {
+        return;
+    }
+    let key = text.get(key_start..key_end).map(Key::parse);
+    if key.is_some_and(|key| key.value_kind() == ValueKind::Number)
+        && text.get(value_start..value_end).and_then(parse_number).is_none()
+    {
+        deviations.insert(Deviation::NonNumericValue);
     }
 }
 
@@ -455,7 +571,8 @@ impl<'a> Param<'a> {
 /// Iterator over the items of a [`Cp`].
 #[derive(Debug, Clone)]
 pub struct CpItems<'a> {
-    rest: &'a str,
+    text: &'a str,
+    pos: usize,
     group: usize,
     done: bool,
 }
@@ -464,33 +581,39 @@ impl<'a> Iterator for CpItems<'a> {
     type Item = CpItem<'a>;
 
     fn next(&mut self) -> Option<CpItem<'a>> {
+        let bytes = self.text.as_bytes();
         loop {
             if self.done {
                 return None;
             }
-            let bytes = self.rest.as_bytes();
-            let end = bytes.iter().position(|&byte| byte == b';' || byte == b',');
-            let (raw, separator) = match end {
-                Some(index) => (self.rest.get(..index).unwrap_or(""), bytes.get(index).copied()),
-                None => (self.rest, None),
-            };
+            let (raw, next) = next_raw(bytes, self.pos);
             let group = self.group;
-            match end {
-                Some(index) => self.rest = self.rest.get(index + 1..).unwrap_or(""),
+            match next {
+                Some(next) => self.pos = next,
                 None => self.done = true,
             }
-            if separator == Some(b';') {
+            if raw.separator == Some(b';') {
                 self.group += 1;
             }
-            let item = raw.trim_matches(' ');
-            if item.is_empty() {
+            let (start, end) = trim_spaces(bytes, raw.start, raw.end);
+            if start == end {
                 continue;
             }
-            let (key, text) = match item.split_once('=') {
-                Some((key, value)) => (key.trim_end_matches(' '), value.trim_start_matches(' ')),
-                None => (item, ""),
+            let (key_start, key_end) = trim_spaces(bytes, start, raw.eq.min(end));
+            let text = if raw.eq < end {
+                let (value_start, value_end) = trim_spaces(bytes, raw.eq + 1, end);
+                self.text.get(value_start..value_end).unwrap_or("")
+            } else {
+                ""
             };
-            return Some(CpItem { group, key: Key::parse(key), text });
+            let key = if raw.dash < key_end {
+                let code = self.text.get(key_start..raw.dash).unwrap_or("");
+                let field = self.text.get(raw.dash + 1..key_end).unwrap_or("");
+                Key::Param { code, field: Field::parse(field) }
+            } else {
+                Key::Plain(self.text.get(key_start..key_end).unwrap_or(""))
+            };
+            return Some(CpItem { group, key, text });
         }
     }
 }

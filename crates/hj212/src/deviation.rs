@@ -58,11 +58,14 @@ pub enum Deviation {
     DataTimeMillis,
     /// `DataTime` is not 14 or 17 digits.
     MalformedDataTime,
+    /// A field that should be numeric is not a number; the packet is kept and
+    /// the item reads as [`crate::Value::NonNumeric`].
+    NonNumericValue,
 }
 
 impl Deviation {
     /// Every deviation, in declaration order.
-    pub const ALL: [Deviation; 25] = [
+    pub const ALL: [Deviation; 26] = [
         Deviation::LowercaseCrc,
         Deviation::ModbusCrc,
         Deviation::CrcIgnored,
@@ -88,6 +91,7 @@ impl Deviation {
         Deviation::CpItemWithoutEquals,
         Deviation::DataTimeMillis,
         Deviation::MalformedDataTime,
+        Deviation::NonNumericValue,
     ];
 
     /// A fixed snake_case label for metrics and JSON.
@@ -118,6 +122,7 @@ impl Deviation {
             Deviation::CpItemWithoutEquals => "cp_item_without_equals",
             Deviation::DataTimeMillis => "data_time_millis",
             Deviation::MalformedDataTime => "malformed_data_time",
+            Deviation::NonNumericValue => "non_numeric_value",
         }
     }
 

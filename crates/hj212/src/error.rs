@@ -75,11 +75,11 @@ pub enum Error {
         found: String,
     },
     /// The data segment is not UTF-8 (GBK text, binary garbage).
-    #[error("data segment is not UTF-8 at byte {offset}: {found:?}")]
+    #[error("data segment is not UTF-8 at byte {offset}, near {found:?}")]
     InvalidUtf8 {
         /// Byte offset of the first invalid byte inside the data segment.
         offset: usize,
-        /// The data segment, quoted lossily.
+        /// The bytes around the offset, quoted lossily.
         found: String,
     },
     /// A required header field is absent or empty.

@@ -149,9 +149,10 @@ pub fn decode_frame<'a>(frame: &'a [u8], options: &DecodeOptions) -> Result<Pack
     if segment.len() > 1024 {
         deviations.insert(Deviation::SegmentOver1024);
     }
-    let text = std::str::from_utf8(segment).map_err(|error| Error::InvalidUtf8 {
-        offset: error.valid_up_to(),
-        found: excerpt_bytes(segment),
+    let text = std::str::from_utf8(segment).map_err(|error| {
+        let offset = error.valid_up_to();
+        let around = segment.get(offset.saturating_sub(16)..).unwrap_or(segment);
+        Error::InvalidUtf8 { offset, found: excerpt_bytes(around) }
     })?;
     let mut packet = decode_segment(text)?;
     packet.deviations.extend(deviations);

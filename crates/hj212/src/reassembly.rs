@@ -165,8 +165,20 @@ impl OpenSet {
     fn complete(self) -> Reassembled {
         let mut cp_text = String::with_capacity(self.n_bytes + usize::from(self.pnum));
         let mut qns = Vec::with_capacity(self.parts.len());
+        // Each part repeats the `DataTime` group; keep the first one only.
+        let mut first_data_time: Option<String> = None;
         for part in self.parts.into_iter().flatten() {
-            let text = part.cp_text.trim_end_matches(';');
+            let mut text = part.cp_text.trim_end_matches(';');
+            let leading = text.split(';').next().unwrap_or("");
+            if leading.trim_start().starts_with("DataTime=") {
+                match &first_data_time {
+                    None => first_data_time = Some(leading.to_owned()),
+                    Some(first) if first == leading => {
+                        text = text.get(leading.len()..).unwrap_or("").trim_start_matches(';');
+                    }
+                    Some(_) => {}
+                }
+            }
             if !text.trim().is_empty() {
                 if !cp_text.is_empty() {
                     cp_text.push(';');
@@ -370,10 +382,7 @@ mod tests {
         assert!(reassembler.push(&decode_segment(&two).unwrap(), 1).is_empty());
         let events = reassembler.push(&decode_segment(&one).unwrap(), 2);
         let set = complete(&events).unwrap();
-        assert_eq!(
-            set.cp_text,
-            "DataTime=20160801084000;w01018-Avg=1;DataTime=20160801084000;w00000-Avg=2"
-        );
+        assert_eq!(set.cp_text, "DataTime=20160801084000;w01018-Avg=1;w00000-Avg=2");
         assert_eq!(set.first_qn.as_deref(), Some("20160801085857534"));
         assert_eq!(reassembler.open_sets(), 0);
         assert_eq!(reassembler.held_bytes(), 0);
