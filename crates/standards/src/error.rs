@@ -1,0 +1,86 @@
+//! The crate's single error type.
+//!
+//! Missing data is never an error here (STYLE.md, "Errors"): a missing hour or
+//! day is a validity state in the result.
+//! Errors are for input that cannot be a concentration or a series at all.
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+/// Everything the standards functions refuse, with the input that caused it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    // ---- air (aqi, air, decimal, edition) ----
+    /// A concentration below zero; no standard defines an index for it.
+    #[error("negative concentration {value}")]
+    NegativeConcentration {
+        /// The value as given.
+        value: String,
+    },
+    /// A floating-point concentration that is NaN or infinite.
+    #[error("concentration is not a finite number: {value}")]
+    NonFiniteConcentration {
+        /// The value as given.
+        value: f64,
+    },
+    /// A concentration too large for the scaled-integer representation
+    /// (above 2 147 483.647 in its unit).
+    #[error("concentration {value} is out of range")]
+    ConcentrationOutOfRange {
+        /// The value as given.
+        value: String,
+    },
+    /// Text that is not a plain decimal number such as `60.5`.
+    #[error("not a decimal concentration: {text:?}")]
+    InvalidDecimal {
+        /// The text as given.
+        text: String,
+    },
+    /// An hour label that is not on a whole hour.
+    #[error("hour label {label} is not on a whole hour")]
+    NotWholeHour {
+        /// The label as given (Beijing time).
+        label: NaiveDateTime,
+    },
+    /// Station series to be combined do not share start, label or length.
+    #[error("station series {index} does not match the first series ({what})")]
+    MisalignedSeries {
+        /// Index of the offending series.
+        index: usize,
+        /// What differs: `start`, `label` or `length`.
+        what: &'static str,
+    },
+    /// A period whose end is before its start.
+    #[error("period ends {to} before it starts {from}")]
+    EmptyPeriod {
+        /// First day.
+        from: NaiveDate,
+        /// Last day.
+        to: NaiveDate,
+    },
+    /// A percentile outside 0..=100.
+    #[error("percentile {percent} is outside 0..=100")]
+    PercentileOutOfRange {
+        /// The percentile as given.
+        percent: u8,
+    },
+}
+
+impl Error {
+    /// A fixed, short label for metrics and JSON.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Error::NegativeConcentration { .. } => "negative_concentration",
+            Error::NonFiniteConcentration { .. } => "non_finite_concentration",
+            Error::ConcentrationOutOfRange { .. } => "concentration_out_of_range",
+            Error::InvalidDecimal { .. } => "invalid_decimal",
+            Error::NotWholeHour { .. } => "not_whole_hour",
+            Error::MisalignedSeries { .. } => "misaligned_series",
+            Error::EmptyPeriod { .. } => "empty_period",
+            Error::PercentileOutOfRange { .. } => "percentile_out_of_range",
+        }
+    }
+}
+
+/// The crate's result type.
+pub type Result<T> = std::result::Result<T, Error>;
