@@ -4,6 +4,7 @@
 //! Golden tables live in `test_data/aqi_*.csv` and `test_data/air_*.csv`,
 //! typed in from the standards, one row per case with its clause.
 
+mod air_golden;
 mod aqi_golden;
 mod aqi_props;
 mod golden;
