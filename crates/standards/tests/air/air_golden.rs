@@ -259,7 +259,7 @@ fn periods_editions_and_counts() {
 fn hour_label_conventions_agree_and_a_mislabel_shifts_the_day() {
     // Hour starting h has value h (PM2.5); the day's 24 hours are 0..=23, mean 11.5.
     let day = date("2021-06-01");
-    let values: Vec<Option<Conc>> = (0..24).map(|h| units(h)).collect();
+    let values: Vec<Option<Conc>> = (0..24).map(units).collect();
     let none: Vec<Option<Conc>> = vec![None; 24];
     let mut columns: [&[Option<Conc>]; 6] = [&none; 6];
     columns[Pollutant::Pm25.index()] = &values;
