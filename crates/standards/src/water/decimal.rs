@@ -68,7 +68,7 @@ impl Decimal {
     /// separators; surrounding whitespace is ignored). More than 6 fractional
     /// digits are rounded half away from zero.
     pub fn parse(text: &str) -> Result<Decimal> {
-        let invalid = || Error::InvalidDecimal { input: text.to_owned() };
+        let invalid = || Error::InvalidDecimal { text: text.to_owned() };
         let trimmed = text.trim();
         let (negative, body) = match trimmed.as_bytes().first() {
             Some(b'-') => (true, &trimmed[1..]),
@@ -197,7 +197,7 @@ impl<'de> serde::Deserialize<'de> for Decimal {
             Text(String),
         }
         let invalid =
-            |shown: String| serde::de::Error::custom(Error::InvalidDecimal { input: shown });
+            |shown: String| serde::de::Error::custom(Error::InvalidDecimal { text: shown });
         match Repr::deserialize(deserializer)? {
             Repr::Text(text) => Decimal::parse(&text).map_err(serde::de::Error::custom),
             Repr::Int(value) => value

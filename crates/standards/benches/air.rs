@@ -1,0 +1,3 @@
+//! Air benchmark (placeholder until the evaluator lands).
+
+fn main() {}

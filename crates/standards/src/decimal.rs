@@ -1,0 +1,281 @@
+//! Exact decimal concentrations as scaled integers.
+//!
+//! The standards round (HJ 633-2012 6.2 and HJ 633-2026 4.2.6: IAQI rounded
+//! up; HJ 633-2026 4.2.2: inputs by GB/T 8170), so every computation that
+//! feeds a rounding is done on integers.
+//! A [`Conc`] is a concentration in thousandths of its unit (µg/m³, or mg/m³
+//! for CO); a [`MeanConc`] is an exact mean, `sum / n` of such values.
+//! A binary float would give CO 2.2 mg/m³ an IAQI of 55.000…01, which rounds
+//! up to 56 instead of 55.
+
+use std::fmt;
+
+use crate::error::{Error, Result};
+
+/// A non-negative concentration in thousandths of its unit (µg/m³ for SO2,
+/// NO2, O3, PM10, PM2.5; mg/m³ for CO, HJ 633 table 1 units).
+///
+/// Build it from thousandths ([`Conc::from_milli`]), from exact decimal text
+/// ([`Conc::parse`]) or from a float ([`Conc::from_f64`], which rounds to the
+/// nearest thousandth and never truncates).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Conc(i32);
+
+/// Number of scaled units in one unit of concentration.
+pub const SCALE: i64 = 1000;
+
+impl Conc {
+    /// Zero.
+    pub const ZERO: Conc = Conc(0);
+
+    /// A concentration of `milli` thousandths of the unit.
+    pub fn from_milli(milli: i64) -> Result<Conc> {
+        if milli < 0 {
+            return Err(Error::NegativeConcentration { value: format_milli(milli) });
+        }
+        i32::try_from(milli)
+            .map(Conc)
+            .map_err(|_| Error::ConcentrationOutOfRange { value: format_milli(milli) })
+    }
+
+    /// A whole number of units (e.g. 75 µg/m³).
+    pub fn from_units(units: i64) -> Result<Conc> {
+        Conc::from_milli(units.saturating_mul(SCALE))
+    }
+
+    /// Converts a float by rounding to the nearest thousandth (halves away
+    /// from zero). NaN, infinities, negative and huge values are refused.
+    pub fn from_f64(value: f64) -> Result<Conc> {
+        if !value.is_finite() {
+            return Err(Error::NonFiniteConcentration { value });
+        }
+        let scaled = (value * SCALE as f64).round();
+        if scaled < 0.0 {
+            return Err(Error::NegativeConcentration { value: value.to_string() });
+        }
+        if scaled > f64::from(i32::MAX) {
+            return Err(Error::ConcentrationOutOfRange { value: value.to_string() });
+        }
+        // The range was checked above, so the cast is exact.
+        Ok(Conc(scaled as i32))
+    }
+
+    /// Parses exact decimal text such as `60.5` or `2.2`.
+    /// More than three decimals are rounded half to even (GB/T 8170) on the
+    /// exact text.
+    pub fn parse(text: &str) -> Result<Conc> {
+        let invalid = || Error::InvalidDecimal { text: text.to_owned() };
+        let trimmed = text.trim();
+        if trimmed.starts_with('-') {
+            let rest = trimmed.trim_start_matches('-');
+            if rest.chars().all(|c| c == '0' || c == '.') && !rest.is_empty() {
+                return Ok(Conc::ZERO);
+            }
+            return Err(Error::NegativeConcentration { value: trimmed.to_owned() });
+        }
+        let body = trimmed.strip_prefix('+').unwrap_or(trimmed);
+        let (int_part, frac_part) = match body.split_once('.') {
+            Some((i, f)) => (i, f),
+            None => (body, ""),
+        };
+        if (int_part.is_empty() && frac_part.is_empty())
+            || !int_part.bytes().all(|b| b.is_ascii_digit())
+            || !frac_part.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(invalid());
+        }
+        let out_of_range = || Error::ConcentrationOutOfRange { value: trimmed.to_owned() };
+        let mut milli: i64 = 0;
+        for b in int_part.bytes() {
+            milli = milli
+                .checked_mul(10)
+                .and_then(|m| m.checked_add(i64::from(b - b'0')))
+                .filter(|m| *m <= i64::from(i32::MAX))
+                .ok_or_else(out_of_range)?;
+        }
+        milli = milli.checked_mul(SCALE).ok_or_else(out_of_range)?;
+        let frac = frac_part.as_bytes();
+        let mut place = 100;
+        for &b in frac.iter().take(3) {
+            milli += i64::from(b - b'0') * place;
+            place /= 10;
+        }
+        if frac.len() > 3 {
+            let first = frac[3] - b'0';
+            let rest_nonzero = frac[4..].iter().any(|&b| b != b'0');
+            let round_up = first > 5 || (first == 5 && (rest_nonzero || milli % 2 == 1));
+            if round_up {
+                milli += 1;
+            }
+        }
+        Conc::from_milli(milli)
+    }
+
+    /// The value in thousandths of the unit.
+    pub fn milli(self) -> i64 {
+        i64::from(self.0)
+    }
+
+    /// The value as a float, for display and charts only.
+    pub fn to_f64(self) -> f64 {
+        f64::from(self.0) / SCALE as f64
+    }
+
+    /// Rounds to `precision` by GB/T 8170 (round half to even).
+    pub fn round(self, precision: Precision) -> Conc {
+        MeanConc::from(self).round(precision)
+    }
+}
+
+impl fmt::Display for Conc {
+    /// Shortest exact decimal: `60`, `60.5`, `2.25`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&format_milli(self.milli()))
+    }
+}
+
+/// Formats thousandths as the shortest exact decimal text.
+fn format_milli(milli: i64) -> String {
+    let sign = if milli < 0 { "-" } else { "" };
+    let abs = milli.unsigned_abs();
+    let int = abs / 1000;
+    let frac = abs % 1000;
+    if frac == 0 {
+        format!("{sign}{int}")
+    } else {
+        let text = format!("{frac:03}");
+        format!("{sign}{int}.{}", text.trim_end_matches('0'))
+    }
+}
+
+/// Reporting precision of a concentration (HJ 633-2026 4.2.2; GB/T 8170).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Precision {
+    /// Whole units: SO2, NO2, O3, PM10, PM2.5 in µg/m³.
+    Units,
+    /// One decimal: CO in mg/m³.
+    Tenths,
+    /// Three decimals, the scale of [`Conc`].
+    Milli,
+}
+
+impl Precision {
+    /// The rounding step in thousandths.
+    pub fn step_milli(self) -> i64 {
+        match self {
+            Precision::Units => 1000,
+            Precision::Tenths => 100,
+            Precision::Milli => 1,
+        }
+    }
+}
+
+/// An exact mean concentration `sum_milli / n` (thousandths of the unit).
+///
+/// Means of hourly values (GB 3095 3.7–3.13) are kept exact so that the
+/// IAQI's round-up and GB/T 8170 see the true value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MeanConc {
+    /// Sum of the values, in thousandths.
+    pub sum_milli: i64,
+    /// Number of values (never 0).
+    pub n: u32,
+}
+
+impl From<Conc> for MeanConc {
+    fn from(conc: Conc) -> MeanConc {
+        MeanConc { sum_milli: conc.milli(), n: 1 }
+    }
+}
+
+impl MeanConc {
+    /// The mean of `n` values summing to `sum_milli`; `None` when `n` is 0.
+    pub fn new(sum_milli: i64, n: u32) -> Option<MeanConc> {
+        (n > 0 && sum_milli >= 0).then_some(MeanConc { sum_milli, n })
+    }
+
+    /// Rounds the exact mean to `precision` by GB/T 8170 (half to even).
+    pub fn round(self, precision: Precision) -> Conc {
+        let step = precision.step_milli();
+        let steps =
+            div_round_half_even(i128::from(self.sum_milli), i128::from(self.n) * i128::from(step));
+        let milli = steps.saturating_mul(i128::from(step)).clamp(0, i128::from(i32::MAX));
+        // Clamped to the i32 range above.
+        Conc(milli as i32)
+    }
+
+    /// The mean to the nearest thousandth (half to even): the [`Conc`] scale.
+    pub fn to_conc(self) -> Conc {
+        self.round(Precision::Milli)
+    }
+
+    /// Compares with a whole-thousandths threshold exactly: `self > milli`.
+    pub fn exceeds_milli(self, milli: i64) -> bool {
+        i128::from(self.sum_milli) > i128::from(milli) * i128::from(self.n)
+    }
+
+    /// The value as a float, for display and charts only.
+    pub fn to_f64(self) -> f64 {
+        self.sum_milli as f64 / f64::from(self.n) / SCALE as f64
+    }
+}
+
+/// `num / den` rounded half to even; `den` must be positive.
+pub(crate) fn div_round_half_even(num: i128, den: i128) -> i128 {
+    if den <= 0 {
+        return 0;
+    }
+    let q = num.div_euclid(den);
+    let r = num.rem_euclid(den);
+    match (2 * r).cmp(&den) {
+        std::cmp::Ordering::Less => q,
+        std::cmp::Ordering::Greater => q + 1,
+        std::cmp::Ordering::Equal => q + (q & 1),
+    }
+}
+
+/// `num / den` rounded up (towards +∞); `den` must be positive.
+pub(crate) fn div_ceil(num: i128, den: i128) -> i128 {
+    if den <= 0 {
+        return 0;
+    }
+    let q = num.div_euclid(den);
+    if num.rem_euclid(den) == 0 { q } else { q + 1 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_and_display() {
+        assert_eq!(Conc::parse("2.2").unwrap().milli(), 2200);
+        assert_eq!(Conc::parse("60.5").unwrap().to_string(), "60.5");
+        assert_eq!(Conc::parse("1.00050").unwrap().milli(), 1000);
+        assert_eq!(Conc::parse("1.00150").unwrap().milli(), 1002);
+        assert_eq!(Conc::parse(".5").unwrap().milli(), 500);
+        assert!(Conc::parse("-1").is_err());
+        assert!(Conc::parse("abc").is_err());
+        assert!(Conc::parse("").is_err());
+        assert!(Conc::parse("99999999999").is_err());
+    }
+
+    #[test]
+    fn from_f64_rounds_not_truncates() {
+        assert_eq!(Conc::from_f64(2.2).unwrap().milli(), 2200);
+        assert_eq!(Conc::from_f64(0.0029999).unwrap().milli(), 3);
+        assert!(Conc::from_f64(f64::NAN).is_err());
+        assert!(Conc::from_f64(-1.0).is_err());
+        assert!(Conc::from_f64(1e12).is_err());
+    }
+
+    #[test]
+    fn gb_t_8170_half_even() {
+        let r = |t: &str, p| Conc::parse(t).unwrap().round(p).to_string();
+        assert_eq!(r("34.5", Precision::Units), "34");
+        assert_eq!(r("35.5", Precision::Units), "36");
+        assert_eq!(r("1.25", Precision::Tenths), "1.2");
+        assert_eq!(r("1.35", Precision::Tenths), "1.4");
+        assert_eq!(r("60.4", Precision::Units), "60");
+    }
+}
