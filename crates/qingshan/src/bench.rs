@@ -114,8 +114,13 @@ async fn bench_ingest(
     // Warm-up: every device connects and sends one hour packet (no minute
     // readings), paying each device's one-time argon2 password check.
     let warm_up_plan = LoadPlan { kind: DataKind::Hour, packets_per_device: 1, ..plan(1) };
-    let warm_up =
-        run_fleet(running.gateway_addr, devices.clone(), warm_up_plan, simulator::client::FleetControl::new()).await;
+    let warm_up = run_fleet(
+        running.gateway_addr,
+        devices.clone(),
+        warm_up_plan,
+        simulator::client::FleetControl::new(),
+    )
+    .await;
     writeln!(
         std::io::stdout(),
         "\nwarm-up (connect + first packet, one argon2 check per device): {:.3} s",
