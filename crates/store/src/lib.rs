@@ -24,14 +24,16 @@
 
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
+mod derived;
 mod sqlite;
 mod types;
 
+pub use derived::*;
 pub use sqlite::{SqliteOptions, SqliteStore};
 pub use types::*;
 
 /// The storage interface shared by the SQLite and (later) PostgreSQL implementations.
-pub trait Store: Send + Sync {
+pub trait Store: Send + Sync + DerivedStore {
     /// Commits a batch of received packets, their readings, device sightings and
     /// audit entries in one transaction, and returns once it is durable.
     ///

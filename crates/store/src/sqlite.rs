@@ -21,6 +21,7 @@
 //! **Evidence.** `raw_packet` and `audit` are append-only: no method updates or
 //! deletes them, and triggers refuse it at the database level.
 
+mod derived;
 mod migrate;
 #[cfg(test)]
 mod tests;

@@ -17,6 +17,7 @@ use crate::{Error, Result};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_connection_log.sql"),
+    include_str!("migrations/0003_derived.sql"),
 ];
 
 /// The schema version this program writes.

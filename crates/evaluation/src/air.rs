@@ -1,0 +1,224 @@
+//! Air stations: daily AQI per Beijing day and hourly (real-time) AQI per
+//! Beijing hour, from stored HJ 212 hour data.
+
+use chrono::{Duration, NaiveDate};
+use model::{BeijingTime, DataKind, Instant, ParamCode, PointId};
+use serde_json::{Map, Value, json};
+use standards::air::{
+    AirOptions, DailyValue, DayScratch, HourResult, HourlySeries, evaluate_days_into,
+    hourly_aqi_series,
+};
+use standards::aqi::{AqiReport, Indicator, IndicatorSet, Pollutant};
+use standards::decimal::{Conc, MeanConc};
+use standards::edition::{EditionChoice, HourLabel};
+use store::{DerivedKind, DerivedResult, ReadingQuery, Store};
+
+use crate::{Result, usable};
+
+/// HJ 212-2017 codes of the six AQI pollutants (ambient air).
+const CODES: [(&str, Pollutant); 6] = [
+    ("a21026", Pollutant::So2),
+    ("a21004", Pollutant::No2),
+    ("a21005", Pollutant::Co),
+    ("a05024", Pollutant::O3),
+    ("a34002", Pollutant::Pm10),
+    ("a34004", Pollutant::Pm25),
+];
+
+/// Hours loaded: the day before (for 24-hour moving means and O3 8-hour
+/// windows reaching back) and the day itself.
+const N_HOURS: usize = 48;
+
+/// The value of the `hour_label` field wherever hours appear.
+pub(crate) const HOUR_LABEL: &str = "period_start";
+
+/// Recomputes the daily AQI of `date` and the hourly AQI of its hours for one
+/// station. Returns nothing when the station has no hour data that day.
+pub(crate) fn derive_day(
+    store: &dyn Store,
+    point: PointId,
+    date: NaiveDate,
+    now: Instant,
+) -> Result<Vec<DerivedResult>> {
+    let Some(first_hour) = date.pred_opt().and_then(|day| day.and_hms_opt(0, 0, 0)) else {
+        return Ok(Vec::new());
+    };
+    let from = BeijingTime(first_hour).to_instant();
+    let to = Instant(from.0 + Duration::hours(N_HOURS as i64));
+    let params = CODES.iter().filter_map(|(code, _)| ParamCode::parse(code).ok()).collect();
+    let readings = store.readings(&ReadingQuery {
+        point,
+        kind: DataKind::Hour,
+        params,
+        from,
+        to,
+        limit: N_HOURS * CODES.len() * 2,
+    })?;
+    let mut columns: [Vec<Option<Conc>>; 6] = Default::default();
+    for column in &mut columns {
+        column.resize(N_HOURS, None);
+    }
+    let mut present = [false; N_HOURS];
+    for reading in &readings {
+        let Some(&(_, pollutant)) =
+            CODES.iter().find(|(code, _)| *code == reading.key.param.as_str())
+        else {
+            continue;
+        };
+        let offset = (reading.key.data_time.0 - from.0).num_hours();
+        let Some(index) = usize::try_from(offset).ok().filter(|&index| index < N_HOURS) else {
+            continue;
+        };
+        present[index] = true;
+        if !usable(&reading.values) {
+            continue;
+        }
+        // A negative or absurd value is not a concentration: the hour is missing.
+        columns[pollutant.index()][index] = reading
+            .values
+            .representative(DataKind::Hour)
+            .and_then(|value| Conc::from_f64(value).ok());
+    }
+    if !present[24..].iter().any(|&hour| hour) {
+        return Ok(Vec::new());
+    }
+    let series = HourlySeries {
+        first_label_beijing: first_hour,
+        label: HourLabel::PeriodStart,
+        columns: [&columns[0], &columns[1], &columns[2], &columns[3], &columns[4], &columns[5]],
+    };
+    let options = AirOptions::default();
+    let mut days = Vec::with_capacity(1);
+    evaluate_days_into(
+        &series,
+        date,
+        date,
+        EditionChoice::ByDate,
+        &options,
+        &mut DayScratch::default(),
+        &mut days,
+    )?;
+    let hours = hourly_aqi_series(&series, EditionChoice::ByDate, &options)?;
+
+    let mut results = Vec::with_capacity(25);
+    let day_start = Instant(from.0 + Duration::hours(24));
+    for day in &days {
+        let n_hours = present[24..].iter().filter(|&&hour| hour).count();
+        let mut pollutants = Map::new();
+        for pollutant in [Pollutant::So2, Pollutant::No2, Pollutant::Pm10, Pollutant::Pm25] {
+            pollutants.insert(
+                pollutant.name().to_owned(),
+                daily_json(&day.daily[pollutant.index()], pollutant),
+            );
+        }
+        pollutants.insert(
+            Pollutant::Co.name().to_owned(),
+            daily_json(&day.daily[Pollutant::Co.index()], Pollutant::Co),
+        );
+        pollutants.insert(
+            Indicator::O3_8h.name().to_owned(),
+            json!({
+                "value": day.o3_mda8.value.map(MeanConc::to_f64),
+                "unit": Pollutant::O3.unit(),
+                "valid": day.o3_mda8.value.is_some(),
+                "valid_by_exceedance": day.o3_mda8.valid_by_exceedance,
+                "validity": validity_json(day.o3_mda8.validity),
+            }),
+        );
+        pollutants
+            .insert(Indicator::O3_1h.name().to_owned(), daily_json(&day.o3_max_1h, Pollutant::O3));
+        let mut detail = report_json(&day.aqi);
+        detail.insert("date".to_owned(), json!(day.date.to_string()));
+        detail.insert("limits".to_owned(), json!(day.limits.name()));
+        detail.insert("valid".to_owned(), json!(day.aqi.missing.is_empty()));
+        detail.insert("pollutants".to_owned(), Value::Object(pollutants));
+        detail.insert("n_hours".to_owned(), json!(n_hours));
+        detail.insert("hour_label".to_owned(), json!(HOUR_LABEL));
+        results.push(DerivedResult {
+            kind: DerivedKind::AirDaily,
+            point,
+            start: day_start,
+            period: day.date.to_string(),
+            edition: day.aqi.edition.to_string(),
+            detail: Value::Object(detail),
+            computed_at: now,
+        });
+    }
+    for (index, hour) in hours.iter().enumerate().skip(24) {
+        if present[index] {
+            results.push(hour_result(point, hour, now));
+        }
+    }
+    Ok(results)
+}
+
+fn hour_result(point: PointId, hour: &HourResult, now: Instant) -> DerivedResult {
+    let start = hour.end_label_beijing - Duration::hours(1);
+    let label = |time: chrono::NaiveDateTime| time.format("%Y-%m-%dT%H:%M").to_string();
+    let mut detail = report_json(&hour.aqi);
+    detail.insert("hour_label".to_owned(), json!(HOUR_LABEL));
+    detail.insert("hour".to_owned(), json!(label(start)));
+    detail.insert("hour_end".to_owned(), json!(label(hour.end_label_beijing)));
+    DerivedResult {
+        kind: DerivedKind::AirHourly,
+        point,
+        start: BeijingTime(start).to_instant(),
+        period: label(start),
+        edition: hour.aqi.edition.to_string(),
+        detail: Value::Object(detail),
+        computed_at: now,
+    }
+}
+
+/// The AQI report in the standard's vocabulary.
+fn report_json(report: &AqiReport) -> Map<String, Value> {
+    let level = report.level();
+    let mut iaqi = Map::new();
+    let mut conc = Map::new();
+    for indicator in Indicator::ALL {
+        iaqi.insert(indicator.name().to_owned(), json!(report.iaqi_of(indicator)));
+        conc.insert(
+            indicator.name().to_owned(),
+            json!(report.conc[indicator.index()].map(MeanConc::to_f64)),
+        );
+    }
+    let mut out = Map::new();
+    out.insert("aqi".to_owned(), json!(report.aqi));
+    out.insert("level".to_owned(), json!(level.map(|level| level.number())));
+    out.insert("level_zh".to_owned(), json!(level.map(|level| level.name_zh())));
+    out.insert(
+        "category".to_owned(),
+        match level {
+            Some(level) => json!({ "zh": level.category_zh(), "en": level.category_en() }),
+            None => Value::Null,
+        },
+    );
+    out.insert("primary".to_owned(), json!(names(report.primary)));
+    out.insert("iaqi".to_owned(), Value::Object(iaqi));
+    out.insert("conc".to_owned(), Value::Object(conc));
+    out.insert("missing".to_owned(), json!(names(report.missing)));
+    out.insert("publishable".to_owned(), json!(report.publishable));
+    out.insert("edition".to_owned(), json!(report.edition.to_string()));
+    out
+}
+
+fn names(set: IndicatorSet) -> Vec<&'static str> {
+    set.iter().map(Indicator::name).collect()
+}
+
+fn daily_json(value: &DailyValue, pollutant: Pollutant) -> Value {
+    json!({
+        "value": value.value.map(MeanConc::to_f64),
+        "unit": pollutant.unit(),
+        "valid": value.value.is_some(),
+        "validity": validity_json(value.validity),
+    })
+}
+
+fn validity_json(validity: standards::air::Validity) -> Value {
+    json!({
+        "n_valid": validity.n_valid,
+        "n_required": validity.n_required,
+        "n_possible": validity.n_possible,
+    })
+}

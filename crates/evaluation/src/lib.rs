@@ -1,0 +1,220 @@
+//! The standards engine's platform side: derived results computed as data
+//! arrives and re-derived when late data changes an hour, a day or a month.
+//!
+//! [`Evaluator::pass`] follows the raw archive with a watermark (the highest
+//! `raw_packet` id whose readings were evaluated, kept in the store). Each
+//! pass lists the hour readings that packets after the watermark stored,
+//! finds the air-station days and surface-water days and months they touch,
+//! recomputes those from every stored hour of the period with the pure
+//! `standards` crate, and upserts the results together with the new
+//! watermark in one transaction ([`store::DerivedStore::commit_derived`]).
+//! A re-sent packet stores no new readings, so it changes nothing; a late
+//! hour is a new reading, so its day is recomputed.
+//!
+//! Derived now:
+//! - air stations: hourly (real-time) AQI per Beijing hour and daily AQI per
+//!   Beijing day (HJ 633, GB 3095, HJ 663; the edition in force on the date);
+//! - surface-water sections: class per Beijing day and per Beijing month
+//!   (GB 3838-2002, single-factor method on the period means).
+//!
+//! Hours come from HJ 212 hour data (CN 2061), whose `DataTime` is the start
+//! of the hour; they are passed to the standards as [`HourLabel::PeriodStart`]
+//! and never shifted by hand.
+//!
+//! **Boundaries.** Channels carry wake-ups; the store carries data: the
+//! evaluator reads through the store's reader pool, writes only derived tables
+//! in short transactions, and can restart from the store at any time. It knows
+//! nothing of HJ 212 framing or HTTP.
+//!
+//! ```no_run
+//! # use std::sync::Arc;
+//! let store: Arc<dyn store::Store> = Arc::new(store::SqliteStore::open_in_memory()?);
+//! let evaluator = evaluation::Evaluator::new(
+//!     store,
+//!     Arc::new(model::SystemClock),
+//!     evaluation::EvaluationConfig::default(),
+//! );
+//! let report = evaluator.pass()?;
+//! assert_eq!(report.n_results, 0);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! [`HourLabel::PeriodStart`]: standards::edition::HourLabel::PeriodStart
+
+mod air;
+mod error;
+mod events;
+mod water;
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{Datelike, NaiveDate};
+use model::{Clock, DataKind, PointId};
+use serde::{Deserialize, Serialize};
+use store::{PointKind, Store};
+use tokio::sync::watch;
+
+pub use error::{Error, Result};
+use events::Event;
+
+/// The name of the evaluator's watermark in the store.
+pub const WATERMARK: &str = "evaluation";
+
+/// Settings of the evaluator, `[evaluation]` in the configuration file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EvaluationConfig {
+    /// Seconds between passes over newly stored data.
+    pub interval_secs: u64,
+    /// Most archived packets one pass covers; a backlog is worked off in
+    /// several short passes, one transaction each.
+    pub max_packets_per_pass: u64,
+}
+
+impl Default for EvaluationConfig {
+    fn default() -> Self {
+        EvaluationConfig { interval_secs: 5, max_packets_per_pass: 2_000 }
+    }
+}
+
+/// What one pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PassReport {
+    /// Distinct (point, hour) readings found after the old watermark.
+    pub n_readings: usize,
+    /// Derived results upserted.
+    pub n_results: usize,
+    /// The watermark after the pass (the highest evaluated raw packet id).
+    pub watermark: i64,
+    /// Whether the pass stopped at [`EvaluationConfig::max_packets_per_pass`]
+    /// with more packets archived after it.
+    pub more: bool,
+}
+
+/// Derives results from stored readings; cheap to clone.
+#[derive(Clone)]
+pub struct Evaluator {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    config: EvaluationConfig,
+}
+
+impl std::fmt::Debug for Evaluator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Evaluator").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+impl Evaluator {
+    /// An evaluator over `store`, stamping results with `clock`'s time.
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: EvaluationConfig) -> Self {
+        Evaluator { store, clock, config }
+    }
+
+    /// One pass (blocking): evaluates what packets after the watermark brought
+    /// and commits the results with the new watermark; durable on return.
+    pub fn pass(&self) -> Result<PassReport> {
+        let from = self.store.watermark(WATERMARK)?;
+        let touched = self.store.touched_readings(
+            from,
+            self.config.max_packets_per_pass.max(1),
+            DataKind::Hour,
+        )?;
+        let mut report = PassReport {
+            n_readings: touched.readings.len(),
+            n_results: 0,
+            watermark: touched.up_to_raw_id,
+            more: false,
+        };
+        if touched.up_to_raw_id == from {
+            return Ok(report);
+        }
+        report.more = touched.up_to_raw_id
+            >= from.saturating_add(
+                i64::try_from(self.config.max_packets_per_pass.max(1)).unwrap_or(i64::MAX),
+            );
+
+        let kinds: HashMap<PointId, PointKind> =
+            self.store.points()?.into_iter().map(|record| (record.id, record.point.kind)).collect();
+        let mut air_days: BTreeSet<(PointId, NaiveDate)> = BTreeSet::new();
+        let mut water_days: BTreeSet<(PointId, NaiveDate)> = BTreeSet::new();
+        let mut water_months: BTreeSet<(PointId, i32, u32)> = BTreeSet::new();
+        for reading in &touched.readings {
+            let date = reading.data_time.to_beijing().date();
+            match kinds.get(&reading.point) {
+                Some(PointKind::AirStation) => {
+                    air_days.insert((reading.point, date));
+                    // The next day's O3 8-hour windows and 24-hour moving
+                    // means reach back into this day.
+                    if let Some(next) = date.succ_opt() {
+                        air_days.insert((reading.point, next));
+                    }
+                }
+                Some(PointKind::SurfaceWater) => {
+                    water_days.insert((reading.point, date));
+                    water_months.insert((reading.point, date.year(), date.month()));
+                }
+                _ => {}
+            }
+        }
+
+        let now = self.clock.now();
+        let mut results = Vec::new();
+        for &(point, date) in &air_days {
+            results.extend(air::derive_day(self.store.as_ref(), point, date, now)?);
+        }
+        for &(point, date) in &water_days {
+            results.extend(water::derive_day(self.store.as_ref(), point, date, now)?);
+        }
+        for &(point, year, month) in &water_months {
+            results.extend(water::derive_month(self.store.as_ref(), point, year, month, now)?);
+        }
+        self.store.commit_derived(&results, WATERMARK, touched.up_to_raw_id)?;
+        report.n_results = results.len();
+        Ok(report)
+    }
+
+    /// Runs passes every [`EvaluationConfig::interval_secs`] (back to back
+    /// while a backlog remains) on blocking threads until `shutdown` turns true.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let interval = Duration::from_secs(self.config.interval_secs.max(1));
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            let evaluator = self.clone();
+            let outcome = tokio::task::spawn_blocking(move || evaluator.pass())
+                .await
+                .unwrap_or_else(|error| Err(Error::Task(error.to_string())));
+            let more = match &outcome {
+                Ok(report) => {
+                    if report.n_readings > 0 || report.more {
+                        Event::PassCommitted(report).emit();
+                    }
+                    report.more
+                }
+                Err(error) => {
+                    Event::PassFailed(error).emit();
+                    false
+                }
+            };
+            if more {
+                continue;
+            }
+            tokio::select! {
+                _ = shutdown.changed() => {}
+                _ = tokio::time::sleep(interval) => {}
+            }
+        }
+        Event::Stopped.emit();
+    }
+}
+
+/// Whether a reading's flag allows using its value: no flag, or `N`
+/// (normal, HJ 212-2017 table 3). Other flags (maintenance, calibration,
+/// fault …) make the hour missing.
+fn usable(values: &model::ReadingValues) -> bool {
+    values.flag.as_deref().is_none_or(|flag| flag.eq_ignore_ascii_case("N"))
+}

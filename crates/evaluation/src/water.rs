@@ -1,0 +1,178 @@
+//! Surface-water sections: class per Beijing day and per Beijing month
+//! (GB 3838-2002; 2011 evaluation method), from stored HJ 212 hour data.
+//!
+//! Each stored hour is one sample; a period's class is the single-factor
+//! class of the period means of its samples (`classify_period`). Sections are
+//! judged as rivers until the registry records the water body.
+
+use std::collections::BTreeMap;
+
+use chrono::{Duration, NaiveDate};
+use model::{BeijingTime, DataKind, Instant, PointId};
+use serde_json::{Value, json};
+use standards::water::{
+    Decimal, PeriodClass, PeriodOptions, WaterBody, WaterItem, WaterValue, classify_period,
+};
+use store::{DerivedKind, DerivedResult, ReadingQuery, Store};
+
+use crate::{Result, usable};
+
+/// The edition recorded on water results.
+pub(crate) const EDITION: &str = "GB 3838-2002";
+
+/// Most hour readings a month of one section may hold (31 days, generously many items).
+const MAX_READINGS: usize = 31 * 24 * 64;
+
+/// Recomputes the class of one section on one Beijing day.
+pub(crate) fn derive_day(
+    store: &dyn Store,
+    point: PointId,
+    date: NaiveDate,
+    now: Instant,
+) -> Result<Vec<DerivedResult>> {
+    let Some(start) = date.and_hms_opt(0, 0, 0) else { return Ok(Vec::new()) };
+    let from = BeijingTime(start).to_instant();
+    let to = Instant(from.0 + Duration::days(1));
+    let label = date.to_string();
+    Ok(derive(store, point, from, to, DerivedKind::WaterDaily, label, now)?.into_iter().collect())
+}
+
+/// Recomputes the class of one section in one Beijing month.
+pub(crate) fn derive_month(
+    store: &dyn Store,
+    point: PointId,
+    year: i32,
+    month: u32,
+    now: Instant,
+) -> Result<Vec<DerivedResult>> {
+    let Some(first) = NaiveDate::from_ymd_opt(year, month, 1) else { return Ok(Vec::new()) };
+    let next = if month == 12 {
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(year, month + 1, 1)
+    };
+    let (Some(start), Some(end)) =
+        (first.and_hms_opt(0, 0, 0), next.and_then(|next| next.and_hms_opt(0, 0, 0)))
+    else {
+        return Ok(Vec::new());
+    };
+    let from = BeijingTime(start).to_instant();
+    let to = BeijingTime(end).to_instant();
+    let label = format!("{year:04}-{month:02}");
+    Ok(derive(store, point, from, to, DerivedKind::WaterMonthly, label, now)?.into_iter().collect())
+}
+
+fn derive(
+    store: &dyn Store,
+    point: PointId,
+    from: Instant,
+    to: Instant,
+    kind: DerivedKind,
+    period: String,
+    now: Instant,
+) -> Result<Option<DerivedResult>> {
+    let readings = store.readings(&ReadingQuery {
+        point,
+        kind: DataKind::Hour,
+        params: Vec::new(),
+        from,
+        to,
+        limit: MAX_READINGS,
+    })?;
+    let mut samples: BTreeMap<Instant, Vec<(WaterItem, WaterValue)>> = BTreeMap::new();
+    for reading in &readings {
+        let Ok(item) = WaterItem::parse(reading.key.param.as_str()) else { continue };
+        let value = if usable(&reading.values) {
+            reading.values.representative(DataKind::Hour).and_then(WaterValue::from_f64)
+        } else {
+            None
+        };
+        if let Some(value) = value {
+            samples.entry(reading.key.data_time).or_default().push((item, value));
+        }
+    }
+    if samples.is_empty() {
+        return Ok(None);
+    }
+    let samples: Vec<Vec<(WaterItem, WaterValue)>> = samples.into_values().collect();
+    let result = classify_period(&samples, WaterBody::River, &PeriodOptions::default());
+    let mut detail = detail_json(&result);
+    if let Value::Object(map) = &mut detail {
+        let field = if kind == DerivedKind::WaterMonthly { "month" } else { "date" };
+        map.insert(field.to_owned(), json!(period));
+    }
+    Ok(Some(DerivedResult {
+        kind,
+        point,
+        start: from,
+        period,
+        edition: EDITION.to_owned(),
+        detail,
+        computed_at: now,
+    }))
+}
+
+fn decimal(value: Decimal) -> f64 {
+    value.to_f64()
+}
+
+fn value_json(value: WaterValue) -> Value {
+    match value {
+        WaterValue::Measured(value) => json!(decimal(value)),
+        WaterValue::NotDetected { detection_limit } => {
+            json!({ "not_detected": true, "detection_limit": decimal(detection_limit) })
+        }
+    }
+}
+
+/// The period class in the standard's vocabulary.
+fn detail_json(result: &PeriodClass) -> Value {
+    let sample = &result.class;
+    let items: Vec<Value> = sample
+        .items
+        .iter()
+        .map(|item| {
+            let n_values = result
+                .means
+                .iter()
+                .find(|mean| mean.item == item.item)
+                .map_or(0, |mean| mean.n_values);
+            json!({
+                "item": item.item.short_name(),
+                "code": item.item.hj212_code(),
+                "name_zh": item.item.zh_name(),
+                "value": value_json(item.value),
+                "class": item.class.map(|class| class.label()),
+                "assessed": item.assessed,
+                "multiple_vs_iii": item.multiple_vs_iii.map(decimal),
+                "n_values": n_values,
+            })
+        })
+        .collect();
+    let main_pollutants: Vec<Value> = sample
+        .main_pollutants
+        .iter()
+        .map(|main| {
+            json!({
+                "item": main.item.short_name(),
+                "class": main.class.label(),
+                "multiple_vs_iii": main.multiple_vs_iii.map(decimal),
+            })
+        })
+        .collect();
+    let short = |items: &[WaterItem]| -> Vec<&'static str> {
+        items.iter().map(|item| item.short_name()).collect()
+    };
+    json!({
+        "class": sample.class.map(|class| class.label()),
+        "class_zh": sample.class.map(|class| class.zh_label()),
+        "status_zh": sample.class.map(|class| class.status().zh()),
+        "deciding_items": short(&sample.deciding_items),
+        "main_pollutants": main_pollutants,
+        "items": items,
+        "missing_items": short(&sample.missing_items),
+        "n_samples": result.n_samples,
+        "water_body": "river",
+        "edition": EDITION,
+    })
+}

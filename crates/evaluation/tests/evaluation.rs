@@ -1,0 +1,382 @@
+//! The evaluator on a real SQLite file with hand-made hour readings.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use evaluation::{EvaluationConfig, Evaluator, PassReport};
+use model::time::FixedClock;
+use model::{
+    BeijingTime, DataKind, Instant, ParamCode, PointId, Reading, ReadingKey, ReadingValues,
+};
+use serde_json::Value;
+use store::{
+    DerivedKind, DerivedQuery, DerivedResult, DerivedStore, IncomingPacket, IngestBatch, NewPoint,
+    PointKind, RawPacket, SqliteOptions, SqliteStore, Store, Verdict,
+};
+
+/// A store file with one point, and an evaluator over it.
+struct Fixture {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+    store: Arc<SqliteStore>,
+    point: PointId,
+    evaluator: Evaluator,
+}
+
+fn open(path: &Path) -> Arc<SqliteStore> {
+    Arc::new(SqliteStore::open(path, SqliteOptions::default()).unwrap())
+}
+
+fn evaluator(store: &Arc<SqliteStore>) -> Evaluator {
+    let now = BeijingTime(date("2026-11-29").and_hms_opt(12, 0, 0).unwrap()).to_instant();
+    Evaluator::new(store.clone(), Arc::new(FixedClock(now)), EvaluationConfig::default())
+}
+
+fn fixture(kind: PointKind) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("qingshan.sqlite");
+    let store = open(&path);
+    let point = store
+        .upsert_point(&NewPoint {
+            code: "WTQ-P-1".to_owned(),
+            name: "测试点位".to_owned(),
+            kind,
+            enterprise: None,
+            simulated: false,
+        })
+        .unwrap();
+    let evaluator = evaluator(&store);
+    Fixture { _dir: dir, path, store, point, evaluator }
+}
+
+fn date(text: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+}
+
+/// The start of hour `hour` (Beijing) of `day`, as HJ 212 hour data labels it.
+fn hour(day: &str, hour: u32) -> Instant {
+    BeijingTime(date(day).and_hms_opt(hour, 0, 0).unwrap()).to_instant()
+}
+
+fn reading(point: PointId, code: &str, at: Instant, value: f64) -> Reading {
+    Reading {
+        key: ReadingKey {
+            point,
+            param: ParamCode::parse(code).unwrap(),
+            kind: DataKind::Hour,
+            data_time: at,
+        },
+        values: ReadingValues {
+            avg: Some(value),
+            flag: Some("N".to_owned()),
+            ..Default::default()
+        },
+    }
+}
+
+fn packet(readings: Vec<Reading>) -> IncomingPacket {
+    IncomingPacket {
+        raw: RawPacket {
+            bytes:
+                b"##0101QN=20260302000000000;ST=22;CN=2061;PW=123456;MN=M;Flag=5;CP=&&&&0000\r\n"
+                    .to_vec(),
+            received_at: Instant::from_unix_millis(1_772_000_000_000).unwrap(),
+            peer: "10.0.0.7:50312".to_owned(),
+            mn: Some("M".to_owned()),
+            device: None,
+            cn: Some(2061),
+            verdict: Verdict::Accepted,
+            deviations: vec![],
+        },
+        readings,
+    }
+}
+
+impl Fixture {
+    /// Stores one packet per hour of `hours` of `day`, each with `code` = `value`.
+    fn send_hours(&self, code: &str, day: &str, hours: impl IntoIterator<Item = u32>, value: f64) {
+        let packets = hours
+            .into_iter()
+            .map(|h| packet(vec![reading(self.point, code, hour(day, h), value)]))
+            .collect();
+        self.store.commit_batch(&IngestBatch { packets, ..IngestBatch::default() }).unwrap();
+    }
+
+    fn pass(&self) -> PassReport {
+        self.evaluator.pass().unwrap()
+    }
+
+    fn results(&self, kind: DerivedKind) -> Vec<DerivedResult> {
+        self.store
+            .derived(&DerivedQuery {
+                kind,
+                point: Some(self.point),
+                from: Instant::from_unix_millis(0).unwrap(),
+                to: Instant::from_unix_millis(4_000_000_000_000).unwrap(),
+                limit: 10_000,
+            })
+            .unwrap()
+    }
+
+    /// The one daily result of `kind` for the period labelled `period`.
+    fn one(&self, kind: DerivedKind, period: &str) -> DerivedResult {
+        let matching: Vec<DerivedResult> =
+            self.results(kind).into_iter().filter(|result| result.period == period).collect();
+        assert_eq!(matching.len(), 1, "{kind:?} {period}: {matching:#?}");
+        matching.into_iter().next().unwrap()
+    }
+}
+
+/// Checks a station day of PM2.5 hours only: AQI, edition and primary pollutant.
+fn check_pm25_day(day: &str, value: f64, aqi: u64, iaqi: u64, edition: &str, primary: &[&str]) {
+    let f = fixture(PointKind::AirStation);
+    f.send_hours("a34004", day, 0..24, value);
+    let report = f.pass();
+    assert_eq!(report.n_readings, 24);
+    let result = f.one(DerivedKind::AirDaily, day);
+    let detail = &result.detail;
+    assert_eq!(detail["aqi"], aqi, "{detail:#}");
+    assert_eq!(detail["iaqi"]["PM2.5"], iaqi);
+    assert_eq!(detail["edition"], edition);
+    assert_eq!(result.edition, edition);
+    assert_eq!(detail["primary"], Value::from(primary.to_vec()));
+    assert_eq!(detail["pollutants"]["PM2.5"]["valid"], true);
+    assert_eq!(detail["pollutants"]["PM2.5"]["value"], value);
+    assert_eq!(detail["pollutants"]["PM2.5"]["validity"]["n_valid"], 24);
+    assert_eq!(detail["hour_label"], "period_start");
+    assert_eq!(detail["date"], day);
+    // One hourly result per stored hour, and none for the empty next day.
+    let hours: Vec<DerivedResult> = f
+        .results(DerivedKind::AirHourly)
+        .into_iter()
+        .filter(|result| result.period.starts_with(day))
+        .collect();
+    assert_eq!(hours.len(), 24);
+    assert_eq!(hours[0].period, format!("{day}T00:00"));
+    assert_eq!(hours[0].start, hour(day, 0));
+    assert_eq!(hours[0].detail["hour_label"], "period_start");
+    assert_eq!(hours[0].detail["hour_end"], format!("{day}T01:00"));
+    assert_eq!(f.results(DerivedKind::AirDaily).len(), 1);
+}
+
+#[test]
+fn pm25_75_under_hj633_2026_gives_114() {
+    check_pm25_day("2026-03-02", 75.0, 114, 114, "HJ 633-2026", &["PM2.5"]);
+}
+
+#[test]
+fn pm25_75_under_hj633_2012_gives_100() {
+    check_pm25_day("2025-06-01", 75.0, 100, 100, "HJ 633-2012", &["PM2.5"]);
+}
+
+#[test]
+fn nineteen_hours_is_an_invalid_day() {
+    let f = fixture(PointKind::AirStation);
+    f.send_hours("a34004", "2026-03-02", 0..19, 75.0);
+    f.pass();
+    let detail = f.one(DerivedKind::AirDaily, "2026-03-02").detail;
+    let pm25 = &detail["pollutants"]["PM2.5"];
+    assert_eq!(pm25["valid"], false, "{detail:#}");
+    assert_eq!(pm25["value"], Value::Null);
+    assert_eq!(pm25["validity"]["n_valid"], 19);
+    assert_eq!(pm25["validity"]["n_required"], 20);
+    assert_eq!(detail["aqi"], Value::Null);
+    assert_eq!(detail["valid"], false);
+}
+
+#[test]
+fn a_late_hour_changes_its_day() {
+    let f = fixture(PointKind::AirStation);
+    f.send_hours("a34004", "2026-03-02", 0..19, 75.0);
+    f.pass();
+    let before = f.one(DerivedKind::AirDaily, "2026-03-02");
+    assert_eq!(before.detail["aqi"], Value::Null);
+    // The 20th hour arrives late, after the day was evaluated.
+    f.send_hours("a34004", "2026-03-02", [21], 75.0);
+    let report = f.pass();
+    assert_eq!(report.n_readings, 1);
+    let after = f.one(DerivedKind::AirDaily, "2026-03-02");
+    assert_eq!(after.detail["aqi"], 114, "{:#}", after.detail);
+    assert_eq!(after.detail["pollutants"]["PM2.5"]["validity"]["n_valid"], 20);
+    assert_eq!(f.results(DerivedKind::AirDaily).len(), 1, "replaced, not duplicated");
+}
+
+#[test]
+fn a_late_evening_hour_recomputes_the_next_day_too() {
+    let f = fixture(PointKind::AirStation);
+    f.send_hours("a34004", "2026-03-03", 0..24, 75.0);
+    f.pass();
+    let hourly_before = f.one(DerivedKind::AirHourly, "2026-03-03T00:00");
+    // 2026 real-time AQI uses the 1 h value: PM2.5 75 → IAQI 114 either way,
+    // but the hour row of the next day is recomputed (its computed_at is rewritten).
+    f.send_hours("a34004", "2026-03-02", [23], 75.0);
+    let report = f.pass();
+    assert!(report.n_results >= 1 + 24 + 1, "{report:?}");
+    assert_eq!(f.one(DerivedKind::AirHourly, "2026-03-03T00:00").detail, hourly_before.detail);
+    assert_eq!(f.results(DerivedKind::AirDaily).len(), 2);
+}
+
+#[test]
+fn re_sending_a_packet_changes_nothing() {
+    let f = fixture(PointKind::AirStation);
+    f.send_hours("a34004", "2026-03-02", 0..24, 75.0);
+    f.pass();
+    let daily = f.results(DerivedKind::AirDaily);
+    let hourly = f.results(DerivedKind::AirHourly);
+    // History re-sent: all readings are duplicates, nothing new is stored.
+    f.send_hours("a34004", "2026-03-02", 0..24, 80.0);
+    let report = f.pass();
+    assert_eq!(report.n_readings, 0);
+    assert_eq!(report.n_results, 0);
+    assert_eq!(f.results(DerivedKind::AirDaily), daily);
+    assert_eq!(f.results(DerivedKind::AirHourly), hourly);
+}
+
+#[test]
+fn a_new_evaluator_continues_from_the_watermark() {
+    let f = fixture(PointKind::AirStation);
+    f.send_hours("a34004", "2026-03-02", 0..12, 75.0);
+    let first = f.pass();
+    assert_eq!(first.n_readings, 12);
+    assert_eq!(f.store.watermark(evaluation::WATERMARK).unwrap(), first.watermark);
+    let path = f.path.clone();
+    let point = f.point;
+    let Fixture { _dir, store, .. } = f;
+    drop(store);
+
+    // "Restart": a new store handle and evaluator on the same file.
+    let store = open(&path);
+    let f = Fixture { _dir, path, point, evaluator: evaluator(&store), store };
+    assert_eq!(f.pass().n_readings, 0, "nothing new since the watermark");
+    f.send_hours("a34004", "2026-03-02", 12..24, 75.0);
+    let second = f.pass();
+    assert_eq!(second.n_readings, 12, "only what came after the watermark");
+    assert!(second.watermark > first.watermark);
+    let day = f.one(DerivedKind::AirDaily, "2026-03-02");
+    assert_eq!(day.detail["aqi"], 114);
+    assert_eq!(f.results(DerivedKind::AirHourly).len(), 24);
+}
+
+#[test]
+fn a_backlog_is_worked_off_in_bounded_passes() {
+    let f = fixture(PointKind::AirStation);
+    let evaluator = Evaluator::new(
+        f.store.clone(),
+        Arc::new(FixedClock(hour("2026-11-29", 12))),
+        EvaluationConfig { max_packets_per_pass: 10, ..EvaluationConfig::default() },
+    );
+    f.send_hours("a34004", "2026-03-02", 0..24, 75.0);
+    let mut n_passes = 0;
+    loop {
+        n_passes += 1;
+        if !evaluator.pass().unwrap().more {
+            break;
+        }
+    }
+    assert_eq!(n_passes, 3);
+    assert_eq!(f.one(DerivedKind::AirDaily, "2026-03-02").detail["aqi"], 114);
+}
+
+#[test]
+fn flagged_hours_are_missing() {
+    let f = fixture(PointKind::AirStation);
+    let mut packets = Vec::new();
+    for h in 0..24 {
+        let mut reading = reading(f.point, "a34004", hour("2026-03-02", h), 75.0);
+        if h < 5 {
+            reading.values.flag = Some("M".to_owned()); // maintenance
+        }
+        packets.push(packet(vec![reading]));
+    }
+    f.store.commit_batch(&IngestBatch { packets, ..IngestBatch::default() }).unwrap();
+    f.pass();
+    let detail = f.one(DerivedKind::AirDaily, "2026-03-02").detail;
+    assert_eq!(detail["pollutants"]["PM2.5"]["validity"]["n_valid"], 19);
+    assert_eq!(detail["aqi"], Value::Null);
+}
+
+#[test]
+fn all_six_pollutants_give_a_valid_day() {
+    let f = fixture(PointKind::AirStation);
+    let day = "2026-03-02";
+    let mut packets = Vec::new();
+    for h in 0..24 {
+        let at = hour(day, h);
+        packets.push(packet(vec![
+            reading(f.point, "a21026", at, 10.0),
+            reading(f.point, "a21004", at, 30.0),
+            reading(f.point, "a21005", at, 0.8),
+            reading(f.point, "a05024", at, 60.0),
+            reading(f.point, "a34002", at, 50.0),
+            reading(f.point, "a34004", at, 20.0),
+        ]));
+    }
+    f.store.commit_batch(&IngestBatch { packets, ..IngestBatch::default() }).unwrap();
+    f.pass();
+    let detail = f.one(DerivedKind::AirDaily, day).detail;
+    assert_eq!(detail["valid"], true, "{detail:#}");
+    assert_eq!(detail["missing"], Value::from(Vec::<String>::new()));
+    assert_eq!(detail["pollutants"]["CO"]["unit"], "mg/m³");
+    assert_eq!(detail["pollutants"]["CO"]["value"], 0.8);
+    assert_eq!(detail["pollutants"]["O3_8h"]["value"], 60.0);
+    assert_eq!(detail["level"], 1);
+    assert_eq!(detail["category"]["zh"], "优");
+    assert_eq!(detail["primary"], Value::from(Vec::<String>::new()), "AQI ≤ 50 has no primary");
+}
+
+// ---- Water ----
+
+#[test]
+fn water_tp_at_the_class_iii_limit_is_class_iii() {
+    let f = fixture(PointKind::SurfaceWater);
+    f.send_hours("w21011", "2026-03-02", 0..24, 0.2);
+    f.pass();
+    let day = f.one(DerivedKind::WaterDaily, "2026-03-02");
+    assert_eq!(day.edition, "GB 3838-2002");
+    assert_eq!(day.detail["class"], "III", "{:#}", day.detail);
+    assert_eq!(day.detail["class_zh"], "Ⅲ类");
+    assert_eq!(day.detail["deciding_items"], Value::from(vec!["TP"]));
+    assert_eq!(day.detail["n_samples"], 24);
+    let month = f.one(DerivedKind::WaterMonthly, "2026-03");
+    assert_eq!(month.detail["class"], "III");
+    assert_eq!(month.start, hour("2026-03-01", 0));
+}
+
+#[test]
+fn water_month_uses_every_sample_of_the_month() {
+    let f = fixture(PointKind::SurfaceWater);
+    // Day 1 class II for NH3-N (0.5), day 2 class IV (1.5): month mean 1.0 → class III.
+    f.send_hours("w21003", "2026-03-01", 0..24, 0.5);
+    f.pass();
+    assert_eq!(f.one(DerivedKind::WaterMonthly, "2026-03").detail["class"], "II");
+    f.send_hours("w21003", "2026-03-02", 0..24, 1.5);
+    f.pass();
+    assert_eq!(f.one(DerivedKind::WaterDaily, "2026-03-01").detail["class"], "II");
+    assert_eq!(f.one(DerivedKind::WaterDaily, "2026-03-02").detail["class"], "IV");
+    let month = f.one(DerivedKind::WaterMonthly, "2026-03");
+    assert_eq!(month.detail["class"], "III", "{:#}", month.detail);
+    assert_eq!(month.detail["n_samples"], 48);
+}
+
+#[test]
+fn other_points_derive_nothing() {
+    let f = fixture(PointKind::FlueGas);
+    f.send_hours("a34004", "2026-03-02", 0..24, 75.0);
+    let report = f.pass();
+    assert_eq!(report.n_results, 0);
+    assert!(report.watermark > 0, "the watermark still moves on");
+    assert_eq!(f.results(DerivedKind::AirDaily), vec![]);
+}
+
+#[test]
+fn hours_are_labelled_by_their_start() {
+    // An HJ 212 hour stamped 00:00 is the first hour of its day, not the last of the previous one.
+    let f = fixture(PointKind::AirStation);
+    f.send_hours("a34004", "2026-03-02", [0], 75.0);
+    f.pass();
+    let days = f.results(DerivedKind::AirDaily);
+    assert_eq!(days.len(), 1);
+    assert_eq!(days[0].period, "2026-03-02");
+    assert_eq!(days[0].start, hour("2026-03-02", 0));
+}

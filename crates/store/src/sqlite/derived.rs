@@ -1,0 +1,167 @@
+//! [`DerivedStore`] for [`SqliteStore`]: tables `watermark` and `derived_result`
+//! (migration 3), and the `reading_by_raw` index for the watermark scan.
+
+use model::{DataKind, PointId};
+use rusqlite::{Row, params};
+
+use super::{
+    collect, column, database_error, instant_column, json_column, json_text, kind_to_db,
+    limit_to_db, millis,
+};
+use crate::{
+    DerivedKind, DerivedQuery, DerivedResult, DerivedStore, Error, Result, SqliteStore, Touched,
+    TouchedReading,
+};
+
+impl DerivedStore for SqliteStore {
+    fn watermark(&self, name: &str) -> Result<i64> {
+        const DURING: &str = "reading a watermark";
+        self.read(|conn| {
+            let mut statement = conn
+                .prepare_cached("SELECT raw_id FROM watermark WHERE name = ?1")
+                .map_err(database_error(DURING))?;
+            let mut rows = statement.query(params![name]).map_err(database_error(DURING))?;
+            match rows.next().map_err(database_error(DURING))? {
+                Some(row) => column(row, 0, "watermark", "raw_id"),
+                None => Ok(0),
+            }
+        })
+    }
+
+    fn touched_readings(
+        &self,
+        after_raw_id: i64,
+        max_packets: u64,
+        kind: DataKind,
+    ) -> Result<Touched> {
+        const DURING: &str = "scanning readings after a watermark";
+        self.read(|conn| {
+            // One read transaction: the newest id and the readings from one snapshot.
+            let tx = conn.unchecked_transaction().map_err(database_error(DURING))?;
+            let newest: Option<i64> = tx
+                .query_row("SELECT max(id) FROM raw_packet", [], |row| row.get(0))
+                .map_err(database_error(DURING))?;
+            let bound = after_raw_id.saturating_add(i64::try_from(max_packets).unwrap_or(i64::MAX));
+            let up_to_raw_id = newest.unwrap_or(0).min(bound).max(after_raw_id);
+            let mut statement = tx
+                .prepare_cached(
+                    "SELECT DISTINCT point_id, data_ms FROM reading
+                     WHERE raw_id > ?1 AND raw_id <= ?2 AND kind = ?3
+                     ORDER BY point_id, data_ms",
+                )
+                .map_err(database_error(DURING))?;
+            let rows = statement
+                .query(params![after_raw_id, up_to_raw_id, kind_to_db(kind)])
+                .map_err(database_error(DURING))?;
+            let readings = collect(rows, DURING, |row| {
+                Ok(TouchedReading {
+                    point: PointId(column(row, 0, "reading", "point_id")?),
+                    data_time: instant_column(row, 1, "reading", "data_ms")?,
+                })
+            })?;
+            drop(statement);
+            tx.finish().map_err(database_error(DURING))?;
+            Ok(Touched { readings, up_to_raw_id })
+        })
+    }
+
+    fn commit_derived(&self, results: &[DerivedResult], name: &str, raw_id: i64) -> Result<()> {
+        let encoded: Vec<String> = results
+            .iter()
+            .map(|result| json_text(&result.detail, "encoding a derived result"))
+            .collect::<Result<_>>()?;
+        self.write("committing derived results", |tx| {
+            let mut upsert = tx
+                .prepare_cached(
+                    "INSERT INTO derived_result (kind, point_id, start_ms, period, edition, detail, computed_ms)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                     ON CONFLICT (kind, point_id, start_ms) DO UPDATE SET
+                         period = excluded.period, edition = excluded.edition,
+                         detail = excluded.detail, computed_ms = excluded.computed_ms",
+                )
+                .map_err(database_error("preparing the derived result upsert"))?;
+            for (result, detail) in results.iter().zip(&encoded) {
+                upsert
+                    .execute(params![
+                        result.kind.as_str(),
+                        result.point.0,
+                        millis(result.start),
+                        result.period,
+                        result.edition,
+                        detail,
+                        millis(result.computed_at)
+                    ])
+                    .map_err(database_error("upserting a derived result"))?;
+            }
+            tx.prepare_cached(
+                "INSERT INTO watermark (name, raw_id) VALUES (?1, ?2)
+                 ON CONFLICT (name) DO UPDATE SET raw_id = excluded.raw_id",
+            )
+            .and_then(|mut statement| statement.execute(params![name, raw_id]))
+            .map_err(database_error("advancing a watermark"))?;
+            Ok(())
+        })
+    }
+
+    fn derived(&self, query: &DerivedQuery) -> Result<Vec<DerivedResult>> {
+        const DURING: &str = "querying derived results";
+        const COLUMNS: &str = "SELECT kind, point_id, start_ms, period, edition, detail, computed_ms FROM derived_result";
+        self.read(|conn| match query.point {
+            Some(point) => {
+                let mut statement = conn
+                    .prepare_cached(&format!(
+                        "{COLUMNS} WHERE kind = ?1 AND point_id = ?2 AND start_ms >= ?3 AND start_ms < ?4
+                         ORDER BY start_ms LIMIT ?5"
+                    ))
+                    .map_err(database_error(DURING))?;
+                let rows = statement
+                    .query(params![
+                        query.kind.as_str(),
+                        point.0,
+                        millis(query.from),
+                        millis(query.to),
+                        limit_to_db(query.limit)
+                    ])
+                    .map_err(database_error(DURING))?;
+                collect(rows, DURING, decode_derived)
+            }
+            None => {
+                let mut statement = conn
+                    .prepare_cached(&format!(
+                        "{COLUMNS} WHERE kind = ?1 AND start_ms >= ?2 AND start_ms < ?3
+                         ORDER BY start_ms, point_id LIMIT ?4"
+                    ))
+                    .map_err(database_error(DURING))?;
+                let rows = statement
+                    .query(params![
+                        query.kind.as_str(),
+                        millis(query.from),
+                        millis(query.to),
+                        limit_to_db(query.limit)
+                    ])
+                    .map_err(database_error(DURING))?;
+                collect(rows, DURING, decode_derived)
+            }
+        })
+    }
+}
+
+/// Decodes `kind, point_id, start_ms, period, edition, detail, computed_ms`.
+fn decode_derived(row: &Row<'_>) -> Result<DerivedResult> {
+    const TABLE: &str = "derived_result";
+    let kind: String = column(row, 0, TABLE, "kind")?;
+    let kind = DerivedKind::parse(&kind).ok_or_else(|| Error::Corrupt {
+        table: TABLE,
+        column: "kind",
+        detail: format!("unknown derived kind {kind:?}"),
+    })?;
+    Ok(DerivedResult {
+        kind,
+        point: PointId(column(row, 1, TABLE, "point_id")?),
+        start: instant_column(row, 2, TABLE, "start_ms")?,
+        period: column(row, 3, TABLE, "period")?,
+        edition: column(row, 4, TABLE, "edition")?,
+        detail: json_column(row, 5, TABLE, "detail")?,
+        computed_at: instant_column(row, 6, TABLE, "computed_ms")?,
+    })
+}

@@ -1,0 +1,28 @@
+-- Qingshan schema, version 3: derived results (the standards engine's output).
+
+-- Find the readings a packet brought, for the evaluator's watermark scan.
+CREATE INDEX reading_by_raw ON reading (raw_id);
+
+-- How far each consumer of the raw archive has got: the highest raw_packet.id
+-- whose readings it has processed. Advanced in the same transaction as its results.
+CREATE TABLE watermark (
+    name   TEXT    PRIMARY KEY,
+    raw_id INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- One derived result per (kind, point, period); a recomputation replaces it.
+-- kind: air_hourly, air_daily, water_daily, water_monthly.
+-- start_ms is the UTC start of the period (a Beijing hour, day or month);
+-- period is its Beijing label (2026-03-02T08:00, 2026-03-02, 2026-03).
+-- detail is the result as JSON in the standard's vocabulary.
+CREATE TABLE derived_result (
+    kind        TEXT    NOT NULL,
+    point_id    INTEGER NOT NULL REFERENCES point (id),
+    start_ms    INTEGER NOT NULL,
+    period      TEXT    NOT NULL,
+    edition     TEXT    NOT NULL,
+    detail      TEXT    NOT NULL,
+    computed_ms INTEGER NOT NULL,
+    PRIMARY KEY (kind, point_id, start_ms)
+) WITHOUT ROWID;
+CREATE INDEX derived_result_by_period ON derived_result (kind, start_ms);
