@@ -6,6 +6,7 @@
 //! of HJ 212.
 
 mod api;
+mod derived;
 mod error;
 
 use std::net::SocketAddr;
@@ -63,5 +64,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/devices", get(api::devices))
         .route("/api/v1/points/{point}/readings", get(api::readings))
         .route("/api/v1/raw", get(api::raw_packets))
+        .route("/api/v1/air/stations/{point}/daily", get(derived::air_station_daily))
+        .route("/api/v1/air/stations/{point}/hourly", get(derived::air_station_hourly))
+        .route("/api/v1/air/daily", get(derived::air_area_daily))
+        .route("/api/v1/water/sections/{point}/daily", get(derived::water_section_daily))
+        .route("/api/v1/water/sections/{point}/monthly", get(derived::water_section_monthly))
         .with_state(state)
 }
