@@ -177,7 +177,9 @@ impl Evaluator {
     }
 
     /// Runs passes every [`EvaluationConfig::interval_secs`] (back to back
-    /// while a backlog remains) on blocking threads until `shutdown` turns true.
+    /// while a backlog remains) on blocking threads until `shutdown` turns
+    /// true or its sender is dropped. A failed pass is logged and retried
+    /// from the same watermark on the next tick.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let interval = Duration::from_secs(self.config.interval_secs.max(1));
         loop {
@@ -204,7 +206,12 @@ impl Evaluator {
                 continue;
             }
             tokio::select! {
-                _ = shutdown.changed() => {}
+                changed = shutdown.changed() => {
+                    // A dropped sender means nobody can stop us any more: stop now.
+                    if changed.is_err() {
+                        break;
+                    }
+                }
                 _ = tokio::time::sleep(interval) => {}
             }
         }

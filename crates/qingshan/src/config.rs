@@ -58,6 +58,8 @@ pub(crate) struct Config {
     pub(crate) ingest: ingest::IngestConfig,
     /// `[web]`.
     pub(crate) web: web::WebConfig,
+    /// `[evaluation]`.
+    pub(crate) evaluation: evaluation::EvaluationConfig,
     /// `[log]`.
     pub(crate) log: LogConfig,
 }

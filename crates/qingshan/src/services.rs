@@ -32,6 +32,8 @@ pub(crate) struct Running {
     shutdown: watch::Sender<bool>,
     gateway: tokio::task::JoinHandle<std::io::Result<()>>,
     web: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// The evaluator's loop (derived results); stops on `shutdown`.
+    evaluation: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -52,20 +54,29 @@ impl Running {
             .with_context(|| format!("cannot bind the web server on {}", config.web.listen))?;
         let web_addr = listener.local_addr()?;
         let (shutdown, shutdown_rx) = watch::channel(false);
+        let (store_for_evaluation, clock_for_evaluation) = (store.clone(), clock.clone());
         let state = web::AppState { store, registry: Arc::new(registry), clock };
         let mut web_shutdown = shutdown_rx.clone();
         let web = tokio::spawn(web::serve(listener, state, async move {
             let _ = web_shutdown.changed().await;
         }));
+        // Evaluation: reads the store behind ingest and writes derived results; restarts from its watermark.
+        let evaluator = evaluation::Evaluator::new(
+            store_for_evaluation,
+            clock_for_evaluation,
+            config.evaluation.clone(),
+        );
+        let evaluation = tokio::spawn(evaluator.run(shutdown_rx.clone()));
         let gateway = tokio::spawn(gateway.run(shutdown_rx));
-        Ok(Running { gateway_addr, web_addr, shutdown, gateway, web })
+        Ok(Running { gateway_addr, web_addr, shutdown, gateway, web, evaluation })
     }
 
-    /// Stops accepting, lets in-flight commits finish, and waits for both servers.
+    /// Stops accepting, lets in-flight commits finish, and waits for both servers and the evaluator.
     pub(crate) async fn stop(self) -> anyhow::Result<()> {
         let _ = self.shutdown.send(true);
         self.gateway.await.context("gateway task failed")?.context("gateway failed")?;
         self.web.await.context("web task failed")?.context("web server failed")?;
+        self.evaluation.await.context("evaluation task failed")?;
         Ok(())
     }
 }
