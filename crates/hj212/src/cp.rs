@@ -370,6 +370,12 @@ impl<'a> Cp<'a> {
         self.get("DataTime")
     }
 
+    /// `DataTime` as a local time (14 digits, or 17 with milliseconds); `None`
+    /// when absent, an error when present but not a valid time.
+    pub fn data_time_local(&self) -> Option<crate::error::Result<crate::time::LocalDateTime>> {
+        self.data_time().map(crate::time::LocalDateTime::parse)
+    }
+
     /// The per-parameter values grouped by code, in order of first appearance.
     /// Allocates; the gateway's hot path can walk [`Cp::items`] instead.
     pub fn params(&self) -> Vec<Param<'a>> {
