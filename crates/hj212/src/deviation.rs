@@ -61,11 +61,14 @@ pub enum Deviation {
     /// A field that should be numeric is not a number; the packet is kept and
     /// the item reads as [`crate::Value::NonNumeric`].
     NonNumericValue,
+    /// Flag version bits name no known version ([`crate::Version::Unknown`]);
+    /// the 2017 rules are applied.
+    UnknownVersion,
 }
 
 impl Deviation {
     /// Every deviation, in declaration order.
-    pub const ALL: [Deviation; 26] = [
+    pub const ALL: [Deviation; 27] = [
         Deviation::LowercaseCrc,
         Deviation::ModbusCrc,
         Deviation::CrcIgnored,
@@ -92,6 +95,7 @@ impl Deviation {
         Deviation::DataTimeMillis,
         Deviation::MalformedDataTime,
         Deviation::NonNumericValue,
+        Deviation::UnknownVersion,
     ];
 
     /// A fixed snake_case label for metrics and JSON.
@@ -123,6 +127,7 @@ impl Deviation {
             Deviation::DataTimeMillis => "data_time_millis",
             Deviation::MalformedDataTime => "malformed_data_time",
             Deviation::NonNumericValue => "non_numeric_value",
+            Deviation::UnknownVersion => "unknown_version",
         }
     }
 

@@ -129,9 +129,17 @@ impl Deframer {
         self.finished = true;
     }
 
-    /// Bytes held, waiting for the rest of a frame.
+    /// Bytes held, waiting for the rest of a frame. Bounded by the maximum
+    /// frame length plus whatever was pushed and not yet pulled.
     pub fn buffered_bytes(&self) -> usize {
         self.buf.len() - self.pos
+    }
+
+    /// Garbage bytes skipped and not yet reported (they are reported when the
+    /// next frame starts or the stream finishes). A gateway can use this to
+    /// give up on a connection that sends nothing but garbage.
+    pub fn pending_skipped_bytes(&self) -> usize {
+        self.pending_skipped
     }
 
     /// The next event, or `None` when more bytes are needed (or, after

@@ -284,6 +284,9 @@ pub fn decode_segment(segment: &str) -> Result<Packet<'_>> {
         },
     };
     let version = flag.map_or(Version::V2005, Flag::version);
+    if matches!(version, Version::Unknown(_)) {
+        deviations.insert(Deviation::UnknownVersion);
+    }
     let qn = qn.filter(|text| !text.is_empty());
     match qn {
         None if version::rules(version).qn_required => deviations.insert(Deviation::MissingQn),
