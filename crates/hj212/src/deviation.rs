@@ -64,11 +64,13 @@ pub enum Deviation {
     /// Flag version bits name no known version ([`crate::Version::Unknown`]);
     /// the 2017 rules are applied.
     UnknownVersion,
+    /// `ST` is not a system code of the packet's version (ST=80 and ST=101 are seen).
+    UnknownSystemCode,
 }
 
 impl Deviation {
     /// Every deviation, in declaration order.
-    pub const ALL: [Deviation; 27] = [
+    pub const ALL: [Deviation; 28] = [
         Deviation::LowercaseCrc,
         Deviation::ModbusCrc,
         Deviation::CrcIgnored,
@@ -96,6 +98,7 @@ impl Deviation {
         Deviation::MalformedDataTime,
         Deviation::NonNumericValue,
         Deviation::UnknownVersion,
+        Deviation::UnknownSystemCode,
     ];
 
     /// A fixed snake_case label for metrics and JSON.
@@ -128,6 +131,7 @@ impl Deviation {
             Deviation::MalformedDataTime => "malformed_data_time",
             Deviation::NonNumericValue => "non_numeric_value",
             Deviation::UnknownVersion => "unknown_version",
+            Deviation::UnknownSystemCode => "unknown_system_code",
         }
     }
 

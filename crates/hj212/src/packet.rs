@@ -287,6 +287,10 @@ pub fn decode_segment(segment: &str) -> Result<Packet<'_>> {
     if matches!(version, Version::Unknown(_)) {
         deviations.insert(Deviation::UnknownVersion);
     }
+    let st_text = st.unwrap_or_default();
+    if !version::rules(version).st_codes.contains(&st_text) {
+        deviations.insert(Deviation::UnknownSystemCode);
+    }
     let qn = qn.filter(|text| !text.is_empty());
     match qn {
         None if version::rules(version).qn_required => deviations.insert(Deviation::MissingQn),
