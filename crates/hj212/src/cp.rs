@@ -517,6 +517,18 @@ fn trim_spaces(bytes: &[u8], mut start: usize, mut end: usize) -> (usize, usize)
     (start, end)
 }
 
+/// The key at `text[start..end]`, whose first `-` (if before `end`) is at `dash`.
+#[inline]
+fn key_at(text: &str, start: usize, end: usize, dash: usize) -> Key<'_> {
+    if dash < end {
+        let code = text.get(start..dash).unwrap_or("");
+        let field = text.get(dash + 1..end).unwrap_or("");
+        Key::Param { code, field: Field::parse(field) }
+    } else {
+        Key::Plain(text.get(start..end).unwrap_or(""))
+    }
+}
+
 fn check_item(text: &str, bytes: &[u8], raw: &RawItem, deviations: &mut Deviations) {
     let (start, end) = trim_spaces(bytes, raw.start, raw.end);
     if (start, end) != (raw.start, raw.end) {
@@ -537,7 +549,7 @@ fn check_item(text: &str, bytes: &[u8], raw: &RawItem, deviations: &mut Deviatio
     }
     let value = bytes.get(value_start..value_end).unwrap_or(&[]);
     let key_bytes = bytes.get(key_start..key_end).unwrap_or(&[]);
-    if key_bytes == b"DataTime" {
+    if key_bytes.first() == Some(&b'D') && key_bytes == b"DataTime" {
         if !value.iter().all(u8::is_ascii_digit) {
             deviations.insert(Deviation::MalformedDataTime);
         } else if value.len() == 17 {
@@ -550,8 +562,8 @@ fn check_item(text: &str, bytes: &[u8], raw: &RawItem, deviations: &mut Deviatio
     if is_plain_decimal(value) {
         return;
     }
-    let key = text.get(key_start..key_end).map(Key::parse);
-    if key.is_some_and(|key| key.value_kind() == ValueKind::Number)
+    let key = key_at(text, key_start, key_end, raw.dash);
+    if key.value_kind() == ValueKind::Number
         && text.get(value_start..value_end).and_then(parse_number).is_none()
     {
         deviations.insert(Deviation::NonNumericValue);
@@ -612,13 +624,7 @@ impl<'a> Iterator for CpItems<'a> {
             } else {
                 ""
             };
-            let key = if raw.dash < key_end {
-                let code = self.text.get(key_start..raw.dash).unwrap_or("");
-                let field = self.text.get(raw.dash + 1..key_end).unwrap_or("");
-                Key::Param { code, field: Field::parse(field) }
-            } else {
-                Key::Plain(self.text.get(key_start..key_end).unwrap_or(""))
-            };
+            let key = key_at(self.text, key_start, key_end, raw.dash);
             return Some(CpItem { group, key, text });
         }
     }

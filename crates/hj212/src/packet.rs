@@ -79,17 +79,22 @@ impl<'a> Packet<'a> {
     }
 }
 
-/// Splits a frame into its length digits, data segment and CRC text, recording
-/// trailer deviations. Shared with the deframer's plausibility check.
-pub(crate) struct FrameParts<'a> {
-    pub(crate) declared: usize,
-    pub(crate) n_length_digits: usize,
-    pub(crate) segment: &'a [u8],
-    pub(crate) crc_text: &'a [u8],
-    pub(crate) has_crlf: bool,
+/// A frame split into its parts.
+struct FrameParts<'a> {
+    /// The length field's value.
+    declared: usize,
+    /// Digits in the length field (4 unless a device does not pad).
+    n_length_digits: usize,
+    /// The data segment (between the length field and the CRC).
+    segment: &'a [u8],
+    /// The 4 bytes before the trailer.
+    crc_text: &'a [u8],
+    /// Whether the frame ends with CR LF.
+    has_crlf: bool,
 }
 
-pub(crate) fn split_frame(frame: &[u8]) -> Result<FrameParts<'_>> {
+/// Splits a frame into its length digits, data segment and CRC text.
+fn split_frame(frame: &[u8]) -> Result<FrameParts<'_>> {
     let Some(after_hashes) = frame.strip_prefix(b"##") else {
         return Err(Error::NoHeader { found: excerpt_bytes(frame.get(..12).unwrap_or(frame)) });
     };
