@@ -241,25 +241,30 @@ pub fn decode_segment(segment: &str) -> Result<Packet<'_>> {
     let mut pnum_text = None;
     let mut pno_text = None;
     let mut extra_header = Vec::new();
-    for raw in header.split(';') {
+    let mut rest = header;
+    while !rest.is_empty() {
+        // One `;`-separated item; `=` and `;` are ASCII, so the slices stay on char boundaries.
+        let item_end = rest.bytes().position(|byte| byte == b';').unwrap_or(rest.len());
+        let raw = rest.get(..item_end).unwrap_or("");
+        rest = rest.get(item_end + 1..).unwrap_or("");
         let item = raw.trim_matches(' ');
         if item.is_empty() {
             continue;
         }
-        let Some((key, value)) = item.split_once('=') else {
+        let Some(eq) = item.bytes().position(|byte| byte == b'=') else {
             return Err(Error::BadHeaderItem { found: excerpt(item) });
         };
-        let key = key.trim_end_matches(' ');
-        let value = value.trim_start_matches(' ');
-        let slot = match key {
-            "QN" => &mut qn,
-            "ST" => &mut st,
-            "CN" => &mut cn,
-            "PW" => &mut pw,
-            "MN" => &mut mn,
-            "Flag" => &mut flag_text,
-            "PNUM" => &mut pnum_text,
-            "PNO" => &mut pno_text,
+        let key = item.get(..eq).unwrap_or("").trim_end_matches(' ');
+        let value = item.get(eq + 1..).unwrap_or("").trim_start_matches(' ');
+        let slot = match key.as_bytes() {
+            [b'Q', b'N'] => &mut qn,
+            [b'S', b'T'] => &mut st,
+            [b'C', b'N'] => &mut cn,
+            [b'P', b'W'] => &mut pw,
+            [b'M', b'N'] => &mut mn,
+            [b'F', b'l', b'a', b'g'] => &mut flag_text,
+            [b'P', b'N', b'U', b'M'] => &mut pnum_text,
+            [b'P', b'N', b'O'] => &mut pno_text,
             _ => {
                 deviations.insert(Deviation::UnknownHeaderField);
                 extra_header.push((key, value));
