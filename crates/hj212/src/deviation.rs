@@ -141,8 +141,15 @@ impl Deviation {
 }
 
 /// A set of [`Deviation`]s (a bit set; `Copy`, no allocation).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+/// `Debug` prints the labels.
+#[derive(Clone, Copy, PartialEq, Eq, Default, Hash)]
 pub struct Deviations(u32);
+
+impl std::fmt::Debug for Deviations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.labels()).finish()
+    }
+}
 
 impl Deviations {
     /// The empty set.
@@ -212,5 +219,7 @@ mod tests {
         let all: Deviations = Deviation::ALL.into_iter().collect();
         assert_eq!(all.len(), Deviation::ALL.len());
         assert_eq!(all.iter().count(), Deviation::ALL.len());
+        let two: Deviations = [Deviation::MissingQn, Deviation::LowercaseCrc].into_iter().collect();
+        assert_eq!(format!("{two:?}"), r#"["lowercase_crc", "missing_qn"]"#);
     }
 }
