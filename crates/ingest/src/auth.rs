@@ -11,7 +11,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 use store::{DeviceRecord, Store};
 
 /// How long a looked-up device (or its absence) is trusted before asking the store again.
@@ -23,7 +25,8 @@ const MAX_VERIFIED: usize = 100_000;
 /// the network in clear text in every packet, so the hash only protects a copy of
 /// the database; lighter parameters keep commissioning thousands of devices fast.
 fn device_argon2() -> argon2::Argon2<'static> {
-    let params = argon2::Params::new(8 * 1024, 1, 1, None).expect("constant argon2 parameters are valid");
+    let params =
+        argon2::Params::new(8 * 1024, 1, 1, None).expect("constant argon2 parameters are valid");
     argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
 }
 
@@ -81,7 +84,11 @@ impl DeviceDirectory {
     }
 
     /// The device with this MN, if its password matches.
-    pub(crate) async fn authenticate(&self, mn: &str, password: &str) -> Result<DeviceRecord, Refusal> {
+    pub(crate) async fn authenticate(
+        &self,
+        mn: &str,
+        password: &str,
+    ) -> Result<DeviceRecord, Refusal> {
         let device = self.lookup(mn).await?.ok_or(Refusal::UnknownMn)?;
         let key = (device.device.password_hash.clone(), password.to_owned());
         if self.verified.lock().expect("verified-cache lock is never poisoned").contains_key(&key) {
@@ -90,7 +97,9 @@ impl DeviceDirectory {
         let (hash, candidate) = key.clone();
         let matches = tokio::task::spawn_blocking(move || {
             PasswordHash::new(&hash)
-                .map(|parsed| device_argon2().verify_password(candidate.as_bytes(), &parsed).is_ok())
+                .map(|parsed| {
+                    device_argon2().verify_password(candidate.as_bytes(), &parsed).is_ok()
+                })
                 .unwrap_or(false)
         })
         .await
@@ -112,7 +121,8 @@ impl DeviceDirectory {
     }
 
     async fn lookup(&self, mn: &str) -> Result<Option<DeviceRecord>, Refusal> {
-        if let Some(cached) = self.lookups.lock().expect("lookup-cache lock is never poisoned").get(mn)
+        if let Some(cached) =
+            self.lookups.lock().expect("lookup-cache lock is never poisoned").get(mn)
             && cached.fetched.elapsed() < DEVICE_CACHE_TTL
         {
             return Ok(cached.device.clone());
@@ -130,7 +140,10 @@ impl DeviceDirectory {
         if lookups.len() >= MAX_VERIFIED {
             lookups.clear();
         }
-        lookups.insert(mn.to_owned(), CachedLookup { device: device.clone(), fetched: Instant::now() });
+        lookups.insert(
+            mn.to_owned(),
+            CachedLookup { device: device.clone(), fetched: Instant::now() },
+        );
         Ok(device)
     }
 }

@@ -95,11 +95,18 @@ fn peek_header<'a>(frame: &'a [u8], name: &str) -> Option<&'a str> {
         std::str::from_utf8(frame.get(6..end)?).ok()
     })?;
     let header = text.split("CP=").next()?;
-    header.split(';').find_map(|item| item.trim().strip_prefix(name)).filter(|value| !value.is_empty())
+    header
+        .split(';')
+        .find_map(|item| item.trim().strip_prefix(name))
+        .filter(|value| !value.is_empty())
 }
 
 fn beijing(time: &hj212::LocalDateTime) -> Option<BeijingTime> {
-    let date = chrono::NaiveDate::from_ymd_opt(i32::from(time.year), u32::from(time.month), u32::from(time.day))?;
+    let date = chrono::NaiveDate::from_ymd_opt(
+        i32::from(time.year),
+        u32::from(time.month),
+        u32::from(time.day),
+    )?;
     let naive = date.and_hms_milli_opt(
         u32::from(time.hour),
         u32::from(time.minute),
@@ -120,9 +127,14 @@ pub(crate) fn decode(frame: &[u8], leniency: &DeviceLeniency) -> Result<Decoded,
         DecodeFailure {
             reason,
             message: error.to_string(),
-            mn: peek_header(frame, "MN=").filter(|mn| model::Mn::parse(mn).is_ok()).map(str::to_owned),
+            mn: peek_header(frame, "MN=")
+                .filter(|mn| model::Mn::parse(mn).is_ok())
+                .map(str::to_owned),
             cn: peek_header(frame, "CN=").and_then(|cn| cn.parse().ok()),
-            relaxable: matches!(reason, "crc_mismatch" | "modbus_crc" | "length_mismatch" | "bad_crc_text"),
+            relaxable: matches!(
+                reason,
+                "crc_mismatch" | "modbus_crc" | "length_mismatch" | "bad_crc_text"
+            ),
         }
     })?;
     Ok(own(&packet, frame))
@@ -135,7 +147,9 @@ fn own(packet: &Packet<'_>, frame: &[u8]) -> Decoded {
     if matches!(kind, CnKind::DataUpload(_)) {
         for param in packet.cp.params() {
             let code = match packet.version {
-                Version::V2005 => hj212::codes::code_2005_to_2017(param.code, packet.st).unwrap_or(param.code),
+                Version::V2005 => {
+                    hj212::codes::code_2005_to_2017(param.code, packet.st).unwrap_or(param.code)
+                }
                 _ => param.code,
             };
             let mut values = ReadingValues::default();
@@ -191,12 +205,12 @@ fn own(packet: &Packet<'_>, frame: &[u8]) -> Decoded {
     }
     let mut answer_bytes = Vec::new();
     let answer = match packet.expected_answer(Direction::Uplink) {
-        Some(AnswerKind::Data) => {
-            hj212::encode::data_answer(&mut answer_bytes, packet).ok().map(|_| ("9014", answer_bytes))
-        }
-        Some(AnswerKind::Notify) => {
-            hj212::encode::notify_answer(&mut answer_bytes, packet).ok().map(|_| ("9013", answer_bytes))
-        }
+        Some(AnswerKind::Data) => hj212::encode::data_answer(&mut answer_bytes, packet)
+            .ok()
+            .map(|_| ("9014", answer_bytes)),
+        Some(AnswerKind::Notify) => hj212::encode::notify_answer(&mut answer_bytes, packet)
+            .ok()
+            .map(|_| ("9013", answer_bytes)),
         Some(AnswerKind::Request) => {
             // A device sent a request (platform-side commands only come from us):
             // say we do not execute it.
@@ -226,11 +240,10 @@ fn own(packet: &Packet<'_>, frame: &[u8]) -> Decoded {
 
 /// The 9011 answer refusing a device, with `QnRtn` 3 (PW) or 4 (MN).
 pub(crate) fn request_answer(decoded: &Decoded, qn_rtn: QnRtn) -> Option<Vec<u8>> {
-    let packet = hj212::decode_frame(&decoded.frame_for_answers, &DecodeOptions {
-        accept_modbus_crc: true,
-        skip_crc: true,
-        accept_wrong_length: true,
-    })
+    let packet = hj212::decode_frame(
+        &decoded.frame_for_answers,
+        &DecodeOptions { accept_modbus_crc: true, skip_crc: true, accept_wrong_length: true },
+    )
     .ok()?;
     let code = match qn_rtn {
         QnRtn::WrongPassword => hj212::QnRtn::PwWrong,

@@ -207,14 +207,26 @@ impl Metrics {
         sub.register("crc_errors", "Frames whose CRC did not match", metrics.crc_errors.clone());
         sub.register("acks", "Answers sent to devices, by CN", metrics.acks.clone());
         sub.register("readings", "Readings stored or found duplicate", metrics.readings.clone());
-        sub.register("skipped_bytes", "Bytes skipped while resynchronising", metrics.skipped_bytes.clone());
+        sub.register(
+            "skipped_bytes",
+            "Bytes skipped while resynchronising",
+            metrics.skipped_bytes.clone(),
+        );
         sub.register("connections", "Connection events", metrics.connections.clone());
         sub.register("deviations", "Packets accepted with a deviation", metrics.deviations.clone());
         sub.register("connected_devices", "Device connections open now", metrics.connected.clone());
         sub.register("commit_seconds", "Group commit latency", metrics.commit_seconds.clone());
         sub.register("batch_packets", "Packets per group commit", metrics.batch_packets.clone());
-        sub.register("commit_failures", "Group commits that failed", metrics.commit_failures.clone());
-        sub.register("clock_corrections", "Set-time commands sent", metrics.clock_corrections.clone());
+        sub.register(
+            "commit_failures",
+            "Group commits that failed",
+            metrics.commit_failures.clone(),
+        );
+        sub.register(
+            "clock_corrections",
+            "Set-time commands sent",
+            metrics.clock_corrections.clone(),
+        );
         metrics
     }
 
@@ -257,15 +269,23 @@ impl Metrics {
             }
             Event::Accepted { mn, n_inserted, n_duplicate } => {
                 tracing::trace!(mn, n_inserted, n_duplicate, "packet accepted");
-                self.packets.get_or_create(&PacketLabels { outcome: "accepted", reason: "none" }).inc();
-                self.readings.get_or_create(&KindLabels { kind: "stored" }).inc_by(n_inserted as u64);
+                self.packets
+                    .get_or_create(&PacketLabels { outcome: "accepted", reason: "none" })
+                    .inc();
+                self.readings
+                    .get_or_create(&KindLabels { kind: "stored" })
+                    .inc_by(n_inserted as u64);
                 if n_duplicate > 0 {
-                    self.readings.get_or_create(&KindLabels { kind: "duplicate" }).inc_by(n_duplicate as u64);
+                    self.readings
+                        .get_or_create(&KindLabels { kind: "duplicate" })
+                        .inc_by(n_duplicate as u64);
                 }
             }
             Event::Archived { mn, cn } => {
                 tracing::debug!(mn, cn, "packet archived");
-                self.packets.get_or_create(&PacketLabels { outcome: "archived", reason: "none" }).inc();
+                self.packets
+                    .get_or_create(&PacketLabels { outcome: "archived", reason: "none" })
+                    .inc();
             }
             Event::Deviation { mn, deviation } => {
                 tracing::debug!(mn, deviation, "packet accepted with a deviation");
@@ -303,7 +323,9 @@ mod tests {
         prometheus_client::encoding::text::encode(&mut text, &registry).unwrap();
         assert!(text.contains("qingshan_ingest_crc_errors_total 1"), "{text}");
         assert!(
-            text.contains(r#"qingshan_ingest_packets_total{outcome="malformed",reason="crc_mismatch"} 1"#),
+            text.contains(
+                r#"qingshan_ingest_packets_total{outcome="malformed",reason="crc_mismatch"} 1"#
+            ),
             "{text}"
         );
     }

@@ -10,7 +10,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use model::{BeijingTime, Clock, DataKind, Instant, ParamCode, Reading, ReadingKey};
-use store::{AuditEntry, ConnectionEvent, DeviceRecord, DeviceSighting, IncomingPacket, RawPacket, Store, Verdict};
+use store::{
+    AuditEntry, ConnectionEvent, DeviceRecord, DeviceSighting, IncomingPacket, RawPacket, Store,
+    Verdict,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, oneshot, watch};
@@ -18,9 +21,9 @@ use tokio::sync::{Semaphore, oneshot, watch};
 use crate::IngestConfig;
 use crate::auth::{DeviceDirectory, Refusal};
 use crate::codec::{self, CnClass, Decoded, QnRtn};
-use hj212::FrameEvent;
 use crate::events::{CloseCause, Event, Metrics};
 use crate::writer::{CommitResult, WriteRequest, Writer};
+use hj212::FrameEvent;
 
 /// Size of one socket read.
 const READ_BUFFER_BYTES: usize = 16 * 1024;
@@ -53,7 +56,8 @@ impl Gateway {
     ) -> std::io::Result<Gateway> {
         let listener = TcpListener::bind(config.listen).await?;
         let local_addr = listener.local_addr()?;
-        let (writer, writer_thread) = Writer::spawn(store.clone(), metrics.clone(), config.batch_max_packets)?;
+        let (writer, writer_thread) =
+            Writer::spawn(store.clone(), metrics.clone(), config.batch_max_packets)?;
         let shared = Arc::new(Shared {
             connection_slots: Arc::new(Semaphore::new(config.max_connections)),
             directory: DeviceDirectory::new(store),
@@ -132,12 +136,18 @@ struct Pending {
     answers: Vec<(&'static str, Vec<u8>)>,
 }
 
-async fn serve_connection(shared: &Shared, mut stream: TcpStream, peer: String, mut shutdown: watch::Receiver<bool>) {
+async fn serve_connection(
+    shared: &Shared,
+    mut stream: TcpStream,
+    peer: String,
+    mut shutdown: watch::Receiver<bool>,
+) {
     shared.metrics.record(Event::Connected { peer: &peer });
     let _ = stream.set_nodelay(true);
     log_connection(shared, &peer, None, "connected", "").await;
-    let mut deframer =
-        hj212::Deframer::new(hj212::DeframerConfig { max_segment_bytes: shared.config.max_segment_bytes });
+    let mut deframer = hj212::Deframer::new(hj212::DeframerConfig {
+        max_segment_bytes: shared.config.max_segment_bytes,
+    });
     let mut buffer = vec![0u8; READ_BUFFER_BYTES];
     let mut session = Session {
         peer: peer.clone(),
@@ -149,40 +159,43 @@ async fn serve_connection(shared: &Shared, mut stream: TcpStream, peer: String, 
         subpacket_data_time: None,
     };
     let idle = Duration::from_secs(shared.config.idle_timeout_secs.max(1));
-    let cause = loop {
-        let read = tokio::select! {
-            read = tokio::time::timeout(idle, stream.read(&mut buffer)) => read,
-            _ = shutdown.changed() => break CloseCause::Shutdown,
-        };
-        let n_read = match read {
-            Err(_) => break CloseCause::IdleTimeout,
-            Ok(Err(_)) => break CloseCause::IoError,
-            Ok(Ok(0)) => break CloseCause::PeerClosed,
-            Ok(Ok(n_read)) => n_read,
-        };
-        deframer.push(&buffer[..n_read]);
-        let mut pending = Vec::new();
-        let mut n_frames = 0u32;
-        while let Some(event) = deframer.next_event() {
-            match event {
-                FrameEvent::Skipped { n_bytes } => shared.metrics.record(Event::Skipped { peer: &peer, n_bytes }),
-                FrameEvent::Dropped { n_bytes, reason } => {
-                    shared.metrics.record(Event::Dropped { peer: &peer, n_bytes, reason: reason.label() })
-                }
-                FrameEvent::Frame(frame) => {
-                    n_frames += 1;
-                    pending.push(handle_frame(shared, &mut session, frame).await);
+    let cause =
+        loop {
+            let read = tokio::select! {
+                read = tokio::time::timeout(idle, stream.read(&mut buffer)) => read,
+                _ = shutdown.changed() => break CloseCause::Shutdown,
+            };
+            let n_read = match read {
+                Err(_) => break CloseCause::IdleTimeout,
+                Ok(Err(_)) => break CloseCause::IoError,
+                Ok(Ok(0)) => break CloseCause::PeerClosed,
+                Ok(Ok(n_read)) => n_read,
+            };
+            deframer.push(&buffer[..n_read]);
+            let mut pending = Vec::new();
+            let mut n_frames = 0u32;
+            while let Some(event) = deframer.next_event() {
+                match event {
+                    FrameEvent::Skipped { n_bytes } => {
+                        shared.metrics.record(Event::Skipped { peer: &peer, n_bytes })
+                    }
+                    FrameEvent::Dropped { n_bytes, reason } => shared
+                        .metrics
+                        .record(Event::Dropped { peer: &peer, n_bytes, reason: reason.label() }),
+                    FrameEvent::Frame(frame) => {
+                        n_frames += 1;
+                        pending.push(handle_frame(shared, &mut session, frame).await);
+                    }
                 }
             }
-        }
-        if write_answers(shared, &mut stream, pending).await.is_err() {
-            break CloseCause::IoError;
-        }
-        if session.consecutive_refusals >= shared.config.max_consecutive_refusals.max(1) {
-            break CloseCause::TooManyRefusals;
-        }
-        throttle(shared, &mut session, n_frames).await;
-    };
+            if write_answers(shared, &mut stream, pending).await.is_err() {
+                break CloseCause::IoError;
+            }
+            if session.consecutive_refusals >= shared.config.max_consecutive_refusals.max(1) {
+                break CloseCause::TooManyRefusals;
+            }
+            throttle(shared, &mut session, n_frames).await;
+        };
     let mn = session.device.as_ref().map(|device| device.device.mn.to_string());
     shared.metrics.record(Event::Closed { peer: &peer, mn: mn.as_deref(), cause });
     log_connection(shared, &peer, mn, "closed", cause.label()).await;
@@ -194,7 +207,8 @@ async fn throttle(shared: &Shared, session: &mut Session, n_frames: u32) {
     let rate = f64::from(shared.config.max_packets_per_sec.max(1));
     let burst = f64::from(shared.config.packet_burst.max(1));
     let now = tokio::time::Instant::now();
-    session.tokens = (session.tokens + now.duration_since(session.refilled).as_secs_f64() * rate).min(burst);
+    session.tokens =
+        (session.tokens + now.duration_since(session.refilled).as_secs_f64() * rate).min(burst);
     session.refilled = now;
     session.tokens -= f64::from(n_frames);
     if session.tokens < 0.0 {
@@ -202,7 +216,11 @@ async fn throttle(shared: &Shared, session: &mut Session, n_frames: u32) {
     }
 }
 
-async fn write_answers(shared: &Shared, stream: &mut TcpStream, pending: Vec<Pending>) -> std::io::Result<()> {
+async fn write_answers(
+    shared: &Shared,
+    stream: &mut TcpStream,
+    pending: Vec<Pending>,
+) -> std::io::Result<()> {
     let mut out = Vec::new();
     for item in pending {
         if let Some(outcome) = item.outcome {
@@ -231,13 +249,33 @@ async fn write_answers(shared: &Shared, stream: &mut TcpStream, pending: Vec<Pen
     Ok(())
 }
 
-async fn log_connection(shared: &Shared, peer: &str, mn: Option<String>, event: &str, detail: &str) {
+async fn log_connection(
+    shared: &Shared,
+    peer: &str,
+    mn: Option<String>,
+    event: &str,
+    detail: &str,
+) {
     let at = shared.clock.now();
-    let connection = ConnectionEvent { at, peer: peer.to_owned(), mn, event: event.to_owned(), detail: detail.to_owned() };
-    shared.writer.log(WriteRequest { connections: vec![connection], ..WriteRequest::default() }).await;
+    let connection = ConnectionEvent {
+        at,
+        peer: peer.to_owned(),
+        mn,
+        event: event.to_owned(),
+        detail: detail.to_owned(),
+    };
+    shared
+        .writer
+        .log(WriteRequest { connections: vec![connection], ..WriteRequest::default() })
+        .await;
 }
 
-fn raw_packet(session: &Session, frame: Vec<u8>, received_at: Instant, verdict: Verdict) -> RawPacket {
+fn raw_packet(
+    session: &Session,
+    frame: Vec<u8>,
+    received_at: Instant,
+    verdict: Verdict,
+) -> RawPacket {
     RawPacket {
         bytes: frame,
         received_at,
@@ -252,18 +290,21 @@ fn raw_packet(session: &Session, frame: Vec<u8>, received_at: Instant, verdict: 
 
 async fn handle_frame(shared: &Shared, session: &mut Session, frame: Vec<u8>) -> Pending {
     let received_at = shared.clock.now();
-    let leniency = session.device.as_ref().map(|device| device.device.leniency.clone()).unwrap_or_default();
+    let leniency =
+        session.device.as_ref().map(|device| device.device.leniency.clone()).unwrap_or_default();
     let decoded = match codec::decode(&frame, &leniency) {
         Ok(decoded) => decoded,
         Err(failure) => {
             // A device with relaxed checks may not be known on this connection yet.
             let retried = match (&session.device, failure.mn.as_deref()) {
-                (None, Some(mn)) if failure.relaxable => match shared.directory.leniency(mn).await {
-                    Some(leniency) if leniency != store::DeviceLeniency::default() => {
-                        codec::decode(&frame, &leniency).ok()
+                (None, Some(mn)) if failure.relaxable => {
+                    match shared.directory.leniency(mn).await {
+                        Some(leniency) if leniency != store::DeviceLeniency::default() => {
+                            codec::decode(&frame, &leniency).ok()
+                        }
+                        _ => None,
                     }
-                    _ => None,
-                },
+                }
                 _ => None,
             };
             match retried {
@@ -308,14 +349,26 @@ async fn handle_frame(shared: &Shared, session: &mut Session, frame: Vec<u8>) ->
     let mut readings = Vec::new();
     let mut latest_data_time = None;
     if let CnClass::Data(kind) = class {
-        match readings_of(shared, session, &decoded, &device, kind, received_at, &mut raw.deviations) {
+        match readings_of(
+            shared,
+            session,
+            &decoded,
+            &device,
+            kind,
+            received_at,
+            &mut raw.deviations,
+        ) {
             Ok(built) => {
                 raw.verdict = Verdict::Accepted;
                 latest_data_time = built.first().map(|reading| reading.key.data_time);
                 readings = built;
             }
             Err(reason) => {
-                shared.metrics.record(Event::Malformed { peer: &session.peer, reason, error: reason });
+                shared.metrics.record(Event::Malformed {
+                    peer: &session.peer,
+                    reason,
+                    error: reason,
+                });
                 raw.verdict = Verdict::Malformed { reason: reason.to_owned() };
                 return submit_log_only(shared, raw, Vec::new()).await;
             }
@@ -325,13 +378,18 @@ async fn handle_frame(shared: &Shared, session: &mut Session, frame: Vec<u8>) ->
     }
     let answer_to_time_request = decoded.kind == hj212::CnKind::Notify && decoded.cn == Some(1013);
     answers.extend(decoded.answer.clone());
-    if answer_to_time_request && let Some(command) = codec::set_time_command(&decoded, received_at) {
+    if answer_to_time_request && let Some(command) = codec::set_time_command(&decoded, received_at)
+    {
         // 1013 time calibration request: answer 9013, then send the time (STD §7).
         answers.push(("1012", command));
     }
     let accepted_mn = (raw.verdict == Verdict::Accepted).then(|| decoded.mn.clone());
-    let sighting =
-        DeviceSighting { device: device.id, at: received_at, peer: session.peer.clone(), latest_data_time };
+    let sighting = DeviceSighting {
+        device: device.id,
+        at: received_at,
+        peer: session.peer.clone(),
+        latest_data_time,
+    };
     session.device = Some(device);
     let request = WriteRequest {
         packet: Some(IncomingPacket { raw, readings }),
@@ -345,7 +403,11 @@ async fn handle_frame(shared: &Shared, session: &mut Session, frame: Vec<u8>) ->
 }
 
 async fn submit_log_only(shared: &Shared, raw: RawPacket, audit: Vec<AuditEntry>) -> Pending {
-    let request = WriteRequest { packet: Some(IncomingPacket { raw, readings: Vec::new() }), audit, ..Default::default() };
+    let request = WriteRequest {
+        packet: Some(IncomingPacket { raw, readings: Vec::new() }),
+        audit,
+        ..Default::default()
+    };
     // The outcome is awaited so that nothing written after it can overtake it; no answer depends on it.
     match shared.writer.submit(request).await {
         Ok(outcome) => Pending { outcome: Some(outcome), accepted_mn: None, answers: Vec::new() },
@@ -369,7 +431,8 @@ async fn refuse(
     let reason = refusal.reason();
     session.consecutive_refusals += 1;
     shared.metrics.record(Event::Refused { peer: &session.peer, mn: Some(&decoded.mn), reason });
-    let mut raw = raw_packet(session, frame, received_at, Verdict::Refused { reason: reason.to_owned() });
+    let mut raw =
+        raw_packet(session, frame, received_at, Verdict::Refused { reason: reason.to_owned() });
     raw.mn = Some(decoded.mn.clone());
     raw.cn = decoded.cn;
     let actor = format!("device:{}", decoded.mn);
@@ -397,7 +460,12 @@ async fn refuse(
 
 /// Sends a set-time command when the device's clock (its QN) is off by more than
 /// `clock_correct_secs`, at most once an hour per connection.
-fn clock_check(shared: &Shared, session: &mut Session, decoded: &Decoded, now: Instant) -> Option<Vec<u8>> {
+fn clock_check(
+    shared: &Shared,
+    session: &mut Session,
+    decoded: &Decoded,
+    now: Instant,
+) -> Option<Vec<u8>> {
     let limit = i64::try_from(shared.config.clock_correct_secs).ok().filter(|limit| *limit > 0)?;
     let device_time = decoded.qn_time?.to_instant();
     let drift_secs = (device_time.0 - now.0).num_seconds();
@@ -431,10 +499,14 @@ fn readings_of(
         (None, None) => return Err("missing_data_time"),
     };
     let data_time = local_time.to_instant();
-    let tolerance = chrono::Duration::seconds(i64::try_from(shared.config.future_tolerance_secs).unwrap_or(i64::MAX));
+    let tolerance = chrono::Duration::seconds(
+        i64::try_from(shared.config.future_tolerance_secs).unwrap_or(i64::MAX),
+    );
     if data_time.0 > received_at.0 + tolerance {
         deviations.push("data_time_in_future".to_owned());
-        shared.metrics.record(Event::Deviation { mn: Some(&decoded.mn), deviation: "data_time_in_future" });
+        shared
+            .metrics
+            .record(Event::Deviation { mn: Some(&decoded.mn), deviation: "data_time_in_future" });
     }
     let mut readings = Vec::with_capacity(decoded.params.len());
     for (code, values) in &decoded.params {

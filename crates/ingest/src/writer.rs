@@ -111,7 +111,8 @@ fn commit_requests(store: &dyn Store, metrics: &Metrics, requests: &mut Vec<Writ
     let started = std::time::Instant::now();
     match store.commit_batch(&batch) {
         Ok(report) => {
-            metrics.record(Event::Committed { n_packets, seconds: started.elapsed().as_secs_f64() });
+            metrics
+                .record(Event::Committed { n_packets, seconds: started.elapsed().as_secs_f64() });
             for (reply, outcome) in replies.into_iter().zip(report.packets) {
                 if let Some(reply) = reply {
                     // The connection may have gone; its data is stored all the same.

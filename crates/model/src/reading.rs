@@ -25,7 +25,8 @@ pub enum DataKind {
 
 impl DataKind {
     /// All kinds, finest first.
-    pub const ALL: [DataKind; 4] = [DataKind::Realtime, DataKind::Minute, DataKind::Hour, DataKind::Day];
+    pub const ALL: [DataKind; 4] =
+        [DataKind::Realtime, DataKind::Minute, DataKind::Hour, DataKind::Day];
 
     /// The 2017 upload CN that carries this kind.
     pub fn cn(self) -> u16 {
@@ -123,10 +124,20 @@ impl ReadingValues {
 
     /// The number of numeric fields present (the "values" a packet carries).
     pub fn n_values(&self) -> usize {
-        [self.rtd, self.min, self.avg, self.max, self.zs_rtd, self.zs_min, self.zs_avg, self.zs_max, self.cou]
-            .iter()
-            .filter(|value| value.is_some())
-            .count()
+        [
+            self.rtd,
+            self.min,
+            self.avg,
+            self.max,
+            self.zs_rtd,
+            self.zs_min,
+            self.zs_avg,
+            self.zs_max,
+            self.cou,
+        ]
+        .iter()
+        .filter(|value| value.is_some())
+        .count()
     }
 }
 

@@ -23,7 +23,7 @@ use crate::services::Running;
 
 /// Benchmarks.
 #[derive(Debug, Subcommand)]
-pub enum BenchCommand {
+pub(crate) enum BenchCommand {
     /// End-to-end ingest: simulator → gateway → embedded store.
     Ingest {
         /// Concurrent devices.
@@ -39,7 +39,7 @@ pub enum BenchCommand {
 }
 
 /// Runs a benchmark subcommand.
-pub fn run(command: BenchCommand) -> anyhow::Result<()> {
+pub(crate) fn run(command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Ingest { devices, packets_per_device, no_baseline } => {
             crate::init_logging("error");
@@ -65,7 +65,11 @@ fn plan(packets_per_device: usize) -> LoadPlan {
     }
 }
 
-async fn bench_ingest(n_devices: usize, packets_per_device: usize, baseline: bool) -> anyhow::Result<()> {
+async fn bench_ingest(
+    n_devices: usize,
+    packets_per_device: usize,
+    baseline: bool,
+) -> anyhow::Result<()> {
     // Flue-gas outlets (12 parameters) are 13 of every 20 fleet devices.
     let devices = simulator::fleet::fleet(n_devices * 2 + 20)
         .into_iter()
@@ -73,12 +77,22 @@ async fn bench_ingest(n_devices: usize, packets_per_device: usize, baseline: boo
         .take(n_devices)
         .collect::<Vec<_>>();
     let mut out = std::io::stdout().lock();
-    writeln!(out, "ingest benchmark: {} flue-gas devices × {packets_per_device} minute packets (12 parameters each)", devices.len())?;
+    writeln!(
+        out,
+        "ingest benchmark: {} flue-gas devices × {packets_per_device} minute packets (12 parameters each)",
+        devices.len()
+    )?;
     drop(out);
 
     let baseline_rate = if baseline {
         let (addr, server) = answer_only_server().await?;
-        let report = run_fleet(addr, devices.clone(), plan(packets_per_device), simulator::client::FleetControl::new()).await;
+        let report = run_fleet(
+            addr,
+            devices.clone(),
+            plan(packets_per_device),
+            simulator::client::FleetControl::new(),
+        )
+        .await;
         server.abort();
         writeln!(std::io::stdout(), "\n== baseline: answer-only server (decode + 9014, no store)")?;
         print_report(&report)?;
@@ -97,9 +111,13 @@ async fn bench_ingest(n_devices: usize, packets_per_device: usize, baseline: boo
     let store = crate::services::open_store(&config)?;
     register_fleet(store.as_ref(), &devices)?;
     let running = Running::start(&config, store.clone()).await?;
-    let report =
-        run_fleet(running.gateway_addr, devices.clone(), plan(packets_per_device), simulator::client::FleetControl::new())
-            .await;
+    let report = run_fleet(
+        running.gateway_addr,
+        devices.clone(),
+        plan(packets_per_device),
+        simulator::client::FleetControl::new(),
+    )
+    .await;
     running.stop().await?;
     writeln!(std::io::stdout(), "\n== gateway with the embedded store (SQLite, synchronous=FULL)")?;
     print_report(&report)?;

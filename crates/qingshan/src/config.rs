@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 /// Settings of the store, `[store]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct StoreConfig {
+pub(crate) struct StoreConfig {
     /// Where data lives: `sqlite://PATH` (the embedded default).
-    pub url: String,
+    pub(crate) url: String,
 }
 
 impl Default for StoreConfig {
@@ -26,7 +26,7 @@ impl Default for StoreConfig {
 
 impl StoreConfig {
     /// The SQLite file path of a `sqlite://` URL.
-    pub fn sqlite_path(&self) -> anyhow::Result<PathBuf> {
+    pub(crate) fn sqlite_path(&self) -> anyhow::Result<PathBuf> {
         match self.url.strip_prefix("sqlite://") {
             Some(path) if !path.is_empty() => Ok(PathBuf::from(path)),
             _ => bail!("[store] url {:?}: only sqlite://PATH is supported in this build", self.url),
@@ -37,9 +37,9 @@ impl StoreConfig {
 /// Settings of logging, `[log]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct LogConfig {
+pub(crate) struct LogConfig {
     /// A `tracing` filter, e.g. `info` or `ingest=debug,info`.
-    pub filter: String,
+    pub(crate) filter: String,
 }
 
 impl Default for LogConfig {
@@ -51,30 +51,30 @@ impl Default for LogConfig {
 /// The whole configuration.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct Config {
+pub(crate) struct Config {
     /// `[store]`.
-    pub store: StoreConfig,
+    pub(crate) store: StoreConfig,
     /// `[ingest]`.
-    pub ingest: ingest::IngestConfig,
+    pub(crate) ingest: ingest::IngestConfig,
     /// `[web]`.
-    pub web: web::WebConfig,
+    pub(crate) web: web::WebConfig,
     /// `[log]`.
-    pub log: LogConfig,
+    pub(crate) log: LogConfig,
 }
 
 impl Config {
     /// Loads defaults, then `file` if given, then `QINGSHAN_*` variables from `environment`.
-    pub fn load(
+    pub(crate) fn load(
         file: Option<&Path>,
         environment: impl IntoIterator<Item = (String, String)>,
     ) -> anyhow::Result<Config> {
-        let mut layered =
-            toml::Value::try_from(Config::default()).context("cannot serialise the default configuration")?;
+        let mut layered = toml::Value::try_from(Config::default())
+            .context("cannot serialise the default configuration")?;
         if let Some(path) = file {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read configuration file {}", path.display()))?;
-            let from_file: toml::Value =
-                toml::from_str(&text).with_context(|| format!("{} is not valid TOML", path.display()))?;
+            let from_file: toml::Value = toml::from_str(&text)
+                .with_context(|| format!("{} is not valid TOML", path.display()))?;
             merge(&mut layered, from_file);
         }
         for (name, value) in environment {

@@ -18,7 +18,7 @@ use crate::services::{self, Running};
 
 /// Options of `qingshan demo`.
 #[derive(Debug, Args)]
-pub struct DemoArgs {
+pub(crate) struct DemoArgs {
     /// Number of simulated devices.
     #[arg(long, default_value_t = 40)]
     devices: usize,
@@ -43,10 +43,12 @@ pub struct DemoArgs {
 }
 
 /// Registers the simulated fleet's points and devices (idempotent).
-pub fn register_fleet(store: &dyn Store, devices: &[VirtualDevice]) -> anyhow::Result<()> {
+pub(crate) fn register_fleet(store: &dyn Store, devices: &[VirtualDevice]) -> anyhow::Result<()> {
     // Every simulated device shares one password, so one hash serves them all.
     let password_hash = match devices.first() {
-        Some(device) => ingest::hash_device_password(&device.password).map_err(anyhow::Error::msg)?,
+        Some(device) => {
+            ingest::hash_device_password(&device.password).map_err(anyhow::Error::msg)?
+        }
         None => return Ok(()),
     };
     for device in devices {
@@ -78,7 +80,10 @@ fn demo_config(args: &DemoArgs, data_dir: &Path) -> Config {
     config
 }
 
-async fn start_with_fallback(config: &mut Config, store: Arc<dyn Store>) -> anyhow::Result<Running> {
+async fn start_with_fallback(
+    config: &mut Config,
+    store: Arc<dyn Store>,
+) -> anyhow::Result<Running> {
     match Running::start(config, store.clone()).await {
         Ok(running) => Ok(running),
         Err(error) => {
@@ -101,9 +106,10 @@ fn floor_hour(time: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
 }
 
 /// Runs the demo until Ctrl-C (or `--duration-secs`).
-pub async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
+pub(crate) async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
     crate::init_logging("warn");
-    std::fs::create_dir_all(&args.data_dir).with_context(|| format!("cannot create {}", args.data_dir.display()))?;
+    std::fs::create_dir_all(&args.data_dir)
+        .with_context(|| format!("cannot create {}", args.data_dir.display()))?;
     let mut config = demo_config(&args, &args.data_dir);
     let store = services::open_store(&config)?;
     let devices = simulator::fleet::fleet(args.devices);
@@ -111,14 +117,22 @@ pub async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
     let running = start_with_fallback(&mut config, store.clone()).await?;
     let web = running.web_addr;
     let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "青山 Qingshan demo — simulated devices, sample registry (all data is SIMULATED / 模拟数据)")?;
+    writeln!(
+        stdout,
+        "青山 Qingshan demo — simulated devices, sample registry (all data is SIMULATED / 模拟数据)"
+    )?;
     writeln!(stdout, "  store:          {}", config.store.url)?;
     writeln!(stdout, "  HJ 212 gateway: {}", running.gateway_addr)?;
     writeln!(stdout, "  HTTP:           http://{web}/")?;
     writeln!(stdout, "  try:            curl http://{web}/api/v1/points")?;
     writeln!(stdout, "                  curl 'http://{web}/api/v1/points/1/readings?kind=hour'")?;
     writeln!(stdout, "                  curl http://{web}/metrics")?;
-    writeln!(stdout, "  {} devices: sending {} h of hourly history, then live minute and realtime data. Ctrl-C stops.", devices.len(), args.history_hours)?;
+    writeln!(
+        stdout,
+        "  {} devices: sending {} h of hourly history, then live minute and realtime data. Ctrl-C stops.",
+        devices.len(),
+        args.history_hours
+    )?;
     drop(stdout);
 
     let control = simulator::client::FleetControl::new();
@@ -163,7 +177,9 @@ pub async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
             loop {
                 tokio::time::sleep(Duration::from_secs(30)).await;
                 let store = store.clone();
-                if let Ok(Ok(n_readings)) = tokio::task::spawn_blocking(move || store.count_readings()).await {
+                if let Ok(Ok(n_readings)) =
+                    tokio::task::spawn_blocking(move || store.count_readings()).await
+                {
                     let _ = writeln!(std::io::stdout(), "  … {n_readings} readings stored");
                 }
             }
@@ -186,7 +202,7 @@ pub async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
 
 /// Options of `qingshan simulate`.
 #[derive(Debug, Args)]
-pub struct SimulateArgs {
+pub(crate) struct SimulateArgs {
     /// Gateway address.
     #[arg(long, default_value = "127.0.0.1:9212")]
     target: SocketAddr,
@@ -214,8 +230,9 @@ pub struct SimulateArgs {
 }
 
 /// Runs `qingshan simulate`.
-pub async fn run_simulate(args: SimulateArgs) -> anyhow::Result<()> {
-    let kind = DataKind::parse(&args.kind).with_context(|| format!("unknown kind {:?}", args.kind))?;
+pub(crate) async fn run_simulate(args: SimulateArgs) -> anyhow::Result<()> {
+    let kind =
+        DataKind::parse(&args.kind).with_context(|| format!("unknown kind {:?}", args.kind))?;
     let step = match kind {
         DataKind::Realtime => chrono::Duration::seconds(30),
         DataKind::Minute => chrono::Duration::minutes(1),
@@ -224,7 +241,10 @@ pub async fn run_simulate(args: SimulateArgs) -> anyhow::Result<()> {
     };
     let first_data_time = match &args.start {
         Some(text) => model::BeijingTime::parse_hj212(text)?.0,
-        None => floor_hour(now_beijing_minute()) - step * i32::try_from(args.packets).unwrap_or(i32::MAX),
+        None => {
+            floor_hour(now_beijing_minute())
+                - step * i32::try_from(args.packets).unwrap_or(i32::MAX)
+        }
     };
     let plan = LoadPlan {
         seed: args.seed,
@@ -238,13 +258,14 @@ pub async fn run_simulate(args: SimulateArgs) -> anyhow::Result<()> {
         give_up_after: Duration::from_secs(60),
     };
     let devices = simulator::fleet::fleet(args.devices);
-    let report = run_fleet(args.target, devices, plan, simulator::client::FleetControl::new()).await;
+    let report =
+        run_fleet(args.target, devices, plan, simulator::client::FleetControl::new()).await;
     print_report(&report)?;
     Ok(())
 }
 
 /// Prints a load report: packets, values, rates and answer latencies.
-pub fn print_report(report: &LoadReport) -> anyhow::Result<()> {
+pub(crate) fn print_report(report: &LoadReport) -> anyhow::Result<()> {
     let seconds = report.elapsed.as_secs_f64().max(1e-9);
     let histogram = report.latency_histogram();
     let mut stdout = std::io::stdout().lock();

@@ -10,7 +10,7 @@ use crate::ConfigArgs;
 
 /// Device management.
 #[derive(Debug, Subcommand)]
-pub enum DeviceCommand {
+pub(crate) enum DeviceCommand {
     /// Register a device (and its point). The password is read from the first
     /// line of standard input, never from the command line.
     Add {
@@ -49,7 +49,7 @@ pub enum DeviceCommand {
 }
 
 /// Runs a device subcommand.
-pub fn run(command: DeviceCommand) -> anyhow::Result<()> {
+pub(crate) fn run(command: DeviceCommand) -> anyhow::Result<()> {
     match command {
         DeviceCommand::Add {
             config,
@@ -64,12 +64,16 @@ pub fn run(command: DeviceCommand) -> anyhow::Result<()> {
         } => {
             let config = config.load()?;
             let mn = model::Mn::parse(&mn)?;
-            let kind = PointKind::parse(&kind).with_context(|| format!("unknown point kind {kind:?}"))?;
+            let kind =
+                PointKind::parse(&kind).with_context(|| format!("unknown point kind {kind:?}"))?;
             if !["2005", "2017", "2025"].contains(&protocol.as_str()) {
                 bail!("protocol {protocol:?}: expected 2005, 2017 or 2025");
             }
             let mut password = String::new();
-            std::io::stdin().lock().read_line(&mut password).context("cannot read the password from stdin")?;
+            std::io::stdin()
+                .lock()
+                .read_line(&mut password)
+                .context("cannot read the password from stdin")?;
             let password = password.trim_end_matches(['\r', '\n']);
             if password.is_empty() {
                 bail!("no password on standard input (echo PASSWORD | qingshan device add …)");
@@ -82,13 +86,18 @@ pub fn run(command: DeviceCommand) -> anyhow::Result<()> {
                 enterprise,
                 simulated: false,
             })?;
-            let password_hash = ingest::hash_device_password(password).map_err(anyhow::Error::msg)?;
+            let password_hash =
+                ingest::hash_device_password(password).map_err(anyhow::Error::msg)?;
             let id = store.upsert_device(&NewDevice {
                 mn: mn.clone(),
                 password_hash,
                 protocol,
                 point,
-                leniency: DeviceLeniency { accept_modbus_crc, accept_wrong_length, skip_crc: false },
+                leniency: DeviceLeniency {
+                    accept_modbus_crc,
+                    accept_wrong_length,
+                    skip_crc: false,
+                },
                 simulated: false,
             })?;
             writeln!(std::io::stdout(), "device {mn} registered as {id} for point {point}")?;

@@ -9,7 +9,7 @@ use hj212::{DecodeOptions, FrameEvent};
 
 /// HJ 212 field tools.
 #[derive(Debug, Subcommand)]
-pub enum Hj212Command {
+pub(crate) enum Hj212Command {
     /// Decode packets (stdin or a file; one per line, or a capture with several per
     /// line) into one JSON object per packet.
     Decode {
@@ -33,7 +33,7 @@ pub enum Hj212Command {
 
 /// Relaxed checks, as a device's leniency settings would allow.
 #[derive(Debug, Clone, Args)]
-pub struct LeniencyArgs {
+pub(crate) struct LeniencyArgs {
     /// Accept a CRC-16/MODBUS checksum.
     #[arg(long)]
     accept_modbus_crc: bool,
@@ -49,17 +49,21 @@ fn read_input(file: Option<&PathBuf>) -> anyhow::Result<Vec<u8>> {
     let mut bytes = Vec::new();
     match file {
         Some(path) => {
-            bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            bytes =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         }
         None => {
-            std::io::stdin().lock().read_to_end(&mut bytes).context("cannot read standard input")?;
+            std::io::stdin()
+                .lock()
+                .read_to_end(&mut bytes)
+                .context("cannot read standard input")?;
         }
     }
     Ok(bytes)
 }
 
 /// Runs a field tool.
-pub fn run(command: Hj212Command) -> anyhow::Result<()> {
+pub(crate) fn run(command: Hj212Command) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
     match command {
         Hj212Command::Decode { file, leniency } => {
@@ -69,7 +73,8 @@ pub fn run(command: Hj212Command) -> anyhow::Result<()> {
                 accept_wrong_length: leniency.accept_wrong_length,
             };
             let input = read_input(file.as_ref())?;
-            let mut deframer = hj212::Deframer::new(hj212::DeframerConfig { max_segment_bytes: 9999 });
+            let mut deframer =
+                hj212::Deframer::new(hj212::DeframerConfig { max_segment_bytes: 9999 });
             deframer.push(&input);
             deframer.finish();
             let mut n_bad = 0usize;
@@ -103,9 +108,12 @@ pub fn run(command: Hj212Command) -> anyhow::Result<()> {
         Hj212Command::Encode { json } => {
             let text = match json {
                 Some(text) => text,
-                None => String::from_utf8(read_input(None)?).context("the description is not UTF-8")?,
+                None => {
+                    String::from_utf8(read_input(None)?).context("the description is not UTF-8")?
+                }
             };
-            let description: serde_json::Value = serde_json::from_str(&text).context("the description is not JSON")?;
+            let description: serde_json::Value =
+                serde_json::from_str(&text).context("the description is not JSON")?;
             let mut buffer = Vec::new();
             let range = hj212::json::encode_json(&description, &mut buffer)?;
             stdout.write_all(&buffer[range])?;

@@ -12,10 +12,11 @@ use tokio::sync::watch;
 use crate::config::Config;
 
 /// Opens the store the configuration names, creating its directory if needed.
-pub fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+pub(crate) fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     let path = config.store.sqlite_path()?;
     if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
     }
     let store = store::SqliteStore::open(&path, store::SqliteOptions::default())
         .with_context(|| format!("cannot open the store at {}", path.display()))?;
@@ -23,11 +24,11 @@ pub fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
 }
 
 /// The gateway and web server, bound and running.
-pub struct Running {
+pub(crate) struct Running {
     /// Where devices connect.
-    pub gateway_addr: SocketAddr,
+    pub(crate) gateway_addr: SocketAddr,
     /// Where the HTTP server listens.
-    pub web_addr: SocketAddr,
+    pub(crate) web_addr: SocketAddr,
     shutdown: watch::Sender<bool>,
     gateway: tokio::task::JoinHandle<std::io::Result<()>>,
     web: tokio::task::JoinHandle<std::io::Result<()>>,
@@ -35,13 +36,16 @@ pub struct Running {
 
 impl Running {
     /// Binds both listeners (port 0 picks free ports) and starts serving.
-    pub async fn start(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Running> {
+    pub(crate) async fn start(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Running> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let mut registry = Registry::default();
         let metrics = ingest::Metrics::register(&mut registry);
-        let gateway = ingest::Gateway::bind(config.ingest.clone(), store.clone(), clock.clone(), metrics)
-            .await
-            .with_context(|| format!("cannot bind the HJ 212 gateway on {}", config.ingest.listen))?;
+        let gateway =
+            ingest::Gateway::bind(config.ingest.clone(), store.clone(), clock.clone(), metrics)
+                .await
+                .with_context(|| {
+                    format!("cannot bind the HJ 212 gateway on {}", config.ingest.listen)
+                })?;
         let gateway_addr = gateway.local_addr();
         let listener = tokio::net::TcpListener::bind(config.web.listen)
             .await
@@ -58,7 +62,7 @@ impl Running {
     }
 
     /// Stops accepting, lets in-flight commits finish, and waits for both servers.
-    pub async fn stop(self) -> anyhow::Result<()> {
+    pub(crate) async fn stop(self) -> anyhow::Result<()> {
         let _ = self.shutdown.send(true);
         self.gateway.await.context("gateway task failed")?.context("gateway failed")?;
         self.web.await.context("web task failed")?.context("web server failed")?;
@@ -67,16 +71,17 @@ impl Running {
 }
 
 /// Waits for Ctrl-C (or SIGTERM on Unix).
-pub async fn interrupted() {
+pub(crate) async fn interrupted() {
     #[cfg(unix)]
     {
-        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(signal) => signal,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
-            }
-        };
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = terminate.recv() => {}

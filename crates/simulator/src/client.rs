@@ -106,7 +106,8 @@ impl LoadReport {
 
     /// A latency histogram (microseconds) over every answer.
     pub fn latency_histogram(&self) -> Histogram<u64> {
-        let mut histogram = Histogram::<u64>::new_with_bounds(1, 600_000_000, 3).expect("constant bounds are valid");
+        let mut histogram = Histogram::<u64>::new_with_bounds(1, 600_000_000, 3)
+            .expect("constant bounds are valid");
         for value in self.devices.iter().flat_map(|device| device.latencies_us.iter()) {
             let _ = histogram.record((*value).max(1));
         }
@@ -137,7 +138,10 @@ pub async fn run_fleet(
         }
     }
     outcomes.sort_by_key(|(position, _)| *position);
-    LoadReport { devices: outcomes.into_iter().map(|(_, outcome)| outcome).collect(), elapsed: started.elapsed() }
+    LoadReport {
+        devices: outcomes.into_iter().map(|(_, outcome)| outcome).collect(),
+        elapsed: started.elapsed(),
+    }
 }
 
 /// One device's life: connect, send its packets in order, each until answered.
@@ -171,7 +175,8 @@ pub async fn run_device(
         };
         let data_time = plan.data_time(next);
         // The QN is the device's clock when the packet is first sent; a re-send keeps it.
-        let packet_qn = qn.get_or_insert_with(|| packet::qn_at(SystemClock.now().to_beijing().0)).clone();
+        let packet_qn =
+            qn.get_or_insert_with(|| packet::qn_at(SystemClock.now().to_beijing().0)).clone();
         buffer.clear();
         if packet::corrupt_this(plan.seed, &device, next, plan.bad_packet_ratio) && !resending {
             packet::upload(&mut buffer, plan.seed, &device, plan.kind, data_time, &packet_qn);
@@ -229,7 +234,11 @@ struct Connection {
 
 impl Connection {
     fn new(stream: TcpStream) -> Connection {
-        Connection { stream, deframer: hj212::Deframer::new(hj212::DeframerConfig::default()), read_buffer: vec![0; 4096] }
+        Connection {
+            stream,
+            deframer: hj212::Deframer::new(hj212::DeframerConfig::default()),
+            read_buffer: vec![0; 4096],
+        }
     }
 
     /// Reads until the 9014 answering `qn` arrives; answers set-time commands on the way.

@@ -28,7 +28,13 @@ pub struct ParamSpec {
     pub cumulative: bool,
 }
 
-const fn spec(code: &'static str, base: f64, daily_amplitude: f64, peak_hour: f64, noise: f64) -> ParamSpec {
+const fn spec(
+    code: &'static str,
+    base: f64,
+    daily_amplitude: f64,
+    peak_hour: f64,
+    noise: f64,
+) -> ParamSpec {
     ParamSpec {
         code,
         base,
@@ -180,10 +186,15 @@ const ENTERPRISES: [&str; 12] = [
     "辉山医药化工有限公司（模拟）",
 ];
 
-const AIR_STATIONS: [&str; 4] = ["竹根站（模拟）", "牛华站（模拟）", "金山站（模拟）", "西坝站（模拟）"];
+const AIR_STATIONS: [&str; 4] =
+    ["竹根站（模拟）", "牛华站（模拟）", "金山站（模拟）", "西坝站（模拟）"];
 
-const WATER_SECTIONS: [&str; 4] =
-    ["岷江·五通桥上游断面（模拟）", "岷江·出境断面（模拟）", "茫溪河·河口断面（模拟）", "沫溪河·入岷江口断面（模拟）"];
+const WATER_SECTIONS: [&str; 4] = [
+    "岷江·五通桥上游断面（模拟）",
+    "岷江·出境断面（模拟）",
+    "茫溪河·河口断面（模拟）",
+    "沫溪河·入岷江口断面（模拟）",
+];
 
 /// Builds a fleet of `n_devices`: roughly 60 % flue-gas and 25 % wastewater
 /// outlets, the rest air stations and water stations. The same `n_devices`
@@ -215,7 +226,11 @@ pub fn virtual_device(index: usize) -> VirtualDevice {
             format!("{enterprise}废水总排口#{index}"),
             Some(enterprise.to_owned()),
         ),
-        _ => (format!("SIM-FG-{index:05}"), format!("{enterprise}1号烟囱#{index}"), Some(enterprise.to_owned())),
+        _ => (
+            format!("SIM-FG-{index:05}"),
+            format!("{enterprise}1号烟囱#{index}"),
+            Some(enterprise.to_owned()),
+        ),
     };
     VirtualDevice {
         index,

@@ -72,7 +72,8 @@ pub fn upload(
         .iter()
         .position(|spec| spec.code == "a19001")
         .map(|index| signal::value_at(seed, device, index, data_time));
-    let conversion = o2.map(|o2| (21.0 - REFERENCE_O2_PERCENT) / (21.0 - o2.min(20.0))).unwrap_or(1.0);
+    let conversion =
+        o2.map(|o2| (21.0 - REFERENCE_O2_PERCENT) / (21.0 - o2.min(20.0))).unwrap_or(1.0);
     let period_minutes = match kind {
         DataKind::Realtime => 0.0,
         DataKind::Minute => 1.0,
@@ -133,7 +134,9 @@ pub enum Incoming {
 
 /// Classifies a frame received while waiting for the answer to the packet with `qn`.
 pub fn classify_answer(frame: &[u8], qn: &str) -> Incoming {
-    let Ok(packet) = hj212::decode_frame(frame, &DecodeOptions::default()) else { return Incoming::Other };
+    let Ok(packet) = hj212::decode_frame(frame, &DecodeOptions::default()) else {
+        return Incoming::Other;
+    };
     match packet.cn {
         "9014" if packet.qn == Some(qn) => Incoming::AckFor,
         "1012" | "1011" | "1062" | "2051" | "2061" | "2031" => {
@@ -170,20 +173,42 @@ mod tests {
     fn a_minute_upload_decodes_with_every_parameter() {
         let device = virtual_device(2);
         let mut buffer = Vec::new();
-        upload(&mut buffer, 1, &device, DataKind::Minute, at("2026-11-01 08:00"), "20261101080005123");
+        upload(
+            &mut buffer,
+            1,
+            &device,
+            DataKind::Minute,
+            at("2026-11-01 08:00"),
+            "20261101080005123",
+        );
         let packet = hj212::decode_frame(&buffer, &DecodeOptions::default()).unwrap();
         assert_eq!(packet.cn, "2051");
-        assert!(packet.deviations.is_empty(), "{:?} in {} bytes", packet.deviations, packet.segment.len());
+        assert!(
+            packet.deviations.is_empty(),
+            "{:?} in {} bytes",
+            packet.deviations,
+            packet.segment.len()
+        );
         assert_eq!(packet.cp.params().len(), 12);
         assert_eq!(packet.cp.data_time(), Some("20261101080000"));
-        assert_eq!(answer_9014(&buffer).map(|answer| classify_answer(&answer, "20261101080005123")), Some(Incoming::AckFor));
+        assert_eq!(
+            answer_9014(&buffer).map(|answer| classify_answer(&answer, "20261101080005123")),
+            Some(Incoming::AckFor)
+        );
     }
 
     #[test]
     fn a_corrupted_copy_fails_its_crc() {
         let device = virtual_device(1);
         let mut buffer = Vec::new();
-        upload(&mut buffer, 1, &device, DataKind::Hour, at("2026-11-01 08:00"), "20261101080005123");
+        upload(
+            &mut buffer,
+            1,
+            &device,
+            DataKind::Hour,
+            at("2026-11-01 08:00"),
+            "20261101080005123",
+        );
         corrupt(&mut buffer);
         let error = hj212::decode_frame(&buffer, &DecodeOptions::default()).unwrap_err();
         assert_eq!(error.reason(), "crc_mismatch");

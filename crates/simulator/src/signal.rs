@@ -67,7 +67,8 @@ fn minute_key(time: NaiveDateTime) -> u64 {
 pub fn flag_at(seed: u64, device: &VirtualDevice, time: NaiveDateTime) -> char {
     let hour_key = minute_key(time) / 60;
     let day_key = hour_key / 24;
-    if time.hour() == 10 && unit(seed, [device.index as u64, day_key, 0xA11]) < MAINTENANCE_PER_DAY {
+    if time.hour() == 10 && unit(seed, [device.index as u64, day_key, 0xA11]) < MAINTENANCE_PER_DAY
+    {
         'M'
     } else if unit(seed, [device.index as u64, hour_key, 0xFA]) < FAULT_PER_HOUR {
         'D'
@@ -82,21 +83,30 @@ pub fn value_at(seed: u64, device: &VirtualDevice, param_index: usize, time: Nai
     let key = minute_key(time);
     let hour_of_day = f64::from(time.hour()) + f64::from(time.minute()) / 60.0;
     let phase = std::f64::consts::TAU * (hour_of_day - spec.peak_hour) / 24.0;
-    let device_bias = 1.0 + 0.2 * (unit(seed, [device.index as u64, param_index as u64, 0xB1A5]) - 0.5);
+    let device_bias =
+        1.0 + 0.2 * (unit(seed, [device.index as u64, param_index as u64, 0xB1A5]) - 0.5);
     let cycle = 1.0 + spec.daily_amplitude * phase.cos();
     let noise = 1.0 + spec.noise * normal(seed, [device.index as u64, param_index as u64, key]);
     let mut value = spec.base * device_bias * cycle * noise;
     if let Some(limit) = spec.limit {
         let hour_key = key / 60;
-        if unit(seed, [device.index as u64, param_index as u64, hour_key ^ 0xE0]) < EXCEEDANCE_PER_HOUR {
-            value = limit * (1.1 + 0.7 * unit(seed, [device.index as u64, param_index as u64, key ^ 0xE1]));
+        if unit(seed, [device.index as u64, param_index as u64, hour_key ^ 0xE0])
+            < EXCEEDANCE_PER_HOUR
+        {
+            value = limit
+                * (1.1 + 0.7 * unit(seed, [device.index as u64, param_index as u64, key ^ 0xE1]));
         }
     }
     round_to(value.max(0.0), spec.decimals)
 }
 
 /// The sample of parameter `param_index` of `device` at Beijing time `time`.
-pub fn sample_at(seed: u64, device: &VirtualDevice, param_index: usize, time: NaiveDateTime) -> Sample {
+pub fn sample_at(
+    seed: u64,
+    device: &VirtualDevice,
+    param_index: usize,
+    time: NaiveDateTime,
+) -> Sample {
     Sample { value: value_at(seed, device, param_index, time), flag: flag_at(seed, device, time) }
 }
 

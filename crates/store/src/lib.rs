@@ -14,9 +14,20 @@
 //! key is stored already is counted as a duplicate and not written again.
 //!
 //! Only this crate writes SQL.
+//!
+//! ```
+//! use store::{SqliteStore, Store};
+//! let store = SqliteStore::open_in_memory()?;
+//! assert_eq!(store.count_readings()?, 0);
+//! # Ok::<(), store::Error>(())
+//! ```
 
+#[cfg(any(test, feature = "conformance"))]
+pub mod conformance;
+mod sqlite;
 mod types;
 
+pub use sqlite::{SqliteOptions, SqliteStore};
 pub use types::*;
 
 /// The storage interface shared by the SQLite and (later) PostgreSQL implementations.
@@ -57,4 +68,30 @@ pub trait Store: Send + Sync {
 
     /// Audit entries, newest first, at most `limit`.
     fn audit_entries(&self, limit: usize) -> Result<Vec<AuditEntry>>;
+
+    /// The latest stored reading of each point and parameter of `kind`, sorted
+    /// by point id, then parameter code (for the dashboard).
+    ///
+    /// The default reads every point's whole history; backends override it with
+    /// an indexed query ([`SqliteStore`] does).
+    fn latest_readings(&self, kind: model::DataKind) -> Result<Vec<model::Reading>> {
+        let mut latest = Vec::new();
+        for point in self.points()? {
+            let all = self.readings(&ReadingQuery {
+                point: point.id,
+                kind,
+                params: Vec::new(),
+                from: model::Instant(chrono::DateTime::<chrono::Utc>::MIN_UTC),
+                to: model::Instant(chrono::DateTime::<chrono::Utc>::MAX_UTC),
+                limit: usize::MAX,
+            })?;
+            let mut by_param = std::collections::BTreeMap::new();
+            for reading in all {
+                // Oldest first, so the last one per parameter wins.
+                by_param.insert(reading.key.param.clone(), reading);
+            }
+            latest.extend(by_param.into_values());
+        }
+        Ok(latest)
+    }
 }

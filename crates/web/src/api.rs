@@ -19,7 +19,10 @@ const MAX_READINGS: usize = 100_000;
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, store::Error> + Send + 'static,
 ) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(work).await.map_err(|error| ApiError::Internal(error.to_string()))?.map_err(Into::into)
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|error| ApiError::Internal(error.to_string()))?
+        .map_err(Into::into)
 }
 
 pub(crate) async fn healthz() -> &'static str {
@@ -30,7 +33,10 @@ pub(crate) async fn metrics(State(state): State<AppState>) -> Result<impl IntoRe
     let mut text = String::new();
     prometheus_client::encoding::text::encode(&mut text, &state.registry)
         .map_err(|error| ApiError::Internal(error.to_string()))?;
-    Ok(([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text))
+    Ok((
+        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        text,
+    ))
 }
 
 pub(crate) async fn points(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
@@ -112,7 +118,9 @@ fn reading_view(reading: Reading) -> ReadingView {
             fields.insert(name, serde_json::json!(value));
         }
     }
-    for (name, value) in [("Flag", values.flag), ("EFlag", values.eflag), ("SampleTime", values.sample_time)] {
+    for (name, value) in
+        [("Flag", values.flag), ("EFlag", values.eflag), ("SampleTime", values.sample_time)]
+    {
         if let Some(value) = value {
             fields.insert(name, serde_json::Value::String(value));
         }
@@ -126,9 +134,9 @@ fn reading_view(reading: Reading) -> ReadingView {
 }
 
 fn parse_instant(name: &str, text: &str) -> Result<Instant, ApiError> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|time| Instant(time.to_utc()))
-        .map_err(|error| ApiError::BadRequest(format!("{name}={text:?} is not an RFC 3339 time: {error}")))
+    DateTime::parse_from_rfc3339(text).map(|time| Instant(time.to_utc())).map_err(|error| {
+        ApiError::BadRequest(format!("{name}={text:?} is not an RFC 3339 time: {error}"))
+    })
 }
 
 pub(crate) async fn readings(
@@ -152,7 +160,8 @@ pub(crate) async fn readings(
     };
     let mut codes = Vec::new();
     for code in params.param.as_deref().unwrap_or("").split(',').filter(|code| !code.is_empty()) {
-        codes.push(ParamCode::parse(code).map_err(|error| ApiError::BadRequest(error.to_string()))?);
+        codes
+            .push(ParamCode::parse(code).map_err(|error| ApiError::BadRequest(error.to_string()))?);
     }
     let query = ReadingQuery {
         point: PointId(point),
@@ -188,7 +197,11 @@ pub(crate) async fn raw_packets(
     State(state): State<AppState>,
     Query(params): Query<RawParams>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let query = RawQuery { mn: params.mn, verdict: params.verdict, limit: params.limit.unwrap_or(100).min(10_000) };
+    let query = RawQuery {
+        mn: params.mn,
+        verdict: params.verdict,
+        limit: params.limit.unwrap_or(100).min(10_000),
+    };
     let store = state.store.clone();
     let records = blocking(move || store.raw_packets(&query)).await?;
     let views: Vec<serde_json::Value> = records

@@ -25,15 +25,21 @@ pub enum ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, zh, en) = match &self {
-            ApiError::BadRequest(detail) => {
-                (StatusCode::BAD_REQUEST, format!("请求参数错误：{detail}"), format!("bad request: {detail}"))
-            }
+            ApiError::BadRequest(detail) => (
+                StatusCode::BAD_REQUEST,
+                format!("请求参数错误：{detail}"),
+                format!("bad request: {detail}"),
+            ),
             ApiError::NotFound(detail) => {
                 (StatusCode::NOT_FOUND, format!("未找到：{detail}"), format!("not found: {detail}"))
             }
             ApiError::Store(_) | ApiError::Internal(_) => {
                 tracing::error!(error = %self, "request failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误".to_owned(), "internal error".to_owned())
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "服务器内部错误".to_owned(),
+                    "internal error".to_owned(),
+                )
             }
         };
         (status, Json(serde_json::json!({ "error": { "zh": zh, "en": en } }))).into_response()

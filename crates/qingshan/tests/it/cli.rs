@@ -6,8 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::util::{TestServer, free_port};
 
-const EXAMPLE_SEGMENT: &str =
-    "QN=20160801085857223;ST=32;CN=1062;PW=100000;MN=010000A8900016F000169DC0;Flag=5;CP=&&RtdInterval=30&&";
+const EXAMPLE_SEGMENT: &str = "QN=20160801085857223;ST=32;CN=1062;PW=100000;MN=010000A8900016F000169DC0;Flag=5;CP=&&RtdInterval=30&&";
 
 fn qingshan(args: &[&str], stdin: &str) -> (String, String, bool) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_qingshan"))
@@ -34,7 +33,8 @@ fn hj212_decode_prints_one_json_object_per_packet() {
     let input = format!("{}{}\n{good}", good.trim_end(), bad.trim_end());
     let (stdout, stderr, ok) = qingshan(&["hj212", "decode"], &input);
     assert!(ok, "{stderr}");
-    let lines: Vec<serde_json::Value> = stdout.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    let lines: Vec<serde_json::Value> =
+        stdout.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
     assert_eq!(lines.len(), 3, "{stdout}");
     assert_eq!(lines[0]["ok"], true);
     assert_eq!(lines[0]["cn"], "1062");
@@ -44,7 +44,10 @@ fn hj212_decode_prints_one_json_object_per_packet() {
     assert_eq!(lines[1]["ok"], false);
     assert_eq!(lines[1]["reason"], "crc_mismatch");
     let error = lines[1]["error"].as_str().unwrap();
-    assert!(error.contains("1C80") && error.contains("1C81"), "names expected and found CRC: {error}");
+    assert!(
+        error.contains("1C80") && error.contains("1C81"),
+        "names expected and found CRC: {error}"
+    );
     assert_eq!(lines[2]["ok"], true);
     assert!(stderr.contains("1 packet(s) not ok"), "{stderr}");
 }
@@ -66,12 +69,24 @@ fn hj212_crc_and_encode_reproduce_the_standards_example() {
 fn device_add_registers_a_device_with_a_hashed_password() {
     let server = TestServer::new("");
     let config = server.config_path.to_str().unwrap().to_owned();
-    let args = ["device", "add", "--config", &config, "--mn", "MN0001", "--point-code", "P1", "--point-name", "一号排口"];
+    let args = [
+        "device",
+        "add",
+        "--config",
+        &config,
+        "--mn",
+        "MN0001",
+        "--point-code",
+        "P1",
+        "--point-name",
+        "一号排口",
+    ];
     let (stdout, stderr, ok) = qingshan(&args, "s3cret\n");
     assert!(ok, "{stderr}");
     assert!(stdout.contains("MN0001"), "{stdout}");
     let store = server.open_store();
-    let device = store::Store::device_by_mn(&store, &model::Mn::parse("MN0001").unwrap()).unwrap().unwrap();
+    let device =
+        store::Store::device_by_mn(&store, &model::Mn::parse("MN0001").unwrap()).unwrap().unwrap();
     assert!(device.device.password_hash.starts_with("$argon2id$"), "stored hashed");
     assert!(!device.device.password_hash.contains("s3cret"));
     let (_, stderr, ok) = qingshan(&args, "");
@@ -84,7 +99,18 @@ fn the_demo_shows_readings_of_simulated_points() {
     let gateway = format!("127.0.0.1:{}", free_port());
     let web = format!("127.0.0.1:{}", free_port());
     let mut child = Command::new(env!("CARGO_BIN_EXE_qingshan"))
-        .args(["demo", "--devices", "4", "--history-hours", "6", "--gateway", &gateway, "--web", &web, "--data-dir"])
+        .args([
+            "demo",
+            "--devices",
+            "4",
+            "--history-hours",
+            "6",
+            "--gateway",
+            &gateway,
+            "--web",
+            &web,
+            "--data-dir",
+        ])
         .arg(directory.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -95,7 +121,8 @@ fn the_demo_shows_readings_of_simulated_points() {
     for line in lines.by_ref() {
         let line = line.unwrap();
         if let Some(rest) = line.trim().strip_prefix("HTTP:") {
-            web_addr = Some(rest.trim().trim_start_matches("http://").trim_end_matches('/').to_owned());
+            web_addr =
+                Some(rest.trim().trim_start_matches("http://").trim_end_matches('/').to_owned());
             break;
         }
     }
@@ -103,7 +130,8 @@ fn the_demo_shows_readings_of_simulated_points() {
     let web_addr = web_addr.expect("the demo prints its HTTP address");
     let deadline = Instant::now() + Duration::from_secs(60);
     let body = loop {
-        let body = http_get(&web_addr, "/api/v1/points/1/readings?kind=hour&from=2000-01-01T00:00:00Z");
+        let body =
+            http_get(&web_addr, "/api/v1/points/1/readings?kind=hour&from=2000-01-01T00:00:00Z");
         let json: serde_json::Value = serde_json::from_str(&body).unwrap();
         if json["count"].as_u64().unwrap_or(0) >= 6 {
             break json;
@@ -111,12 +139,16 @@ fn the_demo_shows_readings_of_simulated_points() {
         assert!(Instant::now() < deadline, "no readings after 60 s: {body}");
         std::thread::sleep(Duration::from_millis(200));
     };
-    let points: serde_json::Value = serde_json::from_str(&http_get(&web_addr, "/api/v1/points")).unwrap();
+    let points: serde_json::Value =
+        serde_json::from_str(&http_get(&web_addr, "/api/v1/points")).unwrap();
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(body["kind"], "hour");
     assert_eq!(points.as_array().unwrap().len(), 4);
-    assert!(points[0]["name"].as_str().unwrap().contains("模拟"), "demo points are marked simulated");
+    assert!(
+        points[0]["name"].as_str().unwrap().contains("模拟"),
+        "demo points are marked simulated"
+    );
     assert!(body["readings"][0]["param"].as_str().is_some());
 }
 

@@ -17,7 +17,10 @@ fn plan() -> LoadPlan {
     LoadPlan {
         seed: 9,
         kind: DataKind::Minute,
-        first_data_time: chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap().and_hms_opt(0, 0, 0).unwrap(),
+        first_data_time: chrono::NaiveDate::from_ymd_opt(2026, 10, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap(),
         step: chrono::Duration::minutes(1),
         packets_per_device: PACKETS_PER_DEVICE,
         pace: Duration::ZERO,
@@ -33,7 +36,8 @@ fn acknowledged_readings_survive_kill9_exactly_once() {
     let mut server = TestServer::new("");
     server.register_fleet(&devices);
     server.start();
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let control = FleetControl::new();
     let fleet = runtime.spawn(run_fleet(server.gateway, devices.clone(), plan(), control.clone()));
 
@@ -54,16 +58,38 @@ fn acknowledged_readings_survive_kill9_exactly_once() {
     assert!(n_acked_at_kill < total, "the kill came after the run had finished");
     assert_eq!(report.n_acked(), total, "every packet was eventually acknowledged");
     let store = server.open_store();
-    let expected_values: usize = devices.iter().map(|device| device.params.len() * PACKETS_PER_DEVICE).sum();
-    assert_eq!(store.count_readings().unwrap() as usize, expected_values, "each reading stored exactly once");
+    let expected_values: usize =
+        devices.iter().map(|device| device.params.len() * PACKETS_PER_DEVICE).sum();
+    assert_eq!(
+        store.count_readings().unwrap() as usize,
+        expected_values,
+        "each reading stored exactly once"
+    );
     // Every device's every minute is there.
     for device in &devices {
         let from = model::BeijingTime(plan().data_time(0)).to_instant();
         let to = model::BeijingTime(plan().data_time(PACKETS_PER_DEVICE)).to_instant();
-        let point = store.device_by_mn(&model::Mn::parse(&device.mn).unwrap()).unwrap().unwrap().device.point;
+        let point = store
+            .device_by_mn(&model::Mn::parse(&device.mn).unwrap())
+            .unwrap()
+            .unwrap()
+            .device
+            .point;
         let readings = store
-            .readings(&ReadingQuery { point, kind: DataKind::Minute, params: vec![], from, to, limit: 1_000_000 })
+            .readings(&ReadingQuery {
+                point,
+                kind: DataKind::Minute,
+                params: vec![],
+                from,
+                to,
+                limit: 1_000_000,
+            })
             .unwrap();
-        assert_eq!(readings.len(), device.params.len() * PACKETS_PER_DEVICE, "device {}", device.mn);
+        assert_eq!(
+            readings.len(),
+            device.params.len() * PACKETS_PER_DEVICE,
+            "device {}",
+            device.mn
+        );
     }
 }

@@ -12,7 +12,9 @@ fn is_closed(stream: &mut TcpStream, limit: Duration) -> bool {
     match stream.read(&mut byte) {
         Ok(0) => true,
         Ok(_) => false,
-        Err(error) => !matches!(error.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut),
+        Err(error) => {
+            !matches!(error.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut)
+        }
     }
 }
 
@@ -20,7 +22,8 @@ fn is_closed(stream: &mut TcpStream, limit: Duration) -> bool {
 fn connections_beyond_max_connections_are_closed_at_once() {
     let mut server = TestServer::new("max_connections = 5\nidle_timeout_secs = 30");
     server.start();
-    let mut streams: Vec<TcpStream> = (0..25).map(|_| TcpStream::connect(server.gateway).unwrap()).collect();
+    let mut streams: Vec<TcpStream> =
+        (0..25).map(|_| TcpStream::connect(server.gateway).unwrap()).collect();
     let started = Instant::now();
     let mut admitted = Vec::new();
     let mut n_closed = 0;
@@ -46,7 +49,8 @@ fn connections_beyond_max_connections_are_closed_at_once() {
 fn idle_connections_are_closed_after_the_idle_timeout() {
     let mut server = TestServer::new("idle_timeout_secs = 1");
     server.start();
-    let mut streams: Vec<TcpStream> = (0..30).map(|_| TcpStream::connect(server.gateway).unwrap()).collect();
+    let mut streams: Vec<TcpStream> =
+        (0..30).map(|_| TcpStream::connect(server.gateway).unwrap()).collect();
     for stream in &mut streams {
         assert!(is_closed(stream, Duration::from_secs(10)), "idle connection was not closed");
     }

@@ -27,7 +27,12 @@ fn minute_cp(data_time: &str) -> String {
 }
 
 /// What the server sent back before answering the probe.
-fn answers_before_probe(server: &TestServer, bad: &[u8], probe_qn: &str, mn: &str) -> Vec<(String, Option<String>)> {
+fn answers_before_probe(
+    server: &TestServer,
+    bad: &[u8],
+    probe_qn: &str,
+    mn: &str,
+) -> Vec<(String, Option<String>)> {
     let mut stream = TcpStream::connect(server.gateway).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let probe = frame(&upload_segment(probe_qn, mn, PW, "2051", &minute_cp("20261101000000")));
@@ -67,7 +72,12 @@ fn check(server: &TestServer, store: &dyn Store, mn: &str, n: usize, case: &Case
         case.answers.iter().map(|(cn, rtn)| ((*cn).to_owned(), rtn.map(str::to_owned))).collect();
     assert_eq!(answers, expected, "{}: answers", case.name);
     let newest = store.raw_packets(&RawQuery { limit: 2, ..RawQuery::default() }).unwrap();
-    assert_eq!(newest[0].raw.verdict.label(), "accepted", "{}: the probe is archived last", case.name);
+    assert_eq!(
+        newest[0].raw.verdict.label(),
+        "accepted",
+        "{}: the probe is archived last",
+        case.name
+    );
     match case.archived {
         None => assert!(
             newest.get(1).is_none_or(|previous| previous.raw.bytes != case.bytes),
@@ -78,7 +88,11 @@ fn check(server: &TestServer, store: &dyn Store, mn: &str, n: usize, case: &Case
             let archived = &newest[1].raw;
             assert_eq!(archived.verdict.label(), verdict, "{}: verdict", case.name);
             assert_eq!(archived.verdict.reason(), reason, "{}: reason", case.name);
-            assert!(case.bytes.starts_with(&archived.bytes) || archived.bytes.ends_with(b"\r\n"), "{}", case.name);
+            assert!(
+                case.bytes.starts_with(&archived.bytes) || archived.bytes.ends_with(b"\r\n"),
+                "{}",
+                case.name
+            );
         }
     }
 }
@@ -88,7 +102,7 @@ fn each_malformed_input_gets_its_documented_outcome() {
     let devices = simulator::fleet::fleet(3);
     let device = &devices[2];
     let mn = device.mn.as_str();
-    let mut server = TestServer::new("max_consecutive_refusals = 100");
+    let mut server = TestServer::new("max_consecutive_refusals = 100\nclock_correct_secs = 0");
     server.register_fleet(&devices);
     server.start();
     let store = server.open_store();
@@ -101,7 +115,9 @@ fn each_malformed_input_gets_its_documented_outcome() {
     wrong_length[2..6].copy_from_slice(b"0050");
     let oversized = frame(&upload_segment("20261101010000002", mn, PW, "2051", &"a".repeat(5000)));
     let truncated = frame(&good)[..60].to_vec();
-    let mut non_ascii = format!("QN=20261101010000003;ST=31;CN=3020;PW={PW};MN={mn};Flag=5;CP=&&i11001-Info=").into_bytes();
+    let mut non_ascii =
+        format!("QN=20261101010000003;ST=31;CN=3020;PW={PW};MN={mn};Flag=5;CP=&&i11001-Info=")
+            .into_bytes();
     non_ascii.extend_from_slice(&[0xC7, 0xE5, 0xCF, 0xB4]); // "清洗" in GBK
     non_ascii.extend_from_slice(b"&&");
     let non_ascii = {
@@ -112,8 +128,10 @@ fn each_malformed_input_gets_its_documented_outcome() {
         framed.extend_from_slice(b"\r\n");
         framed
     };
-    let unknown_cn = frame(&upload_segment("20261101010000004", mn, PW, "7777", "DataTime=20261101010000"));
-    let missing_mn = frame("QN=20261101010000005;ST=31;CN=2051;PW=123456;Flag=5;CP=&&DataTime=20261101010000&&");
+    let unknown_cn =
+        frame(&upload_segment("20261101010000004", mn, PW, "7777", "DataTime=20261101010000"));
+    let missing_mn =
+        frame("QN=20261101010000005;ST=31;CN=2051;PW=123456;Flag=5;CP=&&DataTime=20261101010000&&");
     let cp_not_closed = {
         let segment = format!(
             "QN=20261101010000006;ST=31;CN=2051;PW={PW};MN={mn};Flag=5;CP=&&DataTime=20261101020000;a34013-Avg=5.1"
@@ -127,11 +145,28 @@ fn each_malformed_input_gets_its_documented_outcome() {
         "2051",
         "DataTime=20261101030000;a34013-Avg=abc,a34013-Flag=N;a21026-Avg=21.3,a21026-Flag=N",
     ));
-    let wrong_password = frame(&upload_segment("20261101010000008", mn, "654321", "2051", &minute_cp("20261101040000")));
-    let unknown_mn = frame(&upload_segment("20261101010000009", "NOSUCHDEVICE0001", PW, "2051", &minute_cp("20261101040000")));
+    let wrong_password = frame(&upload_segment(
+        "20261101010000008",
+        mn,
+        "654321",
+        "2051",
+        &minute_cp("20261101040000"),
+    ));
+    let unknown_mn = frame(&upload_segment(
+        "20261101010000009",
+        "NOSUCHDEVICE0001",
+        PW,
+        "2051",
+        &minute_cp("20261101040000"),
+    ));
 
     let cases = vec![
-        Case { name: "bad CRC", bytes: bad_crc, answers: vec![], archived: Some(("malformed", Some("crc_mismatch"))) },
+        Case {
+            name: "bad CRC",
+            bytes: bad_crc,
+            answers: vec![],
+            archived: Some(("malformed", Some("crc_mismatch"))),
+        },
         Case {
             name: "wrong length field",
             bytes: wrong_length,
@@ -146,7 +181,12 @@ fn each_malformed_input_gets_its_documented_outcome() {
             answers: vec![],
             archived: Some(("malformed", Some("invalid_utf8"))),
         },
-        Case { name: "unknown CN", bytes: unknown_cn, answers: vec![("9014", None)], archived: Some(("archived", None)) },
+        Case {
+            name: "unknown CN",
+            bytes: unknown_cn,
+            answers: vec![("9014", None)],
+            archived: Some(("archived", None)),
+        },
         Case {
             name: "missing MN",
             bytes: missing_mn,
@@ -182,9 +222,19 @@ fn each_malformed_input_gets_its_documented_outcome() {
         check(&server, &store, mn, n, case);
     }
     assert_eq!(server.metric("qingshan_ingest_crc_errors_total"), 1.0);
-    assert_eq!(server.metric("qingshan_ingest_packets_total{outcome=\"refused\",reason=\"wrong_password\"}"), 1.0);
-    assert_eq!(server.metric("qingshan_ingest_packets_total{outcome=\"refused\",reason=\"unknown_mn\"}"), 1.0);
-    assert!(server.metric("qingshan_ingest_skipped_bytes_total") > 5000.0, "the oversized packet was skipped");
+    assert_eq!(
+        server
+            .metric("qingshan_ingest_packets_total{outcome=\"refused\",reason=\"wrong_password\"}"),
+        1.0
+    );
+    assert_eq!(
+        server.metric("qingshan_ingest_packets_total{outcome=\"refused\",reason=\"unknown_mn\"}"),
+        1.0
+    );
+    assert!(
+        server.metric("qingshan_ingest_skipped_bytes_total") > 5000.0,
+        "the oversized packet was skipped"
+    );
     let audit = store.audit_entries(10).unwrap();
     assert_eq!(audit.iter().filter(|entry| entry.action == "device_refused").count(), 2);
     // The non-numeric value is missing; the other value of that packet is stored.
@@ -200,7 +250,9 @@ fn each_malformed_input_gets_its_documented_outcome() {
             limit: 10,
         })
         .unwrap();
-    let value_of = |code: &str| readings.iter().find(|reading| reading.key.param.as_str() == code).map(|r| r.values.avg);
+    let value_of = |code: &str| {
+        readings.iter().find(|reading| reading.key.param.as_str() == code).map(|r| r.values.avg)
+    };
     assert_eq!(value_of("a21026"), Some(Some(21.3)), "the numeric value is stored");
     assert_eq!(value_of("a34013"), Some(None), "the non-numeric value is missing, its flag kept");
 }
@@ -209,12 +261,14 @@ fn each_malformed_input_gets_its_documented_outcome() {
 fn duplicates_are_stored_once_and_history_may_arrive_out_of_order() {
     let devices = simulator::fleet::fleet(3);
     let mn = devices[2].mn.as_str();
-    let mut server = TestServer::new("");
+    let mut server = TestServer::new("clock_correct_secs = 0");
     server.register_fleet(&devices);
     server.start();
     let store = server.open_store();
-    let later = frame(&upload_segment("20261101050000001", mn, PW, "2051", &minute_cp("20261101050000")));
-    let earlier = frame(&upload_segment("20261101050000002", mn, PW, "2051", &minute_cp("20261101040000")));
+    let later =
+        frame(&upload_segment("20261101050000001", mn, PW, "2051", &minute_cp("20261101050000")));
+    let earlier =
+        frame(&upload_segment("20261101050000002", mn, PW, "2051", &minute_cp("20261101040000")));
     let mut bytes = later.clone();
     bytes.extend_from_slice(&later);
     bytes.extend_from_slice(&earlier);
@@ -223,4 +277,23 @@ fn duplicates_are_stored_once_and_history_may_arrive_out_of_order() {
     // Two readings from `later` (once), two from `earlier`, two from the probe.
     assert_eq!(store.count_readings().unwrap(), 6);
     assert_eq!(server.metric("qingshan_ingest_readings_total{kind=\"duplicate\"}"), 2.0);
+}
+
+#[test]
+fn a_device_whose_clock_is_off_is_sent_the_time_once() {
+    let devices = simulator::fleet::fleet(3);
+    let mn = devices[2].mn.as_str();
+    let mut server = TestServer::new("clock_correct_secs = 120");
+    server.register_fleet(&devices);
+    server.start();
+    // The QN says 2026-11-01, far from now: the device's clock is off.
+    let stale =
+        frame(&upload_segment("20261101060000001", mn, PW, "2051", &minute_cp("20261101060000")));
+    let answers = answers_before_probe(&server, &stale, "20261101060000002", mn);
+    assert_eq!(
+        answers,
+        [("1012".to_owned(), None), ("9014".to_owned(), None)],
+        "one set-time, then the answer"
+    );
+    assert_eq!(server.metric("qingshan_ingest_clock_corrections_total"), 1.0);
 }

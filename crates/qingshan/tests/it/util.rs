@@ -9,22 +9,22 @@ use std::time::Duration;
 use store::{DeviceLeniency, NewDevice, NewPoint, SqliteOptions, SqliteStore, Store};
 
 /// A free loopback port (bound, then released).
-pub fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// A temp directory with a config file and a store, and a server process using them.
-pub struct TestServer {
-    pub dir: tempfile::TempDir,
-    pub config_path: PathBuf,
-    pub gateway: SocketAddr,
-    pub web: SocketAddr,
+pub(crate) struct TestServer {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) config_path: PathBuf,
+    pub(crate) gateway: SocketAddr,
+    pub(crate) web: SocketAddr,
     child: Option<Child>,
 }
 
 impl TestServer {
     /// Writes a config with fixed free ports (so a restart reuses them) plus `extra_ingest` lines.
-    pub fn new(extra_ingest: &str) -> TestServer {
+    pub(crate) fn new(extra_ingest: &str) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let gateway = SocketAddr::from(([127, 0, 0, 1], free_port()));
         let web = SocketAddr::from(([127, 0, 0, 1], free_port()));
@@ -38,23 +38,23 @@ impl TestServer {
         TestServer { dir, config_path, gateway, web, child: None }
     }
 
-    pub fn store_path(&self) -> PathBuf {
+    pub(crate) fn store_path(&self) -> PathBuf {
         self.dir.path().join("store.sqlite")
     }
 
     /// Opens the store file directly (the server may be running: SQLite WAL allows it).
-    pub fn open_store(&self) -> SqliteStore {
+    pub(crate) fn open_store(&self) -> SqliteStore {
         SqliteStore::open(&self.store_path(), SqliteOptions::default()).unwrap()
     }
 
     /// Registers simulator fleet devices `0..n` (all with password `123456`).
-    pub fn register_fleet(&self, devices: &[simulator::fleet::VirtualDevice]) {
+    pub(crate) fn register_fleet(&self, devices: &[simulator::fleet::VirtualDevice]) {
         let store = self.open_store();
         register(&store, devices);
     }
 
     /// Starts `qingshan serve` and waits until it prints its addresses.
-    pub fn start(&mut self) {
+    pub(crate) fn start(&mut self) {
         assert!(self.child.is_none(), "already running");
         let mut child = Command::new(env!("CARGO_BIN_EXE_qingshan"))
             .args(["serve", "--config"])
@@ -73,14 +73,17 @@ impl TestServer {
                 break;
             }
         }
-        assert!(seen.iter().any(|line| line.starts_with("HTTP:")), "server did not start: {seen:?}");
+        assert!(
+            seen.iter().any(|line| line.starts_with("HTTP:")),
+            "server did not start: {seen:?}"
+        );
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
         self.child = Some(child);
     }
 
     /// SIGKILL: no shutdown code runs.
-    pub fn kill9(&mut self) {
+    pub(crate) fn kill9(&mut self) {
         if let Some(mut child) = self.child.take() {
             child.kill().unwrap();
             child.wait().unwrap();
@@ -88,7 +91,7 @@ impl TestServer {
     }
 
     /// Graceful stop (SIGTERM) and wait.
-    pub fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
             let _ = child.wait();
@@ -96,7 +99,7 @@ impl TestServer {
     }
 
     /// GET a path from the web server; returns the body.
-    pub fn http_get(&self, path: &str) -> String {
+    pub(crate) fn http_get(&self, path: &str) -> String {
         let mut stream = TcpStream::connect(self.web).unwrap();
         stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         write!(stream, "GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n").unwrap();
@@ -108,10 +111,12 @@ impl TestServer {
     }
 
     /// The value of one metric line (exact name with labels), 0 when absent.
-    pub fn metric(&self, name_with_labels: &str) -> f64 {
+    pub(crate) fn metric(&self, name_with_labels: &str) -> f64 {
         let text = self.http_get("/metrics");
         text.lines()
-            .find_map(|line| line.strip_prefix(name_with_labels).and_then(|rest| rest.trim().parse().ok()))
+            .find_map(|line| {
+                line.strip_prefix(name_with_labels).and_then(|rest| rest.trim().parse().ok())
+            })
             .unwrap_or(0.0)
     }
 }
@@ -123,7 +128,7 @@ impl Drop for TestServer {
 }
 
 /// Registers fleet devices in `store`.
-pub fn register(store: &dyn Store, devices: &[simulator::fleet::VirtualDevice]) {
+pub(crate) fn register(store: &dyn Store, devices: &[simulator::fleet::VirtualDevice]) {
     let password_hash = ingest::hash_device_password("123456").unwrap();
     for device in devices {
         let point = store

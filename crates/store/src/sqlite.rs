@@ -1,0 +1,894 @@
+//! The embedded SQLite implementation of [`Store`].
+//!
+//! **Connections.** One writer connection behind a mutex does every write (the
+//! gateway's group commits, registry upserts). A small pool of reader
+//! connections serves queries; in WAL mode readers see the last committed
+//! state and never wait for the writer, so an HTTP query cannot stall ingest.
+//!
+//! **Durability.** The file is in WAL mode with `synchronous=FULL`: every commit
+//! fsyncs the write-ahead log before [`Store::commit_batch`] returns, so an
+//! acknowledged batch survives a power cut. `synchronous=NORMAL` would fsync the
+//! log only at checkpoints; the database would stay consistent, but the last
+//! commits could vanish after a power cut although the devices were told they
+//! were stored, and a device never re-sends acknowledged data.
+//!
+//! **Schema.** Numbered migrations in `sqlite/migrations/`, recorded in
+//! `PRAGMA user_version`; see [`migrate`]. Instants are integer UTC
+//! milliseconds (sub-millisecond precision is dropped). Parameter codes are
+//! interned in the `param` table and measurement rows live in the `WITHOUT
+//! ROWID` table `reading`, keyed by (point, kind, param, data time).
+//!
+//! **Evidence.** `raw_packet` and `audit` are append-only: no method updates or
+//! deletes them, and triggers refuse it at the database level.
+
+mod migrate;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use model::{
+    DataKind, DeviceId, Instant, Mn, ParamCode, PointId, Reading, ReadingKey, ReadingValues,
+};
+use rusqlite::types::FromSql;
+use rusqlite::{Connection, OpenFlags, Row, Transaction, TransactionBehavior, params};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    AuditEntry, CommitReport, ConnectionEvent, DeviceLeniency, DeviceRecord, Error, IngestBatch,
+    NewDevice, NewPoint, PacketOutcome, PointKind, PointRecord, RawPacket, RawPacketRecord,
+    RawQuery, ReadingQuery, Result, Store, Verdict,
+};
+
+/// Settings of the SQLite store (`[store]` in the config file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SqliteOptions {
+    /// How long a connection waits for a lock held by another process before failing.
+    pub busy_timeout_ms: u64,
+    /// Reader connections for queries (at least 1 is opened).
+    pub n_readers: usize,
+    /// Page cache of each connection, in KiB.
+    pub cache_size_kib: u64,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> SqliteOptions {
+        SqliteOptions { busy_timeout_ms: 5_000, n_readers: 4, cache_size_kib: 64 * 1024 }
+    }
+}
+
+/// The SQLite store: one file (plus its `-wal` and `-shm`), one writer, a pool of readers.
+pub struct SqliteStore {
+    writer: Mutex<Writer>,
+    /// Empty for an in-memory database, whose only connection is the writer's.
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("n_readers", &self.readers.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The writer connection and what only the writer needs.
+struct Writer {
+    conn: Connection,
+    /// Parameter code → `param.id`, for codes known to be committed.
+    param_ids: HashMap<String, i64>,
+}
+
+/// Turns a driver error into [`Error::Database`] labelled with what we were doing.
+pub(crate) fn database_error(during: &'static str) -> impl FnOnce(rusqlite::Error) -> Error {
+    move |source| Error::Database { during, source: Box::new(source) }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock cannot leave a half-done transaction:
+    // rusqlite rolls back an unfinished transaction when it is dropped.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file at `path` and migrates its schema.
+    ///
+    /// Fails with [`Error::SchemaTooNew`] if the file was written by a newer
+    /// program; the file is not changed then.
+    pub fn open(path: &Path, options: SqliteOptions) -> Result<SqliteStore> {
+        let mut conn =
+            Connection::open(path).map_err(database_error("opening the database file"))?;
+        configure(&conn, &options)?;
+        // Check the version before the WAL switch so a newer file is left untouched.
+        let found = migrate::schema_version(&conn)?;
+        if found > migrate::LATEST_VERSION {
+            return Err(Error::SchemaTooNew { found, supported: migrate::LATEST_VERSION });
+        }
+        let journal_mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+            .map_err(database_error("switching to WAL mode"))?;
+        if !journal_mode.eq_ignore_ascii_case("wal") {
+            return Err(Error::Database {
+                during: "switching to WAL mode",
+                source: format!("the database stayed in journal mode {journal_mode:?}").into(),
+            });
+        }
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(database_error("setting synchronous=FULL"))?;
+        migrate::migrate(&mut conn)?;
+
+        let mut readers = Vec::new();
+        for _ in 0..options.n_readers.max(1) {
+            let reader = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | OpenFlags::SQLITE_OPEN_URI
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(database_error("opening a reader connection"))?;
+            configure(&reader, &options)?;
+            reader
+                .pragma_update(None, "query_only", true)
+                .map_err(database_error("making a reader read-only"))?;
+            readers.push(Mutex::new(reader));
+        }
+        Ok(SqliteStore::from_parts(conn, readers))
+    }
+
+    /// Opens a fresh in-memory database with the latest schema, for unit tests.
+    ///
+    /// Nothing is durable and queries share the writer's connection.
+    pub fn open_in_memory() -> Result<SqliteStore> {
+        let mut conn = Connection::open_in_memory()
+            .map_err(database_error("opening an in-memory database"))?;
+        configure(&conn, &SqliteOptions::default())?;
+        migrate::migrate(&mut conn)?;
+        Ok(SqliteStore::from_parts(conn, Vec::new()))
+    }
+
+    fn from_parts(conn: Connection, readers: Vec<Mutex<Connection>>) -> SqliteStore {
+        SqliteStore {
+            writer: Mutex::new(Writer { conn, param_ids: HashMap::new() }),
+            readers,
+            next_reader: AtomicUsize::new(0),
+        }
+    }
+
+    /// Runs `query` on a reader connection: a free one if any, else the next in turn.
+    fn read<T>(&self, query: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        if self.readers.is_empty() {
+            return query(&lock(&self.writer).conn);
+        }
+        for reader in &self.readers {
+            if let Ok(conn) = reader.try_lock() {
+                return query(&conn);
+            }
+        }
+        let index = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+        query(&lock(&self.readers[index]))
+    }
+
+    /// Runs `write` in one immediate transaction on the writer connection and commits it.
+    fn write<T>(
+        &self,
+        during: &'static str,
+        write: impl FnOnce(&Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let mut writer = lock(&self.writer);
+        let tx = writer
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(database_error("starting a write transaction"))?;
+        let value = write(&tx)?;
+        tx.commit().map_err(database_error(during))?;
+        Ok(value)
+    }
+
+    /// The latest reading of each point and parameter of `kind` (for the dashboard).
+    ///
+    /// Sorted by point id, then parameter code. Costs one index seek per point and
+    /// known parameter, not a scan of the measurements.
+    pub fn latest_readings_of(&self, kind: DataKind) -> Result<Vec<Reading>> {
+        self.read(|conn| {
+            let mut statement = conn
+                .prepare_cached(
+                    "SELECT r.point_id, q.code, r.kind, r.data_ms, r.rtd, r.min, r.avg, r.max, r.zs_rtd, r.zs_min,
+                            r.zs_avg, r.zs_max, r.cou, r.flag, r.eflag, r.sample_time
+                     FROM point p CROSS JOIN param q CROSS JOIN reading r
+                     WHERE r.point_id = p.id AND r.kind = ?1 AND r.param_id = q.id
+                       AND r.data_ms = (SELECT max(m.data_ms) FROM reading m
+                                        WHERE m.point_id = p.id AND m.kind = ?1 AND m.param_id = q.id)
+                     ORDER BY r.point_id, q.code",
+                )
+                .map_err(database_error("preparing the latest-readings query"))?;
+            let rows = statement.query(params![kind_to_db(kind)]).map_err(database_error("querying latest readings"))?;
+            collect(rows, "querying latest readings", decode_reading)
+        })
+    }
+}
+
+/// Per-connection settings that do not persist in the file.
+fn configure(conn: &Connection, options: &SqliteOptions) -> Result<()> {
+    conn.busy_timeout(std::time::Duration::from_millis(options.busy_timeout_ms))
+        .map_err(database_error("setting the busy timeout"))?;
+    conn.pragma_update(None, "foreign_keys", true)
+        .map_err(database_error("enabling foreign keys"))?;
+    let cache_kib = i64::try_from(options.cache_size_kib).unwrap_or(i64::MAX);
+    // A negative cache_size is in KiB.
+    conn.pragma_update(None, "cache_size", -cache_kib)
+        .map_err(database_error("setting the cache size"))?;
+    conn.pragma_update(None, "temp_store", "MEMORY")
+        .map_err(database_error("setting temp_store"))?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+// ---- Encoding values for storage ----
+
+fn millis(instant: Instant) -> i64 {
+    instant.unix_millis()
+}
+
+fn kind_to_db(kind: DataKind) -> i64 {
+    match kind {
+        DataKind::Realtime => 0,
+        DataKind::Minute => 1,
+        DataKind::Hour => 2,
+        DataKind::Day => 3,
+    }
+}
+
+fn limit_to_db(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
+}
+
+fn json_text<T: Serialize>(value: &T, during: &'static str) -> Result<String> {
+    serde_json::to_string(value)
+        .map_err(|source| Error::Database { during, source: Box::new(source) })
+}
+
+// ---- Decoding stored values ----
+
+/// Column `index` of `row`, or [`Error::Corrupt`] naming `table.column`.
+fn column<T: FromSql>(
+    row: &Row<'_>,
+    index: usize,
+    table: &'static str,
+    column: &'static str,
+) -> Result<T> {
+    row.get(index).map_err(|error| Error::Corrupt { table, column, detail: error.to_string() })
+}
+
+fn instant_column(
+    row: &Row<'_>,
+    index: usize,
+    table: &'static str,
+    name: &'static str,
+) -> Result<Instant> {
+    let ms: i64 = column(row, index, table, name)?;
+    Instant::from_unix_millis(ms).ok_or_else(|| Error::Corrupt {
+        table,
+        column: name,
+        detail: format!("{ms} ms is out of range"),
+    })
+}
+
+fn optional_instant_column(
+    row: &Row<'_>,
+    index: usize,
+    table: &'static str,
+    name: &'static str,
+) -> Result<Option<Instant>> {
+    let ms: Option<i64> = column(row, index, table, name)?;
+    ms.map(|ms| {
+        Instant::from_unix_millis(ms).ok_or_else(|| Error::Corrupt {
+            table,
+            column: name,
+            detail: format!("{ms} ms is out of range"),
+        })
+    })
+    .transpose()
+}
+
+fn kind_from_db(value: i64) -> Result<DataKind> {
+    match value {
+        0 => Ok(DataKind::Realtime),
+        1 => Ok(DataKind::Minute),
+        2 => Ok(DataKind::Hour),
+        3 => Ok(DataKind::Day),
+        other => Err(Error::Corrupt {
+            table: "reading",
+            column: "kind",
+            detail: format!("unknown kind {other}"),
+        }),
+    }
+}
+
+fn json_column<T: serde::de::DeserializeOwned>(
+    row: &Row<'_>,
+    index: usize,
+    table: &'static str,
+    name: &'static str,
+) -> Result<T> {
+    let text: String = column(row, index, table, name)?;
+    serde_json::from_str(&text).map_err(|error| Error::Corrupt {
+        table,
+        column: name,
+        detail: error.to_string(),
+    })
+}
+
+/// Decodes every row with `decode`.
+fn collect<T>(
+    mut rows: rusqlite::Rows<'_>,
+    during: &'static str,
+    decode: impl Fn(&Row<'_>) -> Result<T>,
+) -> Result<Vec<T>> {
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(database_error(during))? {
+        out.push(decode(row)?);
+    }
+    Ok(out)
+}
+
+/// Decodes `point_id, code, kind, data_ms, rtd … sample_time` (16 columns).
+fn decode_reading(row: &Row<'_>) -> Result<Reading> {
+    let code: String = column(row, 1, "param", "code")?;
+    let param = ParamCode::parse(&code).map_err(|error| Error::Corrupt {
+        table: "param",
+        column: "code",
+        detail: error.to_string(),
+    })?;
+    let value =
+        |index: usize, name: &'static str| column::<Option<f64>>(row, index, "reading", name);
+    let text =
+        |index: usize, name: &'static str| column::<Option<String>>(row, index, "reading", name);
+    Ok(Reading {
+        key: ReadingKey {
+            point: PointId(column(row, 0, "reading", "point_id")?),
+            param,
+            kind: kind_from_db(column(row, 2, "reading", "kind")?)?,
+            data_time: instant_column(row, 3, "reading", "data_ms")?,
+        },
+        values: ReadingValues {
+            rtd: value(4, "rtd")?,
+            min: value(5, "min")?,
+            avg: value(6, "avg")?,
+            max: value(7, "max")?,
+            zs_rtd: value(8, "zs_rtd")?,
+            zs_min: value(9, "zs_min")?,
+            zs_avg: value(10, "zs_avg")?,
+            zs_max: value(11, "zs_max")?,
+            cou: value(12, "cou")?,
+            flag: text(13, "flag")?,
+            eflag: text(14, "eflag")?,
+            sample_time: text(15, "sample_time")?,
+        },
+    })
+}
+
+/// Decodes `id, received_ms, peer, mn, device_id, cn, verdict, reason, deviations, bytes`.
+fn decode_raw_packet(row: &Row<'_>) -> Result<RawPacketRecord> {
+    const TABLE: &str = "raw_packet";
+    let cn = match column::<Option<i64>>(row, 5, TABLE, "cn")? {
+        None => None,
+        Some(cn) => Some(u16::try_from(cn).map_err(|_| Error::Corrupt {
+            table: TABLE,
+            column: "cn",
+            detail: format!("{cn} is not a CN"),
+        })?),
+    };
+    let label: String = column(row, 6, TABLE, "verdict")?;
+    let reason: Option<String> = column(row, 7, TABLE, "reason")?;
+    let verdict = match (label.as_str(), reason) {
+        ("accepted", None) => Verdict::Accepted,
+        ("archived", None) => Verdict::Archived,
+        ("refused", Some(reason)) => Verdict::Refused { reason },
+        ("malformed", Some(reason)) => Verdict::Malformed { reason },
+        (label, reason) => {
+            return Err(Error::Corrupt {
+                table: TABLE,
+                column: "verdict",
+                detail: format!("verdict {label:?} with reason {reason:?}"),
+            });
+        }
+    };
+    Ok(RawPacketRecord {
+        id: column(row, 0, TABLE, "id")?,
+        raw: RawPacket {
+            bytes: column(row, 9, TABLE, "bytes")?,
+            received_at: instant_column(row, 1, TABLE, "received_ms")?,
+            peer: column(row, 2, TABLE, "peer")?,
+            mn: column(row, 3, TABLE, "mn")?,
+            device: column::<Option<i64>>(row, 4, TABLE, "device_id")?.map(DeviceId),
+            cn,
+            verdict,
+            deviations: json_column(row, 8, TABLE, "deviations")?,
+        },
+    })
+}
+
+/// Decodes `id, code, name, kind, enterprise, simulated`.
+fn decode_point(row: &Row<'_>) -> Result<PointRecord> {
+    const TABLE: &str = "point";
+    let kind: String = column(row, 3, TABLE, "kind")?;
+    let kind = PointKind::parse(&kind).ok_or_else(|| Error::Corrupt {
+        table: TABLE,
+        column: "kind",
+        detail: format!("unknown point kind {kind:?}"),
+    })?;
+    Ok(PointRecord {
+        id: PointId(column(row, 0, TABLE, "id")?),
+        point: NewPoint {
+            code: column(row, 1, TABLE, "code")?,
+            name: column(row, 2, TABLE, "name")?,
+            kind,
+            enterprise: column(row, 4, TABLE, "enterprise")?,
+            simulated: column(row, 5, TABLE, "simulated")?,
+        },
+    })
+}
+
+const DEVICE_COLUMNS: &str = "id, mn, password_hash, protocol, point_id, leniency, simulated, last_seen_ms, last_peer FROM device";
+
+/// Decodes [`DEVICE_COLUMNS`].
+fn decode_device(row: &Row<'_>) -> Result<DeviceRecord> {
+    const TABLE: &str = "device";
+    let mn: String = column(row, 1, TABLE, "mn")?;
+    let mn = Mn::parse(&mn).map_err(|error| Error::Corrupt {
+        table: TABLE,
+        column: "mn",
+        detail: error.to_string(),
+    })?;
+    let leniency: DeviceLeniency = json_column(row, 5, TABLE, "leniency")?;
+    Ok(DeviceRecord {
+        id: DeviceId(column(row, 0, TABLE, "id")?),
+        device: NewDevice {
+            mn,
+            password_hash: column(row, 2, TABLE, "password_hash")?,
+            protocol: column(row, 3, TABLE, "protocol")?,
+            point: PointId(column(row, 4, TABLE, "point_id")?),
+            leniency,
+            simulated: column(row, 6, TABLE, "simulated")?,
+        },
+        last_seen: optional_instant_column(row, 7, TABLE, "last_seen_ms")?,
+        last_peer: column(row, 8, TABLE, "last_peer")?,
+    })
+}
+
+/// Decodes `at_ms, peer, mn, event, detail`.
+fn decode_connection_event(row: &Row<'_>) -> Result<ConnectionEvent> {
+    const TABLE: &str = "connection_event";
+    Ok(ConnectionEvent {
+        at: instant_column(row, 0, TABLE, "at_ms")?,
+        peer: column(row, 1, TABLE, "peer")?,
+        mn: column(row, 2, TABLE, "mn")?,
+        event: column(row, 3, TABLE, "event")?,
+        detail: column(row, 4, TABLE, "detail")?,
+    })
+}
+
+/// Decodes `at_ms, actor, action, subject, detail`.
+fn decode_audit(row: &Row<'_>) -> Result<AuditEntry> {
+    const TABLE: &str = "audit";
+    Ok(AuditEntry {
+        at: instant_column(row, 0, TABLE, "at_ms")?,
+        actor: column(row, 1, TABLE, "actor")?,
+        action: column(row, 2, TABLE, "action")?,
+        subject: column(row, 3, TABLE, "subject")?,
+        detail: json_column(row, 4, TABLE, "detail")?,
+    })
+}
+
+// ---- Writing ----
+
+fn point_exists(tx: &Transaction<'_>, point: PointId) -> Result<bool> {
+    tx.prepare_cached("SELECT 1 FROM point WHERE id = ?1")
+        .and_then(|mut statement| statement.exists(params![point.0]))
+        .map_err(database_error("checking that a point exists"))
+}
+
+fn device_exists(tx: &Transaction<'_>, device: DeviceId) -> Result<bool> {
+    tx.prepare_cached("SELECT 1 FROM device WHERE id = ?1")
+        .and_then(|mut statement| statement.exists(params![device.0]))
+        .map_err(database_error("checking that a device exists"))
+}
+
+/// The `param.id` of `code`, interning it if new. New ids go to `new_ids` until the commit.
+fn param_id(
+    tx: &Transaction<'_>,
+    known: &HashMap<String, i64>,
+    new_ids: &mut HashMap<String, i64>,
+    code: &ParamCode,
+) -> Result<i64> {
+    if let Some(&id) = known.get(code.as_str()).or_else(|| new_ids.get(code.as_str())) {
+        return Ok(id);
+    }
+    let id = tx
+        .prepare_cached(
+            "INSERT INTO param (code) VALUES (?1)
+             ON CONFLICT (code) DO UPDATE SET code = excluded.code
+             RETURNING id",
+        )
+        .and_then(|mut statement| statement.query_row(params![code.as_str()], |row| row.get(0)))
+        .map_err(database_error("interning a parameter code"))?;
+    new_ids.insert(code.as_str().to_owned(), id);
+    Ok(id)
+}
+
+fn commit_batch(writer: &mut Writer, batch: &IngestBatch) -> Result<CommitReport> {
+    let Writer { conn, param_ids } = writer;
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(database_error("starting the batch transaction"))?;
+    let mut new_param_ids = HashMap::new();
+    let mut report = CommitReport { packets: Vec::with_capacity(batch.packets.len()) };
+
+    // Refuse readings of unknown points with a clear error; the foreign key is the backstop.
+    let points: HashSet<PointId> = batch
+        .packets
+        .iter()
+        .flat_map(|packet| packet.readings.iter().map(|reading| reading.key.point))
+        .collect();
+    for point in points {
+        if !point_exists(&tx, point)? {
+            return Err(Error::NotFound { entity: "point", id: point.to_string() });
+        }
+    }
+
+    {
+        let mut insert_raw = tx
+            .prepare_cached(
+                "INSERT INTO raw_packet (received_ms, peer, mn, device_id, cn, verdict, reason, deviations, bytes)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )
+            .map_err(database_error("preparing the raw packet insert"))?;
+        let mut insert_reading = tx
+            .prepare_cached(
+                "INSERT INTO reading (point_id, kind, param_id, data_ms, raw_id, rtd, min, avg, max,
+                                      zs_rtd, zs_min, zs_avg, zs_max, cou, flag, eflag, sample_time)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+                 ON CONFLICT (point_id, kind, param_id, data_ms) DO NOTHING",
+            )
+            .map_err(database_error("preparing the reading insert"))?;
+        for packet in &batch.packets {
+            let raw = &packet.raw;
+            insert_raw
+                .execute(params![
+                    millis(raw.received_at),
+                    raw.peer,
+                    raw.mn,
+                    raw.device.map(|device| device.0),
+                    raw.cn,
+                    raw.verdict.label(),
+                    raw.verdict.reason(),
+                    json_text(&raw.deviations, "encoding deviations")?,
+                    raw.bytes,
+                ])
+                .map_err(database_error("archiving a raw packet"))?;
+            let raw_id = tx.last_insert_rowid();
+            let mut n_inserted = 0;
+            for reading in &packet.readings {
+                let key = &reading.key;
+                let values = &reading.values;
+                let param = param_id(&tx, param_ids, &mut new_param_ids, &key.param)?;
+                n_inserted += insert_reading
+                    .execute(params![
+                        key.point.0,
+                        kind_to_db(key.kind),
+                        param,
+                        millis(key.data_time),
+                        raw_id,
+                        values.rtd,
+                        values.min,
+                        values.avg,
+                        values.max,
+                        values.zs_rtd,
+                        values.zs_min,
+                        values.zs_avg,
+                        values.zs_max,
+                        values.cou,
+                        values.flag,
+                        values.eflag,
+                        values.sample_time,
+                    ])
+                    .map_err(database_error("inserting a reading"))?;
+            }
+            report.packets.push(PacketOutcome {
+                raw_id,
+                n_inserted,
+                n_duplicate: packet.readings.len() - n_inserted,
+            });
+        }
+    }
+
+    for sighting in &batch.sightings {
+        // Monotonic: an older sighting never moves last_seen backwards.
+        let n_updated = tx
+            .prepare_cached(
+                "UPDATE device SET last_seen_ms = ?2, last_peer = ?3
+                 WHERE id = ?1 AND (last_seen_ms IS NULL OR last_seen_ms <= ?2)",
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![sighting.device.0, millis(sighting.at), sighting.peer])
+            })
+            .map_err(database_error("recording a device sighting"))?;
+        if n_updated == 0 && !device_exists(&tx, sighting.device)? {
+            return Err(Error::NotFound { entity: "device", id: sighting.device.to_string() });
+        }
+        if let Some(data_time) = sighting.latest_data_time {
+            tx.prepare_cached(
+                "UPDATE device SET last_data_ms = ?2
+                 WHERE id = ?1 AND (last_data_ms IS NULL OR last_data_ms < ?2)",
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![sighting.device.0, millis(data_time)])
+            })
+            .map_err(database_error("recording a device's latest data time"))?;
+        }
+    }
+
+    for entry in &batch.audit {
+        insert_audit(&tx, entry)?;
+    }
+
+    for event in &batch.connections {
+        tx.prepare_cached(
+            "INSERT INTO connection_event (at_ms, peer, mn, event, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .and_then(|mut statement| {
+            statement.execute(params![millis(event.at), event.peer, event.mn, event.event, event.detail])
+        })
+        .map_err(database_error("logging a connection event"))?;
+    }
+
+    tx.commit().map_err(database_error("committing a batch"))?;
+    // Only now are the new parameter ids real: a rolled-back batch must not leave them cached.
+    param_ids.extend(new_param_ids);
+    Ok(report)
+}
+
+fn insert_audit(tx: &Transaction<'_>, entry: &AuditEntry) -> Result<()> {
+    let detail = json_text(&entry.detail, "encoding audit detail")?;
+    tx.prepare_cached(
+        "INSERT INTO audit (at_ms, actor, action, subject, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .and_then(|mut statement| {
+        statement.execute(params![
+            millis(entry.at),
+            entry.actor,
+            entry.action,
+            entry.subject,
+            detail
+        ])
+    })
+    .map_err(database_error("appending an audit entry"))?;
+    Ok(())
+}
+
+impl Store for SqliteStore {
+    fn commit_batch(&self, batch: &IngestBatch) -> Result<CommitReport> {
+        commit_batch(&mut lock(&self.writer), batch)
+    }
+
+    fn readings(&self, query: &ReadingQuery) -> Result<Vec<Reading>> {
+        // `param_id IN (…)` turns the range query into one primary-key range scan per
+        // parameter, instead of scanning the point's whole history.
+        const ALL_PARAMS: &str =
+            "SELECT r.point_id, q.code, r.kind, r.data_ms, r.rtd, r.min, r.avg, r.max,
+                r.zs_rtd, r.zs_min, r.zs_avg, r.zs_max, r.cou, r.flag, r.eflag, r.sample_time
+            FROM reading r JOIN param q ON q.id = r.param_id
+            WHERE r.point_id = ?1 AND r.kind = ?2 AND r.param_id IN (SELECT id FROM param)
+              AND r.data_ms >= ?3 AND r.data_ms < ?4
+            ORDER BY r.data_ms, q.code
+            LIMIT ?5";
+        const SOME_PARAMS: &str = "SELECT r.point_id, q.code, r.kind, r.data_ms, r.rtd, r.min, r.avg, r.max,
+                r.zs_rtd, r.zs_min, r.zs_avg, r.zs_max, r.cou, r.flag, r.eflag, r.sample_time
+            FROM reading r JOIN param q ON q.id = r.param_id
+            WHERE r.point_id = ?1 AND r.kind = ?2
+              AND r.param_id IN (SELECT id FROM param WHERE code IN (SELECT value FROM json_each(?6)))
+              AND r.data_ms >= ?3 AND r.data_ms < ?4
+            ORDER BY r.data_ms, q.code
+            LIMIT ?5";
+        const DURING: &str = "querying readings";
+        let codes: Vec<&str> = query.params.iter().map(ParamCode::as_str).collect();
+        self.read(|conn| {
+            let bounds = params![
+                query.point.0,
+                kind_to_db(query.kind),
+                millis(query.from),
+                millis(query.to),
+                limit_to_db(query.limit)
+            ];
+            if codes.is_empty() {
+                let mut statement =
+                    conn.prepare_cached(ALL_PARAMS).map_err(database_error(DURING))?;
+                let rows = statement.query(bounds).map_err(database_error(DURING))?;
+                collect(rows, DURING, decode_reading)
+            } else {
+                let codes = json_text(&codes, "encoding the parameter filter")?;
+                let mut statement =
+                    conn.prepare_cached(SOME_PARAMS).map_err(database_error(DURING))?;
+                let rows = statement
+                    .query(params![
+                        query.point.0,
+                        kind_to_db(query.kind),
+                        millis(query.from),
+                        millis(query.to),
+                        limit_to_db(query.limit),
+                        codes
+                    ])
+                    .map_err(database_error(DURING))?;
+                collect(rows, DURING, decode_reading)
+            }
+        })
+    }
+
+    fn count_readings(&self) -> Result<u64> {
+        self.read(|conn| {
+            let n: i64 = conn
+                .query_row("SELECT count(*) FROM reading", [], |row| row.get(0))
+                .map_err(database_error("counting readings"))?;
+            u64::try_from(n).map_err(|_| Error::Corrupt {
+                table: "reading",
+                column: "count(*)",
+                detail: format!("negative count {n}"),
+            })
+        })
+    }
+
+    fn raw_packets(&self, query: &RawQuery) -> Result<Vec<RawPacketRecord>> {
+        const COLUMNS: &str = "SELECT id, received_ms, peer, mn, device_id, cn, verdict, reason, deviations, bytes FROM raw_packet";
+        const DURING: &str = "querying raw packets";
+        // One statement per filter combination, so each can use its index.
+        let (filter, args): (&str, Vec<&dyn rusqlite::ToSql>) = match (&query.mn, &query.verdict) {
+            (None, None) => ("", vec![]),
+            (Some(mn), None) => ("WHERE mn = ?2", vec![mn]),
+            (None, Some(verdict)) => ("WHERE verdict = ?2", vec![verdict]),
+            (Some(mn), Some(verdict)) => ("WHERE mn = ?2 AND verdict = ?3", vec![mn, verdict]),
+        };
+        let sql = format!("{COLUMNS} {filter} ORDER BY id DESC LIMIT ?1");
+        let limit = limit_to_db(query.limit);
+        let mut all_args: Vec<&dyn rusqlite::ToSql> = vec![&limit];
+        all_args.extend(args);
+        self.read(|conn| {
+            let mut statement = conn.prepare_cached(&sql).map_err(database_error(DURING))?;
+            let rows = statement.query(all_args.as_slice()).map_err(database_error(DURING))?;
+            collect(rows, DURING, decode_raw_packet)
+        })
+    }
+
+    fn upsert_point(&self, point: &NewPoint) -> Result<PointId> {
+        self.write("committing a point", |tx| {
+            tx.prepare_cached(
+                "INSERT INTO point (code, name, kind, enterprise, simulated) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind,
+                     enterprise = excluded.enterprise, simulated = excluded.simulated
+                 RETURNING id",
+            )
+            .and_then(|mut statement| {
+                statement.query_row(
+                    params![point.code, point.name, point.kind.as_str(), point.enterprise, point.simulated],
+                    |row| row.get(0),
+                )
+            })
+            .map(PointId)
+            .map_err(database_error("upserting a point"))
+        })
+    }
+
+    fn points(&self) -> Result<Vec<PointRecord>> {
+        const DURING: &str = "querying points";
+        self.read(|conn| {
+            let mut statement = conn
+                .prepare_cached(
+                    "SELECT id, code, name, kind, enterprise, simulated FROM point ORDER BY id",
+                )
+                .map_err(database_error(DURING))?;
+            let rows = statement.query([]).map_err(database_error(DURING))?;
+            collect(rows, DURING, decode_point)
+        })
+    }
+
+    fn upsert_device(&self, device: &NewDevice) -> Result<DeviceId> {
+        let leniency = json_text(&device.leniency, "encoding device leniency")?;
+        self.write("committing a device", |tx| {
+            if !point_exists(tx, device.point)? {
+                return Err(Error::NotFound { entity: "point", id: device.point.to_string() });
+            }
+            tx.prepare_cached(
+                "INSERT INTO device (mn, password_hash, protocol, point_id, leniency, simulated)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (mn) DO UPDATE SET password_hash = excluded.password_hash,
+                     protocol = excluded.protocol, point_id = excluded.point_id,
+                     leniency = excluded.leniency, simulated = excluded.simulated
+                 RETURNING id",
+            )
+            .and_then(|mut statement| {
+                statement.query_row(
+                    params![
+                        device.mn.as_str(),
+                        device.password_hash,
+                        device.protocol,
+                        device.point.0,
+                        leniency,
+                        device.simulated
+                    ],
+                    |row| row.get(0),
+                )
+            })
+            .map(DeviceId)
+            .map_err(database_error("upserting a device"))
+        })
+    }
+
+    fn device_by_mn(&self, mn: &Mn) -> Result<Option<DeviceRecord>> {
+        const DURING: &str = "looking up a device by MN";
+        self.read(|conn| {
+            let mut statement = conn
+                .prepare_cached(&format!("SELECT {DEVICE_COLUMNS} WHERE mn = ?1"))
+                .map_err(database_error(DURING))?;
+            let mut rows = statement.query(params![mn.as_str()]).map_err(database_error(DURING))?;
+            rows.next().map_err(database_error(DURING))?.map(decode_device).transpose()
+        })
+    }
+
+    fn devices(&self) -> Result<Vec<DeviceRecord>> {
+        const DURING: &str = "querying devices";
+        self.read(|conn| {
+            let mut statement = conn
+                .prepare_cached(&format!("SELECT {DEVICE_COLUMNS} ORDER BY id"))
+                .map_err(database_error(DURING))?;
+            let rows = statement.query([]).map_err(database_error(DURING))?;
+            collect(rows, DURING, decode_device)
+        })
+    }
+
+    fn connection_log(&self, mn: Option<&str>, limit: usize) -> Result<Vec<ConnectionEvent>> {
+        const DURING: &str = "querying the connection log";
+        const COLUMNS: &str = "SELECT at_ms, peer, mn, event, detail FROM connection_event";
+        self.read(|conn| match mn {
+            None => {
+                let mut statement = conn
+                    .prepare_cached(&format!("{COLUMNS} ORDER BY at_ms DESC, id DESC LIMIT ?1"))
+                    .map_err(database_error(DURING))?;
+                let rows =
+                    statement.query(params![limit_to_db(limit)]).map_err(database_error(DURING))?;
+                collect(rows, DURING, decode_connection_event)
+            }
+            Some(mn) => {
+                let mut statement = conn
+                    .prepare_cached(&format!(
+                        "{COLUMNS} WHERE mn = ?2 ORDER BY at_ms DESC, id DESC LIMIT ?1"
+                    ))
+                    .map_err(database_error(DURING))?;
+                let rows = statement
+                    .query(params![limit_to_db(limit), mn])
+                    .map_err(database_error(DURING))?;
+                collect(rows, DURING, decode_connection_event)
+            }
+        })
+    }
+
+    fn audit_entries(&self, limit: usize) -> Result<Vec<AuditEntry>> {
+        const DURING: &str = "querying audit entries";
+        self.read(|conn| {
+            let mut statement = conn
+                .prepare_cached(
+                    "SELECT at_ms, actor, action, subject, detail FROM audit ORDER BY at_ms DESC, id DESC LIMIT ?1",
+                )
+                .map_err(database_error(DURING))?;
+            let rows = statement.query(params![limit_to_db(limit)]).map_err(database_error(DURING))?;
+            collect(rows, DURING, decode_audit)
+        })
+    }
+
+    fn latest_readings(&self, kind: DataKind) -> Result<Vec<Reading>> {
+        self.latest_readings_of(kind)
+    }
+}

@@ -1,0 +1,57 @@
+//! Numbered schema migrations, applied in order and recorded in `PRAGMA user_version`.
+//!
+//! Migration `n` (1-based) takes the schema from version `n - 1` to `n`. Each runs
+//! in its own transaction together with the version bump, so a crash leaves the
+//! file at a whole version. A file whose version is higher than
+//! [`LATEST_VERSION`] was written by a newer program and is refused with
+//! [`Error::SchemaTooNew`] before anything is changed.
+//!
+//! Never edit a released migration: add a new one.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::database_error;
+use crate::{Error, Result};
+
+/// The migrations, in order. Index `i` takes the schema to version `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0002_connection_log.sql"),
+];
+
+/// The schema version this program writes.
+pub(crate) const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// The schema version recorded in the file (0 for a new file).
+pub(crate) fn schema_version(conn: &Connection) -> Result<i64> {
+    conn.query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(database_error("reading the schema version"))
+}
+
+/// Brings the schema up to [`LATEST_VERSION`].
+pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+    migrate_to(conn, LATEST_VERSION)
+}
+
+/// Brings the schema up to `target`; tests use it to build old-schema files.
+pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
+    let found = schema_version(conn)?;
+    if found > LATEST_VERSION {
+        return Err(Error::SchemaTooNew { found, supported: LATEST_VERSION });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate() {
+        let version = index as i64 + 1;
+        if version <= found || version > target {
+            continue;
+        }
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(database_error("starting a migration"))?;
+        tx.execute_batch(sql).map_err(database_error("applying a migration"))?;
+        // `user_version` is part of the database header, written in this transaction.
+        tx.pragma_update(None, "user_version", version)
+            .map_err(database_error("recording the schema version"))?;
+        tx.commit().map_err(database_error("committing a migration"))?;
+    }
+    Ok(())
+}
