@@ -14,7 +14,7 @@ use standards::air::{
 };
 use standards::aqi::{Indicator, Pollutant};
 use standards::decimal::Conc;
-use standards::edition::{EditionChoice, HourLabel};
+pub use standards::edition::{AirEdition, EditionChoice, HourLabel};
 
 use crate::error::{Error, Result, RowError};
 use crate::input::{

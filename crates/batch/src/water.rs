@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 
 use chrono::Datelike;
+pub use standards::water::WaterBody;
 use standards::water::{
-    Decimal, PeriodOptions, SampleClass, WaterBody, WaterItem, WaterValue, classify_period,
-    classify_sample,
+    Decimal, PeriodOptions, SampleClass, WaterItem, WaterValue, classify_period, classify_sample,
 };
 
 use crate::error::{Error, Result, RowError};
