@@ -1,6 +1,7 @@
 //! End-to-end tests: one test binary, one module per feature.
 
 mod cli;
+mod eval;
 mod kill9;
 mod limits;
 mod malformed;
