@@ -257,7 +257,9 @@ pub(crate) enum TimeError {
 /// day. Years must be within 2000..=2099.
 pub(crate) fn parse_time(field: &[u8], date_only: bool) -> Result<LocalTime, TimeError> {
     let b = field.trim_ascii();
-    let (y, mo, d, rest): (&[u8], &[u8], &[u8], Option<(&[u8], &[u8], &[u8])>) = match b.len() {
+    // Year, month, day, then hour, minute, second when given.
+    type Fields<'a> = (&'a [u8], &'a [u8], &'a [u8], Option<(&'a [u8], &'a [u8], &'a [u8])>);
+    let (y, mo, d, rest): Fields<'_> = match b.len() {
         14 if b.iter().all(u8::is_ascii_digit) => {
             (&b[0..4], &b[4..6], &b[6..8], Some((&b[8..10], &b[10..12], &b[12..14])))
         }

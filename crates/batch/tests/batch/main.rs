@@ -3,6 +3,8 @@
 //! Every test goes through the `check_*` helpers of its module, so that a
 //! change of API means a change of one function.
 
+#![allow(clippy::unwrap_used, reason = "test helpers panic on bad test data, which is the point")]
+
 mod air_eval;
 mod air_read;
 mod golden;
