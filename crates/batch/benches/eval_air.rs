@@ -5,7 +5,7 @@
 //!
 //! The input is generated once: 190 stations × 8 760 hours (2025) × 6
 //! pollutants = 9 986 400 rows in the long layout
-//! (`S001,2025-01-01 01:00,PM2.5,36`), about 330 MB. Throughput is in rows
+//! (`S001,2025-01-01 01:00,PM2.5,36`), about 295 MB. Throughput is in rows
 //! (criterion's "elements"):
 //! - `split_lines`: splitting the bytes into lines and counting them (the
 //!   floor for any line-oriented reader);

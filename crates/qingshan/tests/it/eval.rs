@@ -1,5 +1,7 @@
 //! `qingshan eval air|water` as an analyst runs it: a CSV file in a temp dir.
 
+#![allow(clippy::unwrap_used, reason = "test helpers panic on a failed run, which is the point")]
+
 use std::process::Command;
 
 /// What one run gave.
