@@ -182,3 +182,33 @@ fn stations_come_out_sorted_and_days_without_data_stay_missing() {
         ]
     );
 }
+
+#[test]
+fn rows_in_any_order_read_alike() {
+    let mut lines: Vec<String> = Vec::new();
+    for date in ["2025-06-01", "2025-06-02", "2025-06-03"] {
+        for pollutant in ["PM2.5", "CO"] {
+            lines.extend(long_day("S1", date, pollutant, "1.5").lines().map(str::to_owned));
+        }
+    }
+    let sorted = format!("station,time,pollutant,value\n{}\n", lines.join("\n"));
+    lines.reverse();
+    let reversed = format!("station,time,pollutant,value\n{}\n", lines.join("\n"));
+    let (sorted, reversed) = (check(&sorted), check(&reversed));
+    assert_eq!(sorted.rows().len(), 3);
+    assert_eq!(sorted.output, reversed.output);
+}
+
+#[test]
+fn errors_beyond_the_cap_are_counted_not_kept() {
+    let mut input = String::from("station,time,pollutant,value\n");
+    for hour in 1..=5 {
+        input += &format!("S1,2025-06-01 {hour:02}:00,PM2.5,x\n");
+    }
+    let config =
+        AirConfig { read: batch::ReadOptions { max_errors_kept: 2 }, ..AirConfig::default() };
+    let run = run_air(input.as_bytes(), &config);
+    assert_eq!(run.refusals(), vec![(2, 4, "invalid_decimal"), (3, 4, "invalid_decimal")]);
+    assert_eq!((run.summary.n_refused, run.summary.n_errors_dropped), (5, 3));
+    assert_eq!(run.report.lines().last(), Some("  … and 3 more errors"));
+}

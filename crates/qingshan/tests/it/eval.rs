@@ -164,3 +164,23 @@ fn eval_air_help_documents_the_layout_and_the_hour_label() {
         assert!(help.contains(needle), "{needle} in\n{help}");
     }
 }
+
+#[test]
+fn eval_reads_standard_input_when_the_input_is_a_dash() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_qingshan"))
+        .args(["eval", "water", "--input", "-", "--format", "json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"section,time,NH3-N\nX1,2025-03-01,2.5\n").unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json[0]["class"], "劣V");
+    assert_eq!(json[0]["NH3-N"], 2.5);
+    assert_eq!(json[0]["unjudged"], serde_json::Value::Null);
+}
