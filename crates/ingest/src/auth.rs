@@ -76,11 +76,24 @@ pub(crate) struct DeviceDirectory {
     store: Arc<dyn Store>,
     lookups: Arc<Mutex<HashMap<String, CachedLookup>>>,
     verified: Arc<Mutex<HashMap<(String, String), ()>>>,
+    /// Bounds concurrent argon2 checks, so a reconnect storm of thousands of
+    /// devices cannot starve ingestion of CPU.
+    hashing: Arc<tokio::sync::Semaphore>,
 }
 
 impl DeviceDirectory {
     pub(crate) fn new(store: Arc<dyn Store>) -> DeviceDirectory {
-        DeviceDirectory { store, lookups: Arc::default(), verified: Arc::default() }
+        let n_cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        DeviceDirectory {
+            store,
+            lookups: Arc::default(),
+            verified: Arc::default(),
+            hashing: Arc::new(tokio::sync::Semaphore::new(n_cores.div_ceil(2).max(1))),
+        }
+    }
+
+    fn is_verified(&self, key: &(String, String)) -> bool {
+        self.verified.lock().expect("verified-cache lock is never poisoned").contains_key(key)
     }
 
     /// The device with this MN, if its password matches.
@@ -91,7 +104,12 @@ impl DeviceDirectory {
     ) -> Result<DeviceRecord, Refusal> {
         let device = self.lookup(mn).await?.ok_or(Refusal::UnknownMn)?;
         let key = (device.device.password_hash.clone(), password.to_owned());
-        if self.verified.lock().expect("verified-cache lock is never poisoned").contains_key(&key) {
+        if self.is_verified(&key) {
+            return Ok(device);
+        }
+        let _permit = self.hashing.acquire().await.map_err(|_| Refusal::StoreUnavailable)?;
+        // Another connection may have verified the same pair while we waited.
+        if self.is_verified(&key) {
             return Ok(device);
         }
         let (hash, candidate) = key.clone();

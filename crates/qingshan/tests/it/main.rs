@@ -1,5 +1,8 @@
 //! End-to-end tests: one test binary, one module per feature.
 
+// Test helpers may unwrap: a failure there is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod cli;
 mod eval;
 mod kill9;

@@ -297,3 +297,73 @@ fn a_device_whose_clock_is_off_is_sent_the_time_once() {
     );
     assert_eq!(server.metric("qingshan_ingest_clock_corrections_total"), 1.0);
 }
+
+#[test]
+fn subpackets_are_answered_each_and_later_parts_inherit_the_data_time() {
+    let devices = simulator::fleet::fleet(3);
+    let mn = devices[2].mn.as_str();
+    let mut server = TestServer::new("clock_correct_secs = 0");
+    server.register_fleet(&devices);
+    server.start();
+    let store = server.open_store();
+    let part = |qn: &str, pno: u16, cp: &str| {
+        frame(&format!("QN={qn};ST=31;CN=2051;PW={PW};MN={mn};Flag=7;PNUM=2;PNO={pno};CP=&&{cp}&&"))
+    };
+    let mut bytes =
+        part("20261101070000001", 1, "DataTime=20261101070000;a34013-Avg=5.1,a34013-Flag=N");
+    bytes.extend(part("20261101070000002", 2, "a21026-Avg=21.3,a21026-Flag=N"));
+    let answers = answers_before_probe(&server, &bytes, "20261101070000003", mn);
+    assert_eq!(answers.len(), 2, "each part is answered: {answers:?}");
+    let point = store.device_by_mn(&model::Mn::parse(mn).unwrap()).unwrap().unwrap().device.point;
+    let at = |text: &str| model::BeijingTime::parse_hj212(text).unwrap().to_instant();
+    let readings = store
+        .readings(&store::ReadingQuery {
+            point,
+            kind: model::DataKind::Minute,
+            params: vec![],
+            from: at("20261101070000"),
+            to: at("20261101070100"),
+            limit: 10,
+        })
+        .unwrap();
+    let codes: Vec<&str> = readings.iter().map(|reading| reading.key.param.as_str()).collect();
+    assert_eq!(codes, ["a21026", "a34013"], "both parts' readings carry the first part's DataTime");
+}
+
+#[test]
+fn a_device_allowed_modbus_crc_is_accepted_with_the_deviation_recorded() {
+    let devices = simulator::fleet::fleet(3);
+    let mn = devices[2].mn.clone();
+    let mut server = TestServer::new("clock_correct_secs = 0");
+    server.register_fleet(&devices);
+    let segment =
+        upload_segment("20261101080000001", &mn, PW, "2051", &minute_cp("20261101080000"));
+    let [low_first, _] = hj212::crc::modbus_wire_values(segment.as_bytes());
+    let modbus =
+        format!("##{:04}{segment}{}\r\n", segment.len(), hj212::crc::crc_string(low_first))
+            .into_bytes();
+    {
+        // Refused by default…
+        server.start();
+        let answers = answers_before_probe(&server, &modbus, "20261101080000002", &mn);
+        assert!(answers.is_empty(), "{answers:?}");
+        server.stop();
+    }
+    // …accepted once the device is marked as sending CRC-16/MODBUS.
+    let store = server.open_store();
+    let mut device = store.device_by_mn(&model::Mn::parse(&mn).unwrap()).unwrap().unwrap().device;
+    device.leniency.accept_modbus_crc = true;
+    store.upsert_device(&device).unwrap();
+    server.start();
+    let answers = answers_before_probe(&server, &modbus, "20261101080000003", &mn);
+    assert_eq!(answers, [("9014".to_owned(), None)]);
+    let newest = store.raw_packets(&RawQuery { limit: 2, ..RawQuery::default() }).unwrap();
+    assert_eq!(newest[1].raw.verdict.label(), "accepted");
+    assert!(
+        newest[1].raw.deviations.iter().any(|deviation| deviation == "modbus_crc"),
+        "{:?}",
+        newest[1].raw.deviations
+    );
+    let log = store.connection_log(Some(&mn), 100).unwrap();
+    assert!(log.iter().any(|event| event.event == "closed"), "connections are logged: {log:?}");
+}
