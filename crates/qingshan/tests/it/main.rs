@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
+mod eval;
 mod kill9;
 mod limits;
 mod malformed;
