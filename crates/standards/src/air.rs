@@ -449,21 +449,6 @@ impl HourlySeries<'_> {
     }
 }
 
-/// Copies up to 24 + `before` hours of one column starting at hour index
-/// `start` (may be negative or past the end: missing).
-fn load_hours(column: &[Option<Conc>], start: i64, out: &mut [Option<Conc>]) {
-    let len = column.len() as i64;
-    if start >= 0 && start + out.len() as i64 <= len {
-        let s = start as usize;
-        out.copy_from_slice(&column[s..s + out.len()]);
-        return;
-    }
-    for (k, slot) in out.iter_mut().enumerate() {
-        let i = start + k as i64;
-        *slot = if i >= 0 && i < len { column[i as usize] } else { None };
-    }
-}
-
 // ---------------------------------------------------------------------------
 // Days
 // ---------------------------------------------------------------------------
@@ -554,38 +539,96 @@ fn finish(mean: MeanConc, precision: Option<Precision>) -> MeanConc {
 
 /// Hours before the day loaded for O3 windows reaching into the previous day.
 const LOOKBACK: usize = 7;
+/// Hours loaded per pollutant: the 7 before the day, then the day's 24.
+const LOADED: usize = 24 + LOOKBACK;
 
-/// Reusable buffers for [`evaluate_day_hours`] (allocation-free hot path).
-#[derive(Debug, Clone, Default)]
-pub struct DayScratch {
-    hours: [[Option<Conc>; 24 + LOOKBACK]; 6],
+/// One day's hourly values in evaluation form, reused from day to day
+/// (allocation-free hot path): per pollutant, 31 hours — the 7 hours
+/// starting 17:00..23:00 of the previous day, then the hours starting
+/// 00:00..23:00 of the day — as thousandths (0 when missing) and a validity
+/// flag (1 = valid).
+#[derive(Debug, Clone)]
+pub struct DayHours {
+    milli: [[i64; LOADED]; 6],
+    valid: [[u8; LOADED]; 6],
 }
 
-/// Evaluates one day from the hours of that day (and, for O3, the 7 hours
-/// before it): 24 h means (GB 3095 3.7, table 4: ≥ 20 hours), O3 8 h moving
-/// means (≥ 6 of 8 hours; mean of the valid hours — project convention,
-/// unverified) and MDA8 (HJ 663-2013: ≥ 14 valid windows ending 8–24, or
-/// above the limit), O3 maximum 1 h, and the daily AQI (HJ 633 daily report).
-///
-/// `hours[p]` holds `LOOKBACK + 24` = 31 values per pollutant: the 7 hours
-/// starting 17:00..23:00 of the previous day, then the hours starting
-/// 00:00..23:00 of `date`.
+impl Default for DayHours {
+    fn default() -> DayHours {
+        DayHours { milli: [[0; LOADED]; 6], valid: [[0; LOADED]; 6] }
+    }
+}
+
+impl DayHours {
+    /// Sets loaded hour `k` (0..31; 7 is the hour starting 00:00 of the day)
+    /// of `pollutant`; out-of-range `k` is ignored.
+    pub fn set(&mut self, pollutant: Pollutant, k: usize, value: Option<Conc>) {
+        if k >= LOADED {
+            return;
+        }
+        let p = pollutant.index();
+        self.milli[p][k] = value.map_or(0, Conc::milli);
+        self.valid[p][k] = u8::from(value.is_some());
+    }
+
+    /// Loads `pollutant` from a dense column where `day_start` is the index of
+    /// the hour starting 00:00 of the day (may be negative or past the end:
+    /// those hours are missing).
+    pub fn load(&mut self, pollutant: Pollutant, column: &[Option<Conc>], day_start: i64) {
+        self.load_from(pollutant, column, day_start, 0);
+    }
+
+    /// Like [`DayHours::load`], leaving the first `skip` loaded hours missing.
+    fn load_from(
+        &mut self,
+        pollutant: Pollutant,
+        column: &[Option<Conc>],
+        day_start: i64,
+        skip: usize,
+    ) {
+        let p = pollutant.index();
+        let first = day_start - LOOKBACK as i64;
+        let (milli, valid) = (&mut self.milli[p], &mut self.valid[p]);
+        let lo = first + skip as i64;
+        let end = first + LOADED as i64;
+        if lo >= 0 && end <= column.len() as i64 {
+            // Fast path: the whole range is inside the column.
+            let src = &column[lo as usize..end as usize];
+            for ((m, v), value) in milli[skip..].iter_mut().zip(&mut valid[skip..]).zip(src) {
+                *m = value.map_or(0, Conc::milli);
+                *v = u8::from(value.is_some());
+            }
+        } else {
+            for k in skip..LOADED {
+                let i = first + k as i64;
+                let value =
+                    if i >= 0 && i < column.len() as i64 { column[i as usize] } else { None };
+                milli[k] = value.map_or(0, Conc::milli);
+                valid[k] = u8::from(value.is_some());
+            }
+        }
+        milli[..skip].fill(0);
+        valid[..skip].fill(0);
+    }
+}
+
+/// Evaluates one day from its [`DayHours`]: 24 h means (GB 3095 3.7,
+/// table 4: ≥ 20 hours), O3 8 h moving means (≥ 6 of 8 hours; mean of the
+/// valid hours — project convention, unverified) and MDA8 (HJ 663-2013:
+/// ≥ 14 valid windows ending 8–24, or above the limit), O3 maximum 1 h, and
+/// the daily AQI (HJ 633 daily report).
 pub fn evaluate_day_hours(
     date: NaiveDate,
     edition: AirEdition,
-    hours: &[[Option<Conc>; 24 + LOOKBACK]; 6],
+    hours: &DayHours,
     options: &AirOptions,
 ) -> DayResult {
     let limits = edition.limit_set_on(date);
     let mut daily = [DailyValue::default(); 6];
     for pollutant in Pollutant::ALL {
-        let day_hours = &hours[pollutant.index()][LOOKBACK..];
-        let mut sum: i64 = 0;
-        let mut n: u32 = 0;
-        for value in day_hours.iter().flatten() {
-            sum += value.milli();
-            n += 1;
-        }
+        let p = pollutant.index();
+        let sum: i64 = hours.milli[p][LOOKBACK..].iter().sum();
+        let n: u32 = hours.valid[p][LOOKBACK..].iter().map(|&v| u32::from(v)).sum();
         let validity = Validity { n_valid: n as u16, n_required: DAILY_MIN_HOURS, n_possible: 24 };
         let value = if validity.is_met() {
             MeanConc::new(sum, n)
@@ -593,26 +636,24 @@ pub fn evaluate_day_hours(
         } else {
             None
         };
-        daily[pollutant.index()] = DailyValue { value, validity };
+        daily[p] = DailyValue { value, validity };
     }
 
     // O3: prefix sums over the 31 loaded hours.
-    let o3 = &hours[Pollutant::O3.index()];
-    let mut prefix_sum = [0i64; 24 + LOOKBACK + 1];
-    let mut prefix_n = [0u32; 24 + LOOKBACK + 1];
-    let mut max_1h: Option<Conc> = None;
-    for (k, value) in o3.iter().enumerate() {
-        let (s, c) = match value {
-            Some(v) => (v.milli(), 1),
-            None => (0, 0),
-        };
-        prefix_sum[k + 1] = prefix_sum[k] + s;
-        prefix_n[k + 1] = prefix_n[k] + c;
-        if k >= LOOKBACK {
-            max_1h = max_1h.max(*value);
-        }
+    let o3 = &hours.milli[Pollutant::O3.index()];
+    let o3_valid = &hours.valid[Pollutant::O3.index()];
+    let mut prefix_sum = [0i64; LOADED + 1];
+    let mut prefix_n = [0u32; LOADED + 1];
+    for k in 0..LOADED {
+        prefix_sum[k + 1] = prefix_sum[k] + o3[k];
+        prefix_n[k + 1] = prefix_n[k] + u32::from(o3_valid[k]);
     }
-    let n_o3_hours = (prefix_n[24 + LOOKBACK] - prefix_n[LOOKBACK]) as u16;
+    let n_o3_hours = (prefix_n[LOADED] - prefix_n[LOOKBACK]) as u16;
+    // Missing hours are 0 and valid ones ≥ 0, so the plain maximum is the
+    // maximum of the valid hours whenever there is one.
+    let max_1h = (n_o3_hours > 0)
+        .then(|| o3[LOOKBACK..].iter().copied().max().unwrap_or(0))
+        .and_then(|m| Conc::from_milli(m).ok());
     let o3_precision = statistic_precision(edition, Pollutant::O3, options);
     let max_validity =
         Validity { n_valid: n_o3_hours, n_required: options.o3_max_1h_min_hours, n_possible: 24 };
@@ -643,9 +684,8 @@ pub fn evaluate_day_hours(
         }
         let sum = prefix_sum[hi] - prefix_sum[lo];
         // Compare sum/n exactly by cross-multiplication.
-        if best.is_none_or(|(bs, bn)| {
-            i128::from(sum) * i128::from(bn) > i128::from(bs) * i128::from(n)
-        }) {
+        // Sums of 8 values below 2^31 each, times counts ≤ 8, fit in i64.
+        if best.is_none_or(|(bs, bn)| sum * i64::from(bn) > bs * i64::from(n)) {
             best = Some((sum, n));
         }
     }
@@ -683,7 +723,7 @@ pub fn evaluate_days_into(
     to: NaiveDate,
     choice: EditionChoice,
     options: &AirOptions,
-    scratch: &mut DayScratch,
+    hours: &mut DayHours,
     out: &mut Vec<DayResult>,
 ) -> Result<()> {
     if to < from {
@@ -697,13 +737,13 @@ pub fn evaluate_days_into(
     let mut date = from;
     loop {
         for pollutant in Pollutant::ALL {
-            load_hours(
-                series.columns[pollutant.index()],
-                base - LOOKBACK as i64,
-                &mut scratch.hours[pollutant.index()],
-            );
+            // Only O3 windows ending before 8:00 reach into the previous day.
+            let needs_lookback =
+                pollutant == Pollutant::O3 && options.mda8_windows == Mda8Windows::AllEndingInDay;
+            let skip = if needs_lookback { 0 } else { LOOKBACK };
+            hours.load_from(pollutant, series.columns[pollutant.index()], base, skip);
         }
-        out.push(evaluate_day_hours(date, choice.edition_on(date), &scratch.hours, options));
+        out.push(evaluate_day_hours(date, choice.edition_on(date), hours, options));
         if date >= to {
             break;
         }
@@ -1007,10 +1047,12 @@ fn days_in_month(year: i32, month: u32) -> u16 {
     }
 }
 
-/// Reusable buffer for [`period_statistics_with`].
+/// Reusable buffers for [`period_statistics_with`].
 #[derive(Debug, Clone, Default)]
 pub struct StatsScratch {
     values: Vec<Conc>,
+    /// Calendar-month runs of the piece: (year, month, first day, end).
+    months: Vec<(i32, u32, usize, usize)>,
 }
 
 /// Period statistics of a run of [`DayResult`]s (consecutive days), split
@@ -1019,7 +1061,7 @@ pub fn period_statistics(days: &[DayResult], options: &AirOptions) -> PeriodEval
     period_statistics_with(days, options, &mut StatsScratch::default())
 }
 
-/// [`period_statistics`] reusing a buffer.
+/// [`period_statistics`] reusing buffers.
 pub fn period_statistics_with(
     days: &[DayResult],
     options: &AirOptions,
@@ -1046,6 +1088,14 @@ fn piece_statistics(
 ) -> PeriodStats {
     let (edition, limits) = (days[0].edition, days[0].limits);
     let (from, to) = (days[0].date, days[days.len() - 1].date);
+    scratch.months.clear();
+    for (i, day) in days.iter().enumerate() {
+        let (year, month) = (day.date.year(), day.date.month());
+        match scratch.months.last_mut() {
+            Some(run) if (run.0, run.1) == (year, month) => run.3 = i + 1,
+            _ => scratch.months.push((year, month, i, i + 1)),
+        }
+    }
     let mut pollutants = Vec::with_capacity(6);
     for pollutant in Pollutant::ALL {
         pollutants.push(pollutant_statistics(days, pollutant, limits, options, scratch));
@@ -1053,6 +1103,25 @@ fn piece_statistics(
     let counts = day_counts(days, options);
     let composite = composite_index(&pollutants, limits, options);
     PeriodStats { edition, limits, from, to, pollutants, days: counts, composite }
+}
+
+/// The HJ 663 percentile of unsorted values, reordering them (selection
+/// instead of a full sort; same result as [`percentile`]).
+fn percentile_unsorted(values: &mut [Conc], percent: u8) -> Option<MeanConc> {
+    let n = values.len() as i64;
+    if n == 0 || percent > 100 {
+        return None;
+    }
+    let k100 = 100 + (n - 1) * i64::from(percent);
+    let s = (k100 / 100) as usize;
+    let frac = k100 % 100;
+    let (_, x_s, rest) = values.select_nth_unstable(s - 1);
+    let x_s = x_s.milli();
+    if frac == 0 {
+        return MeanConc::new(x_s, 1);
+    }
+    let x_next = rest.iter().min().map_or(x_s, |c| c.milli());
+    MeanConc::new(100 * x_s + (x_next - x_s) * frac, 100)
 }
 
 fn pollutant_statistics(
@@ -1064,35 +1133,34 @@ fn pollutant_statistics(
 ) -> PollutantStats {
     let values = &mut scratch.values;
     values.clear();
-    let mut months: Vec<MonthValidity> = Vec::new();
+    let mut months: Vec<MonthValidity> = Vec::with_capacity(scratch.months.len());
     let averaging = daily_averaging(pollutant);
     let limit1 = limit_milli(limits, Class::One, pollutant, averaging).unwrap_or(i64::MAX);
     let limit2 = limit_milli(limits, Class::Two, pollutant, averaging).unwrap_or(i64::MAX);
     let (mut over1, mut over2) = (0u16, 0u16);
     let mut sum: i64 = 0;
-    for day in days {
-        let (year, month) = (day.date.year(), day.date.month());
-        if months.last().is_none_or(|m| (m.year, m.month) != (year, month)) {
-            months.push(MonthValidity {
-                year,
-                month,
-                validity: Validity { n_valid: 0, n_required: month_min_days(month), n_possible: 0 },
-                whole_month: false,
-            });
+    for &(year, month, first, end) in &scratch.months {
+        let n_before = values.len();
+        for day in &days[first..end] {
+            if let Some(value) = day.statistic(pollutant) {
+                let conc = value.to_conc();
+                sum += conc.milli();
+                values.push(conc);
+                over1 += u16::from(value.exceeds_milli(limit1));
+                over2 += u16::from(value.exceeds_milli(limit2));
+            }
         }
-        let Some(current) = months.last_mut() else { continue };
-        current.validity.n_possible += 1;
-        if let Some(value) = day.statistic(pollutant) {
-            current.validity.n_valid += 1;
-            let conc = value.to_conc();
-            sum += conc.milli();
-            values.push(conc);
-            over1 += u16::from(value.exceeds_milli(limit1));
-            over2 += u16::from(value.exceeds_milli(limit2));
-        }
-    }
-    for m in &mut months {
-        m.whole_month = m.validity.n_possible == days_in_month(m.year, m.month);
+        let n_possible = (end - first) as u16;
+        months.push(MonthValidity {
+            year,
+            month,
+            validity: Validity {
+                n_valid: (values.len() - n_before) as u16,
+                n_required: month_min_days(month),
+                n_possible,
+            },
+            whole_month: n_possible == days_in_month(year, month),
+        });
     }
     let every_month_met = months.iter().filter(|m| m.whole_month).all(|m| m.validity.is_met());
     let n = values.len() as u32;
@@ -1101,10 +1169,9 @@ fn pollutant_statistics(
     } else {
         None
     };
-    values.sort_unstable();
     let percent = percentile_of(pollutant);
     let percentile =
-        percentile(values, percent).ok().flatten().map(|m| stat_round(m, pollutant, options));
+        percentile_unsorted(values, percent).map(|m| stat_round(m, pollutant, options));
     let compliance = |class: Class| {
         let annual = limit_milli(limits, class, pollutant, Averaging::Annual);
         let daily = limit_milli(limits, class, pollutant, averaging);
@@ -1157,7 +1224,20 @@ fn counted_aqi(day: &DayResult, options: &AirOptions) -> Option<u32> {
 /// the AQI counts: from 2031 they differ).
 pub fn day_counts(days: &[DayResult], options: &AirOptions) -> DayCounts {
     let mut counts = DayCounts { n_days: days.len() as u16, ..DayCounts::default() };
+    // Daily limits per class and pollutant, refreshed when the limit set changes.
+    let table = |set: LimitSet| {
+        [Class::One, Class::Two].map(|class| {
+            Pollutant::ALL
+                .map(|p| limit_milli(set, class, p, daily_averaging(p)).unwrap_or(i64::MAX))
+        })
+    };
+    let mut current = days.first().map_or(LimitSet::Gb3095_2012, |d| d.limits);
+    let mut limits = table(current);
     for day in days {
+        if day.limits != current {
+            current = day.limits;
+            limits = table(current);
+        }
         if let Some(aqi) = counted_aqi(day, options) {
             counts.n_aqi_days += 1;
             counts.by_level[usize::from(crate::aqi::AqiLevel::from_aqi(aqi).number() - 1)] += 1;
@@ -1170,9 +1250,13 @@ pub fn day_counts(days: &[DayResult], options: &AirOptions) -> DayCounts {
                 counts.n_primary[indicator.index()] += 1;
             }
         }
-        let over = |class| Pollutant::ALL.iter().any(|p| day.exceeds(*p, class) == Some(true));
-        counts.n_exceedance_class1 += u16::from(over(Class::One));
-        counts.n_exceedance_class2 += u16::from(over(Class::Two));
+        let over = |class_limits: &[i64; 6]| {
+            Pollutant::ALL.iter().any(|p| {
+                day.statistic(*p).is_some_and(|v| v.exceeds_milli(class_limits[p.index()]))
+            })
+        };
+        counts.n_exceedance_class1 += u16::from(over(&limits[0]));
+        counts.n_exceedance_class2 += u16::from(over(&limits[1]));
     }
     counts
 }
@@ -1231,7 +1315,7 @@ pub fn evaluate_station(
     options: &AirOptions,
 ) -> Result<StationEvaluation> {
     let mut days = Vec::new();
-    evaluate_days_into(series, from, to, choice, options, &mut DayScratch::default(), &mut days)?;
+    evaluate_days_into(series, from, to, choice, options, &mut DayHours::default(), &mut days)?;
     let period = period_statistics(&days, options);
     Ok(StationEvaluation { days, period })
 }
