@@ -123,7 +123,7 @@ fn bench(c: &mut Criterion) {
                     )
                     .expect("aligned series");
                     let period = period_statistics_with(&days, &options, &mut stats_scratch);
-                    n_good += u32::from(period.pieces[0].days.n_good);
+                    n_good += period.pieces[0].days.n_good;
                     black_box(&period);
                 }
             }

@@ -228,25 +228,25 @@ fn daily_averaging(pollutant: Pollutant) -> Averaging {
 // ---------------------------------------------------------------------------
 
 /// Minimum valid hourly means for a 24 h mean (GB 3095 table 4).
-pub const DAILY_MIN_HOURS: u16 = 20;
+pub const DAILY_MIN_HOURS: u32 = 20;
 /// Minimum valid hourly means in an 8 h window (GB 3095 table 4).
-pub const EIGHT_HOUR_MIN_HOURS: u16 = 6;
+pub const EIGHT_HOUR_MIN_HOURS: u32 = 6;
 /// Minimum valid 8 h values between 8:00 and 24:00 for the MDA8
 /// (HJ 663-2013, air-evaluation.md §3; partly verified).
-pub const MDA8_MIN_WINDOWS: u16 = 14;
+pub const MDA8_MIN_WINDOWS: u32 = 14;
 /// Minimum valid daily values per year for annual statistics (GB 3095 table 4).
-pub const ANNUAL_MIN_DAYS: u16 = 324;
+pub const ANNUAL_MIN_DAYS: u32 = 324;
 /// Minimum valid daily values per month, February excepted (GB 3095 table 4).
-pub const MONTH_MIN_DAYS: u16 = 27;
+pub const MONTH_MIN_DAYS: u32 = 27;
 /// Minimum valid daily values in February (GB 3095 table 4).
-pub const FEBRUARY_MIN_DAYS: u16 = 25;
+pub const FEBRUARY_MIN_DAYS: u32 = 25;
 /// Minimum sampling minutes for a valid 1 h mean (GB 3095 table 4).
-pub const HOUR_MIN_SAMPLING_MINUTES: u16 = 45;
+pub const HOUR_MIN_SAMPLING_MINUTES: u32 = 45;
 
 /// Whether an hourly mean with `sampling_minutes` of sampling is valid
 /// (GB 3095 table 4: at least 45 minutes per hour). Pass invalid hours to
 /// the evaluators as `None`.
-pub fn hour_is_valid(sampling_minutes: u16) -> bool {
+pub fn hour_is_valid(sampling_minutes: u32) -> bool {
     sampling_minutes >= HOUR_MIN_SAMPLING_MINUTES
 }
 
@@ -255,11 +255,11 @@ pub fn hour_is_valid(sampling_minutes: u16) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Validity {
     /// Valid values found.
-    pub n_valid: u16,
+    pub n_valid: u32,
     /// Minimum the rule requires.
-    pub n_required: u16,
+    pub n_required: u32,
     /// Values the period could hold.
-    pub n_possible: u16,
+    pub n_possible: u32,
 }
 
 impl Validity {
@@ -281,7 +281,7 @@ impl fmt::Display for Validity {
 
 /// Minimum daily values for the month of `month` (GB 3095 table 4: 27,
 /// February 25).
-pub fn month_min_days(month: u32) -> u16 {
+pub fn month_min_days(month: u32) -> u32 {
     if month == 2 { FEBRUARY_MIN_DAYS } else { MONTH_MIN_DAYS }
 }
 
@@ -374,7 +374,7 @@ pub struct AirOptions {
     /// Minimum valid hours for the daily maximum 1 h O3 used by the 2012
     /// daily AQI. **Unverified**: no rule was found; default 20, as for a
     /// 24 h mean.
-    pub o3_max_1h_min_hours: u16,
+    pub o3_max_1h_min_hours: u32,
     /// Incomplete AQI days; default [`IncompleteDay::CountOnlyIfOver100`].
     pub incomplete_day: IncompleteDay,
     /// Period statistic precision; default [`StatisticRounding::ReportingPrecision`].
@@ -386,7 +386,7 @@ pub struct AirOptions {
     /// Minimum stations with a valid value for a district hourly value.
     /// **Unverified**: the district (city-scale) rule is not in our facts;
     /// default 1.
-    pub district_min_stations: u16,
+    pub district_min_stations: u32,
 }
 
 impl Default for AirOptions {
@@ -434,7 +434,9 @@ impl HourlySeries<'_> {
         }
         Ok(match self.label {
             HourLabel::PeriodStart => label,
-            HourLabel::PeriodEnd => label - Duration::hours(1),
+            HourLabel::PeriodEnd => {
+                label.checked_sub_signed(Duration::hours(1)).ok_or(Error::NotWholeHour { label })?
+            }
         })
     }
 
@@ -629,7 +631,7 @@ pub fn evaluate_day_hours(
         let p = pollutant.index();
         let sum: i64 = hours.milli[p][LOOKBACK..].iter().sum();
         let n: u32 = hours.valid[p][LOOKBACK..].iter().map(|&v| u32::from(v)).sum();
-        let validity = Validity { n_valid: n as u16, n_required: DAILY_MIN_HOURS, n_possible: 24 };
+        let validity = Validity { n_valid: n, n_required: DAILY_MIN_HOURS, n_possible: 24 };
         let value = if validity.is_met() {
             MeanConc::new(sum, n)
                 .map(|m| finish(m, statistic_precision(edition, pollutant, options)))
@@ -648,7 +650,7 @@ pub fn evaluate_day_hours(
         prefix_sum[k + 1] = prefix_sum[k] + o3[k];
         prefix_n[k + 1] = prefix_n[k] + u32::from(o3_valid[k]);
     }
-    let n_o3_hours = (prefix_n[LOADED] - prefix_n[LOOKBACK]) as u16;
+    let n_o3_hours = prefix_n[LOADED] - prefix_n[LOOKBACK];
     // Missing hours are 0 and valid ones ≥ 0, so the plain maximum is the
     // maximum of the valid hours whenever there is one.
     let max_1h = (n_o3_hours > 0)
@@ -671,12 +673,12 @@ pub fn evaluate_day_hours(
         Mda8Windows::AllEndingInDay => 1,
     };
     let mut best: Option<(i64, u32)> = None;
-    let mut n_windows: u16 = 0;
+    let mut n_windows: u32 = 0;
     for end in first_end..=24usize {
         let hi = LOOKBACK + end;
         let lo = hi - 8;
         let n = prefix_n[hi] - prefix_n[lo];
-        if n < u32::from(EIGHT_HOUR_MIN_HOURS) {
+        if n < EIGHT_HOUR_MIN_HOURS {
             continue;
         }
         if end >= 8 {
@@ -731,7 +733,8 @@ pub fn evaluate_days_into(
     }
     let first_start = series.first_start()?;
     out.clear();
-    out.reserve((to - from).num_days() as usize + 1);
+    // Reserve for up to ten years; longer periods grow as needed.
+    out.reserve(((to - from).num_days() as usize).saturating_add(1).min(3660));
     // Hour index of 00:00 on `from` relative to element 0.
     let mut base = (from.and_hms_opt(0, 0, 0).unwrap_or_default() - first_start).num_hours();
     let mut date = from;
@@ -768,7 +771,7 @@ pub struct HourResult {
     pub aqi: AqiReport,
 }
 
-fn moving_mean(column: &[Option<Conc>], end: usize, width: usize, min: u16) -> Option<MeanConc> {
+fn moving_mean(column: &[Option<Conc>], end: usize, width: usize, min: u32) -> Option<MeanConc> {
     let start = (end + 1).saturating_sub(width);
     let (mut sum, mut n) = (0i64, 0u32);
     for value in column.get(start..=end).unwrap_or(&[]).iter().flatten() {
@@ -776,7 +779,7 @@ fn moving_mean(column: &[Option<Conc>], end: usize, width: usize, min: u16) -> O
         n += 1;
     }
     // Windows cut off at the series start count the missing hours as missing.
-    if n >= u32::from(min) { MeanConc::new(sum, n) } else { None }
+    if n >= min { MeanConc::new(sum, n) } else { None }
 }
 
 /// The real-time AQI for every hour of the series (HJ 633-2012 5.1.3 and
@@ -794,7 +797,8 @@ pub fn hourly_aqi_series(
     let at = |p: Pollutant, i: usize| column(p).get(i).copied().flatten().map(MeanConc::from);
     let mut out = Vec::with_capacity(series.len());
     for i in 0..series.len() {
-        let start = first_start + Duration::hours(i as i64);
+        let Some(start) = first_start.checked_add_signed(Duration::hours(i as i64)) else { break };
+        let Some(end) = start.checked_add_signed(Duration::hours(1)) else { break };
         let edition = choice.edition_on(start.date());
         let concs = RealtimeConcs {
             so2_1h: at(Pollutant::So2, i),
@@ -809,7 +813,7 @@ pub fn hourly_aqi_series(
             so2_24h_moving: moving_mean(column(Pollutant::So2), i, 24, DAILY_MIN_HOURS),
         };
         let aqi = crate::aqi::hourly_aqi(edition, &concs, &options.aqi);
-        out.push(HourResult { end_label_beijing: start + Duration::hours(1), aqi });
+        out.push(HourResult { end_label_beijing: end, aqi });
     }
     Ok(out)
 }
@@ -919,9 +923,9 @@ pub struct PollutantStats {
     /// Which percentile.
     pub percentile_percent: u8,
     /// Days whose statistic exceeds the class-1 24 h (O3 MDA8) limit.
-    pub days_over_class1: u16,
+    pub days_over_class1: u32,
     /// Days whose statistic exceeds the class-2 24 h (O3 MDA8) limit.
-    pub days_over_class2: u16,
+    pub days_over_class2: u32,
     /// Compliance with class 1.
     pub class1: Compliance,
     /// Compliance with class 2.
@@ -932,25 +936,25 @@ pub struct PollutantStats {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct DayCounts {
     /// Days in the period.
-    pub n_days: u16,
+    pub n_days: u32,
     /// Days counted by AQI (a valid daily AQI, per [`IncompleteDay`]).
-    pub n_aqi_days: u16,
+    pub n_aqi_days: u32,
     /// Counted days per AQI level 1..=6 (index 0 = level 1).
-    pub by_level: [u16; 6],
+    pub by_level: [u32; 6],
     /// 优良天数: AQI ≤ 100.
-    pub n_good: u16,
+    pub n_good: u32,
     /// 超标天数: AQI > 100.
-    pub n_over: u16,
+    pub n_over: u32,
     /// 重污染天数: AQI > 200.
-    pub n_heavy: u16,
+    pub n_heavy: u32,
     /// 严重污染天数: AQI > 300.
-    pub n_severe: u16,
+    pub n_severe: u32,
     /// Counted days on which each indicator was primary ([`Indicator::index`]).
-    pub n_primary: [u16; 7],
+    pub n_primary: [u32; 7],
     /// Days with at least one pollutant over its class-2 24 h (O3 MDA8) limit.
-    pub n_exceedance_class2: u16,
+    pub n_exceedance_class2: u32,
     /// Days with at least one pollutant over its class-1 24 h (O3 MDA8) limit.
-    pub n_exceedance_class1: u16,
+    pub n_exceedance_class1: u32,
 }
 
 impl DayCounts {
@@ -1034,7 +1038,7 @@ fn stat_round(value: MeanConc, pollutant: Pollutant, options: &AirOptions) -> Co
     }
 }
 
-fn days_in_month(year: i32, month: u32) -> u16 {
+fn days_in_month(year: i32, month: u32) -> u32 {
     let next = if month == 12 {
         NaiveDate::from_ymd_opt(year + 1, 1, 1)
     } else {
@@ -1042,7 +1046,7 @@ fn days_in_month(year: i32, month: u32) -> u16 {
     };
     let first = NaiveDate::from_ymd_opt(year, month, 1);
     match (first, next) {
-        (Some(a), Some(b)) => (b - a).num_days() as u16,
+        (Some(a), Some(b)) => (b - a).num_days() as u32,
         _ => 30,
     }
 }
@@ -1137,7 +1141,7 @@ fn pollutant_statistics(
     let averaging = daily_averaging(pollutant);
     let limit1 = limit_milli(limits, Class::One, pollutant, averaging).unwrap_or(i64::MAX);
     let limit2 = limit_milli(limits, Class::Two, pollutant, averaging).unwrap_or(i64::MAX);
-    let (mut over1, mut over2) = (0u16, 0u16);
+    let (mut over1, mut over2) = (0u32, 0u32);
     let mut sum: i64 = 0;
     for &(year, month, first, end) in &scratch.months {
         let n_before = values.len();
@@ -1146,16 +1150,16 @@ fn pollutant_statistics(
                 let conc = value.to_conc();
                 sum += conc.milli();
                 values.push(conc);
-                over1 += u16::from(value.exceeds_milli(limit1));
-                over2 += u16::from(value.exceeds_milli(limit2));
+                over1 += u32::from(value.exceeds_milli(limit1));
+                over2 += u32::from(value.exceeds_milli(limit2));
             }
         }
-        let n_possible = (end - first) as u16;
+        let n_possible = (end - first) as u32;
         months.push(MonthValidity {
             year,
             month,
             validity: Validity {
-                n_valid: (values.len() - n_before) as u16,
+                n_valid: (values.len() - n_before) as u32,
                 n_required: month_min_days(month),
                 n_possible,
             },
@@ -1189,9 +1193,9 @@ fn pollutant_statistics(
     PollutantStats {
         pollutant,
         validity: Validity {
-            n_valid: n as u16,
+            n_valid: n,
             n_required: ANNUAL_MIN_DAYS,
-            n_possible: days.len() as u16,
+            n_possible: days.len() as u32,
         },
         months,
         every_month_met,
@@ -1223,7 +1227,7 @@ fn counted_aqi(day: &DayResult, options: &AirOptions) -> Option<u32> {
 /// indicator, and days over the GB 3095 24 h / MDA8 limits (kept apart from
 /// the AQI counts: from 2031 they differ).
 pub fn day_counts(days: &[DayResult], options: &AirOptions) -> DayCounts {
-    let mut counts = DayCounts { n_days: days.len() as u16, ..DayCounts::default() };
+    let mut counts = DayCounts { n_days: days.len() as u32, ..DayCounts::default() };
     // Daily limits per class and pollutant, refreshed when the limit set changes.
     let table = |set: LimitSet| {
         [Class::One, Class::Two].map(|class| {
@@ -1241,10 +1245,10 @@ pub fn day_counts(days: &[DayResult], options: &AirOptions) -> DayCounts {
         if let Some(aqi) = counted_aqi(day, options) {
             counts.n_aqi_days += 1;
             counts.by_level[usize::from(crate::aqi::AqiLevel::from_aqi(aqi).number() - 1)] += 1;
-            counts.n_good += u16::from(aqi <= 100);
-            counts.n_over += u16::from(aqi > 100);
-            counts.n_heavy += u16::from(aqi > 200);
-            counts.n_severe += u16::from(aqi > 300);
+            counts.n_good += u32::from(aqi <= 100);
+            counts.n_over += u32::from(aqi > 100);
+            counts.n_heavy += u32::from(aqi > 200);
+            counts.n_severe += u32::from(aqi > 300);
             for indicator in day.aqi.primary.iter() {
                 let indicator: Indicator = indicator;
                 counts.n_primary[indicator.index()] += 1;
@@ -1255,8 +1259,8 @@ pub fn day_counts(days: &[DayResult], options: &AirOptions) -> DayCounts {
                 day.statistic(*p).is_some_and(|v| v.exceeds_milli(class_limits[p.index()]))
             })
         };
-        counts.n_exceedance_class1 += u16::from(over(&limits[0]));
-        counts.n_exceedance_class2 += u16::from(over(&limits[1]));
+        counts.n_exceedance_class1 += u32::from(over(&limits[0]));
+        counts.n_exceedance_class2 += u32::from(over(&limits[1]));
     }
     counts
 }
@@ -1334,7 +1338,7 @@ pub struct DistrictSeries {
     /// Hourly district values per pollutant.
     pub columns: [Vec<Option<Conc>>; 6],
     /// Stations contributing to each hourly value.
-    pub n_stations: [Vec<u16>; 6],
+    pub n_stations: [Vec<u32>; 6],
 }
 
 impl DistrictSeries {
@@ -1389,7 +1393,7 @@ pub fn district_hourly(
         }
     }
     let mut columns: [Vec<Option<Conc>>; 6] = Default::default();
-    let mut n_stations: [Vec<u16>; 6] = Default::default();
+    let mut n_stations: [Vec<u32>; 6] = Default::default();
     for p in Pollutant::ALL {
         let (col, counts) = (&mut columns[p.index()], &mut n_stations[p.index()]);
         col.reserve(len);
@@ -1402,8 +1406,8 @@ pub fn district_hourly(
                     n += 1;
                 }
             }
-            counts.push(n as u16);
-            let enough = n >= u32::from(options.district_min_stations.max(1));
+            counts.push(n);
+            let enough = n >= options.district_min_stations.max(1);
             col.push(if enough { MeanConc::new(sum, n).map(MeanConc::to_conc) } else { None });
         }
     }

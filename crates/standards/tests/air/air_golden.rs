@@ -94,7 +94,7 @@ fn check_validity(row: &Row) {
                 evaluate_station(&cols.series(), day, day, EditionChoice::ByDate, &options)
                     .unwrap();
             let v = result.days[0].daily[Pollutant::Pm25.index()];
-            assert_eq!(usize::from(v.validity.n_valid), n, "{}", row.clause());
+            assert_eq!(v.validity.n_valid as usize, n, "{}", row.clause());
             v.value.is_some()
         }
         "eight_hour" => {
@@ -122,7 +122,7 @@ fn check_validity(row: &Row) {
                 evaluate_station(&cols.series(), day, day, EditionChoice::ByDate, &options)
                     .unwrap();
             let mda8 = result.days[0].o3_mda8;
-            assert_eq!(usize::from(mda8.validity.n_valid), n, "{}", row.clause());
+            assert_eq!(mda8.validity.n_valid as usize, n, "{}", row.clause());
             mda8.value.is_some()
         }
         statistic @ ("month_jan" | "month_feb" | "year") => {
@@ -138,7 +138,7 @@ fn check_validity(row: &Row) {
                 evaluate_station(&cols.series(), from, to, EditionChoice::ByDate, &options)
                     .unwrap();
             let stats = &result.period.pieces[0].pollutants[Pollutant::Pm25.index()];
-            assert_eq!(usize::from(stats.validity.n_valid), n, "{}", row.clause());
+            assert_eq!(stats.validity.n_valid as usize, n, "{}", row.clause());
             if statistic == "year" {
                 stats.validity.is_met()
             } else {
@@ -146,7 +146,7 @@ fn check_validity(row: &Row) {
                 stats.months[0].validity.is_met() && stats.every_month_met
             }
         }
-        "hour_minutes" => hour_is_valid(n as u16),
+        "hour_minutes" => hour_is_valid(n as u32),
         other => panic!("{}: unknown statistic {other}", row.clause()),
     };
     assert_eq!(got, want, "{}: n = {n}", row.clause());
