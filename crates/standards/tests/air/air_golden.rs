@@ -297,3 +297,40 @@ fn hour_label_conventions_agree_and_a_mislabel_shifts_the_day() {
         "not_whole_hour"
     );
 }
+
+/// The one check for annual compliance: daily values given as
+/// `value*days …` (each day's hours all equal to the value).
+fn check_compliance(row: &Row) {
+    let (from, to) = (date(row.get("from")), date(row.get("to")));
+    let pollutant = Pollutant::parse(row.get("pollutant")).unwrap();
+    let mut daily: Vec<Conc> = Vec::new();
+    for part in row.get("days").split_whitespace() {
+        let (value, n) = part.split_once('*').unwrap();
+        daily.extend(std::iter::repeat_n(Conc::parse(value).unwrap(), n.parse().unwrap()));
+    }
+    assert_eq!(daily.len() as i64, (to - from).num_days() + 1, "{}", row.clause());
+    let cols = Columns::new(from, to, |p, d, _| (p == pollutant).then(|| daily[d]));
+    let rule = match row.get("rule") {
+        "mean_and_percentile" => standards::air::DailyPercentileRule::AnnualMeanAndPercentile,
+        _ => standards::air::DailyPercentileRule::AnnualMeanOnly,
+    };
+    let options = AirOptions { daily_percentile_rule: rule, ..AirOptions::default() };
+    let choice = match row.get("choice") {
+        "by_date" => EditionChoice::ByDate,
+        other => EditionChoice::Fixed(AirEdition::parse(other).unwrap()),
+    };
+    let result = evaluate_station(&cols.series(), from, to, choice, &options).unwrap();
+    assert_eq!(result.period.pieces.len(), 1, "{}", row.clause());
+    let stats = &result.period.pieces[0].pollutants[pollutant.index()];
+    let clause = row.clause();
+    assert!(stats.validity.is_met() && stats.every_month_met, "{clause}: a full valid year");
+    assert_eq!(stats.mean, row.conc("mean"), "{clause}: mean");
+    assert_eq!(stats.percentile, row.conc("percentile"), "{clause}: percentile");
+    assert_eq!(stats.class1.complies, Some(row.bool("class1")), "{clause}: class 1");
+    assert_eq!(stats.class2.complies, Some(row.bool("class2")), "{clause}: class 2");
+}
+
+#[test]
+fn annual_compliance() {
+    read("air_compliance.csv").iter().for_each(check_compliance);
+}
