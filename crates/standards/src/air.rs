@@ -7,31 +7,80 @@
 //! composite index), each under the dated [`AirEdition`] that applies.
 //!
 //! Missing data is a state, never an error and never zero: every statistic
-//! carries its [`Validity`] ("17 of 20 hours").
+//! carries its [`Validity`] ("17 valid, 20 required, 24 possible").
+//!
+//! Entry points:
+//! - [`evaluate_station`]: series → [`StationEvaluation`] (days + period);
+//! - [`evaluate_days_into`] + [`period_statistics_with`]: the same with
+//!   reused buffers, for bulk work;
+//! - [`hourly_aqi_series`]: the real-time (hourly) AQI of every hour;
+//! - [`district_hourly`]: a district series from its stations;
+//! - [`percentile`], [`limit_milli`], [`hour_is_valid`]: the rules alone.
 //!
 //! ```
 //! use chrono::NaiveDate;
 //! use standards::air::{AirOptions, HourlySeries, evaluate_station};
-//! use standards::aqi::Pollutant;
+//! use standards::aqi::{Indicator, Pollutant};
 //! use standards::decimal::Conc;
-//! use standards::edition::{EditionChoice, HourLabel};
+//! use standards::edition::{AirEdition, EditionChoice, HourLabel};
 //!
-//! let day = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
-//! // 24 hours labelled by their end, 01:00 .. 24:00 (CNEMC convention).
-//! let first_label = day.and_hms_opt(1, 0, 0).unwrap();
-//! let pm25: Vec<Option<Conc>> = vec![Some(Conc::from_units(75).unwrap()); 24];
-//! let none: Vec<Option<Conc>> = vec![None; 24];
-//! let mut columns: [&[Option<Conc>]; 6] = [&none; 6];
-//! columns[Pollutant::Pm25.index()] = &pm25;
-//! let series = HourlySeries { first_label_beijing: first_label, label: HourLabel::PeriodEnd, columns };
-//! let result = evaluate_station(&series, day, day, EditionChoice::ByDate, &AirOptions::default()).unwrap();
-//! let d = &result.days[0];
-//! assert_eq!(d.edition.to_string(), "HJ 633-2026");
-//! assert_eq!(d.daily[Pollutant::Pm25.index()].validity.to_string(), "24 valid, 20 required, 24 possible");
-//! assert_eq!(d.aqi.aqi, Some(114)); // PM2.5 75 µg/m³ under HJ 633-2026
-//! assert_eq!(d.aqi.primary.to_string(), "PM2.5");
-//! assert_eq!(d.aqi.missing.to_string(), "SO2|NO2|PM10|CO|O3_8h");
-//! assert!(d.aqi.publishable); // HJ 633-2026 5.3.1: incomplete, but AQI > 100
+//! let (from, to) = (NaiveDate::from_ymd_opt(2026, 2, 27).unwrap(), NaiveDate::from_ymd_opt(2026, 3, 2).unwrap());
+//! // Dense hourly columns, missing = None, labelled by the hour's END
+//! // (CNEMC): element 0 is 01:00 on `from`, i.e. the hour 00:00–01:00.
+//! // HJ 212 `DataTime` labels would use HourLabel::PeriodStart and 00:00.
+//! let n_hours = 4 * 24;
+//! let value = |text: &str| Some(Conc::parse(text).unwrap());
+//! let so2 = vec![value("12"); n_hours];
+//! let no2 = vec![value("30"); n_hours];
+//! let co = vec![value("1.2"); n_hours];
+//! let o3 = vec![value("150"); n_hours];
+//! let pm10 = vec![value("60"); n_hours];
+//! let mut pm25 = vec![value("75"); n_hours];
+//! pm25[5] = None; // a missing hour
+//! let series = HourlySeries {
+//!     first_label_beijing: from.and_hms_opt(1, 0, 0).unwrap(),
+//!     label: HourLabel::PeriodEnd,
+//!     columns: [&so2, &no2, &co, &o3, &pm10, &pm25], // Pollutant::ALL order
+//! };
+//! let options = AirOptions::default();
+//! let result = evaluate_station(&series, from, to, EditionChoice::ByDate, &options).unwrap();
+//!
+//! // Daily rows: edition, PM2.5 mean and validity, AQI, level, primary.
+//! let rows: Vec<String> = result
+//!     .days
+//!     .iter()
+//!     .map(|d| {
+//!         let pm = d.daily[Pollutant::Pm25.index()];
+//!         format!(
+//!             "{} {} pm25={} ({}/24) aqi={} {} primary={} pm25_iaqi={}",
+//!             d.date,
+//!             d.edition,
+//!             pm.value.unwrap().to_conc(),
+//!             pm.validity.n_valid,
+//!             d.aqi.aqi.unwrap(),
+//!             d.aqi.level().unwrap().category_en(),
+//!             d.aqi.primary, // `|`-joined indicator names, empty when AQI ≤ 50
+//!             d.aqi.iaqi_of(Indicator::Pm25).unwrap(),
+//!         )
+//!     })
+//!     .collect();
+//! assert_eq!(rows[0], "2026-02-27 HJ 633-2012 pm25=75 (23/24) aqi=100 Good primary=PM2.5 pm25_iaqi=100");
+//! assert_eq!(rows[2], "2026-03-01 HJ 633-2026 pm25=75 (24/24) aqi=114 Lightly polluted primary=PM2.5 pm25_iaqi=114");
+//!
+//! // The period spans 2026-03-01, so it comes back in two pieces.
+//! let period = &result.period;
+//! assert!(period.is_piecewise());
+//! let after = &period.pieces[1];
+//! assert_eq!((after.edition, after.days.n_days, after.days.n_over), (AirEdition::Hj633_2026, 2, 2));
+//! let pm25_stats = &after.pollutants[Pollutant::Pm25.index()];
+//! assert_eq!(pm25_stats.mean.unwrap().to_string(), "75");
+//! assert_eq!(pm25_stats.class2.complies, Some(false)); // annual limit 30 (transition)
+//!
+//! // The same period under the 2012 rules, for comparison: one piece.
+//! let fixed = EditionChoice::Fixed(AirEdition::Hj633_2012);
+//! let as_2012 = evaluate_station(&series, from, to, fixed, &options).unwrap();
+//! assert_eq!(as_2012.period.pieces.len(), 1);
+//! assert_eq!(as_2012.days[3].aqi.aqi, Some(100));
 //! ```
 
 use std::fmt;
