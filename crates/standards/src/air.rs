@@ -606,62 +606,88 @@ fn finish(mean: MeanConc, precision: Option<Precision>) -> MeanConc {
     }
 }
 
-/// Hours before the day loaded for O3 windows reaching into the previous day.
-const LOOKBACK: usize = 7;
-/// Hours loaded per pollutant: the 7 before the day, then the day's 24.
-const LOADED: usize = 24 + LOOKBACK;
+/// Hours before the day loaded for O3 windows reaching into the previous
+/// day (an 8 h window ending 01:00 starts at 17:00 the day before).
+pub const LOOKBACK: usize = 7;
+/// Hours per pollutant in [`DayHours::from_hours`]: the 7 before the day,
+/// then the day's 24.
+pub const LOADED: usize = 24 + LOOKBACK;
 
 /// One day's hourly values in evaluation form, reused from day to day
-/// (allocation-free hot path): per pollutant, 31 hours — the 7 hours
-/// starting 17:00..23:00 of the previous day, then the hours starting
-/// 00:00..23:00 of the day — as thousandths (0 when missing) and a validity
-/// flag (1 = valid).
+/// (allocation-free hot path): per pollutant the sum and count of the valid
+/// hours starting 00:00..23:00 of the day, and for O3 the 31 hours from
+/// 17:00 of the previous day (for 8 h windows) as thousandths (0 when
+/// missing) with validity flags.
 #[derive(Debug, Clone)]
 pub struct DayHours {
-    milli: [[i64; LOADED]; 6],
-    valid: [[u8; LOADED]; 6],
+    sum_milli: [i64; 6],
+    n_valid: [u32; 6],
+    o3_milli: [i64; LOADED],
+    o3_valid: [u8; LOADED],
 }
 
 impl Default for DayHours {
     fn default() -> DayHours {
-        DayHours { milli: [[0; LOADED]; 6], valid: [[0; LOADED]; 6] }
+        DayHours {
+            sum_milli: [0; 6],
+            n_valid: [0; 6],
+            o3_milli: [0; LOADED],
+            o3_valid: [0; LOADED],
+        }
     }
 }
 
 impl DayHours {
-    /// Sets loaded hour `k` (0..31; 7 is the hour starting 00:00 of the day)
-    /// of `pollutant`; out-of-range `k` is ignored.
-    pub fn set(&mut self, pollutant: Pollutant, k: usize, value: Option<Conc>) {
-        if k >= LOADED {
-            return;
+    /// Builds from explicit hours: `hours[p]` holds 31 values of pollutant
+    /// `p` ([`Pollutant::index`]): the 7 hours starting 17:00..23:00 of the
+    /// previous day, then the hours starting 00:00..23:00 of the day.
+    pub fn from_hours(hours: &[[Option<Conc>; LOADED]; 6]) -> DayHours {
+        let mut day = DayHours::default();
+        for pollutant in Pollutant::ALL {
+            day.load(pollutant, &hours[pollutant.index()], LOOKBACK as i64);
         }
-        let p = pollutant.index();
-        self.milli[p][k] = value.map_or(0, Conc::milli);
-        self.valid[p][k] = u8::from(value.is_some());
+        day
     }
 
     /// Loads `pollutant` from a dense column where `day_start` is the index of
     /// the hour starting 00:00 of the day (may be negative or past the end:
     /// those hours are missing).
     pub fn load(&mut self, pollutant: Pollutant, column: &[Option<Conc>], day_start: i64) {
-        self.load_from(pollutant, column, day_start, 0);
+        self.load_from(pollutant, column, day_start, true);
     }
 
-    /// Like [`DayHours::load`], leaving the first `skip` loaded hours missing.
     fn load_from(
         &mut self,
         pollutant: Pollutant,
         column: &[Option<Conc>],
         day_start: i64,
-        skip: usize,
+        o3_lookback: bool,
     ) {
         let p = pollutant.index();
+        let len = column.len() as i64;
+        let at = |i: i64| if i >= 0 && i < len { column[i as usize] } else { None };
+        if pollutant != Pollutant::O3 {
+            let (mut sum, mut n) = (0i64, 0u32);
+            if day_start >= 0 && day_start + 24 <= len {
+                // Fast path: branch-free sums over the day's 24 hours.
+                let day = &column[day_start as usize..day_start as usize + 24];
+                sum = day.iter().map(|v| v.map_or(0, Conc::milli)).sum();
+                n = day.iter().map(|v| u32::from(v.is_some())).sum();
+            } else {
+                for value in (0..24).filter_map(|h| at(day_start + h)) {
+                    sum += value.milli();
+                    n += 1;
+                }
+            }
+            self.sum_milli[p] = sum;
+            self.n_valid[p] = n;
+            return;
+        }
+        let skip = if o3_lookback { 0 } else { LOOKBACK };
         let first = day_start - LOOKBACK as i64;
-        let (milli, valid) = (&mut self.milli[p], &mut self.valid[p]);
-        let lo = first + skip as i64;
-        let end = first + LOADED as i64;
-        if lo >= 0 && end <= column.len() as i64 {
-            // Fast path: the whole range is inside the column.
+        let (lo, end) = (first + skip as i64, first + LOADED as i64);
+        let (milli, valid) = (&mut self.o3_milli, &mut self.o3_valid);
+        if lo >= 0 && end <= len {
             let src = &column[lo as usize..end as usize];
             for ((m, v), value) in milli[skip..].iter_mut().zip(&mut valid[skip..]).zip(src) {
                 *m = value.map_or(0, Conc::milli);
@@ -669,15 +695,15 @@ impl DayHours {
             }
         } else {
             for k in skip..LOADED {
-                let i = first + k as i64;
-                let value =
-                    if i >= 0 && i < column.len() as i64 { column[i as usize] } else { None };
+                let value = at(first + k as i64);
                 milli[k] = value.map_or(0, Conc::milli);
                 valid[k] = u8::from(value.is_some());
             }
         }
         milli[..skip].fill(0);
         valid[..skip].fill(0);
+        self.sum_milli[p] = milli[LOOKBACK..].iter().sum();
+        self.n_valid[p] = valid[LOOKBACK..].iter().map(|&v| u32::from(v)).sum();
     }
 }
 
@@ -696,8 +722,7 @@ pub fn evaluate_day_hours(
     let mut daily = [DailyValue::default(); 6];
     for pollutant in Pollutant::ALL {
         let p = pollutant.index();
-        let sum: i64 = hours.milli[p][LOOKBACK..].iter().sum();
-        let n: u32 = hours.valid[p][LOOKBACK..].iter().map(|&v| u32::from(v)).sum();
+        let (sum, n) = (hours.sum_milli[p], hours.n_valid[p]);
         let validity = Validity { n_valid: n, n_required: DAILY_MIN_HOURS, n_possible: 24 };
         let value = if validity.is_met() {
             MeanConc::new(sum, n)
@@ -709,8 +734,8 @@ pub fn evaluate_day_hours(
     }
 
     // O3: prefix sums over the 31 loaded hours.
-    let o3 = &hours.milli[Pollutant::O3.index()];
-    let o3_valid = &hours.valid[Pollutant::O3.index()];
+    let o3 = &hours.o3_milli;
+    let o3_valid = &hours.o3_valid;
     let mut prefix_sum = [0i64; LOADED + 1];
     let mut prefix_n = [0u32; LOADED + 1];
     for k in 0..LOADED {
@@ -810,8 +835,7 @@ pub fn evaluate_days_into(
             // Only O3 windows ending before 8:00 reach into the previous day.
             let needs_lookback =
                 pollutant == Pollutant::O3 && options.mda8_windows == Mda8Windows::AllEndingInDay;
-            let skip = if needs_lookback { 0 } else { LOOKBACK };
-            hours.load_from(pollutant, series.columns[pollutant.index()], base, skip);
+            hours.load_from(pollutant, series.columns[pollutant.index()], base, needs_lookback);
         }
         out.push(evaluate_day_hours(date, choice.edition_on(date), hours, options));
         if date >= to {
