@@ -233,6 +233,10 @@ impl MeanConc {
     /// Rounds the exact mean to `precision` by GB/T 8170 (half to even).
     pub fn round(self, precision: Precision) -> Conc {
         let step = precision.step_milli();
+        if self.n() == 1 && self.sum_milli % step == 0 {
+            // Already at the precision (e.g. a single reading, or a rounded mean).
+            return Conc::from_checked(self.sum_milli.clamp(0, i64::from(i32::MAX)) as u32);
+        }
         let steps = div_round_half_even(
             i128::from(self.sum_milli),
             i128::from(self.n()) * i128::from(step),
