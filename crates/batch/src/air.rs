@@ -9,7 +9,7 @@ use std::io::{BufRead, Write};
 
 use chrono::{Datelike, NaiveDate};
 use standards::air::{
-    AirOptions, DayResult, DayScratch, HourlySeries, PeriodStats, StatsScratch, evaluate_days_into,
+    AirOptions, DayHours, DayResult, HourlySeries, PeriodStats, StatsScratch, evaluate_days_into,
     has_annual_mean, period_statistics_with,
 };
 use standards::aqi::{Indicator, Pollutant};
@@ -588,7 +588,7 @@ fn daily_cells(station: &str, day: &DayResult) -> Vec<Cell> {
 /// first to its last day with a value.
 pub fn write_daily<W: Write>(data: &AirData, out: W, config: &AirConfig) -> Result<u64> {
     let mut table = TableWriter::new(out, config.format, daily_header())?;
-    let mut scratch = DayScratch::default();
+    let mut scratch = DayHours::default();
     let mut days = Vec::new();
     for station in &data.stations {
         let Some((from, to)) = station.day_range() else { continue };
@@ -705,7 +705,7 @@ fn annual_cells(station: &str, year: i32, piece: &PeriodStats) -> Vec<Cell> {
         }
         cells.push(Cell::number(stats.percentile));
         cells.push(Cell::Int(i64::from(stats.days_over_class2)));
-        cells.push(stats.class2.complies().map_or(Cell::Empty, Cell::Bool));
+        cells.push(stats.class2.complies.map_or(Cell::Empty, Cell::Bool));
     }
     cells
 }
@@ -716,7 +716,7 @@ fn annual_cells(station: &str, year: i32, piece: &PeriodStats) -> Vec<Cell> {
 /// of the year under one edition and limit set.
 pub fn write_annual<W: Write>(data: &AirData, out: W, config: &AirConfig) -> Result<u64> {
     let mut table = TableWriter::new(out, config.format, annual_header())?;
-    let mut scratch = DayScratch::default();
+    let mut scratch = DayHours::default();
     let mut stats_scratch = StatsScratch::default();
     let mut days = Vec::new();
     for station in &data.stations {
