@@ -4,6 +4,8 @@
 //!   `synchronous=FULL` (one fsync of the log per batch, plus checkpoints).
 //! - `file/all_duplicate`: the same batch committed again, every reading a
 //!   duplicate; the raw packets are still archived (re-sent packets are evidence).
+//! - `file/catch_up`: 50 devices re-sending 10 minutes of history each per
+//!   batch (after an outage): same size, but 10 times fewer points per batch.
 //! - `memory/new_readings`: the in-memory database, no disk at all: the cost of
 //!   SQLite and our encoding alone, the ceiling for the file case.
 //!
@@ -64,13 +66,32 @@ fn register(store: &dyn Store) -> Vec<(PointId, DeviceId)> {
 
 /// The minute data of every device for minute number `round`: 500 packets × 12 readings.
 fn batch(devices: &[(PointId, DeviceId)], round: i64) -> IngestBatch {
-    let data_time = at(T0_MS + round * MINUTE_MS);
-    let received_at = at(T0_MS + round * MINUTE_MS + 1_500);
+    let senders: Vec<(usize, i64)> = (0..devices.len()).map(|index| (index, round)).collect();
+    batch_from(devices, &senders)
+}
+
+/// Ten minutes of history from each of 50 devices: 500 packets × 12 readings.
+fn catch_up_batch(devices: &[(PointId, DeviceId)], round: i64) -> IngestBatch {
+    let n_groups = (devices.len() / 50) as i64;
+    let first_device = ((round % n_groups) * 50) as usize;
+    // Each pass over all devices moves 10 minutes further.
+    let first_minute = (round / n_groups) * 10;
+    let senders: Vec<(usize, i64)> = (first_device..first_device + 50)
+        .flat_map(|index| (first_minute..first_minute + 10).map(move |minute| (index, minute)))
+        .collect();
+    batch_from(devices, &senders)
+}
+
+/// One packet of 12 minute readings per (device index, minute number).
+fn batch_from(devices: &[(PointId, DeviceId)], senders: &[(usize, i64)]) -> IngestBatch {
     let params: Vec<ParamCode> =
         PARAMS.iter().map(|code| ParamCode::parse(code).unwrap()).collect();
-    let mut packets = Vec::with_capacity(devices.len());
-    let mut sightings = Vec::with_capacity(devices.len());
-    for (index, &(point, device)) in devices.iter().enumerate() {
+    let mut packets = Vec::with_capacity(senders.len());
+    let mut sightings = Vec::with_capacity(senders.len());
+    for &(index, round) in senders {
+        let (point, device) = devices[index];
+        let data_time = at(T0_MS + round * MINUTE_MS);
+        let received_at = at(T0_MS + round * MINUTE_MS + 1_500);
         let readings: Vec<Reading> = params
             .iter()
             .enumerate()
@@ -167,6 +188,24 @@ fn commit(c: &mut Criterion) {
             let report = file_store.commit_batch(&repeated).unwrap();
             assert_eq!(report.packets[0].n_inserted, 0);
         });
+    });
+
+    let catch_up_store =
+        SqliteStore::open(&dir.path().join("catch_up.db"), SqliteOptions::default()).unwrap();
+    let catch_up_devices = register(&catch_up_store);
+    let catch_up_round = Cell::new(0_i64);
+    group.bench_function("file/catch_up", |b| {
+        b.iter_batched(
+            || {
+                catch_up_round.set(catch_up_round.get() + 1);
+                catch_up_batch(&catch_up_devices, catch_up_round.get())
+            },
+            |batch| {
+                let report = catch_up_store.commit_batch(&batch).unwrap();
+                assert_eq!(report.packets[0].n_duplicate, 0);
+            },
+            BatchSize::LargeInput,
+        );
     });
 
     let memory_store = SqliteStore::open_in_memory().unwrap();

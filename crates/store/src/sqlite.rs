@@ -15,8 +15,18 @@
 //! **Schema.** Numbered migrations in `sqlite/migrations/`, recorded in
 //! `PRAGMA user_version`; see [`migrate`]. Instants are integer UTC
 //! milliseconds (sub-millisecond precision is dropped). Parameter codes are
-//! interned in the `param` table and measurement rows live in the `WITHOUT
-//! ROWID` table `reading`, keyed by (point, kind, param, data time).
+//! interned in the `param` table (ids cached by the writer once committed).
+//! Measurement rows live in the `WITHOUT ROWID` table `reading`, keyed by
+//! (point, kind, data time, param): a range query for one point and kind is one
+//! contiguous scan in output order, and one packet's readings share a page.
+//! `latest_reading` keeps the newest data time per point, kind and parameter.
+//!
+//! **Commit path.** One immediate transaction per batch: raw packets first (their
+//! ids follow the batch order), then readings sorted by key, each with
+//! `ON CONFLICT DO NOTHING` (a duplicate key is counted, never an error), then
+//! `latest_reading`, sightings, audit entries and connection events. Passive WAL
+//! checkpoints run on their own thread after commits, so a batch does not wait
+//! for pages to be copied into the database file.
 //!
 //! **Evidence.** `raw_packet` and `audit` are append-only: no method updates or
 //! deletes them, and triggers refuse it at the database level.
@@ -562,12 +572,6 @@ fn point_exists(tx: &Transaction<'_>, point: PointId) -> Result<bool> {
         .map_err(database_error("checking that a point exists"))
 }
 
-fn device_exists(tx: &Transaction<'_>, device: DeviceId) -> Result<bool> {
-    tx.prepare_cached("SELECT 1 FROM device WHERE id = ?1")
-        .and_then(|mut statement| statement.exists(params![device.0]))
-        .map_err(database_error("checking that a device exists"))
-}
-
 /// The `param.id` of `code`, interning it if new. New ids go to `new_ids` until the commit.
 fn param_id(
     tx: &Transaction<'_>,
@@ -709,9 +713,6 @@ fn commit_batch(writer: &mut Writer, batch: &IngestBatch) -> Result<CommitReport
                  WHERE excluded.data_ms > latest_reading.data_ms",
             )
             .map_err(database_error("preparing the latest-reading upsert"))?;
-        if std::env::var("NO_LATEST").is_ok() {
-            latest.clear();
-        }
         for ((point, kind, param), data_ms) in latest {
             upsert_latest
                 .execute(params![point, kind, param, data_ms])
@@ -720,28 +721,27 @@ fn commit_batch(writer: &mut Writer, batch: &IngestBatch) -> Result<CommitReport
     }
 
     for sighting in &batch.sightings {
-        // Monotonic: an older sighting never moves last_seen backwards.
-        let n_updated = tx
+        // Monotonic: an older sighting never moves last_seen (or last_data) backwards.
+        let n_matched = tx
             .prepare_cached(
-                "UPDATE device SET last_seen_ms = ?2, last_peer = ?3
-                 WHERE id = ?1 AND (last_seen_ms IS NULL OR last_seen_ms <= ?2)",
+                "UPDATE device SET
+                     last_peer = CASE WHEN last_seen_ms IS NULL OR last_seen_ms <= ?2 THEN ?3 ELSE last_peer END,
+                     last_seen_ms = max(coalesce(last_seen_ms, ?2), ?2),
+                     last_data_ms = CASE WHEN ?4 IS NULL THEN last_data_ms
+                                         ELSE max(coalesce(last_data_ms, ?4), ?4) END
+                 WHERE id = ?1",
             )
             .and_then(|mut statement| {
-                statement.execute(params![sighting.device.0, millis(sighting.at), sighting.peer])
+                statement.execute(params![
+                    sighting.device.0,
+                    millis(sighting.at),
+                    sighting.peer,
+                    sighting.latest_data_time.map(millis)
+                ])
             })
             .map_err(database_error("recording a device sighting"))?;
-        if n_updated == 0 && !device_exists(&tx, sighting.device)? {
+        if n_matched == 0 {
             return Err(Error::NotFound { entity: "device", id: sighting.device.to_string() });
-        }
-        if let Some(data_time) = sighting.latest_data_time {
-            tx.prepare_cached(
-                "UPDATE device SET last_data_ms = ?2
-                 WHERE id = ?1 AND (last_data_ms IS NULL OR last_data_ms < ?2)",
-            )
-            .and_then(|mut statement| {
-                statement.execute(params![sighting.device.0, millis(data_time)])
-            })
-            .map_err(database_error("recording a device's latest data time"))?;
         }
     }
 

@@ -201,3 +201,38 @@ fn queries_use_the_primary_key_without_sorting_the_range() {
         "{latest}"
     );
 }
+
+#[test]
+fn queries_do_not_wait_for_an_open_write_transaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = std::sync::Arc::new(open(&dir.path().join("store.db")));
+    store.upsert_point(&fixture::point("P-COMMITTED")).unwrap();
+    // Hold the writer in the middle of a transaction, as a long group commit would.
+    let mut writer = lock(&store.writer);
+    let tx = writer.conn.transaction_with_behavior(TransactionBehavior::Immediate).unwrap();
+    tx.execute(
+        "INSERT INTO point (code, name, kind, enterprise, simulated) VALUES ('P-PENDING', 'x', 'noise', NULL, 0)",
+        [],
+    )
+    .unwrap();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let reader_store = std::sync::Arc::clone(&store);
+    let query =
+        std::thread::spawn(move || sender.send(reader_store.points().map(|points| points.len())));
+    // A timeout turns a regression (queries on the writer's connection) into a failure, not a hang.
+    let result = receiver
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("the query returned while the writer was busy");
+    assert_eq!(result.unwrap(), 1, "readers see the last committed state");
+    tx.commit().unwrap();
+    drop(writer);
+    query.join().unwrap().unwrap();
+    assert_eq!(store.points().unwrap().len(), 2);
+}
+
+#[test]
+fn store_is_shareable_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<SqliteStore>();
+    let _: &dyn Store = &SqliteStore::open_in_memory().unwrap();
+}
