@@ -35,7 +35,7 @@ mod migrate;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -600,8 +600,9 @@ fn commit_batch(writer: &mut Writer, batch: &IngestBatch) -> Result<CommitReport
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(database_error("starting the batch transaction"))?;
     let mut new_param_ids = HashMap::new();
-    // (point, kind, param) → newest data time among the readings inserted now.
-    let mut latest: HashMap<(i64, i64, i64), i64> = HashMap::new();
+    // (point, kind, param) → newest data time among the readings inserted now, in
+    // key order so the upserts into latest_reading walk its pages in order.
+    let mut latest: BTreeMap<(i64, i64, i64), i64> = BTreeMap::new();
     let mut report = CommitReport { packets: Vec::with_capacity(batch.packets.len()) };
 
     // Refuse readings of unknown points with a clear error; the foreign key is the backstop.
