@@ -214,6 +214,10 @@ impl SqliteStore {
         let checkpoint_conn =
             Connection::open(path).map_err(database_error("opening the checkpoint connection"))?;
         configure(&checkpoint_conn, &options)?;
+        // The checkpointer fsyncs the database file before it lets the log be reused.
+        checkpoint_conn
+            .pragma_update(None, "synchronous", "FULL")
+            .map_err(database_error("setting synchronous=FULL"))?;
         let mut store = SqliteStore::from_parts(conn, readers);
         store.checkpointer = Some(Checkpointer::start(checkpoint_conn)?);
         Ok(store)
