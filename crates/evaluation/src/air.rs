@@ -5,8 +5,7 @@ use chrono::{Duration, NaiveDate};
 use model::{BeijingTime, DataKind, Instant, ParamCode, PointId};
 use serde_json::{Map, Value, json};
 use standards::air::{
-    AirOptions, DailyValue, DayScratch, HourResult, HourlySeries, evaluate_days_into,
-    hourly_aqi_series,
+    AirOptions, DailyValue, HourResult, HourlySeries, evaluate_station, hourly_aqi_series,
 };
 use standards::aqi::{AqiReport, Indicator, IndicatorSet, Pollutant};
 use standards::decimal::{Conc, MeanConc};
@@ -88,16 +87,7 @@ pub(crate) fn derive_day(
         columns: [&columns[0], &columns[1], &columns[2], &columns[3], &columns[4], &columns[5]],
     };
     let options = AirOptions::default();
-    let mut days = Vec::with_capacity(1);
-    evaluate_days_into(
-        &series,
-        date,
-        date,
-        EditionChoice::ByDate,
-        &options,
-        &mut DayScratch::default(),
-        &mut days,
-    )?;
+    let days = evaluate_station(&series, date, date, EditionChoice::ByDate, &options)?.days;
     let hours = hourly_aqi_series(&series, EditionChoice::ByDate, &options)?;
 
     let mut results = Vec::with_capacity(25);

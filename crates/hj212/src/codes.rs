@@ -79,6 +79,10 @@ use ParamKind::{
 ///
 /// Table B.2 prints ng/m³ for PM2.5/PM10; stations report µg/m³, which is what
 /// we record.
+///
+/// Process codes (`e1xxxx`…, `g1xxxx`…) and facility codes (`SBxxx`) are
+/// numbered per site; they are not listed here, and [`ParamKind::Process`] /
+/// [`ParamKind::Facility`] classify them by prefix in [`kind_of`].
 pub static PARAMS: &[ParamInfo] = &[
     // Air pollution source (table B.2).
     p("a00000", "废气", "flue-gas flow", "m³/s", AS),
@@ -172,6 +176,22 @@ pub static PARAMS: &[ParamInfo] = &[
     p("i22001", "数采仪运行状态", "DAS running state", "", IN),
     p("i33001", "CEMS伴热管温度", "CEMS heat-trace temperature", "℃", IN),
 ];
+
+/// The domain of a code: from the registry, else by prefix (`e`/`g` process,
+/// `SB` facility, `i` field information, `w` water source, `a` air source).
+pub fn kind_of(code: &str) -> Option<ParamKind> {
+    if let Some(info) = lookup(code) {
+        return Some(info.kind);
+    }
+    match code.as_bytes() {
+        [b'S', b'B', ..] => Some(ParamKind::Facility),
+        [b'e' | b'g', ..] => Some(ParamKind::Process),
+        [b'i', ..] => Some(ParamKind::Info),
+        [b'w', ..] => Some(ParamKind::WaterSource),
+        [b'a', ..] => Some(ParamKind::AirSource),
+        _ => None,
+    }
+}
 
 /// The first registry row for `code` (the source row when a code has two).
 pub fn lookup(code: &str) -> Option<&'static ParamInfo> {
@@ -316,6 +336,9 @@ mod tests {
         assert_eq!(lookup_for_system("a21026", "31").unwrap().unit, "mg/m³");
         assert_eq!(lookup_for_system("w21003", "21").unwrap().kind, ParamKind::SurfaceWater);
         assert_eq!(lookup_for_system("a34004", "31").unwrap().kind, ParamKind::AmbientAir);
+        assert_eq!(kind_of("SB1"), Some(ParamKind::Facility));
+        assert_eq!(kind_of("e10101"), Some(ParamKind::Process));
+        assert_eq!(kind_of("B01"), None);
         for (_, new) in AIR_2005.iter().chain(WATER_2005) {
             assert!(lookup(new).is_some(), "{new} mapped but not in the registry");
         }

@@ -370,6 +370,12 @@ impl<'a> Cp<'a> {
         self.get("DataTime")
     }
 
+    /// `DataTime` as a local time (14 digits, or 17 with milliseconds); `None`
+    /// when absent, an error when present but not a valid time.
+    pub fn data_time_local(&self) -> Option<crate::error::Result<crate::time::LocalDateTime>> {
+        self.data_time().map(crate::time::LocalDateTime::parse)
+    }
+
     /// The per-parameter values grouped by code, in order of first appearance.
     /// Allocates; the gateway's hot path can walk [`Cp::items`] instead.
     pub fn params(&self) -> Vec<Param<'a>> {
@@ -511,6 +517,18 @@ fn trim_spaces(bytes: &[u8], mut start: usize, mut end: usize) -> (usize, usize)
     (start, end)
 }
 
+/// The key at `text[start..end]`, whose first `-` (if before `end`) is at `dash`.
+#[inline]
+fn key_at(text: &str, start: usize, end: usize, dash: usize) -> Key<'_> {
+    if dash < end {
+        let code = text.get(start..dash).unwrap_or("");
+        let field = text.get(dash + 1..end).unwrap_or("");
+        Key::Param { code, field: Field::parse(field) }
+    } else {
+        Key::Plain(text.get(start..end).unwrap_or(""))
+    }
+}
+
 fn check_item(text: &str, bytes: &[u8], raw: &RawItem, deviations: &mut Deviations) {
     let (start, end) = trim_spaces(bytes, raw.start, raw.end);
     if (start, end) != (raw.start, raw.end) {
@@ -531,7 +549,7 @@ fn check_item(text: &str, bytes: &[u8], raw: &RawItem, deviations: &mut Deviatio
     }
     let value = bytes.get(value_start..value_end).unwrap_or(&[]);
     let key_bytes = bytes.get(key_start..key_end).unwrap_or(&[]);
-    if key_bytes == b"DataTime" {
+    if key_bytes.first() == Some(&b'D') && key_bytes == b"DataTime" {
         if !value.iter().all(u8::is_ascii_digit) {
             deviations.insert(Deviation::MalformedDataTime);
         } else if value.len() == 17 {
@@ -544,8 +562,8 @@ fn check_item(text: &str, bytes: &[u8], raw: &RawItem, deviations: &mut Deviatio
     if is_plain_decimal(value) {
         return;
     }
-    let key = text.get(key_start..key_end).map(Key::parse);
-    if key.is_some_and(|key| key.value_kind() == ValueKind::Number)
+    let key = key_at(text, key_start, key_end, raw.dash);
+    if key.value_kind() == ValueKind::Number
         && text.get(value_start..value_end).and_then(parse_number).is_none()
     {
         deviations.insert(Deviation::NonNumericValue);
@@ -606,13 +624,7 @@ impl<'a> Iterator for CpItems<'a> {
             } else {
                 ""
             };
-            let key = if raw.dash < key_end {
-                let code = self.text.get(key_start..raw.dash).unwrap_or("");
-                let field = self.text.get(raw.dash + 1..key_end).unwrap_or("");
-                Key::Param { code, field: Field::parse(field) }
-            } else {
-                Key::Plain(self.text.get(key_start..key_end).unwrap_or(""))
-            };
+            let key = key_at(self.text, key_start, key_end, raw.dash);
             return Some(CpItem { group, key, text });
         }
     }

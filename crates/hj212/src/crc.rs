@@ -11,6 +11,9 @@
 //! that and is several times faster than the byte loop on long segments.
 //! Both give identical results (tested against the bit-by-bit reference).
 
+// Table indices below are `u8` values into 256-entry tables, or nibbles into
+// the 16 hex digits: in bounds by their types.
+
 /// The reflected polynomial used by both algorithms.
 const POLY: u16 = 0xA001;
 

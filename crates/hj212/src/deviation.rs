@@ -61,11 +61,16 @@ pub enum Deviation {
     /// A field that should be numeric is not a number; the packet is kept and
     /// the item reads as [`crate::Value::NonNumeric`].
     NonNumericValue,
+    /// Flag version bits name no known version ([`crate::Version::Unknown`]);
+    /// the 2017 rules are applied.
+    UnknownVersion,
+    /// `ST` is not a system code of the packet's version (ST=80 and ST=101 are seen).
+    UnknownSystemCode,
 }
 
 impl Deviation {
     /// Every deviation, in declaration order.
-    pub const ALL: [Deviation; 26] = [
+    pub const ALL: [Deviation; 28] = [
         Deviation::LowercaseCrc,
         Deviation::ModbusCrc,
         Deviation::CrcIgnored,
@@ -92,6 +97,8 @@ impl Deviation {
         Deviation::DataTimeMillis,
         Deviation::MalformedDataTime,
         Deviation::NonNumericValue,
+        Deviation::UnknownVersion,
+        Deviation::UnknownSystemCode,
     ];
 
     /// A fixed snake_case label for metrics and JSON.
@@ -123,6 +130,8 @@ impl Deviation {
             Deviation::DataTimeMillis => "data_time_millis",
             Deviation::MalformedDataTime => "malformed_data_time",
             Deviation::NonNumericValue => "non_numeric_value",
+            Deviation::UnknownVersion => "unknown_version",
+            Deviation::UnknownSystemCode => "unknown_system_code",
         }
     }
 
@@ -132,8 +141,15 @@ impl Deviation {
 }
 
 /// A set of [`Deviation`]s (a bit set; `Copy`, no allocation).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+/// `Debug` prints the labels.
+#[derive(Clone, Copy, PartialEq, Eq, Default, Hash)]
 pub struct Deviations(u32);
+
+impl std::fmt::Debug for Deviations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.labels()).finish()
+    }
+}
 
 impl Deviations {
     /// The empty set.
@@ -203,5 +219,7 @@ mod tests {
         let all: Deviations = Deviation::ALL.into_iter().collect();
         assert_eq!(all.len(), Deviation::ALL.len());
         assert_eq!(all.iter().count(), Deviation::ALL.len());
+        let two: Deviations = [Deviation::MissingQn, Deviation::LowercaseCrc].into_iter().collect();
+        assert_eq!(format!("{two:?}"), r#"["lowercase_crc", "missing_qn"]"#);
     }
 }

@@ -517,6 +517,56 @@ mod tests {
     }
 
     #[test]
+    fn hjt212_2005_answers_carry_qn_in_cp() {
+        let request = b"QN=20160801085857223;ST=32;CN=1012;PW=123456;MN=LD130133000015;Flag=1;CP=&&SystemTime=20160801085857&&";
+        let packet = crate::decode_segment(std::str::from_utf8(request).unwrap()).unwrap();
+        assert_eq!(packet.version, Version::V2005);
+        let mut buf = Vec::new();
+        let range = request_answer(&mut buf, &packet, QnRtn::Ready).unwrap();
+        let answer = decode_frame(&buf[range], &DecodeOptions::default()).unwrap();
+        assert_eq!(
+            answer.segment,
+            "ST=91;CN=9011;PW=123456;MN=LD130133000015;CP=&&QN=20160801085857223;QnRtn=1&&"
+        );
+    }
+
+    #[test]
+    fn downlink_commands() {
+        let target = Target {
+            qn: "20160801085857223",
+            st: "32",
+            pw: "100000",
+            mn: "010000A8900016F000169DC0",
+            version: Version::V2017,
+        };
+        let time = LocalDateTime::parse("20160801085857").unwrap();
+        let begin = LocalDateTime::parse("20160801000000").unwrap();
+        let mut buf = Vec::new();
+        let mut segments = Vec::new();
+        for build in [
+            get_system_time(&mut buf, &target, None),
+            set_system_time(&mut buf, &target, Some("w01018"), &time),
+            history_request(&mut buf, &target, HistoryKind::Hour, &begin, &time),
+        ] {
+            let range = build.unwrap();
+            let packet = decode_frame(&buf[range], &DecodeOptions::default()).unwrap();
+            assert!(packet.deviations.is_empty());
+            segments.push(packet.segment.to_owned());
+        }
+        let prefix = "QN=20160801085857223;ST=32;CN=";
+        let device = "PW=100000;MN=010000A8900016F000169DC0;Flag=5;CP=&&";
+        assert_eq!(segments[0], format!("{prefix}1011;{device}&&"));
+        assert_eq!(
+            segments[1],
+            format!("{prefix}1012;{device}PolId=w01018;SystemTime=20160801085857&&")
+        );
+        assert_eq!(
+            segments[2],
+            format!("{prefix}2061;{device}BeginTime=20160801000000;EndTime=20160801085857&&")
+        );
+    }
+
+    #[test]
     fn writer_groups_and_errors() {
         let mut buf = b"keep".to_vec();
         let header = Header { st: "32", cn: "2011", mn: "M", ..Header::default() };

@@ -101,6 +101,21 @@ pub struct Deframer {
     finished: bool,
 }
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Whether any byte of `word` is zero (exact, the classic SWAR test).
+fn has_zero_byte(word: u64) -> bool {
+    word.wrapping_sub(ONES) & !word & HIGHS != 0
+}
+
+/// Whether any byte of `word` is CR, LF or `#`: the bytes the terminator scan stops at.
+fn has_special_byte(word: u64) -> bool {
+    has_zero_byte(word ^ (ONES * u64::from(b'\r')))
+        || has_zero_byte(word ^ (ONES * u64::from(b'\n')))
+        || has_zero_byte(word ^ (ONES * u64::from(b'#')))
+}
+
 /// Whether `bytes` (at least 3 long) start a frame: `##` and a digit.
 fn is_start(bytes: &[u8]) -> bool {
     matches!(bytes, [b'#', b'#', digit, ..] if digit.is_ascii_digit())
@@ -129,9 +144,17 @@ impl Deframer {
         self.finished = true;
     }
 
-    /// Bytes held, waiting for the rest of a frame.
+    /// Bytes held, waiting for the rest of a frame. Bounded by the maximum
+    /// frame length plus whatever was pushed and not yet pulled.
     pub fn buffered_bytes(&self) -> usize {
         self.buf.len() - self.pos
+    }
+
+    /// Garbage bytes skipped and not yet reported (they are reported when the
+    /// next frame starts or the stream finishes). A gateway can use this to
+    /// give up on a connection that sends nothing but garbage.
+    pub fn pending_skipped_bytes(&self) -> usize {
+        self.pending_skipped
     }
 
     /// The next event, or `None` when more bytes are needed (or, after
@@ -194,6 +217,15 @@ impl Deframer {
         let limit = seg_start + self.config.max_segment_bytes + 4;
         let mut i = self.scan.max(seg_start);
         while let Some(&byte) = self.buf.get(i) {
+            // Skip 8 ordinary bytes at a time while they all stay within the bound.
+            if i + 8 <= limit + 1
+                && let Some(word) = self.buf.get(i..i + 8)
+                && let Ok(word) = <[u8; 8]>::try_from(word)
+                && !has_special_byte(u64::from_le_bytes(word))
+            {
+                i += 8;
+                continue;
+            }
             if i > limit {
                 return Some(self.drop_until(i, DropReason::TooLong));
             }
@@ -318,6 +350,23 @@ mod tests {
                 FrameEvent::Frame(bare.to_vec()),
             ]
         );
+    }
+
+    #[test]
+    fn special_byte_test_is_exact() {
+        for byte in 0..=255u8 {
+            for position in 0..8 {
+                let mut word = [b'a'; 8];
+                word[position] = byte;
+                let expected = matches!(byte, b'\r' | b'\n' | b'#');
+                assert_eq!(
+                    has_special_byte(u64::from_le_bytes(word)),
+                    expected,
+                    "{byte} at {position}"
+                );
+            }
+        }
+        assert!(!has_special_byte(u64::from_le_bytes(*b"QN=20160")));
     }
 
     #[test]

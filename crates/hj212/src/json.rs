@@ -28,8 +28,10 @@ use crate::cp::{Cp, Field, Key, Value};
 use crate::crc;
 use crate::encode::{Header, PacketWriter};
 use crate::error::{Error, Result};
+use crate::frame::{Deframer, DeframerConfig, FrameEvent};
 use crate::packet::{DecodeOptions, Packet, decode_frame};
-use crate::version::Flag;
+use crate::reassembly::{Reassembler, ReassemblyConfig, ReassemblyEvent};
+use crate::version::{Flag, Version};
 
 /// Renders a decode result as the field tool's JSON object.
 pub fn to_json(result: &Result<Packet<'_>>) -> Json {
@@ -55,7 +57,11 @@ fn packet_json(packet: &Packet<'_>) -> Json {
     object.insert("flag".into(), packet.flag.map_or(Json::Null, |flag| flag.0.into()));
     object.insert("pnum".into(), packet.pnum.map_or(Json::Null, Json::from));
     object.insert("pno".into(), packet.pno.map_or(Json::Null, Json::from));
-    object.insert("version".into(), packet.version.label().into());
+    let version = match packet.version {
+        Version::Unknown(bits) => format!("unknown({bits})"),
+        known => known.label().to_owned(),
+    };
+    object.insert("version".into(), version.into());
     object.insert(
         "deviations".into(),
         Json::Array(packet.deviations.labels().map(Json::from).collect()),
@@ -69,6 +75,69 @@ fn packet_json(packet: &Packet<'_>) -> Json {
     }
     object.insert("cp".into(), cp_json(&packet.cp));
     Json::Object(object)
+}
+
+/// Renders a whole byte stream (a capture, a file) the way the field tool
+/// prints it: one JSON value per event, in order. Frames render as
+/// [`to_json`]; the other events as
+/// `{"event": "skipped", "n_bytes": N}`,
+/// `{"event": "dropped", "reason": "frame_truncated", "n_bytes": N}`,
+/// and, when the parts of a sub-packet set are all in the stream,
+/// `{"event": "reassembled", "mn", "cn", "first_qn", "cp"}`; sets still
+/// incomplete at the end of the stream are reported as
+/// `{"event": "evicted", "reason": "timed_out", "n_received", "pnum"}`.
+pub fn stream_to_json(bytes: &[u8], options: &DecodeOptions) -> Vec<Json> {
+    let mut deframer = Deframer::new(DeframerConfig::default());
+    let mut reassembler = Reassembler::new(ReassemblyConfig::default());
+    let mut out = Vec::new();
+    deframer.push(bytes);
+    deframer.finish();
+    while let Some(event) = deframer.next_event() {
+        match event {
+            FrameEvent::Frame(frame) => {
+                let result = decode_frame(&frame, options);
+                out.push(to_json(&result));
+                let Ok(packet) = &result else { continue };
+                if packet.subpacket().is_none() {
+                    continue;
+                }
+                for event in reassembler.push(packet, 0) {
+                    out.push(match event {
+                        ReassemblyEvent::Complete(set) => json!({
+                            "event": "reassembled",
+                            "mn": set.mn,
+                            "cn": set.cn,
+                            "first_qn": set.first_qn,
+                            "cp": cp_json(&set.cp()),
+                        }),
+                        ReassemblyEvent::Evicted { reason, n_received, pnum, .. } => json!({
+                            "event": "evicted",
+                            "reason": reason.label(),
+                            "n_received": n_received,
+                            "pnum": pnum,
+                        }),
+                    });
+                }
+            }
+            FrameEvent::Skipped { n_bytes } => {
+                out.push(json!({"event": "skipped", "n_bytes": n_bytes}));
+            }
+            FrameEvent::Dropped { n_bytes, reason } => {
+                out.push(json!({"event": "dropped", "reason": reason.label(), "n_bytes": n_bytes}));
+            }
+        }
+    }
+    for event in reassembler.expire(u64::MAX) {
+        if let ReassemblyEvent::Evicted { reason, n_received, pnum, .. } = event {
+            out.push(json!({
+                "event": "evicted",
+                "reason": reason.label(),
+                "n_received": n_received,
+                "pnum": pnum,
+            }));
+        }
+    }
+    out
 }
 
 /// Renders a CP data area as the `cp` object.

@@ -22,19 +22,48 @@
 //!
 //! # Example
 //!
+//! The gateway's loop: deframe, decode, read typed values, answer.
+//!
 //! ```
-//! use hj212::{Deframer, DeframerConfig, DecodeOptions, FrameEvent, Direction, Value};
+//! use hj212::{DecodeOptions, Deframer, DeframerConfig, Direction, FrameEvent, Key, Value};
 //!
 //! let mut deframer = Deframer::new(DeframerConfig::default());
-//! deframer.push(b"noise##0101QN=20160801085857223;ST=32;CN=1062;PW=100000;");
-//! deframer.push(b"MN=010000A8900016F000169DC0;Flag=5;CP=&&RtdInterval=30&&1C80\r\n");
-//! assert_eq!(deframer.next_event(), Some(FrameEvent::Skipped { n_bytes: 5 }));
-//! let Some(FrameEvent::Frame(frame)) = deframer.next_event() else { panic!() };
-//! let packet = hj212::decode_frame(&frame, &DecodeOptions::default()).unwrap();
-//! assert_eq!(packet.mn, "010000A8900016F000169DC0");
-//! let item = packet.cp.items().next().unwrap();
-//! assert_eq!(item.value(), Value::Number(30.0));
-//! assert_eq!(packet.expected_answer(Direction::Downlink), Some(hj212::AnswerKind::Request));
+//! let mut answers = Vec::new();
+//! deframer.push(b"noise##0141QN=20240512103015001;ST=32;CN=2011;PW=123456;MN=010000A8900016F000169DC0;");
+//! deframer.push(b"Flag=5;CP=&&DataTime=20240512103015;w01018-Rtd=166.9,w01018-Flag=N&&4100\r\n");
+//! while let Some(event) = deframer.next_event() {
+//!     let FrameEvent::Frame(frame) = event else { continue }; // Skipped / Dropped: count them
+//!     let packet = match hj212::decode_frame(&frame, &DecodeOptions::default()) {
+//!         Ok(packet) => packet,
+//!         Err(error) => { let _ = error.reason(); continue } // archive `frame`, count the reason
+//!     };
+//!     for item in packet.cp.items() {
+//!         match (item.key, item.value()) {
+//!             (Key::Param { code, field }, Value::Number(value)) => { let _ = (code, field, value); }
+//!             (key, value) => { let _ = (key, value); } // flags, DataTime, command keys
+//!         }
+//!     }
+//!     if packet.expected_answer(Direction::Uplink) == Some(hj212::AnswerKind::Data) {
+//!         hj212::encode::data_answer(&mut answers, &packet).unwrap(); // 9014, after commit
+//!     }
+//! }
+//! assert!(answers.starts_with(b"##0087QN=20240512103015001;ST=91;CN=9014;"));
+//! ```
+//!
+//! The simulator builds uploads into one reusable buffer:
+//!
+//! ```
+//! use hj212::{Field, Flag, Header, PacketWriter};
+//!
+//! let mut buf = Vec::with_capacity(1024);
+//! let header = Header { qn: Some("20240512103000123"), st: "32", cn: "2051", pw: Some("123456"),
+//!     mn: "010000A8900016F000169DC0", flag: Some(Flag(5)), subpacket: None };
+//! let mut writer = PacketWriter::begin(&mut buf, &header);
+//! writer.plain("DataTime", "20240512102900");
+//! writer.param("w01018").number(Field::Avg, 21.4, 1).text(Field::Flag, "N");
+//! writer.param("w00000").number(Field::Avg, 12.5, 1).number(Field::Cou, 750.0, 1).text(Field::Flag, "N");
+//! let frame = writer.finish().unwrap(); // range of the whole frame in `buf`
+//! assert!(hj212::decode_frame(&buf[frame], &Default::default()).unwrap().deviations.is_empty());
 //! ```
 //!
 //! # What this crate must not know

@@ -79,17 +79,22 @@ impl<'a> Packet<'a> {
     }
 }
 
-/// Splits a frame into its length digits, data segment and CRC text, recording
-/// trailer deviations. Shared with the deframer's plausibility check.
-pub(crate) struct FrameParts<'a> {
-    pub(crate) declared: usize,
-    pub(crate) n_length_digits: usize,
-    pub(crate) segment: &'a [u8],
-    pub(crate) crc_text: &'a [u8],
-    pub(crate) has_crlf: bool,
+/// A frame split into its parts.
+struct FrameParts<'a> {
+    /// The length field's value.
+    declared: usize,
+    /// Digits in the length field (4 unless a device does not pad).
+    n_length_digits: usize,
+    /// The data segment (between the length field and the CRC).
+    segment: &'a [u8],
+    /// The 4 bytes before the trailer.
+    crc_text: &'a [u8],
+    /// Whether the frame ends with CR LF.
+    has_crlf: bool,
 }
 
-pub(crate) fn split_frame(frame: &[u8]) -> Result<FrameParts<'_>> {
+/// Splits a frame into its length digits, data segment and CRC text.
+fn split_frame(frame: &[u8]) -> Result<FrameParts<'_>> {
     let Some(after_hashes) = frame.strip_prefix(b"##") else {
         return Err(Error::NoHeader { found: excerpt_bytes(frame.get(..12).unwrap_or(frame)) });
     };
@@ -236,25 +241,30 @@ pub fn decode_segment(segment: &str) -> Result<Packet<'_>> {
     let mut pnum_text = None;
     let mut pno_text = None;
     let mut extra_header = Vec::new();
-    for raw in header.split(';') {
+    let mut rest = header;
+    while !rest.is_empty() {
+        // One `;`-separated item; `=` and `;` are ASCII, so the slices stay on char boundaries.
+        let item_end = rest.bytes().position(|byte| byte == b';').unwrap_or(rest.len());
+        let raw = rest.get(..item_end).unwrap_or("");
+        rest = rest.get(item_end + 1..).unwrap_or("");
         let item = raw.trim_matches(' ');
         if item.is_empty() {
             continue;
         }
-        let Some((key, value)) = item.split_once('=') else {
+        let Some(eq) = item.bytes().position(|byte| byte == b'=') else {
             return Err(Error::BadHeaderItem { found: excerpt(item) });
         };
-        let key = key.trim_end_matches(' ');
-        let value = value.trim_start_matches(' ');
-        let slot = match key {
-            "QN" => &mut qn,
-            "ST" => &mut st,
-            "CN" => &mut cn,
-            "PW" => &mut pw,
-            "MN" => &mut mn,
-            "Flag" => &mut flag_text,
-            "PNUM" => &mut pnum_text,
-            "PNO" => &mut pno_text,
+        let key = item.get(..eq).unwrap_or("").trim_end_matches(' ');
+        let value = item.get(eq + 1..).unwrap_or("").trim_start_matches(' ');
+        let slot = match key.as_bytes() {
+            [b'Q', b'N'] => &mut qn,
+            [b'S', b'T'] => &mut st,
+            [b'C', b'N'] => &mut cn,
+            [b'P', b'W'] => &mut pw,
+            [b'M', b'N'] => &mut mn,
+            [b'F', b'l', b'a', b'g'] => &mut flag_text,
+            [b'P', b'N', b'U', b'M'] => &mut pnum_text,
+            [b'P', b'N', b'O'] => &mut pno_text,
             _ => {
                 deviations.insert(Deviation::UnknownHeaderField);
                 extra_header.push((key, value));
@@ -284,6 +294,13 @@ pub fn decode_segment(segment: &str) -> Result<Packet<'_>> {
         },
     };
     let version = flag.map_or(Version::V2005, Flag::version);
+    if matches!(version, Version::Unknown(_)) {
+        deviations.insert(Deviation::UnknownVersion);
+    }
+    let st_text = st.unwrap_or_default();
+    if !version::rules(version).st_codes.contains(&st_text) {
+        deviations.insert(Deviation::UnknownSystemCode);
+    }
     let qn = qn.filter(|text| !text.is_empty());
     match qn {
         None if version::rules(version).qn_required => deviations.insert(Deviation::MissingQn),

@@ -14,52 +14,12 @@
 use std::path::{Path, PathBuf};
 
 use expect_test::expect_file;
-use hj212::reassembly::ReassemblyEvent;
-use hj212::{DecodeOptions, Deframer, DeframerConfig, FrameEvent, Reassembler, ReassemblyConfig};
+use hj212::DecodeOptions;
 use serde_json::{Value, json};
 
-/// Runs a byte stream through the deframer, decoder and reassembler and
-/// renders every event.
+/// What the field tool prints for a byte stream.
 fn render_stream(bytes: &[u8], options: &DecodeOptions) -> Vec<Value> {
-    let mut deframer = Deframer::new(DeframerConfig::default());
-    let mut reassembler = Reassembler::new(ReassemblyConfig::default());
-    let mut out = Vec::new();
-    deframer.push(bytes);
-    deframer.finish();
-    while let Some(event) = deframer.next_event() {
-        match event {
-            FrameEvent::Frame(frame) => {
-                let result = hj212::decode_frame(&frame, options);
-                out.push(hj212::json::to_json(&result));
-                if let Ok(packet) = &result
-                    && packet.subpacket().is_some()
-                {
-                    for event in reassembler.push(packet, 0) {
-                        out.push(match event {
-                            ReassemblyEvent::Complete(set) => json!({
-                                "event": "reassembled",
-                                "mn": set.mn,
-                                "cn": set.cn,
-                                "first_qn": set.first_qn,
-                                "cp": hj212::json::cp_json(&set.cp()),
-                            }),
-                            ReassemblyEvent::Evicted { reason, n_received, pnum, .. } => json!({
-                                "event": "evicted", "reason": reason.label(),
-                                "n_received": n_received, "pnum": pnum,
-                            }),
-                        });
-                    }
-                }
-            }
-            FrameEvent::Skipped { n_bytes } => {
-                out.push(json!({"event": "skipped", "n_bytes": n_bytes}))
-            }
-            FrameEvent::Dropped { n_bytes, reason } => {
-                out.push(json!({"event": "dropped", "reason": reason.label(), "n_bytes": n_bytes}))
-            }
-        }
-    }
-    out
+    hj212::json::stream_to_json(bytes, options)
 }
 
 fn is_frame(value: &Value) -> bool {

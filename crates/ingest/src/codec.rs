@@ -54,8 +54,9 @@ pub(crate) struct Decoded {
     pub(crate) params: Vec<(String, ReadingValues)>,
     /// The answer the standard expects (9014/9013/9011), encoded.
     pub(crate) answer: Option<(&'static str, Vec<u8>)>,
-    /// The frame, kept to encode refusal answers (rare) by decoding again.
-    pub(crate) frame_for_answers: Vec<u8>,
+    /// The frame as received: archived as evidence, and decoded again for
+    /// refusal answers (rare) without a copy on the common path.
+    pub(crate) frame: Vec<u8>,
 }
 
 impl Decoded {
@@ -120,27 +121,36 @@ fn parse_time(text: &str) -> Option<BeijingTime> {
     hj212::LocalDateTime::parse(text.trim()).ok().as_ref().and_then(beijing)
 }
 
-/// Decodes `frame` with `leniency`'s relaxations.
-pub(crate) fn decode(frame: &[u8], leniency: &DeviceLeniency) -> Result<Decoded, DecodeFailure> {
-    let packet = hj212::decode_frame(frame, &options(leniency)).map_err(|error| {
-        let reason = error.reason();
-        DecodeFailure {
-            reason,
-            message: error.to_string(),
-            mn: peek_header(frame, "MN=")
-                .filter(|mn| model::Mn::parse(mn).is_ok())
-                .map(str::to_owned),
-            cn: peek_header(frame, "CN=").and_then(|cn| cn.parse().ok()),
-            relaxable: matches!(
-                reason,
-                "crc_mismatch" | "modbus_crc" | "length_mismatch" | "bad_crc_text"
-            ),
+/// Decodes `frame` with `leniency`'s relaxations; on failure the frame comes back with the reason.
+pub(crate) fn decode(
+    frame: Vec<u8>,
+    leniency: &DeviceLeniency,
+) -> Result<Decoded, (Vec<u8>, DecodeFailure)> {
+    let decoded = match hj212::decode_frame(&frame, &options(leniency)) {
+        Ok(packet) => own(&packet),
+        Err(error) => {
+            let failure = failure(&frame, &error);
+            return Err((frame, failure));
         }
-    })?;
-    Ok(own(&packet, frame))
+    };
+    Ok(Decoded { frame, ..decoded })
 }
 
-fn own(packet: &Packet<'_>, frame: &[u8]) -> Decoded {
+fn failure(frame: &[u8], error: &hj212::Error) -> DecodeFailure {
+    let reason = error.reason();
+    DecodeFailure {
+        reason,
+        message: error.to_string(),
+        mn: peek_header(frame, "MN=").filter(|mn| model::Mn::parse(mn).is_ok()).map(str::to_owned),
+        cn: peek_header(frame, "CN=").and_then(|cn| cn.parse().ok()),
+        relaxable: matches!(
+            reason,
+            "crc_mismatch" | "modbus_crc" | "length_mismatch" | "bad_crc_text"
+        ),
+    }
+}
+
+fn own(packet: &Packet<'_>) -> Decoded {
     let kind = packet.cn_kind(Direction::Uplink);
     let mut deviations: Vec<&'static str> = packet.deviations.labels().collect();
     let mut params = Vec::new();
@@ -234,14 +244,14 @@ fn own(packet: &Packet<'_>, frame: &[u8]) -> Decoded {
         pno: packet.pno,
         params,
         answer,
-        frame_for_answers: if packet.ack_needed() { frame.to_vec() } else { Vec::new() },
+        frame: Vec::new(),
     }
 }
 
 /// The 9011 answer refusing a device, with `QnRtn` 3 (PW) or 4 (MN).
 pub(crate) fn request_answer(decoded: &Decoded, qn_rtn: QnRtn) -> Option<Vec<u8>> {
     let packet = hj212::decode_frame(
-        &decoded.frame_for_answers,
+        &decoded.frame,
         &DecodeOptions { accept_modbus_crc: true, skip_crc: true, accept_wrong_length: true },
     )
     .ok()?;
@@ -280,7 +290,7 @@ mod tests {
         let frame = b"##0050QN=1;ST=32;CN=2011;PW=123456;MN=ABC123;Flag=5;CP=&&MN=x&&0000\r\n";
         assert_eq!(peek_header(frame, "MN="), Some("ABC123"));
         assert_eq!(peek_header(frame, "CN="), Some("2011"));
-        let failure = decode(frame, &DeviceLeniency::default()).unwrap_err();
+        let (_, failure) = decode(frame.to_vec(), &DeviceLeniency::default()).unwrap_err();
         assert_eq!(failure.mn.as_deref(), Some("ABC123"));
     }
 }

@@ -292,24 +292,25 @@ async fn handle_frame(shared: &Shared, session: &mut Session, frame: Vec<u8>) ->
     let received_at = shared.clock.now();
     let leniency =
         session.device.as_ref().map(|device| device.device.leniency.clone()).unwrap_or_default();
-    let decoded = match codec::decode(&frame, &leniency) {
+    let mut decoded = match codec::decode(frame, &leniency) {
         Ok(decoded) => decoded,
-        Err(failure) => {
+        Err((frame, failure)) => {
             // A device with relaxed checks may not be known on this connection yet.
-            let retried = match (&session.device, failure.mn.as_deref()) {
-                (None, Some(mn)) if failure.relaxable => {
-                    match shared.directory.leniency(mn).await {
-                        Some(leniency) if leniency != store::DeviceLeniency::default() => {
-                            codec::decode(&frame, &leniency).ok()
-                        }
-                        _ => None,
-                    }
-                }
+            let leniency = match (&session.device, failure.mn.as_deref()) {
+                (None, Some(mn)) if failure.relaxable => shared
+                    .directory
+                    .leniency(mn)
+                    .await
+                    .filter(|leniency| *leniency != store::DeviceLeniency::default()),
                 _ => None,
             };
+            let retried = match leniency {
+                Some(leniency) => codec::decode(frame, &leniency),
+                None => Err((frame, failure)),
+            };
             match retried {
-                Some(decoded) => decoded,
-                None => {
+                Ok(decoded) => decoded,
+                Err((frame, failure)) => {
                     shared.metrics.record(Event::Malformed {
                         peer: &session.peer,
                         reason: failure.reason,
@@ -330,7 +331,7 @@ async fn handle_frame(shared: &Shared, session: &mut Session, frame: Vec<u8>) ->
     };
     let device = match authenticate(shared, &decoded).await {
         Ok(device) => device,
-        Err(refusal) => return refuse(shared, session, frame, received_at, decoded, refusal).await,
+        Err(refusal) => return refuse(shared, session, received_at, decoded, refusal).await,
     };
     session.consecutive_refusals = 0;
     for deviation in &decoded.deviations {
@@ -341,6 +342,7 @@ async fn handle_frame(shared: &Shared, session: &mut Session, frame: Vec<u8>) ->
         answers.push(("1012", command));
     }
     let class = decoded.class();
+    let frame = std::mem::take(&mut decoded.frame);
     let mut raw = raw_packet(session, frame, received_at, Verdict::Archived);
     raw.mn = Some(decoded.mn.clone());
     raw.device = Some(device.id);
@@ -423,12 +425,21 @@ async fn authenticate(shared: &Shared, decoded: &Decoded) -> Result<DeviceRecord
 async fn refuse(
     shared: &Shared,
     session: &mut Session,
-    frame: Vec<u8>,
     received_at: Instant,
-    decoded: Decoded,
+    mut decoded: Decoded,
     refusal: Refusal,
 ) -> Pending {
     let reason = refusal.reason();
+    let qn_rtn = match refusal {
+        Refusal::WrongPassword => Some(QnRtn::WrongPassword),
+        Refusal::UnknownMn | Refusal::MissingMn => Some(QnRtn::WrongMn),
+        Refusal::StoreUnavailable => None,
+    };
+    // Encoded before the frame moves into the archive.
+    let answer = qn_rtn
+        .filter(|_| decoded.wants_answer)
+        .and_then(|qn_rtn| codec::request_answer(&decoded, qn_rtn));
+    let frame = std::mem::take(&mut decoded.frame);
     session.consecutive_refusals += 1;
     shared.metrics.record(Event::Refused { peer: &session.peer, mn: Some(&decoded.mn), reason });
     let mut raw =
@@ -444,17 +455,7 @@ async fn refuse(
         detail: serde_json::json!({ "reason": reason, "peer": session.peer, "cn": decoded.cn }),
     }];
     let mut pending = submit_log_only(shared, raw, audit).await;
-    let qn_rtn = match refusal {
-        Refusal::WrongPassword => Some(QnRtn::WrongPassword),
-        Refusal::UnknownMn | Refusal::MissingMn => Some(QnRtn::WrongMn),
-        Refusal::StoreUnavailable => None,
-    };
-    if let Some(qn_rtn) = qn_rtn
-        && decoded.wants_answer
-        && let Some(answer) = codec::request_answer(&decoded, qn_rtn)
-    {
-        pending.answers.push(("9011", answer));
-    }
+    pending.answers.extend(answer.map(|answer| ("9011", answer)));
     pending
 }
 

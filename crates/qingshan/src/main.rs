@@ -13,6 +13,7 @@ mod bench;
 mod config;
 mod demo;
 mod device;
+mod eval;
 mod field;
 mod services;
 
@@ -55,6 +56,9 @@ enum Command {
     /// HJ 212 field tools: decode, encode, crc.
     #[command(subcommand)]
     Hj212(field::Hj212Command),
+    /// Offline evaluation of CSV files: air daily AQI / annual statistics, water classes.
+    #[command(subcommand)]
+    Eval(eval::EvalCommand),
 }
 
 fn main() -> ExitCode {
@@ -109,6 +113,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Device(command) => device::run(command),
         Command::Bench(command) => bench::run(command),
         Command::Hj212(command) => field::run(command),
+        Command::Eval(command) => eval::run(command),
     }
 }
 

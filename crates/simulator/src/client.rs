@@ -201,9 +201,7 @@ pub async fn run_device(
                 resending = false;
                 qn = None;
                 last_progress = std::time::Instant::now();
-                if !plan.pace.is_zero() {
-                    tokio::time::sleep(plan.pace).await;
-                }
+                pause(plan.pace, control).await;
             }
             Answer::TimedOut => {
                 resending = true;
@@ -218,6 +216,18 @@ pub async fn run_device(
         }
     }
     outcome
+}
+
+/// Waits `pace` between packets, waking early when the fleet is asked to stop.
+async fn pause(pace: Duration, control: &FleetControl) {
+    let deadline = tokio::time::Instant::now() + pace;
+    while !control.stop.load(Ordering::Relaxed) {
+        let now = tokio::time::Instant::now();
+        if now >= deadline {
+            return;
+        }
+        tokio::time::sleep((deadline - now).min(Duration::from_millis(200))).await;
+    }
 }
 
 enum Answer {

@@ -7,31 +7,80 @@
 //! composite index), each under the dated [`AirEdition`] that applies.
 //!
 //! Missing data is a state, never an error and never zero: every statistic
-//! carries its [`Validity`] ("17 of 20 hours").
+//! carries its [`Validity`] ("17 valid, 20 required, 24 possible").
+//!
+//! Entry points:
+//! - [`evaluate_station`]: series → [`StationEvaluation`] (days + period);
+//! - [`evaluate_days_into`] + [`period_statistics_with`]: the same with
+//!   reused buffers, for bulk work;
+//! - [`hourly_aqi_series`]: the real-time (hourly) AQI of every hour;
+//! - [`district_hourly`]: a district series from its stations;
+//! - [`percentile`], [`limit_milli`], [`hour_is_valid`]: the rules alone.
 //!
 //! ```
 //! use chrono::NaiveDate;
 //! use standards::air::{AirOptions, HourlySeries, evaluate_station};
-//! use standards::aqi::Pollutant;
+//! use standards::aqi::{Indicator, Pollutant};
 //! use standards::decimal::Conc;
-//! use standards::edition::{EditionChoice, HourLabel};
+//! use standards::edition::{AirEdition, EditionChoice, HourLabel};
 //!
-//! let day = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
-//! // 24 hours labelled by their end, 01:00 .. 24:00 (CNEMC convention).
-//! let first_label = day.and_hms_opt(1, 0, 0).unwrap();
-//! let pm25: Vec<Option<Conc>> = vec![Some(Conc::from_units(75).unwrap()); 24];
-//! let none: Vec<Option<Conc>> = vec![None; 24];
-//! let mut columns: [&[Option<Conc>]; 6] = [&none; 6];
-//! columns[Pollutant::Pm25.index()] = &pm25;
-//! let series = HourlySeries { first_label_beijing: first_label, label: HourLabel::PeriodEnd, columns };
-//! let result = evaluate_station(&series, day, day, EditionChoice::ByDate, &AirOptions::default()).unwrap();
-//! let d = &result.days[0];
-//! assert_eq!(d.edition.to_string(), "HJ 633-2026");
-//! assert_eq!(d.daily[Pollutant::Pm25.index()].validity.to_string(), "24 valid, 20 required, 24 possible");
-//! assert_eq!(d.aqi.aqi, Some(114)); // PM2.5 75 µg/m³ under HJ 633-2026
-//! assert_eq!(d.aqi.primary.to_string(), "PM2.5");
-//! assert_eq!(d.aqi.missing.to_string(), "SO2|NO2|PM10|CO|O3_8h");
-//! assert!(d.aqi.publishable); // HJ 633-2026 5.3.1: incomplete, but AQI > 100
+//! let (from, to) = (NaiveDate::from_ymd_opt(2026, 2, 27).unwrap(), NaiveDate::from_ymd_opt(2026, 3, 2).unwrap());
+//! // Dense hourly columns, missing = None, labelled by the hour's END
+//! // (CNEMC): element 0 is 01:00 on `from`, i.e. the hour 00:00–01:00.
+//! // HJ 212 `DataTime` labels would use HourLabel::PeriodStart and 00:00.
+//! let n_hours = 4 * 24;
+//! let value = |text: &str| Some(Conc::parse(text).unwrap());
+//! let so2 = vec![value("12"); n_hours];
+//! let no2 = vec![value("30"); n_hours];
+//! let co = vec![value("1.2"); n_hours];
+//! let o3 = vec![value("150"); n_hours];
+//! let pm10 = vec![value("60"); n_hours];
+//! let mut pm25 = vec![value("75"); n_hours];
+//! pm25[5] = None; // a missing hour
+//! let series = HourlySeries {
+//!     first_label_beijing: from.and_hms_opt(1, 0, 0).unwrap(),
+//!     label: HourLabel::PeriodEnd,
+//!     columns: [&so2, &no2, &co, &o3, &pm10, &pm25], // Pollutant::ALL order
+//! };
+//! let options = AirOptions::default();
+//! let result = evaluate_station(&series, from, to, EditionChoice::ByDate, &options).unwrap();
+//!
+//! // Daily rows: edition, PM2.5 mean and validity, AQI, level, primary.
+//! let rows: Vec<String> = result
+//!     .days
+//!     .iter()
+//!     .map(|d| {
+//!         let pm = d.daily[Pollutant::Pm25.index()];
+//!         format!(
+//!             "{} {} pm25={} ({}/24) aqi={} {} primary={} pm25_iaqi={}",
+//!             d.date,
+//!             d.edition,
+//!             pm.value.unwrap().to_conc(),
+//!             pm.validity.n_valid,
+//!             d.aqi.aqi.unwrap(),
+//!             d.aqi.level().unwrap().category_en(),
+//!             d.aqi.primary, // `|`-joined indicator names, empty when AQI ≤ 50
+//!             d.aqi.iaqi_of(Indicator::Pm25).unwrap(),
+//!         )
+//!     })
+//!     .collect();
+//! assert_eq!(rows[0], "2026-02-27 HJ 633-2012 pm25=75 (23/24) aqi=100 Good primary=PM2.5 pm25_iaqi=100");
+//! assert_eq!(rows[2], "2026-03-01 HJ 633-2026 pm25=75 (24/24) aqi=114 Lightly polluted primary=PM2.5 pm25_iaqi=114");
+//!
+//! // The period spans 2026-03-01, so it comes back in two pieces.
+//! let period = &result.period;
+//! assert!(period.is_piecewise());
+//! let after = &period.pieces[1];
+//! assert_eq!((after.edition, after.days.n_days, after.days.n_over), (AirEdition::Hj633_2026, 2, 2));
+//! let pm25_stats = &after.pollutants[Pollutant::Pm25.index()];
+//! assert_eq!(pm25_stats.mean.unwrap().to_string(), "75");
+//! assert_eq!(pm25_stats.class2.complies, Some(false)); // annual limit 30 (transition)
+//!
+//! // The same period under the 2012 rules, for comparison: one piece.
+//! let fixed = EditionChoice::Fixed(AirEdition::Hj633_2012);
+//! let as_2012 = evaluate_station(&series, from, to, fixed, &options).unwrap();
+//! assert_eq!(as_2012.period.pieces.len(), 1);
+//! assert_eq!(as_2012.days[3].aqi.aqi, Some(100));
 //! ```
 
 use std::fmt;
@@ -228,25 +277,25 @@ fn daily_averaging(pollutant: Pollutant) -> Averaging {
 // ---------------------------------------------------------------------------
 
 /// Minimum valid hourly means for a 24 h mean (GB 3095 table 4).
-pub const DAILY_MIN_HOURS: u16 = 20;
+pub const DAILY_MIN_HOURS: u32 = 20;
 /// Minimum valid hourly means in an 8 h window (GB 3095 table 4).
-pub const EIGHT_HOUR_MIN_HOURS: u16 = 6;
+pub const EIGHT_HOUR_MIN_HOURS: u32 = 6;
 /// Minimum valid 8 h values between 8:00 and 24:00 for the MDA8
 /// (HJ 663-2013, air-evaluation.md §3; partly verified).
-pub const MDA8_MIN_WINDOWS: u16 = 14;
+pub const MDA8_MIN_WINDOWS: u32 = 14;
 /// Minimum valid daily values per year for annual statistics (GB 3095 table 4).
-pub const ANNUAL_MIN_DAYS: u16 = 324;
+pub const ANNUAL_MIN_DAYS: u32 = 324;
 /// Minimum valid daily values per month, February excepted (GB 3095 table 4).
-pub const MONTH_MIN_DAYS: u16 = 27;
+pub const MONTH_MIN_DAYS: u32 = 27;
 /// Minimum valid daily values in February (GB 3095 table 4).
-pub const FEBRUARY_MIN_DAYS: u16 = 25;
+pub const FEBRUARY_MIN_DAYS: u32 = 25;
 /// Minimum sampling minutes for a valid 1 h mean (GB 3095 table 4).
-pub const HOUR_MIN_SAMPLING_MINUTES: u16 = 45;
+pub const HOUR_MIN_SAMPLING_MINUTES: u32 = 45;
 
 /// Whether an hourly mean with `sampling_minutes` of sampling is valid
 /// (GB 3095 table 4: at least 45 minutes per hour). Pass invalid hours to
 /// the evaluators as `None`.
-pub fn hour_is_valid(sampling_minutes: u16) -> bool {
+pub fn hour_is_valid(sampling_minutes: u32) -> bool {
     sampling_minutes >= HOUR_MIN_SAMPLING_MINUTES
 }
 
@@ -255,11 +304,11 @@ pub fn hour_is_valid(sampling_minutes: u16) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Validity {
     /// Valid values found.
-    pub n_valid: u16,
+    pub n_valid: u32,
     /// Minimum the rule requires.
-    pub n_required: u16,
+    pub n_required: u32,
     /// Values the period could hold.
-    pub n_possible: u16,
+    pub n_possible: u32,
 }
 
 impl Validity {
@@ -281,7 +330,7 @@ impl fmt::Display for Validity {
 
 /// Minimum daily values for the month of `month` (GB 3095 table 4: 27,
 /// February 25).
-pub fn month_min_days(month: u32) -> u16 {
+pub fn month_min_days(month: u32) -> u32 {
     if month == 2 { FEBRUARY_MIN_DAYS } else { MONTH_MIN_DAYS }
 }
 
@@ -361,6 +410,21 @@ pub enum CompositeRounding {
     Thousandths,
 }
 
+/// Which statistics decide annual compliance for SO2, NO2, PM10 and PM2.5.
+///
+/// **Unverified** (air-evaluation.md §5): the annual mean against the annual
+/// limit is certain; also requiring the daily percentile (SO2/NO2 P98,
+/// PM P95) within the 24 h limit rests on one source (E13). CO (P95) and O3
+/// (P90 MDA8) are always judged by their percentile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum DailyPercentileRule {
+    /// Annual mean and daily percentile must both comply (default).
+    #[default]
+    AnnualMeanAndPercentile,
+    /// Only the annual mean decides; the percentile is reported only.
+    AnnualMeanOnly,
+}
+
 /// Options for the evaluation where the facts leave a choice; every field's
 /// default is documented on its type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -374,11 +438,13 @@ pub struct AirOptions {
     /// Minimum valid hours for the daily maximum 1 h O3 used by the 2012
     /// daily AQI. **Unverified**: no rule was found; default 20, as for a
     /// 24 h mean.
-    pub o3_max_1h_min_hours: u16,
+    pub o3_max_1h_min_hours: u32,
     /// Incomplete AQI days; default [`IncompleteDay::CountOnlyIfOver100`].
     pub incomplete_day: IncompleteDay,
     /// Period statistic precision; default [`StatisticRounding::ReportingPrecision`].
     pub statistic_rounding: StatisticRounding,
+    /// Annual compliance rule; default [`DailyPercentileRule::AnnualMeanAndPercentile`].
+    pub daily_percentile_rule: DailyPercentileRule,
     /// Composite index S_i; default [`CompositeLimits::ClassTwoOfLimitSet`].
     pub composite_limits: CompositeLimits,
     /// Composite index rounding; default [`CompositeRounding::Hundredths`].
@@ -386,7 +452,7 @@ pub struct AirOptions {
     /// Minimum stations with a valid value for a district hourly value.
     /// **Unverified**: the district (city-scale) rule is not in our facts;
     /// default 1.
-    pub district_min_stations: u16,
+    pub district_min_stations: u32,
 }
 
 impl Default for AirOptions {
@@ -397,6 +463,7 @@ impl Default for AirOptions {
             o3_max_1h_min_hours: DAILY_MIN_HOURS,
             incomplete_day: IncompleteDay::default(),
             statistic_rounding: StatisticRounding::default(),
+            daily_percentile_rule: DailyPercentileRule::default(),
             composite_limits: CompositeLimits::default(),
             composite_rounding: CompositeRounding::default(),
             district_min_stations: 1,
@@ -434,7 +501,9 @@ impl HourlySeries<'_> {
         }
         Ok(match self.label {
             HourLabel::PeriodStart => label,
-            HourLabel::PeriodEnd => label - Duration::hours(1),
+            HourLabel::PeriodEnd => {
+                label.checked_sub_signed(Duration::hours(1)).ok_or(Error::NotWholeHour { label })?
+            }
         })
     }
 
@@ -446,21 +515,6 @@ impl HourlySeries<'_> {
     /// Whether the series has no hours.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-}
-
-/// Copies up to 24 + `before` hours of one column starting at hour index
-/// `start` (may be negative or past the end: missing).
-fn load_hours(column: &[Option<Conc>], start: i64, out: &mut [Option<Conc>]) {
-    let len = column.len() as i64;
-    if start >= 0 && start + out.len() as i64 <= len {
-        let s = start as usize;
-        out.copy_from_slice(&column[s..s + out.len()]);
-        return;
-    }
-    for (k, slot) in out.iter_mut().enumerate() {
-        let i = start + k as i64;
-        *slot = if i >= 0 && i < len { column[i as usize] } else { None };
     }
 }
 
@@ -552,67 +606,148 @@ fn finish(mean: MeanConc, precision: Option<Precision>) -> MeanConc {
     }
 }
 
-/// Hours before the day loaded for O3 windows reaching into the previous day.
-const LOOKBACK: usize = 7;
+/// Hours before the day loaded for O3 windows reaching into the previous
+/// day (an 8 h window ending 01:00 starts at 17:00 the day before).
+pub const LOOKBACK: usize = 7;
+/// Hours per pollutant in [`DayHours::from_hours`]: the 7 before the day,
+/// then the day's 24.
+pub const LOADED: usize = 24 + LOOKBACK;
 
-/// Reusable buffers for [`evaluate_day_hours`] (allocation-free hot path).
-#[derive(Debug, Clone, Default)]
-pub struct DayScratch {
-    hours: [[Option<Conc>; 24 + LOOKBACK]; 6],
+/// One day's hourly values in evaluation form, reused from day to day
+/// (allocation-free hot path): per pollutant the sum and count of the valid
+/// hours starting 00:00..23:00 of the day, and for O3 the 31 hours from
+/// 17:00 of the previous day (for 8 h windows) as thousandths (0 when
+/// missing) with validity flags.
+#[derive(Debug, Clone)]
+pub struct DayHours {
+    sum_milli: [i64; 6],
+    n_valid: [u32; 6],
+    o3_milli: [i64; LOADED],
+    o3_valid: [u8; LOADED],
 }
 
-/// Evaluates one day from the hours of that day (and, for O3, the 7 hours
-/// before it): 24 h means (GB 3095 3.7, table 4: ≥ 20 hours), O3 8 h moving
-/// means (≥ 6 of 8 hours; mean of the valid hours — project convention,
-/// unverified) and MDA8 (HJ 663-2013: ≥ 14 valid windows ending 8–24, or
-/// above the limit), O3 maximum 1 h, and the daily AQI (HJ 633 daily report).
-///
-/// `hours[p]` holds `LOOKBACK + 24` = 31 values per pollutant: the 7 hours
-/// starting 17:00..23:00 of the previous day, then the hours starting
-/// 00:00..23:00 of `date`.
+impl Default for DayHours {
+    fn default() -> DayHours {
+        DayHours {
+            sum_milli: [0; 6],
+            n_valid: [0; 6],
+            o3_milli: [0; LOADED],
+            o3_valid: [0; LOADED],
+        }
+    }
+}
+
+impl DayHours {
+    /// Builds from explicit hours: `hours[p]` holds 31 values of pollutant
+    /// `p` ([`Pollutant::index`]): the 7 hours starting 17:00..23:00 of the
+    /// previous day, then the hours starting 00:00..23:00 of the day.
+    pub fn from_hours(hours: &[[Option<Conc>; LOADED]; 6]) -> DayHours {
+        let mut day = DayHours::default();
+        for pollutant in Pollutant::ALL {
+            day.load(pollutant, &hours[pollutant.index()], LOOKBACK as i64);
+        }
+        day
+    }
+
+    /// Loads `pollutant` from a dense column where `day_start` is the index of
+    /// the hour starting 00:00 of the day (may be negative or past the end:
+    /// those hours are missing).
+    pub fn load(&mut self, pollutant: Pollutant, column: &[Option<Conc>], day_start: i64) {
+        self.load_from(pollutant, column, day_start, true);
+    }
+
+    fn load_from(
+        &mut self,
+        pollutant: Pollutant,
+        column: &[Option<Conc>],
+        day_start: i64,
+        o3_lookback: bool,
+    ) {
+        let p = pollutant.index();
+        let len = column.len() as i64;
+        let at = |i: i64| if i >= 0 && i < len { column[i as usize] } else { None };
+        if pollutant != Pollutant::O3 {
+            let (mut sum, mut n) = (0i64, 0u32);
+            if day_start >= 0 && day_start + 24 <= len {
+                // Fast path: branch-free sums over the day's 24 hours.
+                let day = &column[day_start as usize..day_start as usize + 24];
+                sum = day.iter().map(|v| v.map_or(0, Conc::milli)).sum();
+                n = day.iter().map(|v| u32::from(v.is_some())).sum();
+            } else {
+                for value in (0..24).filter_map(|h| at(day_start + h)) {
+                    sum += value.milli();
+                    n += 1;
+                }
+            }
+            self.sum_milli[p] = sum;
+            self.n_valid[p] = n;
+            return;
+        }
+        let skip = if o3_lookback { 0 } else { LOOKBACK };
+        let first = day_start - LOOKBACK as i64;
+        let (lo, end) = (first + skip as i64, first + LOADED as i64);
+        let (milli, valid) = (&mut self.o3_milli, &mut self.o3_valid);
+        if lo >= 0 && end <= len {
+            let src = &column[lo as usize..end as usize];
+            for ((m, v), value) in milli[skip..].iter_mut().zip(&mut valid[skip..]).zip(src) {
+                *m = value.map_or(0, Conc::milli);
+                *v = u8::from(value.is_some());
+            }
+        } else {
+            for k in skip..LOADED {
+                let value = at(first + k as i64);
+                milli[k] = value.map_or(0, Conc::milli);
+                valid[k] = u8::from(value.is_some());
+            }
+        }
+        milli[..skip].fill(0);
+        valid[..skip].fill(0);
+        self.sum_milli[p] = milli[LOOKBACK..].iter().sum();
+        self.n_valid[p] = valid[LOOKBACK..].iter().map(|&v| u32::from(v)).sum();
+    }
+}
+
+/// Evaluates one day from its [`DayHours`]: 24 h means (GB 3095 3.7,
+/// table 4: ≥ 20 hours), O3 8 h moving means (≥ 6 of 8 hours; mean of the
+/// valid hours — project convention, unverified) and MDA8 (HJ 663-2013:
+/// ≥ 14 valid windows ending 8–24, or above the limit), O3 maximum 1 h, and
+/// the daily AQI (HJ 633 daily report).
 pub fn evaluate_day_hours(
     date: NaiveDate,
     edition: AirEdition,
-    hours: &[[Option<Conc>; 24 + LOOKBACK]; 6],
+    hours: &DayHours,
     options: &AirOptions,
 ) -> DayResult {
     let limits = edition.limit_set_on(date);
     let mut daily = [DailyValue::default(); 6];
     for pollutant in Pollutant::ALL {
-        let day_hours = &hours[pollutant.index()][LOOKBACK..];
-        let mut sum: i64 = 0;
-        let mut n: u32 = 0;
-        for value in day_hours.iter().flatten() {
-            sum += value.milli();
-            n += 1;
-        }
-        let validity = Validity { n_valid: n as u16, n_required: DAILY_MIN_HOURS, n_possible: 24 };
+        let p = pollutant.index();
+        let (sum, n) = (hours.sum_milli[p], hours.n_valid[p]);
+        let validity = Validity { n_valid: n, n_required: DAILY_MIN_HOURS, n_possible: 24 };
         let value = if validity.is_met() {
             MeanConc::new(sum, n)
                 .map(|m| finish(m, statistic_precision(edition, pollutant, options)))
         } else {
             None
         };
-        daily[pollutant.index()] = DailyValue { value, validity };
+        daily[p] = DailyValue { value, validity };
     }
 
     // O3: prefix sums over the 31 loaded hours.
-    let o3 = &hours[Pollutant::O3.index()];
-    let mut prefix_sum = [0i64; 24 + LOOKBACK + 1];
-    let mut prefix_n = [0u32; 24 + LOOKBACK + 1];
-    let mut max_1h: Option<Conc> = None;
-    for (k, value) in o3.iter().enumerate() {
-        let (s, c) = match value {
-            Some(v) => (v.milli(), 1),
-            None => (0, 0),
-        };
-        prefix_sum[k + 1] = prefix_sum[k] + s;
-        prefix_n[k + 1] = prefix_n[k] + c;
-        if k >= LOOKBACK {
-            max_1h = max_1h.max(*value);
-        }
+    let o3 = &hours.o3_milli;
+    let o3_valid = &hours.o3_valid;
+    let mut prefix_sum = [0i64; LOADED + 1];
+    let mut prefix_n = [0u32; LOADED + 1];
+    for k in 0..LOADED {
+        prefix_sum[k + 1] = prefix_sum[k] + o3[k];
+        prefix_n[k + 1] = prefix_n[k] + u32::from(o3_valid[k]);
     }
-    let n_o3_hours = (prefix_n[24 + LOOKBACK] - prefix_n[LOOKBACK]) as u16;
+    let n_o3_hours = prefix_n[LOADED] - prefix_n[LOOKBACK];
+    // Missing hours are 0 and valid ones ≥ 0, so the plain maximum is the
+    // maximum of the valid hours whenever there is one.
+    let max_1h = (n_o3_hours > 0)
+        .then(|| o3[LOOKBACK..].iter().copied().max().unwrap_or(0))
+        .and_then(|m| Conc::from_milli(m).ok());
     let o3_precision = statistic_precision(edition, Pollutant::O3, options);
     let max_validity =
         Validity { n_valid: n_o3_hours, n_required: options.o3_max_1h_min_hours, n_possible: 24 };
@@ -630,12 +765,12 @@ pub fn evaluate_day_hours(
         Mda8Windows::AllEndingInDay => 1,
     };
     let mut best: Option<(i64, u32)> = None;
-    let mut n_windows: u16 = 0;
+    let mut n_windows: u32 = 0;
     for end in first_end..=24usize {
         let hi = LOOKBACK + end;
         let lo = hi - 8;
         let n = prefix_n[hi] - prefix_n[lo];
-        if n < u32::from(EIGHT_HOUR_MIN_HOURS) {
+        if n < EIGHT_HOUR_MIN_HOURS {
             continue;
         }
         if end >= 8 {
@@ -643,9 +778,8 @@ pub fn evaluate_day_hours(
         }
         let sum = prefix_sum[hi] - prefix_sum[lo];
         // Compare sum/n exactly by cross-multiplication.
-        if best.is_none_or(|(bs, bn)| {
-            i128::from(sum) * i128::from(bn) > i128::from(bs) * i128::from(n)
-        }) {
+        // Sums of 8 values below 2^31 each, times counts ≤ 8, fit in i64.
+        if best.is_none_or(|(bs, bn)| sum * i64::from(bn) > bs * i64::from(n)) {
             best = Some((sum, n));
         }
     }
@@ -683,7 +817,7 @@ pub fn evaluate_days_into(
     to: NaiveDate,
     choice: EditionChoice,
     options: &AirOptions,
-    scratch: &mut DayScratch,
+    hours: &mut DayHours,
     out: &mut Vec<DayResult>,
 ) -> Result<()> {
     if to < from {
@@ -691,19 +825,19 @@ pub fn evaluate_days_into(
     }
     let first_start = series.first_start()?;
     out.clear();
-    out.reserve((to - from).num_days() as usize + 1);
+    // Reserve for up to ten years; longer periods grow as needed.
+    out.reserve(((to - from).num_days() as usize).saturating_add(1).min(3660));
     // Hour index of 00:00 on `from` relative to element 0.
     let mut base = (from.and_hms_opt(0, 0, 0).unwrap_or_default() - first_start).num_hours();
     let mut date = from;
     loop {
         for pollutant in Pollutant::ALL {
-            load_hours(
-                series.columns[pollutant.index()],
-                base - LOOKBACK as i64,
-                &mut scratch.hours[pollutant.index()],
-            );
+            // Only O3 windows ending before 8:00 reach into the previous day.
+            let needs_lookback =
+                pollutant == Pollutant::O3 && options.mda8_windows == Mda8Windows::AllEndingInDay;
+            hours.load_from(pollutant, series.columns[pollutant.index()], base, needs_lookback);
         }
-        out.push(evaluate_day_hours(date, choice.edition_on(date), &scratch.hours, options));
+        out.push(evaluate_day_hours(date, choice.edition_on(date), hours, options));
         if date >= to {
             break;
         }
@@ -728,7 +862,7 @@ pub struct HourResult {
     pub aqi: AqiReport,
 }
 
-fn moving_mean(column: &[Option<Conc>], end: usize, width: usize, min: u16) -> Option<MeanConc> {
+fn moving_mean(column: &[Option<Conc>], end: usize, width: usize, min: u32) -> Option<MeanConc> {
     let start = (end + 1).saturating_sub(width);
     let (mut sum, mut n) = (0i64, 0u32);
     for value in column.get(start..=end).unwrap_or(&[]).iter().flatten() {
@@ -736,7 +870,7 @@ fn moving_mean(column: &[Option<Conc>], end: usize, width: usize, min: u16) -> O
         n += 1;
     }
     // Windows cut off at the series start count the missing hours as missing.
-    if n >= u32::from(min) { MeanConc::new(sum, n) } else { None }
+    if n >= min { MeanConc::new(sum, n) } else { None }
 }
 
 /// The real-time AQI for every hour of the series (HJ 633-2012 5.1.3 and
@@ -754,7 +888,8 @@ pub fn hourly_aqi_series(
     let at = |p: Pollutant, i: usize| column(p).get(i).copied().flatten().map(MeanConc::from);
     let mut out = Vec::with_capacity(series.len());
     for i in 0..series.len() {
-        let start = first_start + Duration::hours(i as i64);
+        let Some(start) = first_start.checked_add_signed(Duration::hours(i as i64)) else { break };
+        let Some(end) = start.checked_add_signed(Duration::hours(1)) else { break };
         let edition = choice.edition_on(start.date());
         let concs = RealtimeConcs {
             so2_1h: at(Pollutant::So2, i),
@@ -769,7 +904,7 @@ pub fn hourly_aqi_series(
             so2_24h_moving: moving_mean(column(Pollutant::So2), i, 24, DAILY_MIN_HOURS),
         };
         let aqi = crate::aqi::hourly_aqi(edition, &concs, &options.aqi);
-        out.push(HourResult { end_label_beijing: start + Duration::hours(1), aqi });
+        out.push(HourResult { end_label_beijing: end, aqi });
     }
     Ok(out)
 }
@@ -837,27 +972,19 @@ pub struct MonthValidity {
     pub whole_month: bool,
 }
 
-/// Compliance of a period statistic with one class of GB 3095
+/// Compliance of a pollutant's period statistics with one class of GB 3095
 /// (HJ 663 table 1; air-evaluation.md §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Compliance {
     /// Annual mean ≤ annual limit (SO2, NO2, PM10, PM2.5); `None` when not
     /// applicable or no value.
     pub annual_mean_ok: Option<bool>,
-    /// Percentile ≤ 24 h limit (O3: P90 MDA8 ≤ MDA8 limit); `None` without a value.
+    /// Percentile ≤ 24 h limit (CO: P95 ≤ 24 h limit; O3: P90 MDA8 ≤ MDA8
+    /// limit); `None` without a value.
     pub percentile_ok: Option<bool>,
-}
-
-impl Compliance {
-    /// Meets the standard: every applicable statistic within its limit;
-    /// `None` when a statistic is missing.
-    pub fn complies(self) -> Option<bool> {
-        let p = self.percentile_ok?;
-        match self.annual_mean_ok {
-            Some(a) => Some(a && p),
-            None => Some(p),
-        }
-    }
+    /// Meets the standard: every statistic [`DailyPercentileRule`] requires
+    /// is within its limit; `None` when a required statistic is missing.
+    pub complies: Option<bool>,
 }
 
 /// Period statistics of one pollutant (HJ 663 table 1; GB 3095 table 4).
@@ -879,9 +1006,9 @@ pub struct PollutantStats {
     /// Which percentile.
     pub percentile_percent: u8,
     /// Days whose statistic exceeds the class-1 24 h (O3 MDA8) limit.
-    pub days_over_class1: u16,
+    pub days_over_class1: u32,
     /// Days whose statistic exceeds the class-2 24 h (O3 MDA8) limit.
-    pub days_over_class2: u16,
+    pub days_over_class2: u32,
     /// Compliance with class 1.
     pub class1: Compliance,
     /// Compliance with class 2.
@@ -892,25 +1019,25 @@ pub struct PollutantStats {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct DayCounts {
     /// Days in the period.
-    pub n_days: u16,
+    pub n_days: u32,
     /// Days counted by AQI (a valid daily AQI, per [`IncompleteDay`]).
-    pub n_aqi_days: u16,
+    pub n_aqi_days: u32,
     /// Counted days per AQI level 1..=6 (index 0 = level 1).
-    pub by_level: [u16; 6],
+    pub by_level: [u32; 6],
     /// 优良天数: AQI ≤ 100.
-    pub n_good: u16,
+    pub n_good: u32,
     /// 超标天数: AQI > 100.
-    pub n_over: u16,
+    pub n_over: u32,
     /// 重污染天数: AQI > 200.
-    pub n_heavy: u16,
+    pub n_heavy: u32,
     /// 严重污染天数: AQI > 300.
-    pub n_severe: u16,
+    pub n_severe: u32,
     /// Counted days on which each indicator was primary ([`Indicator::index`]).
-    pub n_primary: [u16; 7],
+    pub n_primary: [u32; 7],
     /// Days with at least one pollutant over its class-2 24 h (O3 MDA8) limit.
-    pub n_exceedance_class2: u16,
+    pub n_exceedance_class2: u32,
     /// Days with at least one pollutant over its class-1 24 h (O3 MDA8) limit.
-    pub n_exceedance_class1: u16,
+    pub n_exceedance_class1: u32,
 }
 
 impl DayCounts {
@@ -994,7 +1121,7 @@ fn stat_round(value: MeanConc, pollutant: Pollutant, options: &AirOptions) -> Co
     }
 }
 
-fn days_in_month(year: i32, month: u32) -> u16 {
+fn days_in_month(year: i32, month: u32) -> u32 {
     let next = if month == 12 {
         NaiveDate::from_ymd_opt(year + 1, 1, 1)
     } else {
@@ -1002,15 +1129,17 @@ fn days_in_month(year: i32, month: u32) -> u16 {
     };
     let first = NaiveDate::from_ymd_opt(year, month, 1);
     match (first, next) {
-        (Some(a), Some(b)) => (b - a).num_days() as u16,
+        (Some(a), Some(b)) => (b - a).num_days() as u32,
         _ => 30,
     }
 }
 
-/// Reusable buffer for [`period_statistics_with`].
+/// Reusable buffers for [`period_statistics_with`].
 #[derive(Debug, Clone, Default)]
 pub struct StatsScratch {
     values: Vec<Conc>,
+    /// Calendar-month runs of the piece: (year, month, first day, end).
+    months: Vec<(i32, u32, usize, usize)>,
 }
 
 /// Period statistics of a run of [`DayResult`]s (consecutive days), split
@@ -1019,7 +1148,7 @@ pub fn period_statistics(days: &[DayResult], options: &AirOptions) -> PeriodEval
     period_statistics_with(days, options, &mut StatsScratch::default())
 }
 
-/// [`period_statistics`] reusing a buffer.
+/// [`period_statistics`] reusing buffers.
 pub fn period_statistics_with(
     days: &[DayResult],
     options: &AirOptions,
@@ -1046,6 +1175,14 @@ fn piece_statistics(
 ) -> PeriodStats {
     let (edition, limits) = (days[0].edition, days[0].limits);
     let (from, to) = (days[0].date, days[days.len() - 1].date);
+    scratch.months.clear();
+    for (i, day) in days.iter().enumerate() {
+        let (year, month) = (day.date.year(), day.date.month());
+        match scratch.months.last_mut() {
+            Some(run) if (run.0, run.1) == (year, month) => run.3 = i + 1,
+            _ => scratch.months.push((year, month, i, i + 1)),
+        }
+    }
     let mut pollutants = Vec::with_capacity(6);
     for pollutant in Pollutant::ALL {
         pollutants.push(pollutant_statistics(days, pollutant, limits, options, scratch));
@@ -1053,6 +1190,25 @@ fn piece_statistics(
     let counts = day_counts(days, options);
     let composite = composite_index(&pollutants, limits, options);
     PeriodStats { edition, limits, from, to, pollutants, days: counts, composite }
+}
+
+/// The HJ 663 percentile of unsorted values, reordering them (selection
+/// instead of a full sort; same result as [`percentile`]).
+fn percentile_unsorted(values: &mut [Conc], percent: u8) -> Option<MeanConc> {
+    let n = values.len() as i64;
+    if n == 0 || percent > 100 {
+        return None;
+    }
+    let k100 = 100 + (n - 1) * i64::from(percent);
+    let s = (k100 / 100) as usize;
+    let frac = k100 % 100;
+    let (_, x_s, rest) = values.select_nth_unstable(s - 1);
+    let x_s = x_s.milli();
+    if frac == 0 {
+        return MeanConc::new(x_s, 1);
+    }
+    let x_next = rest.iter().min().map_or(x_s, |c| c.milli());
+    MeanConc::new(100 * x_s + (x_next - x_s) * frac, 100)
 }
 
 fn pollutant_statistics(
@@ -1064,35 +1220,34 @@ fn pollutant_statistics(
 ) -> PollutantStats {
     let values = &mut scratch.values;
     values.clear();
-    let mut months: Vec<MonthValidity> = Vec::new();
+    let mut months: Vec<MonthValidity> = Vec::with_capacity(scratch.months.len());
     let averaging = daily_averaging(pollutant);
     let limit1 = limit_milli(limits, Class::One, pollutant, averaging).unwrap_or(i64::MAX);
     let limit2 = limit_milli(limits, Class::Two, pollutant, averaging).unwrap_or(i64::MAX);
-    let (mut over1, mut over2) = (0u16, 0u16);
+    let (mut over1, mut over2) = (0u32, 0u32);
     let mut sum: i64 = 0;
-    for day in days {
-        let (year, month) = (day.date.year(), day.date.month());
-        if months.last().is_none_or(|m| (m.year, m.month) != (year, month)) {
-            months.push(MonthValidity {
-                year,
-                month,
-                validity: Validity { n_valid: 0, n_required: month_min_days(month), n_possible: 0 },
-                whole_month: false,
-            });
+    for &(year, month, first, end) in &scratch.months {
+        let n_before = values.len();
+        for day in &days[first..end] {
+            if let Some(value) = day.statistic(pollutant) {
+                let conc = value.to_conc();
+                sum += conc.milli();
+                values.push(conc);
+                over1 += u32::from(value.exceeds_milli(limit1));
+                over2 += u32::from(value.exceeds_milli(limit2));
+            }
         }
-        let Some(current) = months.last_mut() else { continue };
-        current.validity.n_possible += 1;
-        if let Some(value) = day.statistic(pollutant) {
-            current.validity.n_valid += 1;
-            let conc = value.to_conc();
-            sum += conc.milli();
-            values.push(conc);
-            over1 += u16::from(value.exceeds_milli(limit1));
-            over2 += u16::from(value.exceeds_milli(limit2));
-        }
-    }
-    for m in &mut months {
-        m.whole_month = m.validity.n_possible == days_in_month(m.year, m.month);
+        let n_possible = (end - first) as u32;
+        months.push(MonthValidity {
+            year,
+            month,
+            validity: Validity {
+                n_valid: (values.len() - n_before) as u32,
+                n_required: month_min_days(month),
+                n_possible,
+            },
+            whole_month: n_possible == days_in_month(year, month),
+        });
     }
     let every_month_met = months.iter().filter(|m| m.whole_month).all(|m| m.validity.is_met());
     let n = values.len() as u32;
@@ -1101,30 +1256,40 @@ fn pollutant_statistics(
     } else {
         None
     };
-    values.sort_unstable();
     let percent = percentile_of(pollutant);
     let percentile =
-        percentile(values, percent).ok().flatten().map(|m| stat_round(m, pollutant, options));
+        percentile_unsorted(values, percent).map(|m| stat_round(m, pollutant, options));
     let compliance = |class: Class| {
         let annual = limit_milli(limits, class, pollutant, Averaging::Annual);
         let daily = limit_milli(limits, class, pollutant, averaging);
-        Compliance {
-            annual_mean_ok: match (annual, mean) {
-                (Some(limit), Some(m)) if has_annual_mean(pollutant) => Some(m.milli() <= limit),
-                _ => None,
-            },
-            percentile_ok: match (daily, percentile) {
-                (Some(limit), Some(p)) => Some(p.milli() <= limit),
-                _ => None,
-            },
+        let annual_mean_ok = match (annual, mean) {
+            (Some(limit), Some(m)) if has_annual_mean(pollutant) => Some(m.milli() <= limit),
+            _ => None,
+        };
+        let percentile_ok = match (daily, percentile) {
+            (Some(limit), Some(p)) => Some(p.milli() <= limit),
+            _ => None,
+        };
+        let needs_mean = has_annual_mean(pollutant);
+        let needs_percentile = !needs_mean
+            || options.daily_percentile_rule == DailyPercentileRule::AnnualMeanAndPercentile;
+        let mut complies = Some(true);
+        for (needed, ok) in [(needs_mean, annual_mean_ok), (needs_percentile, percentile_ok)] {
+            if needed {
+                complies = match (complies, ok) {
+                    (Some(all), Some(ok)) => Some(all && ok),
+                    _ => None,
+                };
+            }
         }
+        Compliance { annual_mean_ok, percentile_ok, complies }
     };
     PollutantStats {
         pollutant,
         validity: Validity {
-            n_valid: n as u16,
+            n_valid: n,
             n_required: ANNUAL_MIN_DAYS,
-            n_possible: days.len() as u16,
+            n_possible: days.len() as u32,
         },
         months,
         every_month_met,
@@ -1156,23 +1321,40 @@ fn counted_aqi(day: &DayResult, options: &AirOptions) -> Option<u32> {
 /// indicator, and days over the GB 3095 24 h / MDA8 limits (kept apart from
 /// the AQI counts: from 2031 they differ).
 pub fn day_counts(days: &[DayResult], options: &AirOptions) -> DayCounts {
-    let mut counts = DayCounts { n_days: days.len() as u16, ..DayCounts::default() };
+    let mut counts = DayCounts { n_days: days.len() as u32, ..DayCounts::default() };
+    // Daily limits per class and pollutant, refreshed when the limit set changes.
+    let table = |set: LimitSet| {
+        [Class::One, Class::Two].map(|class| {
+            Pollutant::ALL
+                .map(|p| limit_milli(set, class, p, daily_averaging(p)).unwrap_or(i64::MAX))
+        })
+    };
+    let mut current = days.first().map_or(LimitSet::Gb3095_2012, |d| d.limits);
+    let mut limits = table(current);
     for day in days {
+        if day.limits != current {
+            current = day.limits;
+            limits = table(current);
+        }
         if let Some(aqi) = counted_aqi(day, options) {
             counts.n_aqi_days += 1;
             counts.by_level[usize::from(crate::aqi::AqiLevel::from_aqi(aqi).number() - 1)] += 1;
-            counts.n_good += u16::from(aqi <= 100);
-            counts.n_over += u16::from(aqi > 100);
-            counts.n_heavy += u16::from(aqi > 200);
-            counts.n_severe += u16::from(aqi > 300);
+            counts.n_good += u32::from(aqi <= 100);
+            counts.n_over += u32::from(aqi > 100);
+            counts.n_heavy += u32::from(aqi > 200);
+            counts.n_severe += u32::from(aqi > 300);
             for indicator in day.aqi.primary.iter() {
                 let indicator: Indicator = indicator;
                 counts.n_primary[indicator.index()] += 1;
             }
         }
-        let over = |class| Pollutant::ALL.iter().any(|p| day.exceeds(*p, class) == Some(true));
-        counts.n_exceedance_class1 += u16::from(over(Class::One));
-        counts.n_exceedance_class2 += u16::from(over(Class::Two));
+        let over = |class_limits: &[i64; 6]| {
+            Pollutant::ALL.iter().any(|p| {
+                day.statistic(*p).is_some_and(|v| v.exceeds_milli(class_limits[p.index()]))
+            })
+        };
+        counts.n_exceedance_class1 += u32::from(over(&limits[0]));
+        counts.n_exceedance_class2 += u32::from(over(&limits[1]));
     }
     counts
 }
@@ -1231,7 +1413,7 @@ pub fn evaluate_station(
     options: &AirOptions,
 ) -> Result<StationEvaluation> {
     let mut days = Vec::new();
-    evaluate_days_into(series, from, to, choice, options, &mut DayScratch::default(), &mut days)?;
+    evaluate_days_into(series, from, to, choice, options, &mut DayHours::default(), &mut days)?;
     let period = period_statistics(&days, options);
     Ok(StationEvaluation { days, period })
 }
@@ -1250,7 +1432,7 @@ pub struct DistrictSeries {
     /// Hourly district values per pollutant.
     pub columns: [Vec<Option<Conc>>; 6],
     /// Stations contributing to each hourly value.
-    pub n_stations: [Vec<u16>; 6],
+    pub n_stations: [Vec<u32>; 6],
 }
 
 impl DistrictSeries {
@@ -1305,7 +1487,7 @@ pub fn district_hourly(
         }
     }
     let mut columns: [Vec<Option<Conc>>; 6] = Default::default();
-    let mut n_stations: [Vec<u16>; 6] = Default::default();
+    let mut n_stations: [Vec<u32>; 6] = Default::default();
     for p in Pollutant::ALL {
         let (col, counts) = (&mut columns[p.index()], &mut n_stations[p.index()]);
         col.reserve(len);
@@ -1318,8 +1500,8 @@ pub fn district_hourly(
                     n += 1;
                 }
             }
-            counts.push(n as u16);
-            let enough = n >= u32::from(options.district_min_stations.max(1));
+            counts.push(n);
+            let enough = n >= options.district_min_stations.max(1);
             col.push(if enough { MeanConc::new(sum, n).map(MeanConc::to_conc) } else { None });
         }
     }
@@ -1329,4 +1511,24 @@ pub fn district_hourly(
         columns,
         n_stations,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn selection_percentile_equals_sorted_percentile(
+            values in prop::collection::vec(0i64..1_000_000, 1..400),
+            percent in 0u8..=100,
+        ) {
+            let mut concs: Vec<Conc> = values.iter().map(|&v| Conc::from_milli(v).unwrap()).collect();
+            let mut sorted = concs.clone();
+            sorted.sort_unstable();
+            prop_assert_eq!(percentile_unsorted(&mut concs, percent), percentile(&sorted, percent).unwrap());
+        }
+    }
 }

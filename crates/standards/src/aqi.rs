@@ -398,8 +398,24 @@ pub fn iaqi(
     above_top: AboveTopBreakpoint,
 ) -> Option<u32> {
     let bps = breakpoints(edition, column);
-    let n = i128::from(conc.n.max(1));
-    let num = i128::from(conc.sum_milli.max(0));
+    // Fast path in 64 bits: 0 ≤ sum < 2^40 and n < 2^16 keep every product
+    // below 2^63 (breakpoints ≤ 3.84e6 thousandths, IAQI steps ≤ 100).
+    if conc.sum_milli() < 1 << 40 && conc.n() < 1 << 16 {
+        let n = i64::from(conc.n());
+        let num = conc.sum_milli();
+        for (i, pair) in bps.windows(2).enumerate() {
+            let (lo, hi) = (pair[0] * SCALE, pair[1] * SCALE);
+            if num <= hi * n {
+                let (i_lo, i_hi) = (i64::from(IAQI_ROWS[i]), i64::from(IAQI_ROWS[i + 1]));
+                let top = (i_hi - i_lo) * (num - lo * n);
+                let den = (hi - lo) * n;
+                // 0 ≤ top / den ≤ i_hi - i_lo, so the result is at most 500.
+                return Some((i_lo + top / den + i64::from(top % den != 0)) as u32);
+            }
+        }
+    }
+    let n = i128::from(conc.n());
+    let num = i128::from(conc.sum_milli());
     let scale = i128::from(SCALE);
     for (i, pair) in bps.windows(2).enumerate() {
         let (lo, hi) = (i128::from(pair[0]) * scale, i128::from(pair[1]) * scale);

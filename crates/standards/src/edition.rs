@@ -26,10 +26,17 @@ pub enum AirEdition {
 /// All editions, oldest first.
 pub const AIR_EDITIONS: [AirEdition; 2] = [AirEdition::Hj633_2012, AirEdition::Hj633_2026];
 
-fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
+const fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
     // The literal dates below are valid calendar dates.
-    NaiveDate::from_ymd_opt(year, month, day).unwrap_or(NaiveDate::MIN)
+    match NaiveDate::from_ymd_opt(year, month, day) {
+        Some(date) => date,
+        None => NaiveDate::MIN,
+    }
 }
+
+const FROM_2016: NaiveDate = ymd(2016, 1, 1);
+const FROM_2026_03_01: NaiveDate = ymd(2026, 3, 1);
+const LAST_2026_02_28: NaiveDate = ymd(2026, 2, 28);
 
 impl AirEdition {
     /// The edition in force on `date` (air-aqi.md §0): HJ 633-2012 from
@@ -42,15 +49,15 @@ impl AirEdition {
     /// 2016-01-01; HJ 633-2026 from 2026-03-01).
     pub fn effective_from(self) -> NaiveDate {
         match self {
-            AirEdition::Hj633_2012 => ymd(2016, 1, 1),
-            AirEdition::Hj633_2026 => ymd(2026, 3, 1),
+            AirEdition::Hj633_2012 => FROM_2016,
+            AirEdition::Hj633_2026 => FROM_2026_03_01,
         }
     }
 
     /// Last day in force, if repealed (HJ 633-2012 repealed 2026-03-01).
     pub fn last_day(self) -> Option<NaiveDate> {
         match self {
-            AirEdition::Hj633_2012 => Some(ymd(2026, 2, 28)),
+            AirEdition::Hj633_2012 => Some(LAST_2026_02_28),
             AirEdition::Hj633_2026 => None,
         }
     }
@@ -123,10 +130,7 @@ pub enum LimitSet {
 
 impl LimitSet {
     /// First day of the GB 3095-2026 final limits (GB 3095-2026 4.4).
-    pub const FINAL_FROM_2031: NaiveDate = match NaiveDate::from_ymd_opt(2031, 1, 1) {
-        Some(d) => d,
-        None => NaiveDate::MIN,
-    };
+    pub const FINAL_FROM_2031: NaiveDate = ymd(2031, 1, 1);
 
     /// The limit set in force on `date` (2012 before 2026-03-01).
     pub fn in_force_on(date: NaiveDate) -> LimitSet {

@@ -113,3 +113,20 @@ impl Error {
 
 /// The crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_are_fixed_labels_and_messages_name_the_input() {
+        let err = Error::InvalidDecimal { text: "6o".into() };
+        assert_eq!(err.reason(), "invalid_decimal");
+        assert!(err.to_string().contains("6o"));
+        let err = Error::PercentileOutOfRange { percent: 101 };
+        assert_eq!(
+            (err.reason(), err.to_string().contains("101")),
+            ("percentile_out_of_range", true)
+        );
+    }
+}

@@ -15,8 +15,18 @@
 //! **Schema.** Numbered migrations in `sqlite/migrations/`, recorded in
 //! `PRAGMA user_version`; see [`migrate`]. Instants are integer UTC
 //! milliseconds (sub-millisecond precision is dropped). Parameter codes are
-//! interned in the `param` table and measurement rows live in the `WITHOUT
-//! ROWID` table `reading`, keyed by (point, kind, param, data time).
+//! interned in the `param` table (ids cached by the writer once committed).
+//! Measurement rows live in the `WITHOUT ROWID` table `reading`, keyed by
+//! (point, kind, data time, param): a range query for one point and kind is one
+//! contiguous scan in output order, and one packet's readings share a page.
+//! `latest_reading` keeps the newest data time per point, kind and parameter.
+//!
+//! **Commit path.** One immediate transaction per batch: raw packets first (their
+//! ids follow the batch order), then readings sorted by key, each with
+//! `ON CONFLICT DO NOTHING` (a duplicate key is counted, never an error), then
+//! `latest_reading`, sightings, audit entries and connection events. Passive WAL
+//! checkpoints run on their own thread after commits, so a batch does not wait
+//! for pages to be copied into the database file.
 //!
 //! **Evidence.** `raw_packet` and `audit` are append-only: no method updates or
 //! deletes them, and triggers refuse it at the database level.
@@ -26,7 +36,7 @@ mod migrate;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -62,12 +72,71 @@ impl Default for SqliteOptions {
     }
 }
 
+/// Pages in the write-ahead log at which a commit checkpoints by itself (about
+/// 64 MiB), if the checkpoint thread has fallen that far behind.
+const WAL_BACKSTOP_PAGES: i64 = 16_384;
+
+/// The log file is truncated back to this size after a checkpoint that emptied it.
+const JOURNAL_SIZE_LIMIT_BYTES: i64 = 64 * 1024 * 1024;
+
 /// The SQLite store: one file (plus its `-wal` and `-shm`), one writer, a pool of readers.
 pub struct SqliteStore {
     writer: Mutex<Writer>,
     /// Empty for an in-memory database, whose only connection is the writer's.
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
+    /// Copies committed pages from the log into the database file off the commit
+    /// path; `None` for an in-memory database.
+    checkpointer: Option<Checkpointer>,
+}
+
+/// A thread with its own connection that runs a passive WAL checkpoint after commits.
+///
+/// Without it, SQLite checkpoints inside whichever commit crosses
+/// `wal_autocheckpoint`, and that batch waits for the copy and an fsync of the
+/// database file. The writer keeps a high auto-checkpoint limit as a backstop,
+/// so the log stays bounded even if this thread falls behind.
+struct Checkpointer {
+    wake: Option<std::sync::mpsc::SyncSender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    fn start(conn: Connection) -> Result<Checkpointer> {
+        // One pending wake-up is enough: a checkpoint copies everything committed so far.
+        let (wake, wakes) = std::sync::mpsc::sync_channel::<()>(1);
+        let thread = std::thread::Builder::new()
+            .name("store-checkpoint".to_owned())
+            .spawn(move || {
+                while wakes.recv().is_ok() {
+                    // A failed or partial checkpoint is retried after the next commit,
+                    // and the writer's auto-checkpoint bounds the log meanwhile.
+                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                }
+            })
+            .map_err(|source| Error::Database {
+                during: "starting the checkpoint thread",
+                source: Box::new(source),
+            })?;
+        Ok(Checkpointer { wake: Some(wake), thread: Some(thread) })
+    }
+
+    fn wake(&self) {
+        if let Some(wake) = &self.wake {
+            // Full means a checkpoint is pending already.
+            let _ = wake.try_send(());
+        }
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        // Closing the channel ends the loop; wait so the file is closed when the store is.
+        drop(self.wake.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -138,7 +207,21 @@ impl SqliteStore {
                 .map_err(database_error("making a reader read-only"))?;
             readers.push(Mutex::new(reader));
         }
-        Ok(SqliteStore::from_parts(conn, readers))
+        // Checkpoints run on their own thread; this limit (in pages) is the backstop.
+        conn.pragma_update(None, "wal_autocheckpoint", WAL_BACKSTOP_PAGES)
+            .map_err(database_error("setting the auto-checkpoint limit"))?;
+        conn.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT_BYTES)
+            .map_err(database_error("setting the journal size limit"))?;
+        let checkpoint_conn =
+            Connection::open(path).map_err(database_error("opening the checkpoint connection"))?;
+        configure(&checkpoint_conn, &options)?;
+        // The checkpointer fsyncs the database file before it lets the log be reused.
+        checkpoint_conn
+            .pragma_update(None, "synchronous", "FULL")
+            .map_err(database_error("setting synchronous=FULL"))?;
+        let mut store = SqliteStore::from_parts(conn, readers);
+        store.checkpointer = Some(Checkpointer::start(checkpoint_conn)?);
+        Ok(store)
     }
 
     /// Opens a fresh in-memory database with the latest schema, for unit tests.
@@ -157,6 +240,7 @@ impl SqliteStore {
             writer: Mutex::new(Writer { conn, param_ids: HashMap::new() }),
             readers,
             next_reader: AtomicUsize::new(0),
+            checkpointer: None,
         }
     }
 
@@ -190,21 +274,20 @@ impl SqliteStore {
         Ok(value)
     }
 
-    /// The latest reading of each point and parameter of `kind` (for the dashboard).
-    ///
-    /// Sorted by point id, then parameter code. Costs one index seek per point and
-    /// known parameter, not a scan of the measurements.
-    pub fn latest_readings_of(&self, kind: DataKind) -> Result<Vec<Reading>> {
+    /// [`Store::latest_readings`]: sorted by point id, then parameter code. Reads the small `latest_reading`
+    /// table and one primary-key lookup per result, never the histories.
+    fn query_latest_readings(&self, kind: DataKind) -> Result<Vec<Reading>> {
         self.read(|conn| {
             let mut statement = conn
                 .prepare_cached(
                     "SELECT r.point_id, q.code, r.kind, r.data_ms, r.rtd, r.min, r.avg, r.max, r.zs_rtd, r.zs_min,
                             r.zs_avg, r.zs_max, r.cou, r.flag, r.eflag, r.sample_time
-                     FROM point p CROSS JOIN param q CROSS JOIN reading r
-                     WHERE r.point_id = p.id AND r.kind = ?1 AND r.param_id = q.id
-                       AND r.data_ms = (SELECT max(m.data_ms) FROM reading m
-                                        WHERE m.point_id = p.id AND m.kind = ?1 AND m.param_id = q.id)
-                     ORDER BY r.point_id, q.code",
+                     FROM latest_reading l
+                     CROSS JOIN reading r ON r.point_id = l.point_id AND r.kind = l.kind AND r.data_ms = l.data_ms
+                                   AND r.param_id = l.param_id
+                     JOIN param q ON q.id = l.param_id
+                     WHERE l.kind = ?1
+                     ORDER BY l.point_id, q.code",
                 )
                 .map_err(database_error("preparing the latest-readings query"))?;
             let rows = statement.query(params![kind_to_db(kind)]).map_err(database_error("querying latest readings"))?;
@@ -494,12 +577,6 @@ fn point_exists(tx: &Transaction<'_>, point: PointId) -> Result<bool> {
         .map_err(database_error("checking that a point exists"))
 }
 
-fn device_exists(tx: &Transaction<'_>, device: DeviceId) -> Result<bool> {
-    tx.prepare_cached("SELECT 1 FROM device WHERE id = ?1")
-        .and_then(|mut statement| statement.exists(params![device.0]))
-        .map_err(database_error("checking that a device exists"))
-}
-
 /// The `param.id` of `code`, interning it if new. New ids go to `new_ids` until the commit.
 fn param_id(
     tx: &Transaction<'_>,
@@ -528,6 +605,9 @@ fn commit_batch(writer: &mut Writer, batch: &IngestBatch) -> Result<CommitReport
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(database_error("starting the batch transaction"))?;
     let mut new_param_ids = HashMap::new();
+    // (point, kind, param) → newest data time among the readings inserted now, in
+    // key order so the upserts into latest_reading walk its pages in order.
+    let mut latest: BTreeMap<(i64, i64, i64), i64> = BTreeMap::new();
     let mut report = CommitReport { packets: Vec::with_capacity(batch.packets.len()) };
 
     // Refuse readings of unknown points with a clear error; the foreign key is the backstop.
@@ -551,12 +631,13 @@ fn commit_batch(writer: &mut Writer, batch: &IngestBatch) -> Result<CommitReport
             .map_err(database_error("preparing the raw packet insert"))?;
         let mut insert_reading = tx
             .prepare_cached(
-                "INSERT INTO reading (point_id, kind, param_id, data_ms, raw_id, rtd, min, avg, max,
+                "INSERT INTO reading (point_id, kind, data_ms, param_id, raw_id, rtd, min, avg, max,
                                       zs_rtd, zs_min, zs_avg, zs_max, cou, flag, eflag, sample_time)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
-                 ON CONFLICT (point_id, kind, param_id, data_ms) DO NOTHING",
+                 ON CONFLICT (point_id, kind, data_ms, param_id) DO NOTHING",
             )
             .map_err(database_error("preparing the reading insert"))?;
+        // Archive the packets first, in order, so their ids follow the batch.
         for packet in &batch.packets {
             let raw = &packet.raw;
             insert_raw
@@ -572,65 +653,101 @@ fn commit_batch(writer: &mut Writer, batch: &IngestBatch) -> Result<CommitReport
                     raw.bytes,
                 ])
                 .map_err(database_error("archiving a raw packet"))?;
-            let raw_id = tx.last_insert_rowid();
-            let mut n_inserted = 0;
+            report.packets.push(PacketOutcome {
+                raw_id: tx.last_insert_rowid(),
+                n_inserted: 0,
+                n_duplicate: 0,
+            });
+        }
+
+        // Then the readings in primary-key order, so consecutive inserts land on
+        // the same or neighbouring pages. The sort is stable: of two readings with
+        // one key, the earlier packet's is inserted and the later one is the duplicate.
+        let mut pending =
+            Vec::with_capacity(batch.packets.iter().map(|packet| packet.readings.len()).sum());
+        for (index, packet) in batch.packets.iter().enumerate() {
             for reading in &packet.readings {
                 let key = &reading.key;
-                let values = &reading.values;
                 let param = param_id(&tx, param_ids, &mut new_param_ids, &key.param)?;
-                n_inserted += insert_reading
-                    .execute(params![
-                        key.point.0,
-                        kind_to_db(key.kind),
-                        param,
-                        millis(key.data_time),
-                        raw_id,
-                        values.rtd,
-                        values.min,
-                        values.avg,
-                        values.max,
-                        values.zs_rtd,
-                        values.zs_min,
-                        values.zs_avg,
-                        values.zs_max,
-                        values.cou,
-                        values.flag,
-                        values.eflag,
-                        values.sample_time,
-                    ])
-                    .map_err(database_error("inserting a reading"))?;
+                pending.push((
+                    (key.point.0, kind_to_db(key.kind), millis(key.data_time), param),
+                    index,
+                    reading,
+                ));
             }
-            report.packets.push(PacketOutcome {
-                raw_id,
-                n_inserted,
-                n_duplicate: packet.readings.len() - n_inserted,
-            });
+        }
+        pending.sort_by_key(|&(key, _, _)| key);
+        for ((point, kind, data_ms, param), index, reading) in pending {
+            let values = &reading.values;
+            let outcome = &mut report.packets[index];
+            let n_new = insert_reading
+                .execute(params![
+                    point,
+                    kind,
+                    data_ms,
+                    param,
+                    outcome.raw_id,
+                    values.rtd,
+                    values.min,
+                    values.avg,
+                    values.max,
+                    values.zs_rtd,
+                    values.zs_min,
+                    values.zs_avg,
+                    values.zs_max,
+                    values.cou,
+                    values.flag,
+                    values.eflag,
+                    values.sample_time,
+                ])
+                .map_err(database_error("inserting a reading"))?;
+            if n_new > 0 {
+                outcome.n_inserted += 1;
+                let newest = latest.entry((point, kind, param)).or_insert(data_ms);
+                *newest = (*newest).max(data_ms);
+            } else {
+                outcome.n_duplicate += 1;
+            }
+        }
+    }
+
+    {
+        let mut upsert_latest = tx
+            .prepare_cached(
+                "INSERT INTO latest_reading (point_id, kind, param_id, data_ms) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (point_id, kind, param_id) DO UPDATE SET data_ms = excluded.data_ms
+                 WHERE excluded.data_ms > latest_reading.data_ms",
+            )
+            .map_err(database_error("preparing the latest-reading upsert"))?;
+        for ((point, kind, param), data_ms) in latest {
+            upsert_latest
+                .execute(params![point, kind, param, data_ms])
+                .map_err(database_error("recording the latest reading"))?;
         }
     }
 
     for sighting in &batch.sightings {
-        // Monotonic: an older sighting never moves last_seen backwards.
-        let n_updated = tx
+        // Monotonic: an older sighting never moves last_seen (or last_data) backwards.
+        let n_matched = tx
             .prepare_cached(
-                "UPDATE device SET last_seen_ms = ?2, last_peer = ?3
-                 WHERE id = ?1 AND (last_seen_ms IS NULL OR last_seen_ms <= ?2)",
+                "UPDATE device SET
+                     last_peer = CASE WHEN last_seen_ms IS NULL OR last_seen_ms <= ?2 THEN ?3 ELSE last_peer END,
+                     last_seen_ms = max(coalesce(last_seen_ms, ?2), ?2),
+                     last_data_ms = CASE WHEN ?4 IS NULL THEN last_data_ms
+                                         ELSE max(coalesce(last_data_ms, ?4), ?4) END
+                 WHERE id = ?1",
             )
             .and_then(|mut statement| {
-                statement.execute(params![sighting.device.0, millis(sighting.at), sighting.peer])
+                statement.execute(params![
+                    sighting.device.0,
+                    millis(sighting.at),
+                    sighting.peer,
+                    sighting.latest_data_time.map(millis)
+                ])
             })
             .map_err(database_error("recording a device sighting"))?;
-        if n_updated == 0 && !device_exists(&tx, sighting.device)? {
+        if n_matched == 0 {
             return Err(Error::NotFound { entity: "device", id: sighting.device.to_string() });
-        }
-        if let Some(data_time) = sighting.latest_data_time {
-            tx.prepare_cached(
-                "UPDATE device SET last_data_ms = ?2
-                 WHERE id = ?1 AND (last_data_ms IS NULL OR last_data_ms < ?2)",
-            )
-            .and_then(|mut statement| {
-                statement.execute(params![sighting.device.0, millis(data_time)])
-            })
-            .map_err(database_error("recording a device's latest data time"))?;
         }
     }
 
@@ -674,26 +791,30 @@ fn insert_audit(tx: &Transaction<'_>, entry: &AuditEntry) -> Result<()> {
 
 impl Store for SqliteStore {
     fn commit_batch(&self, batch: &IngestBatch) -> Result<CommitReport> {
-        commit_batch(&mut lock(&self.writer), batch)
+        let report = commit_batch(&mut lock(&self.writer), batch)?;
+        if let Some(checkpointer) = &self.checkpointer {
+            checkpointer.wake();
+        }
+        Ok(report)
     }
 
     fn readings(&self, query: &ReadingQuery) -> Result<Vec<Reading>> {
-        // `param_id IN (…)` turns the range query into one primary-key range scan per
-        // parameter, instead of scanning the point's whole history.
+        // The primary key (point, kind, data time, param) makes this one contiguous
+        // range scan in data-time order, so the limit stops it early; only rows of
+        // equal data time are sorted by parameter code.
         const ALL_PARAMS: &str =
             "SELECT r.point_id, q.code, r.kind, r.data_ms, r.rtd, r.min, r.avg, r.max,
                 r.zs_rtd, r.zs_min, r.zs_avg, r.zs_max, r.cou, r.flag, r.eflag, r.sample_time
             FROM reading r JOIN param q ON q.id = r.param_id
-            WHERE r.point_id = ?1 AND r.kind = ?2 AND r.param_id IN (SELECT id FROM param)
-              AND r.data_ms >= ?3 AND r.data_ms < ?4
+            WHERE r.point_id = ?1 AND r.kind = ?2 AND r.data_ms >= ?3 AND r.data_ms < ?4
             ORDER BY r.data_ms, q.code
             LIMIT ?5";
-        const SOME_PARAMS: &str = "SELECT r.point_id, q.code, r.kind, r.data_ms, r.rtd, r.min, r.avg, r.max,
+        const SOME_PARAMS: &str =
+            "SELECT r.point_id, q.code, r.kind, r.data_ms, r.rtd, r.min, r.avg, r.max,
                 r.zs_rtd, r.zs_min, r.zs_avg, r.zs_max, r.cou, r.flag, r.eflag, r.sample_time
             FROM reading r JOIN param q ON q.id = r.param_id
-            WHERE r.point_id = ?1 AND r.kind = ?2
-              AND r.param_id IN (SELECT id FROM param WHERE code IN (SELECT value FROM json_each(?6)))
-              AND r.data_ms >= ?3 AND r.data_ms < ?4
+            WHERE r.point_id = ?1 AND r.kind = ?2 AND r.data_ms >= ?3 AND r.data_ms < ?4
+              AND q.code IN (SELECT value FROM json_each(?6))
             ORDER BY r.data_ms, q.code
             LIMIT ?5";
         const DURING: &str = "querying readings";
@@ -890,6 +1011,6 @@ impl Store for SqliteStore {
     }
 
     fn latest_readings(&self, kind: DataKind) -> Result<Vec<Reading>> {
-        self.latest_readings_of(kind)
+        self.query_latest_readings(kind)
     }
 }

@@ -5,6 +5,7 @@
 
 mod cli;
 mod derived;
+mod eval;
 mod kill9;
 mod limits;
 mod malformed;

@@ -367,3 +367,30 @@ fn a_device_allowed_modbus_crc_is_accepted_with_the_deviation_recorded() {
     let log = store.connection_log(Some(&mn), 100).unwrap();
     assert!(log.iter().any(|event| event.event == "closed"), "connections are logged: {log:?}");
 }
+
+#[test]
+fn readings_dated_in_the_future_are_stored_and_flagged() {
+    let devices = simulator::fleet::fleet(3);
+    let mn = devices[2].mn.as_str();
+    let mut server = TestServer::new("clock_correct_secs = 0\nfuture_tolerance_secs = 600");
+    server.register_fleet(&devices);
+    server.start();
+    let store = server.open_store();
+    let tomorrow = (model::Clock::now(&model::SystemClock).to_beijing().0
+        + chrono::Duration::days(1))
+    .format("%Y%m%d%H%M00")
+    .to_string();
+    let future = frame(&upload_segment("20261101090000001", mn, PW, "2051", &minute_cp(&tomorrow)));
+    let answers = answers_before_probe(&server, &future, "20261101090000002", mn);
+    assert_eq!(answers, [("9014".to_owned(), None)], "stored and answered");
+    let newest = store.raw_packets(&RawQuery { limit: 2, ..RawQuery::default() }).unwrap();
+    assert!(
+        newest[1].raw.deviations.iter().any(|deviation| deviation == "data_time_in_future"),
+        "{:?}",
+        newest[1].raw.deviations
+    );
+    assert_eq!(
+        server.metric("qingshan_ingest_deviations_total{kind=\"data_time_in_future\"}"),
+        1.0
+    );
+}

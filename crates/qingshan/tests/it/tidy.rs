@@ -41,6 +41,7 @@ fn allowed_internal(name: &str) -> &'static [&'static str] {
             &["standards", "model", "store", "evidence"]
         }
         "simulator" => &["hj212", "model", "store"],
+        "batch" => &["standards"],
         "web" => &["model", "store", "standards", "evidence"],
         "qingshan" => &[
             "hj212",
@@ -55,6 +56,7 @@ fn allowed_internal(name: &str) -> &'static [&'static str] {
             "plan",
             "web",
             "simulator",
+            "batch",
         ],
         _ => &[],
     }

@@ -94,7 +94,7 @@ fn check_validity(row: &Row) {
                 evaluate_station(&cols.series(), day, day, EditionChoice::ByDate, &options)
                     .unwrap();
             let v = result.days[0].daily[Pollutant::Pm25.index()];
-            assert_eq!(usize::from(v.validity.n_valid), n, "{}", row.clause());
+            assert_eq!(v.validity.n_valid as usize, n, "{}", row.clause());
             v.value.is_some()
         }
         "eight_hour" => {
@@ -122,7 +122,7 @@ fn check_validity(row: &Row) {
                 evaluate_station(&cols.series(), day, day, EditionChoice::ByDate, &options)
                     .unwrap();
             let mda8 = result.days[0].o3_mda8;
-            assert_eq!(usize::from(mda8.validity.n_valid), n, "{}", row.clause());
+            assert_eq!(mda8.validity.n_valid as usize, n, "{}", row.clause());
             mda8.value.is_some()
         }
         statistic @ ("month_jan" | "month_feb" | "year") => {
@@ -138,7 +138,7 @@ fn check_validity(row: &Row) {
                 evaluate_station(&cols.series(), from, to, EditionChoice::ByDate, &options)
                     .unwrap();
             let stats = &result.period.pieces[0].pollutants[Pollutant::Pm25.index()];
-            assert_eq!(usize::from(stats.validity.n_valid), n, "{}", row.clause());
+            assert_eq!(stats.validity.n_valid as usize, n, "{}", row.clause());
             if statistic == "year" {
                 stats.validity.is_met()
             } else {
@@ -146,7 +146,7 @@ fn check_validity(row: &Row) {
                 stats.months[0].validity.is_met() && stats.every_month_met
             }
         }
-        "hour_minutes" => hour_is_valid(n as u16),
+        "hour_minutes" => hour_is_valid(n as u32),
         other => panic!("{}: unknown statistic {other}", row.clause()),
     };
     assert_eq!(got, want, "{}: n = {n}", row.clause());
@@ -296,4 +296,41 @@ fn hour_label_conventions_agree_and_a_mislabel_shifts_the_day() {
         evaluate_station(&odd, day, day, EditionChoice::ByDate, &options).unwrap_err().reason(),
         "not_whole_hour"
     );
+}
+
+/// The one check for annual compliance: daily values given as
+/// `value*days …` (each day's hours all equal to the value).
+fn check_compliance(row: &Row) {
+    let (from, to) = (date(row.get("from")), date(row.get("to")));
+    let pollutant = Pollutant::parse(row.get("pollutant")).unwrap();
+    let mut daily: Vec<Conc> = Vec::new();
+    for part in row.get("days").split_whitespace() {
+        let (value, n) = part.split_once('*').unwrap();
+        daily.extend(std::iter::repeat_n(Conc::parse(value).unwrap(), n.parse().unwrap()));
+    }
+    assert_eq!(daily.len() as i64, (to - from).num_days() + 1, "{}", row.clause());
+    let cols = Columns::new(from, to, |p, d, _| (p == pollutant).then(|| daily[d]));
+    let rule = match row.get("rule") {
+        "mean_and_percentile" => standards::air::DailyPercentileRule::AnnualMeanAndPercentile,
+        _ => standards::air::DailyPercentileRule::AnnualMeanOnly,
+    };
+    let options = AirOptions { daily_percentile_rule: rule, ..AirOptions::default() };
+    let choice = match row.get("choice") {
+        "by_date" => EditionChoice::ByDate,
+        other => EditionChoice::Fixed(AirEdition::parse(other).unwrap()),
+    };
+    let result = evaluate_station(&cols.series(), from, to, choice, &options).unwrap();
+    assert_eq!(result.period.pieces.len(), 1, "{}", row.clause());
+    let stats = &result.period.pieces[0].pollutants[pollutant.index()];
+    let clause = row.clause();
+    assert!(stats.validity.is_met() && stats.every_month_met, "{clause}: a full valid year");
+    assert_eq!(stats.mean, row.conc("mean"), "{clause}: mean");
+    assert_eq!(stats.percentile, row.conc("percentile"), "{clause}: percentile");
+    assert_eq!(stats.class1.complies, Some(row.bool("class1")), "{clause}: class 1");
+    assert_eq!(stats.class2.complies, Some(row.bool("class2")), "{clause}: class 2");
+}
+
+#[test]
+fn annual_compliance() {
+    read("air_compliance.csv").iter().for_each(check_compliance);
 }

@@ -10,3 +10,5 @@ mod air_golden;
 mod aqi_golden;
 mod aqi_props;
 mod golden;
+mod options;
+mod series;

@@ -124,43 +124,48 @@ fn corrupt_stored_values_are_errors_not_panics() {
         60_000,
     ));
     store.commit_batch(&batch).unwrap();
-    {
-        let writer = lock(&store.writer);
-        // Foreign keys are off only for this repair-style tampering.
-        writer.conn.execute_batch("PRAGMA foreign_keys = OFF;").unwrap();
-        writer.conn.execute("UPDATE reading SET kind = 9", []).unwrap();
-        writer.conn.execute("UPDATE device SET leniency = 'not json', mn = 'bad mn'", []).unwrap();
-        writer.conn.execute("UPDATE point SET kind = 'volcano'", []).unwrap();
-        writer.conn.execute("UPDATE param SET code = 'has space'", []).unwrap();
-    }
-    let latest = store.latest_readings(DataKind::Minute).unwrap();
-    assert!(latest.is_empty(), "kind 9 is not minute data");
-    let error = store
-        .readings(&ReadingQuery {
-            point,
-            kind: DataKind::Minute,
-            params: vec![],
-            from: fixture::at(0),
-            to: fixture::at(1_000_000_000),
-            limit: 10,
-        })
-        .unwrap();
-    assert!(error.is_empty());
-    {
-        let writer = lock(&store.writer);
-        writer.conn.execute("UPDATE reading SET kind = 1, data_ms = 'soon'", []).unwrap();
-    }
-    let error = store.latest_readings(DataKind::Minute).unwrap_err();
-    assert_eq!(error.reason(), "corrupt", "{error}");
-    assert!(matches!(store.devices().unwrap_err(), Error::Corrupt { table: "device", .. }));
-    assert!(matches!(
-        store.points().unwrap_err(),
-        Error::Corrupt { table: "point", column: "kind", .. }
-    ));
+    let tamper = |sql: &str| {
+        lock(&store.writer).conn.execute_batch(sql).unwrap();
+    };
+    let readings = || store.readings(&fixture::all_readings(point, DataKind::Minute));
+    let corrupt_column = |error: Error| match error {
+        Error::Corrupt { table, column, .. } => format!("{table}.{column}"),
+        other => panic!("expected Corrupt, got {other}"),
+    };
+
+    tamper("UPDATE reading SET avg = 'not a number'");
+    assert_eq!(corrupt_column(readings().unwrap_err()), "reading.avg");
+    assert_eq!(corrupt_column(store.latest_readings(DataKind::Minute).unwrap_err()), "reading.avg");
+    tamper("UPDATE reading SET avg = 1.5; UPDATE param SET code = 'has space'");
+    assert_eq!(corrupt_column(readings().unwrap_err()), "param.code");
+
+    tamper("PRAGMA foreign_keys = OFF; UPDATE device SET leniency = 'not json'");
+    assert_eq!(corrupt_column(store.devices().unwrap_err()), "device.leniency");
+    tamper("UPDATE device SET leniency = '{}', mn = 'bad mn'");
+    assert_eq!(corrupt_column(store.devices().unwrap_err()), "device.mn");
+    tamper("UPDATE point SET kind = 'volcano'");
+    assert_eq!(corrupt_column(store.points().unwrap_err()), "point.kind");
+
+    tamper(
+        "DROP TRIGGER raw_packet_no_update; UPDATE raw_packet SET verdict = 'refused', reason = NULL",
+    );
+    let error = store.raw_packets(&RawQuery { limit: 10, ..RawQuery::default() }).unwrap_err();
+    assert_eq!(corrupt_column(error), "raw_packet.verdict");
+    tamper("UPDATE raw_packet SET verdict = 'accepted', cn = 70000");
+    let error = store.raw_packets(&RawQuery { limit: 10, ..RawQuery::default() }).unwrap_err();
+    assert_eq!(corrupt_column(error), "raw_packet.cn");
+    tamper("UPDATE raw_packet SET cn = 2051, received_ms = 9223372036854775807");
+    let error = store.raw_packets(&RawQuery { limit: 10, ..RawQuery::default() }).unwrap_err();
+    assert_eq!(corrupt_column(error), "raw_packet.received_ms");
+    assert_eq!(error_reason(&store), "corrupt");
+}
+
+fn error_reason(store: &SqliteStore) -> &'static str {
+    store.raw_packets(&RawQuery { limit: 1, ..RawQuery::default() }).unwrap_err().reason()
 }
 
 #[test]
-fn range_queries_use_the_primary_key() {
+fn queries_use_the_primary_key_without_sorting_the_range() {
     let store = SqliteStore::open_in_memory().unwrap();
     let writer = lock(&store.writer);
     let plan = |sql: &str| -> String {
@@ -168,13 +173,66 @@ fn range_queries_use_the_primary_key() {
         let rows = statement.query_map([], |row| row.get::<_, String>(3)).unwrap();
         rows.map(|row| row.unwrap()).collect::<Vec<_>>().join("\n")
     };
-    let readings = plan(
-        "SELECT r.data_ms FROM reading r JOIN param q ON q.id = r.param_id
-         WHERE r.point_id = 1 AND r.kind = 1 AND r.param_id IN (SELECT id FROM param)
-           AND r.data_ms >= 0 AND r.data_ms < 10 ORDER BY r.data_ms, q.code LIMIT 5",
+    for params in ["", "AND q.code IN (SELECT value FROM json_each('[\"a\"]'))"] {
+        let readings = plan(&format!(
+            "SELECT r.data_ms FROM reading r JOIN param q ON q.id = r.param_id
+             WHERE r.point_id = 1 AND r.kind = 1 AND r.data_ms >= 0 AND r.data_ms < 10 {params}
+             ORDER BY r.data_ms, q.code LIMIT 5"
+        ));
+        assert!(
+            readings.contains(
+                "SEARCH r USING PRIMARY KEY (point_id=? AND kind=? AND data_ms>? AND data_ms<?)"
+            ),
+            "{readings}"
+        );
+        assert!(readings.contains("LAST TERM OF ORDER BY"), "only ties are sorted: {readings}");
+    }
+    let latest = plan(
+        "SELECT r.data_ms FROM latest_reading l
+         CROSS JOIN reading r ON r.point_id = l.point_id AND r.kind = l.kind AND r.data_ms = l.data_ms
+                       AND r.param_id = l.param_id
+         JOIN param q ON q.id = l.param_id
+         WHERE l.kind = 1 ORDER BY l.point_id, q.code",
     );
     assert!(
-        readings.contains("SEARCH r USING PRIMARY KEY (point_id=? AND kind=? AND param_id=? AND data_ms>? AND data_ms<?)"),
-        "{readings}"
+        latest.contains(
+            "SEARCH r USING PRIMARY KEY (point_id=? AND kind=? AND data_ms=? AND param_id=?)"
+        ),
+        "{latest}"
     );
+}
+
+#[test]
+fn queries_do_not_wait_for_an_open_write_transaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = std::sync::Arc::new(open(&dir.path().join("store.db")));
+    store.upsert_point(&fixture::point("P-COMMITTED")).unwrap();
+    // Hold the writer in the middle of a transaction, as a long group commit would.
+    let mut writer = lock(&store.writer);
+    let tx = writer.conn.transaction_with_behavior(TransactionBehavior::Immediate).unwrap();
+    tx.execute(
+        "INSERT INTO point (code, name, kind, enterprise, simulated) VALUES ('P-PENDING', 'x', 'noise', NULL, 0)",
+        [],
+    )
+    .unwrap();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let reader_store = std::sync::Arc::clone(&store);
+    let query =
+        std::thread::spawn(move || sender.send(reader_store.points().map(|points| points.len())));
+    // A timeout turns a regression (queries on the writer's connection) into a failure, not a hang.
+    let result = receiver
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("the query returned while the writer was busy");
+    assert_eq!(result.unwrap(), 1, "readers see the last committed state");
+    tx.commit().unwrap();
+    drop(writer);
+    query.join().unwrap().unwrap();
+    assert_eq!(store.points().unwrap().len(), 2);
+}
+
+#[test]
+fn store_is_shareable_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<SqliteStore>();
+    let _: &dyn Store = &SqliteStore::open_in_memory().unwrap();
 }

@@ -65,13 +65,16 @@ END;
 
 -- Measurements, one row per ReadingKey (point, param, kind, data time).
 -- kind: 0 realtime, 1 minute, 2 hour, 3 day.
--- The primary key orders rows for the range query "one point and kind, a time window".
+-- The primary key puts data time before the parameter: the range query "one point
+-- and kind, a time window" is one contiguous scan already in output order, and the
+-- readings of one packet (same point, kind and data time) land on the same page,
+-- so a commit dirties about one page per point instead of one per parameter series.
 -- raw_id links each reading to the packet it was first received in (evidence).
 CREATE TABLE reading (
     point_id    INTEGER NOT NULL REFERENCES point (id),
     kind        INTEGER NOT NULL,
-    param_id    INTEGER NOT NULL,
     data_ms     INTEGER NOT NULL,
+    param_id    INTEGER NOT NULL,
     raw_id      INTEGER NOT NULL,
     rtd         REAL,
     min         REAL,
@@ -85,7 +88,17 @@ CREATE TABLE reading (
     flag        TEXT,
     eflag       TEXT,
     sample_time TEXT,
-    PRIMARY KEY (point_id, kind, param_id, data_ms)
+    PRIMARY KEY (point_id, kind, data_ms, param_id)
+) WITHOUT ROWID;
+
+-- The newest data time of each point, kind and parameter: the dashboard's
+-- "current values" without scanning histories. Maintained by the batch commit.
+CREATE TABLE latest_reading (
+    point_id INTEGER NOT NULL,
+    kind     INTEGER NOT NULL,
+    param_id INTEGER NOT NULL,
+    data_ms  INTEGER NOT NULL,
+    PRIMARY KEY (point_id, kind, param_id)
 ) WITHOUT ROWID;
 
 -- Who did what to which thing.
