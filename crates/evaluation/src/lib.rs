@@ -15,7 +15,9 @@
 //! - air stations: hourly (real-time) AQI per Beijing hour and daily AQI per
 //!   Beijing day (HJ 633, GB 3095, HJ 663; the edition in force on the date);
 //! - surface-water sections: class per Beijing day and per Beijing month
-//!   (GB 3838-2002, single-factor method on the period means).
+//!   (GB 3838-2002, single-factor method on the period means);
+//! - source outlets (flue gas, wastewater) with permit limits in the store:
+//!   exceedance per Beijing hour and day (`standards::emission::judge`).
 //!
 //! Hours come from HJ 212 hour data (CN 2061), whose `DataTime` is the start
 //! of the hour; they are passed to the standards as [`HourLabel::PeriodStart`]
@@ -44,6 +46,7 @@
 mod air;
 mod error;
 mod events;
+mod outlet;
 mod water;
 
 use std::collections::{BTreeSet, HashMap};
@@ -141,6 +144,7 @@ impl Evaluator {
         let mut air_days: BTreeSet<(PointId, NaiveDate)> = BTreeSet::new();
         let mut water_days: BTreeSet<(PointId, NaiveDate)> = BTreeSet::new();
         let mut water_months: BTreeSet<(PointId, i32, u32)> = BTreeSet::new();
+        let mut outlet_days: BTreeSet<(PointId, NaiveDate)> = BTreeSet::new();
         for reading in &touched.readings {
             let date = reading.data_time.to_beijing().date();
             match kinds.get(&reading.point) {
@@ -156,6 +160,9 @@ impl Evaluator {
                     water_days.insert((reading.point, date));
                     water_months.insert((reading.point, date.year(), date.month()));
                 }
+                Some(PointKind::FlueGas | PointKind::Wastewater) => {
+                    outlet_days.insert((reading.point, date));
+                }
                 _ => {}
             }
         }
@@ -170,6 +177,9 @@ impl Evaluator {
         }
         for &(point, year, month) in &water_months {
             results.extend(water::derive_month(self.store.as_ref(), point, year, month, now)?);
+        }
+        for &(point, date) in &outlet_days {
+            results.extend(outlet::derive_day(self.store.as_ref(), point, date, now)?);
         }
         self.store.commit_derived(&results, WATERMARK, touched.up_to_raw_id)?;
         report.n_results = results.len();

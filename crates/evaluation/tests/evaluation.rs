@@ -384,3 +384,50 @@ fn hours_are_labelled_by_their_start() {
     assert_eq!(days[0].period, "2026-03-02");
     assert_eq!(days[0].start, hour("2026-03-02", 0));
 }
+
+// ---- Outlets ----
+
+#[test]
+fn outlet_hours_above_the_converted_limit_exceed() {
+    let f = fixture(PointKind::FlueGas);
+    f.store
+        .set_point_limit(&store::PointLimit {
+            point: f.point,
+            param: "a21026".to_owned(),
+            limit: serde_json::json!({
+                "pollutant": "SO2",
+                "bound": { "max": "200" },
+                "unit": "mg/m3",
+                "averaging": "hour",
+                "conversion": { "reference_oxygen": { "reference_o2_pct": "9", "air_o2_pct": "21" } },
+            }),
+        })
+        .unwrap();
+    let day = "2026-03-02";
+    let mut packets = Vec::new();
+    for h in 0..24 {
+        // At 08:00 and 09:00: 150 × (21 − 9) / (21 − 13) = 225 > 200.
+        let (so2, o2) = if h == 8 || h == 9 { (150.0, 13.0) } else { (100.0, 9.0) };
+        packets.push(packet(vec![
+            reading(f.point, "a21026", hour(day, h), so2),
+            reading(f.point, "a19001", hour(day, h), o2),
+        ]));
+    }
+    f.store.commit_batch(&IngestBatch { packets, ..IngestBatch::default() }).unwrap();
+    f.pass();
+    let daily = f.one(DerivedKind::OutletDaily, day).detail;
+    assert_eq!(daily["exceeds"], true, "{daily:#}");
+    assert_eq!(daily["n_exceeding_hours"], 2);
+    let so2 = &daily["params"]["a21026"];
+    assert_eq!(so2["n_valid"], 24);
+    assert_eq!(so2["n_exceeding"], 2);
+    assert_eq!(so2["episodes"].as_array().unwrap().len(), 1);
+    assert_eq!(so2["episodes"][0]["hours"], 2);
+    let hour8 = f.one(DerivedKind::OutletHourly, "2026-03-02T08:00").detail;
+    assert_eq!(hour8["exceeds"], true, "{hour8:#}");
+    assert_eq!(hour8["hour_label"], "period_start");
+    assert_eq!(hour8["params"]["a21026"]["exceeds"], true);
+    let hour10 = f.one(DerivedKind::OutletHourly, "2026-03-02T10:00").detail;
+    assert_eq!(hour10["exceeds"], false);
+    assert_eq!(f.results(DerivedKind::OutletHourly).len(), 24);
+}

@@ -25,15 +25,21 @@ pub enum DerivedKind {
     WaterDaily,
     /// Water class of a surface-water section, per Beijing month.
     WaterMonthly,
+    /// Exceedance of an outlet's permit limits, per Beijing clock hour.
+    OutletHourly,
+    /// Exceedance of an outlet's permit limits, per Beijing day (hourly limits judged hour by hour).
+    OutletDaily,
 }
 
 impl DerivedKind {
     /// All kinds.
-    pub const ALL: [DerivedKind; 4] = [
+    pub const ALL: [DerivedKind; 6] = [
         DerivedKind::AirHourly,
         DerivedKind::AirDaily,
         DerivedKind::WaterDaily,
         DerivedKind::WaterMonthly,
+        DerivedKind::OutletHourly,
+        DerivedKind::OutletDaily,
     ];
 
     /// Stable snake_case name used in storage and JSON.
@@ -43,6 +49,8 @@ impl DerivedKind {
             DerivedKind::AirDaily => "air_daily",
             DerivedKind::WaterDaily => "water_daily",
             DerivedKind::WaterMonthly => "water_monthly",
+            DerivedKind::OutletHourly => "outlet_hourly",
+            DerivedKind::OutletDaily => "outlet_daily",
         }
     }
 
@@ -106,7 +114,20 @@ pub struct Touched {
     pub up_to_raw_id: i64,
 }
 
-/// Storage of derived results and of watermarks over the raw archive.
+/// A source outlet's permit limit for one parameter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PointLimit {
+    /// The outlet.
+    pub point: PointId,
+    /// The HJ 212 parameter code the limit applies to, e.g. `a21026`.
+    pub param: String,
+    /// The limit as `standards::emission::PermitLimit` JSON (bound, unit,
+    /// averaging, conversion); the store does not interpret it.
+    pub limit: serde_json::Value,
+}
+
+/// Storage of derived results, of watermarks over the raw archive and of
+/// the outlets' permit limits they are judged against.
 pub trait DerivedStore: Send + Sync {
     /// The watermark called `name` (the highest evaluated raw packet id), 0 if never set.
     fn watermark(&self, name: &str) -> Result<i64>;
@@ -129,4 +150,13 @@ pub trait DerivedStore: Send + Sync {
 
     /// Derived results matching the query, ordered by period start, then point.
     fn derived(&self, query: &DerivedQuery) -> Result<Vec<DerivedResult>>;
+
+    /// Sets (creates or replaces) an outlet's limit for one parameter; returns once committed.
+    ///
+    /// Results already derived are not recomputed: the limit applies from the
+    /// next evaluation of each hour or day.
+    fn set_point_limit(&self, limit: &PointLimit) -> Result<()>;
+
+    /// The limits of `point`, by parameter code.
+    fn point_limits(&self, point: PointId) -> Result<Vec<PointLimit>>;
 }

@@ -1,6 +1,7 @@
 //! Handlers serving derived results (the standards engine's output) as JSON:
 //! daily and hourly AQI of air stations, daily and monthly class of
-//! surface-water sections, per point and per area (the whole district).
+//! surface-water sections, and exceedance of source outlets, per point and
+//! per area (the whole district).
 //!
 //! Field names follow the standards' vocabulary (`aqi`, `level`, `category`,
 //! `primary`, `iaqi`, `edition`, `class`); wherever hours appear,
@@ -109,13 +110,26 @@ async fn point_of_kind(
     kind: PointKind,
     what: &str,
 ) -> Result<PointRecord, ApiError> {
+    point_of_kinds(state, point, &[kind], what).await
+}
+
+/// The point, if it exists and is of one of `kinds`.
+async fn point_of_kinds(
+    state: &AppState,
+    point: i64,
+    kinds: &[PointKind],
+    what: &str,
+) -> Result<PointRecord, ApiError> {
     let store = state.store.clone();
     let points = blocking(move || store.points()).await?;
     points
         .into_iter()
-        .find(|record| record.id == PointId(point) && record.point.kind == kind)
+        .find(|record| record.id == PointId(point) && kinds.contains(&record.point.kind))
         .ok_or_else(|| ApiError::NotFound(format!("{what} {point}")))
 }
+
+/// Source outlets judged against permit limits.
+const OUTLETS: [PointKind; 2] = [PointKind::FlueGas, PointKind::Wastewater];
 
 async fn query(state: &AppState, query: DerivedQuery) -> Result<Vec<DerivedResult>, ApiError> {
     let store = state.store.clone();
@@ -320,6 +334,73 @@ pub(crate) async fn water_section_monthly(
     })))
 }
 
+/// `GET /api/v1/outlets/{point}/exceedance/daily?from=YYYY-MM-DD&to=YYYY-MM-DD`:
+/// one outlet's daily exceedance summary against its permit limits.
+pub(crate) async fn outlet_daily(
+    State(state): State<AppState>,
+    Path(point): Path<i64>,
+    Query(range): Query<DateRange>,
+) -> Result<Json<Value>, ApiError> {
+    let outlet = point_of_kinds(&state, point, &OUTLETS, "outlet").await?;
+    let (from, to) = date_range(&state, &range)?;
+    let results = query(
+        &state,
+        DerivedQuery {
+            kind: DerivedKind::OutletDaily,
+            point: Some(outlet.id),
+            from: day_start(from)?,
+            to: day_start(to + Duration::days(1))?,
+            limit: MAX_RESULTS,
+        },
+    )
+    .await?;
+    let days: Vec<Value> = results.into_iter().map(|result| view(result, None)).collect();
+    Ok(Json(json!({
+        "point": point_json(&outlet),
+        "from": from.to_string(),
+        "to": to.to_string(),
+        "hour_label": HOUR_LABEL,
+        "days": days,
+    })))
+}
+
+/// `GET /api/v1/outlets/{point}/exceedance/hourly?from=RFC3339&to=RFC3339`:
+/// one outlet's hour-by-hour judgement against its hourly permit limits.
+pub(crate) async fn outlet_hourly(
+    State(state): State<AppState>,
+    Path(point): Path<i64>,
+    Query(range): Query<InstantRange>,
+) -> Result<Json<Value>, ApiError> {
+    let outlet = point_of_kinds(&state, point, &OUTLETS, "outlet").await?;
+    let to = match range.to.as_deref() {
+        Some(text) => parse_instant("to", text)?,
+        None => state.clock.now(),
+    };
+    let from = match range.from.as_deref() {
+        Some(text) => parse_instant("from", text)?,
+        None => Instant(to.0 - Duration::hours(24)),
+    };
+    let results = query(
+        &state,
+        DerivedQuery {
+            kind: DerivedKind::OutletHourly,
+            point: Some(outlet.id),
+            from,
+            to,
+            limit: MAX_RESULTS,
+        },
+    )
+    .await?;
+    let hours: Vec<Value> = results.into_iter().map(|result| view(result, None)).collect();
+    Ok(Json(json!({
+        "point": point_json(&outlet),
+        "from": from,
+        "to": to,
+        "hour_label": HOUR_LABEL,
+        "hours": hours,
+    })))
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -347,6 +428,7 @@ mod tests {
         };
         let station = add("AIR-1", PointKind::AirStation);
         let section = add("WATER-1", PointKind::SurfaceWater);
+        let outlet = add("FG-1", PointKind::FlueGas);
         let at = |day: &str| day_start(parse_date("d", day).unwrap()).unwrap();
         let now = at("2026-03-10");
         let result = |kind, point, start, period: &str, detail| DerivedResult {
@@ -395,6 +477,20 @@ mod tests {
                         at("2026-03-01"),
                         "2026-03",
                         json!({"class": "III"}),
+                    ),
+                    result(
+                        DerivedKind::OutletDaily,
+                        outlet,
+                        at("2026-03-02"),
+                        "2026-03-02",
+                        json!({"exceeds": true}),
+                    ),
+                    result(
+                        DerivedKind::OutletHourly,
+                        outlet,
+                        at("2026-03-02"),
+                        "2026-03-02T00:00",
+                        json!({"exceeds": false}),
                     ),
                 ],
                 "test",
@@ -455,6 +551,21 @@ mod tests {
         assert_eq!(body["days"][0]["class"], "III");
         let (_, body) = check("/api/v1/water/sections/2/monthly?year=2026").await;
         assert_eq!(body["months"][0]["class"], "III");
+    }
+
+    #[tokio::test]
+    async fn outlet_daily_and_hourly() {
+        let (status, body) =
+            check("/api/v1/outlets/3/exceedance/daily?from=2026-03-02&to=2026-03-02").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["days"][0]["exceeds"], true, "{body}");
+        let (_, body) = check(
+            "/api/v1/outlets/3/exceedance/hourly?from=2026-03-01T16:00:00Z&to=2026-03-02T16:00:00Z",
+        )
+        .await;
+        assert_eq!(body["hours"][0]["exceeds"], false);
+        let (status, _) = check("/api/v1/outlets/1/exceedance/daily").await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "an air station is not an outlet");
     }
 
     #[tokio::test]

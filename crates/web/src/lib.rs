@@ -69,5 +69,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/air/daily", get(derived::air_area_daily))
         .route("/api/v1/water/sections/{point}/daily", get(derived::water_section_daily))
         .route("/api/v1/water/sections/{point}/monthly", get(derived::water_section_monthly))
+        .route("/api/v1/outlets/{point}/exceedance/daily", get(derived::outlet_daily))
+        .route("/api/v1/outlets/{point}/exceedance/hourly", get(derived::outlet_hourly))
         .with_state(state)
 }

@@ -6,11 +6,11 @@ use rusqlite::{Row, params};
 
 use super::{
     collect, column, database_error, instant_column, json_column, json_text, kind_to_db,
-    limit_to_db, millis,
+    limit_to_db, millis, point_exists,
 };
 use crate::{
-    DerivedKind, DerivedQuery, DerivedResult, DerivedStore, Error, Result, SqliteStore, Touched,
-    TouchedReading,
+    DerivedKind, DerivedQuery, DerivedResult, DerivedStore, Error, PointLimit, Result, SqliteStore,
+    Touched, TouchedReading,
 };
 
 impl DerivedStore for SqliteStore {
@@ -142,6 +142,41 @@ impl DerivedStore for SqliteStore {
                     .map_err(database_error(DURING))?;
                 collect(rows, DURING, decode_derived)
             }
+        })
+    }
+
+    fn set_point_limit(&self, limit: &PointLimit) -> Result<()> {
+        let text = json_text(&limit.limit, "encoding a point limit")?;
+        self.write("committing a point limit", |tx| {
+            if !point_exists(tx, limit.point)? {
+                return Err(Error::NotFound { entity: "point", id: limit.point.to_string() });
+            }
+            tx.prepare_cached(
+                "INSERT INTO point_limit (point_id, param, limit_json) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (point_id, param) DO UPDATE SET limit_json = excluded.limit_json",
+            )
+            .and_then(|mut statement| statement.execute(params![limit.point.0, limit.param, text]))
+            .map_err(database_error("upserting a point limit"))?;
+            Ok(())
+        })
+    }
+
+    fn point_limits(&self, point: PointId) -> Result<Vec<PointLimit>> {
+        const DURING: &str = "querying point limits";
+        self.read(|conn| {
+            let mut statement = conn
+                .prepare_cached(
+                    "SELECT point_id, param, limit_json FROM point_limit WHERE point_id = ?1 ORDER BY param",
+                )
+                .map_err(database_error(DURING))?;
+            let rows = statement.query(params![point.0]).map_err(database_error(DURING))?;
+            collect(rows, DURING, |row| {
+                Ok(PointLimit {
+                    point: PointId(column(row, 0, "point_limit", "point_id")?),
+                    param: column(row, 1, "point_limit", "param")?,
+                    limit: json_column(row, 2, "point_limit", "limit_json")?,
+                })
+            })
         })
     }
 }

@@ -26,3 +26,12 @@ CREATE TABLE derived_result (
     PRIMARY KEY (kind, point_id, start_ms)
 ) WITHOUT ROWID;
 CREATE INDEX derived_result_by_period ON derived_result (kind, start_ms);
+
+-- Permit limits of source outlets, one per point and parameter (HJ 212 code).
+-- limit_json is the standards crate's PermitLimit as JSON (bound, unit, averaging, conversion).
+CREATE TABLE point_limit (
+    point_id   INTEGER NOT NULL REFERENCES point (id),
+    param      TEXT    NOT NULL,
+    limit_json TEXT    NOT NULL,
+    PRIMARY KEY (point_id, param)
+) WITHOUT ROWID;

@@ -1,0 +1,190 @@
+//! Source outlets: exceedance of the permit limits per Beijing hour and day
+//! (`standards::emission::judge`), from stored HJ 212 hour data.
+//!
+//! Limits come from the store (`point_limit`), one per parameter code, as
+//! `PermitLimit` JSON. Limits with hourly averaging are judged hour by hour on
+//! the hour means; a day's result sums up its hours and merges consecutive
+//! exceeding hours into episodes. Limits with daily averaging are listed as
+//! not judged yet.
+
+use std::collections::BTreeMap;
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use model::{BeijingTime, DataKind, Instant, PointId};
+use serde_json::{Map, Value, json};
+use standards::emission::{
+    Averaging, DataFlag, JudgeOptions, Outcome, PermitLimit, Reading, judge,
+};
+use standards::water::Decimal;
+use store::{DerivedKind, DerivedResult, ReadingQuery, Store};
+
+use crate::Result;
+
+/// HJ 212-2017 code of the flue gas O₂ content (%), used for conversion to reference oxygen.
+const OXYGEN_CODE: &str = "a19001";
+
+/// The edition recorded on exceedance results: the point's permit.
+const EDITION: &str = "permit";
+
+/// Recomputes one outlet's hourly and daily exceedance on one Beijing day.
+/// Returns nothing when the outlet has no usable limits or no hour data that day.
+pub(crate) fn derive_day(
+    store: &dyn Store,
+    point: PointId,
+    date: NaiveDate,
+    now: Instant,
+) -> Result<Vec<DerivedResult>> {
+    let mut limits: Vec<(String, PermitLimit)> = Vec::new();
+    let mut unusable: Vec<(String, String)> = Vec::new();
+    for stored in store.point_limits(point)? {
+        match serde_json::from_value::<PermitLimit>(stored.limit) {
+            Ok(limit) => limits.push((stored.param, limit)),
+            Err(error) => unusable.push((stored.param, error.to_string())),
+        }
+    }
+    if limits.is_empty() && unusable.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Some(midnight) = date.and_hms_opt(0, 0, 0) else { return Ok(Vec::new()) };
+    let from = BeijingTime(midnight).to_instant();
+    let to = Instant(from.0 + Duration::days(1));
+    let readings = store.readings(&ReadingQuery {
+        point,
+        kind: DataKind::Hour,
+        params: Vec::new(),
+        from,
+        to,
+        limit: 24 * 256,
+    })?;
+    if readings.is_empty() {
+        return Ok(Vec::new());
+    }
+    let oxygen: BTreeMap<NaiveDateTime, Decimal> = readings
+        .iter()
+        .filter(|reading| reading.key.param.as_str() == OXYGEN_CODE)
+        .filter_map(|reading| {
+            let value = reading.values.representative(DataKind::Hour)?;
+            Some((reading.key.data_time.to_beijing().0, Decimal::from_f64(value)?))
+        })
+        .collect();
+
+    let options = JudgeOptions::default();
+    let mut daily = Map::new();
+    let mut hourly: BTreeMap<NaiveDateTime, Map<String, Value>> = BTreeMap::new();
+    for (param, limit) in &limits {
+        if limit.averaging != Averaging::Hour {
+            daily.insert(
+                param.clone(),
+                json!({ "limit": limit, "judged": false, "reason": "daily_averaging_not_judged_yet" }),
+            );
+            continue;
+        }
+        let hours: Vec<Reading> = readings
+            .iter()
+            .filter(|reading| reading.key.param.as_str() == param)
+            .map(|reading| {
+                let start = reading.key.data_time.to_beijing().0;
+                Reading {
+                    start_beijing: start,
+                    value: reading
+                        .values
+                        .representative(DataKind::Hour)
+                        .and_then(Decimal::from_f64),
+                    o2_pct: oxygen.get(&start).copied(),
+                    flag: DataFlag::parse(reading.values.flag.as_deref().unwrap_or("N")),
+                }
+            })
+            .collect();
+        if hours.is_empty() {
+            continue;
+        }
+        let report = judge(&hours, limit, &options);
+        for period in &report.periods {
+            hourly
+                .entry(period.start_beijing)
+                .or_default()
+                .insert(param.clone(), outcome_json(&period.outcome, limit));
+        }
+        daily.insert(
+            param.clone(),
+            json!({
+                "pollutant": limit.pollutant,
+                "limit": limit,
+                "judged": true,
+                "n_valid": report.n_valid,
+                "n_excluded": report.n_excluded,
+                "n_exceeding": report.n_exceeding,
+                "exceeds": report.n_exceeding > 0,
+                "episodes": report.episodes,
+            }),
+        );
+    }
+    for (param, error) in unusable {
+        daily.insert(
+            param,
+            json!({ "judged": false, "reason": "unreadable_limit", "error": error }),
+        );
+    }
+
+    let label = |time: NaiveDateTime| time.format("%Y-%m-%dT%H:%M").to_string();
+    let mut results = Vec::with_capacity(hourly.len() + 1);
+    let n_exceeding_hours = hourly
+        .values()
+        .filter(|params| params.values().any(|outcome| outcome["exceeds"] == true))
+        .count();
+    results.push(DerivedResult {
+        kind: DerivedKind::OutletDaily,
+        point,
+        start: from,
+        period: date.to_string(),
+        edition: EDITION.to_owned(),
+        detail: json!({
+            "date": date.to_string(),
+            "hour_label": "period_start",
+            "exceeds": n_exceeding_hours > 0,
+            "n_exceeding_hours": n_exceeding_hours,
+            "params": daily,
+            "edition": EDITION,
+        }),
+        computed_at: now,
+    });
+    for (start, params) in hourly {
+        let exceeds = params.values().any(|outcome| outcome["exceeds"] == true);
+        results.push(DerivedResult {
+            kind: DerivedKind::OutletHourly,
+            point,
+            start: BeijingTime(start).to_instant(),
+            period: label(start),
+            edition: EDITION.to_owned(),
+            detail: json!({
+                "hour": label(start),
+                "hour_label": "period_start",
+                "exceeds": exceeds,
+                "params": params,
+                "edition": EDITION,
+            }),
+            computed_at: now,
+        });
+    }
+    Ok(results)
+}
+
+fn outcome_json(outcome: &Outcome, limit: &PermitLimit) -> Value {
+    match outcome {
+        Outcome::Meets { concentration } => json!({
+            "exceeds": false,
+            "concentration": concentration,
+            "unit": limit.unit,
+        }),
+        Outcome::Exceeds { concentration, multiple } => json!({
+            "exceeds": true,
+            "concentration": concentration,
+            "multiple": multiple,
+            "unit": limit.unit,
+        }),
+        Outcome::Excluded(exclusion) => json!({
+            "exceeds": Value::Null,
+            "excluded": exclusion.reason(),
+        }),
+    }
+}
