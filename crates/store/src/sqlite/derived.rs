@@ -200,3 +200,110 @@ fn decode_derived(row: &Row<'_>) -> Result<DerivedResult> {
         computed_at: instant_column(row, 6, TABLE, "computed_ms")?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use model::{DataKind, Instant};
+    use serde_json::json;
+
+    use crate::conformance::fixture::{accepted_packet, at, point_and_device, reading};
+    use crate::{
+        DerivedKind, DerivedQuery, DerivedResult, DerivedStore, IngestBatch, PointLimit,
+        SqliteStore, Store,
+    };
+
+    fn result(
+        point: model::PointId,
+        start: Instant,
+        aqi: u32,
+        computed_at: Instant,
+    ) -> DerivedResult {
+        DerivedResult {
+            kind: DerivedKind::AirDaily,
+            point,
+            start,
+            period: "2026-11-19".to_owned(),
+            edition: "HJ 633-2026".to_owned(),
+            detail: json!({ "aqi": aqi }),
+            computed_at,
+        }
+    }
+
+    fn all(point: Option<model::PointId>) -> DerivedQuery {
+        DerivedQuery {
+            kind: DerivedKind::AirDaily,
+            point,
+            from: at(-1_000_000_000),
+            to: at(1_000_000_000),
+            limit: 100,
+        }
+    }
+
+    #[test]
+    fn recomputation_replaces_and_the_watermark_moves_in_the_same_commit() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let (point, _) = point_and_device(&store, "MN1");
+        assert_eq!(store.watermark("evaluation").unwrap(), 0);
+        store.commit_derived(&[result(point, at(0), 50, at(1))], "evaluation", 7).unwrap();
+        store.commit_derived(&[result(point, at(0), 114, at(2))], "evaluation", 9).unwrap();
+        let stored = store.derived(&all(Some(point))).unwrap();
+        assert_eq!(stored, vec![result(point, at(0), 114, at(2))]);
+        assert_eq!(store.derived(&all(None)).unwrap().len(), 1);
+        assert_eq!(store.watermark("evaluation").unwrap(), 9);
+        assert_eq!(store.watermark("other").unwrap(), 0);
+    }
+
+    #[test]
+    fn touched_readings_are_bounded_by_packets_and_skip_duplicates() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let (point, device) = point_and_device(&store, "MN1");
+        let packets = (0..5)
+            .map(|n| {
+                accepted_packet(
+                    device,
+                    vec![reading(point, "a34004", DataKind::Hour, n * 3_600_000, 75.0)],
+                    0,
+                )
+            })
+            .collect();
+        let report =
+            store.commit_batch(&IngestBatch { packets, ..IngestBatch::default() }).unwrap();
+        let first_id = report.packets[0].raw_id;
+        let touched = store.touched_readings(first_id - 1, 3, DataKind::Hour).unwrap();
+        assert_eq!(touched.readings.len(), 3);
+        assert_eq!(touched.up_to_raw_id, first_id + 2);
+        let rest = store.touched_readings(touched.up_to_raw_id, 100, DataKind::Hour).unwrap();
+        assert_eq!(rest.readings.len(), 2);
+        assert_eq!(rest.readings[0].data_time, at(3 * 3_600_000));
+        assert!(
+            store
+                .touched_readings(first_id - 1, 100, DataKind::Minute)
+                .unwrap()
+                .readings
+                .is_empty()
+        );
+        // A re-sent packet is archived but stores no reading.
+        let again =
+            accepted_packet(device, vec![reading(point, "a34004", DataKind::Hour, 0, 75.0)], 1);
+        store
+            .commit_batch(&IngestBatch { packets: vec![again], ..IngestBatch::default() })
+            .unwrap();
+        let after = store.touched_readings(rest.up_to_raw_id, 100, DataKind::Hour).unwrap();
+        assert!(after.readings.is_empty());
+        assert_eq!(after.up_to_raw_id, rest.up_to_raw_id + 1, "the watermark still moves past it");
+    }
+
+    #[test]
+    fn point_limits_round_trip_and_need_a_point() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let (point, _) = point_and_device(&store, "MN1");
+        let limit =
+            PointLimit { point, param: "a21026".to_owned(), limit: json!({ "unit": "mg/m3" }) };
+        store.set_point_limit(&limit).unwrap();
+        let replaced = PointLimit { limit: json!({ "unit": "µg/m3" }), ..limit.clone() };
+        store.set_point_limit(&replaced).unwrap();
+        assert_eq!(store.point_limits(point).unwrap(), vec![replaced]);
+        let missing = PointLimit { point: model::PointId(999), ..limit };
+        assert_eq!(store.set_point_limit(&missing).unwrap_err().reason(), "not_found");
+    }
+}
