@@ -60,7 +60,7 @@ use store::{PointKind, Store};
 use tokio::sync::watch;
 
 pub use error::{Error, Result};
-use events::Event;
+pub use events::{Event, Metrics, PassLabels};
 
 /// The name of the evaluator's watermark in the store.
 pub const WATERMARK: &str = "evaluation";
@@ -102,6 +102,7 @@ pub struct Evaluator {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     config: EvaluationConfig,
+    metrics: Metrics,
 }
 
 impl std::fmt::Debug for Evaluator {
@@ -111,14 +112,30 @@ impl std::fmt::Debug for Evaluator {
 }
 
 impl Evaluator {
-    /// An evaluator over `store`, stamping results with `clock`'s time.
+    /// An evaluator over `store`, stamping results with `clock`'s time; its
+    /// metrics are not registered anywhere (see [`Evaluator::with_metrics`]).
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: EvaluationConfig) -> Self {
-        Evaluator { store, clock, config }
+        Evaluator { store, clock, config, metrics: Metrics::default() }
+    }
+
+    /// The same evaluator counting into `metrics` (from [`Metrics::register`]).
+    pub fn with_metrics(self, metrics: Metrics) -> Self {
+        Evaluator { metrics, ..self }
     }
 
     /// One pass (blocking): evaluates what packets after the watermark brought
     /// and commits the results with the new watermark; durable on return.
+    /// The outcome is logged and counted.
     pub fn pass(&self) -> Result<PassReport> {
+        let outcome = self.pass_unrecorded();
+        match &outcome {
+            Ok(report) => self.metrics.record(Event::PassCommitted(report)),
+            Err(error) => self.metrics.record(Event::PassFailed(error)),
+        }
+        outcome
+    }
+
+    fn pass_unrecorded(&self) -> Result<PassReport> {
         let from = self.store.watermark(WATERMARK)?;
         let touched = self.store.touched_readings(
             from,
@@ -197,18 +214,12 @@ impl Evaluator {
                 break;
             }
             let evaluator = self.clone();
-            let outcome = tokio::task::spawn_blocking(move || evaluator.pass())
-                .await
-                .unwrap_or_else(|error| Err(Error::Task(error.to_string())));
-            let more = match &outcome {
-                Ok(report) => {
-                    if report.n_readings > 0 || report.more {
-                        Event::PassCommitted(report).emit();
-                    }
-                    report.more
-                }
+            let more = match tokio::task::spawn_blocking(move || evaluator.pass()).await {
+                Ok(Ok(report)) => report.more,
+                // Logged and counted by `pass`.
+                Ok(Err(_)) => false,
                 Err(error) => {
-                    Event::PassFailed(error).emit();
+                    self.metrics.record(Event::PassFailed(&Error::Task(error.to_string())));
                     false
                 }
             };
@@ -225,7 +236,7 @@ impl Evaluator {
                 _ = tokio::time::sleep(interval) => {}
             }
         }
-        Event::Stopped.emit();
+        self.metrics.record(Event::Stopped);
     }
 }
 

@@ -431,3 +431,20 @@ fn outlet_hours_above_the_converted_limit_exceed() {
     assert_eq!(hour10["exceeds"], false);
     assert_eq!(f.results(DerivedKind::OutletHourly).len(), 24);
 }
+
+#[test]
+fn passes_are_counted() {
+    let f = fixture(PointKind::AirStation);
+    let mut registry = prometheus_client::registry::Registry::default();
+    let metrics = evaluation::Metrics::register(&mut registry);
+    let evaluator = evaluator(&f.store).with_metrics(metrics.clone());
+    evaluator.pass().unwrap();
+    assert_eq!(metrics.n_passes("idle", "none"), 1);
+    f.send_hours("a34004", "2026-03-02", 0..24, 75.0);
+    evaluator.pass().unwrap();
+    assert_eq!(metrics.n_passes("committed", "none"), 1);
+    let mut text = String::new();
+    prometheus_client::encoding::text::encode(&mut text, &registry).unwrap();
+    assert!(text.contains("qingshan_evaluation_results_total 25"), "{text}");
+    assert!(text.contains("qingshan_evaluation_watermark 24"), "{text}");
+}

@@ -42,6 +42,7 @@ impl Running {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let mut registry = Registry::default();
         let metrics = ingest::Metrics::register(&mut registry);
+        let evaluation_metrics = evaluation::Metrics::register(&mut registry);
         let gateway =
             ingest::Gateway::bind(config.ingest.clone(), store.clone(), clock.clone(), metrics)
                 .await
@@ -65,7 +66,8 @@ impl Running {
             store_for_evaluation,
             clock_for_evaluation,
             config.evaluation.clone(),
-        );
+        )
+        .with_metrics(evaluation_metrics);
         let evaluation = tokio::spawn(evaluator.run(shutdown_rx.clone()));
         let gateway = tokio::spawn(gateway.run(shutdown_rx));
         Ok(Running { gateway_addr, web_addr, shutdown, gateway, web, evaluation })
