@@ -124,5 +124,7 @@ fn a_simulated_day_of_hour_data_is_derived_and_served() {
             body["months"].as_array().is_some_and(|months| months.len() == 1)
         });
     assert_eq!(body["months"][0]["month"], "2026-03");
+    assert!(server.metric("qingshan_evaluation_watermark") >= 48.0, "every packet evaluated");
+    assert!(server.metric("qingshan_evaluation_results_total") > 0.0);
     server.stop();
 }
