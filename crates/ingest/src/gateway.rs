@@ -173,7 +173,6 @@ async fn serve_connection(
             };
             deframer.push(&buffer[..n_read]);
             let mut pending = Vec::new();
-            let mut n_frames = 0u32;
             while let Some(event) = deframer.next_event() {
                 match event {
                     FrameEvent::Skipped { n_bytes } => {
@@ -183,7 +182,16 @@ async fn serve_connection(
                         .metrics
                         .record(Event::Dropped { peer: &peer, n_bytes, reason: reason.label() }),
                     FrameEvent::Frame(frame) => {
-                        n_frames += 1;
+                        if !take_token(shared, &mut session) {
+                            // Over the rate: answer what is done, then wait for a token.
+                            if write_answers(shared, &mut stream, std::mem::take(&mut pending))
+                                .await
+                                .is_err()
+                            {
+                                break;
+                            }
+                            wait_for_token(shared, &mut session).await;
+                        }
                         pending.push(handle_frame(shared, &mut session, frame).await);
                     }
                 }
@@ -194,25 +202,36 @@ async fn serve_connection(
             if session.consecutive_refusals >= shared.config.max_consecutive_refusals.max(1) {
                 break CloseCause::TooManyRefusals;
             }
-            throttle(shared, &mut session, n_frames).await;
         };
     let mn = session.device.as_ref().map(|device| device.device.mn.to_string());
     shared.metrics.record(Event::Closed { peer: &peer, mn: mn.as_deref(), cause });
     log_connection(shared, &peer, mn, "closed", cause.label()).await;
 }
 
-/// Token bucket: a connection that sends faster than `max_packets_per_sec` beyond its
-/// burst is not read from until it is back within the rate, so TCP slows it down.
-async fn throttle(shared: &Shared, session: &mut Session, n_frames: u32) {
+/// Token bucket, one token per packet: a connection that sends faster than
+/// `max_packets_per_sec` beyond its `packet_burst` is not read from (its packets
+/// wait in the socket) until it is back within the rate, so TCP slows it down
+/// and nothing is dropped. Returns whether a token was taken.
+fn take_token(shared: &Shared, session: &mut Session) -> bool {
     let rate = f64::from(shared.config.max_packets_per_sec.max(1));
     let burst = f64::from(shared.config.packet_burst.max(1));
     let now = tokio::time::Instant::now();
     session.tokens =
         (session.tokens + now.duration_since(session.refilled).as_secs_f64() * rate).min(burst);
     session.refilled = now;
-    session.tokens -= f64::from(n_frames);
-    if session.tokens < 0.0 {
-        tokio::time::sleep(Duration::from_secs_f64(-session.tokens / rate)).await;
+    if session.tokens >= 1.0 {
+        session.tokens -= 1.0;
+        true
+    } else {
+        false
+    }
+}
+
+/// Sleeps until the bucket holds a token, then takes it.
+async fn wait_for_token(shared: &Shared, session: &mut Session) {
+    let rate = f64::from(shared.config.max_packets_per_sec.max(1));
+    while !take_token(shared, session) {
+        tokio::time::sleep(Duration::from_secs_f64((1.0 - session.tokens) / rate)).await;
     }
 }
 

@@ -2,7 +2,8 @@
 //!
 //! Each crate owns its section's struct (`ingest::IngestConfig`,
 //! `web::WebConfig`); this module composes them. An environment variable
-//! `QINGSHAN_<SECTION>__<KEY>` overrides `[section] key`, its value read as a
+//! `QINGSHAN_<SECTION>__<KEY>` overrides `[section] key` (`QINGSHAN_A__B__C` for
+//! `[a.b] c`), its value read as a
 //! TOML value (so numbers and booleans work) or else as a string.
 
 use std::path::{Path, PathBuf};
@@ -16,11 +17,16 @@ use serde::{Deserialize, Serialize};
 pub(crate) struct StoreConfig {
     /// Where data lives: `sqlite://PATH` (the embedded default).
     pub(crate) url: String,
+    /// Settings of the embedded SQLite store, `[store.sqlite]`.
+    pub(crate) sqlite: store::SqliteOptions,
 }
 
 impl Default for StoreConfig {
     fn default() -> Self {
-        StoreConfig { url: "sqlite://qingshan-data/qingshan.sqlite".to_owned() }
+        StoreConfig {
+            url: "sqlite://qingshan-data/qingshan.sqlite".to_owned(),
+            sqlite: store::SqliteOptions::default(),
+        }
     }
 }
 
@@ -81,15 +87,22 @@ impl Config {
         }
         for (name, value) in environment {
             let Some(rest) = name.strip_prefix("QINGSHAN_") else { continue };
-            let Some((section, key)) = rest.split_once("__") else { continue };
+            let path: Vec<String> = rest.split("__").map(str::to_lowercase).collect();
+            if path.len() < 2 || path.iter().any(String::is_empty) {
+                continue;
+            }
             let parsed = toml::from_str::<toml::Table>(&format!("v = {value}"))
                 .ok()
                 .and_then(|mut table| table.remove("v"))
                 .unwrap_or(toml::Value::String(value.clone()));
-            let mut table = toml::Table::new();
-            let mut inner = toml::Table::new();
-            inner.insert(key.to_lowercase(), parsed);
-            table.insert(section.to_lowercase(), toml::Value::Table(inner));
+            // QINGSHAN_STORE__SQLITE__N_READERS → [store.sqlite] n_readers.
+            let mut nested = parsed;
+            for key in path.iter().rev() {
+                let mut table = toml::Table::new();
+                table.insert(key.clone(), nested);
+                nested = toml::Value::Table(table);
+            }
+            let toml::Value::Table(table) = nested else { continue };
             merge(&mut layered, toml::Value::Table(table));
         }
         layered.try_into().context("invalid configuration")
@@ -128,10 +141,12 @@ mod tests {
         let env = [
             ("QINGSHAN_INGEST__IDLE_TIMEOUT_SECS".to_owned(), "7".to_owned()),
             ("QINGSHAN_STORE__URL".to_owned(), "sqlite:///tmp/x.sqlite".to_owned()),
+            ("QINGSHAN_STORE__SQLITE__N_READERS".to_owned(), "2".to_owned()),
         ];
         let loaded = Config::load(None, env).unwrap();
         assert_eq!(loaded.ingest.idle_timeout_secs, 7);
         assert_eq!(loaded.store.sqlite_path().unwrap(), PathBuf::from("/tmp/x.sqlite"));
+        assert_eq!(loaded.store.sqlite.n_readers, 2);
         let bad = [("QINGSHAN_INGEST__NO_SUCH_KEY".to_owned(), "1".to_owned())];
         assert!(Config::load(None, bad).is_err());
     }

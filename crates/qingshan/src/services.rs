@@ -18,7 +18,7 @@ pub(crate) fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
     }
-    let store = store::SqliteStore::open(&path, store::SqliteOptions::default())
+    let store = store::SqliteStore::open(&path, config.store.sqlite.clone())
         .with_context(|| format!("cannot open the store at {}", path.display()))?;
     Ok(Arc::new(store))
 }

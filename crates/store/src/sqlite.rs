@@ -54,7 +54,7 @@ use crate::{
     RawQuery, ReadingQuery, Result, Store, Verdict,
 };
 
-/// Settings of the SQLite store (`[store]` in the config file).
+/// Settings of the SQLite store (`[store.sqlite]` in the config file).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SqliteOptions {

@@ -56,6 +56,21 @@ fn answers_before_probe(
     }
 }
 
+/// The minute readings of device `mn` with Beijing data times in `[from, to)`.
+fn minute_readings(store: &dyn Store, mn: &str, from: &str, to: &str) -> Vec<model::Reading> {
+    let point = store.device_by_mn(&model::Mn::parse(mn).unwrap()).unwrap().unwrap().device.point;
+    let at = |text: &str| model::BeijingTime::parse_hj212(text).unwrap().to_instant();
+    let query = store::ReadingQuery {
+        point,
+        kind: model::DataKind::Minute,
+        params: vec![],
+        from: at(from),
+        to: at(to),
+        limit: 100,
+    };
+    store.readings(&query).unwrap()
+}
+
 struct Case {
     name: &'static str,
     bytes: Vec<u8>,
@@ -238,18 +253,7 @@ fn each_malformed_input_gets_its_documented_outcome() {
     let audit = store.audit_entries(10).unwrap();
     assert_eq!(audit.iter().filter(|entry| entry.action == "device_refused").count(), 2);
     // The non-numeric value is missing; the other value of that packet is stored.
-    let point = store.device_by_mn(&model::Mn::parse(mn).unwrap()).unwrap().unwrap().device.point;
-    let at = |text: &str| model::BeijingTime::parse_hj212(text).unwrap().to_instant();
-    let readings = store
-        .readings(&store::ReadingQuery {
-            point,
-            kind: model::DataKind::Minute,
-            params: vec![],
-            from: at("20261101030000"),
-            to: at("20261101030100"),
-            limit: 10,
-        })
-        .unwrap();
+    let readings = minute_readings(&store, mn, "20261101030000", "20261101030100");
     let value_of = |code: &str| {
         readings.iter().find(|reading| reading.key.param.as_str() == code).map(|r| r.values.avg)
     };
@@ -314,18 +318,7 @@ fn subpackets_are_answered_each_and_later_parts_inherit_the_data_time() {
     bytes.extend(part("20261101070000002", 2, "a21026-Avg=21.3,a21026-Flag=N"));
     let answers = answers_before_probe(&server, &bytes, "20261101070000003", mn);
     assert_eq!(answers.len(), 2, "each part is answered: {answers:?}");
-    let point = store.device_by_mn(&model::Mn::parse(mn).unwrap()).unwrap().unwrap().device.point;
-    let at = |text: &str| model::BeijingTime::parse_hj212(text).unwrap().to_instant();
-    let readings = store
-        .readings(&store::ReadingQuery {
-            point,
-            kind: model::DataKind::Minute,
-            params: vec![],
-            from: at("20261101070000"),
-            to: at("20261101070100"),
-            limit: 10,
-        })
-        .unwrap();
+    let readings = minute_readings(&store, mn, "20261101070000", "20261101070100");
     let codes: Vec<&str> = readings.iter().map(|reading| reading.key.param.as_str()).collect();
     assert_eq!(codes, ["a21026", "a34013"], "both parts' readings carry the first part's DataTime");
 }

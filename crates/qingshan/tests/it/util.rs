@@ -31,7 +31,7 @@ impl TestServer {
         let config_path = dir.path().join("qingshan.toml");
         let store_path = dir.path().join("store.sqlite");
         let text = format!(
-            "[store]\nurl = \"sqlite://{}\"\n[ingest]\nlisten = \"{gateway}\"\n{extra_ingest}\n[web]\nlisten = \"{web}\"\n[log]\nfilter = \"warn\"\n",
+            "[store]\nurl = \"sqlite://{}\"\n[ingest]\nlisten = \"{gateway}\"\n{extra_ingest}\n[web]\nlisten = \"{web}\"\n[log]\nfilter = \"error\"\n",
             store_path.display()
         );
         std::fs::write(&config_path, text).unwrap();
