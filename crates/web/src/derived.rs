@@ -239,16 +239,43 @@ pub(crate) async fn air_area_daily(
     State(state): State<AppState>,
     Query(day): Query<OneDay>,
 ) -> Result<Json<Value>, ApiError> {
+    area_daily(&state, &day, DerivedKind::AirDaily, "stations").await
+}
+
+/// `GET /api/v1/water/daily?date=YYYY-MM-DD`: every section's daily class on one day.
+pub(crate) async fn water_area_daily(
+    State(state): State<AppState>,
+    Query(day): Query<OneDay>,
+) -> Result<Json<Value>, ApiError> {
+    area_daily(&state, &day, DerivedKind::WaterDaily, "sections").await
+}
+
+/// `GET /api/v1/outlets/exceedance/daily?date=YYYY-MM-DD`: every outlet's
+/// daily exceedance summary on one day.
+pub(crate) async fn outlet_area_daily(
+    State(state): State<AppState>,
+    Query(day): Query<OneDay>,
+) -> Result<Json<Value>, ApiError> {
+    area_daily(&state, &day, DerivedKind::OutletDaily, "outlets").await
+}
+
+/// Every point's daily result of `kind` on one day, under the key `plural`.
+async fn area_daily(
+    state: &AppState,
+    day: &OneDay,
+    kind: DerivedKind,
+    plural: &str,
+) -> Result<Json<Value>, ApiError> {
     let date = match day.date.as_deref() {
         Some(text) => parse_date("date", text)?,
-        None => today(&state),
+        None => today(state),
     };
     let store = state.store.clone();
     let points = blocking(move || store.points()).await?;
     let results = query(
-        &state,
+        state,
         DerivedQuery {
-            kind: DerivedKind::AirDaily,
+            kind,
             point: None,
             from: day_start(date)?,
             to: day_start(date + Duration::days(1))?,
@@ -256,19 +283,19 @@ pub(crate) async fn air_area_daily(
         },
     )
     .await?;
-    let stations: Vec<Value> = results
+    let views: Vec<Value> = results
         .into_iter()
         .map(|result| {
             let point = points.iter().find(|record| record.id == result.point);
             view(result, point)
         })
         .collect();
-    Ok(Json(json!({
-        "date": date.to_string(),
-        "area": "district",
-        "hour_label": HOUR_LABEL,
-        "stations": stations,
-    })))
+    let mut body = serde_json::Map::new();
+    body.insert("date".to_owned(), json!(date.to_string()));
+    body.insert("area".to_owned(), json!("district"));
+    body.insert("hour_label".to_owned(), json!(HOUR_LABEL));
+    body.insert(plural.to_owned(), Value::Array(views));
+    Ok(Json(Value::Object(body)))
 }
 
 /// `GET /api/v1/water/sections/{point}/daily?from=YYYY-MM-DD&to=YYYY-MM-DD`:
@@ -551,6 +578,9 @@ mod tests {
         assert_eq!(body["days"][0]["class"], "III");
         let (_, body) = check("/api/v1/water/sections/2/monthly?year=2026").await;
         assert_eq!(body["months"][0]["class"], "III");
+        let (_, body) = check("/api/v1/water/daily?date=2026-03-02").await;
+        assert_eq!(body["sections"][0]["code"], "WATER-1");
+        assert_eq!(body["sections"][0]["class"], "III");
     }
 
     #[tokio::test]
@@ -564,6 +594,8 @@ mod tests {
         )
         .await;
         assert_eq!(body["hours"][0]["exceeds"], false);
+        let (_, body) = check("/api/v1/outlets/exceedance/daily?date=2026-03-02").await;
+        assert_eq!(body["outlets"][0]["code"], "FG-1");
         let (status, _) = check("/api/v1/outlets/1/exceedance/daily").await;
         assert_eq!(status, StatusCode::NOT_FOUND, "an air station is not an outlet");
     }
