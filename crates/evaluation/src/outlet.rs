@@ -4,8 +4,10 @@
 //! Limits come from the store (`point_limit`), one per parameter code, as
 //! `PermitLimit` JSON. Limits with hourly averaging are judged hour by hour on
 //! the hour means; a day's result sums up its hours and merges consecutive
-//! exceeding hours into episodes. Limits with daily averaging are listed as
-//! not judged yet.
+//! exceeding hours into episodes. Limits with daily averaging are judged on
+//! the day's mean of the hour means, valid with at least 20 valid hours
+//! (`aggregate` with `ValidityRule::MinCount(20)`, as GB 18484-2020 3.19;
+//! a project convention for other sectors until the permit says otherwise).
 
 use std::collections::BTreeMap;
 
@@ -13,7 +15,8 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 use model::{BeijingTime, DataKind, Instant, PointId};
 use serde_json::{Map, Value, json};
 use standards::emission::{
-    Averaging, DataFlag, JudgeOptions, Outcome, PermitLimit, Reading, judge,
+    Averaging, DataFlag, JudgeOptions, Outcome, PermitLimit, Reading, ValidityRule, aggregate,
+    judge,
 };
 use standards::water::Decimal;
 use store::{DerivedKind, DerivedResult, ReadingQuery, Store};
@@ -22,6 +25,9 @@ use crate::Result;
 
 /// HJ 212-2017 code of the flue gas O₂ content (%), used for conversion to reference oxygen.
 const OXYGEN_CODE: &str = "a19001";
+
+/// Valid hour means a daily mean needs (GB 18484-2020 3.19).
+const DAY_MIN_HOURS: usize = 20;
 
 /// The edition recorded on exceedance results: the point's permit.
 const EDITION: &str = "permit";
@@ -72,13 +78,6 @@ pub(crate) fn derive_day(
     let mut daily = Map::new();
     let mut hourly: BTreeMap<NaiveDateTime, Map<String, Value>> = BTreeMap::new();
     for (param, limit) in &limits {
-        if limit.averaging != Averaging::Hour {
-            daily.insert(
-                param.clone(),
-                json!({ "limit": limit, "judged": false, "reason": "daily_averaging_not_judged_yet" }),
-            );
-            continue;
-        }
         let hours: Vec<Reading> = readings
             .iter()
             .filter(|reading| reading.key.param.as_str() == param)
@@ -96,6 +95,35 @@ pub(crate) fn derive_day(
             })
             .collect();
         if hours.is_empty() {
+            continue;
+        }
+        if limit.averaging == Averaging::Day {
+            let mean = aggregate(&hours, 24, ValidityRule::MinCount(DAY_MIN_HOURS), &options.flags);
+            let day_reading = Reading {
+                start_beijing: midnight,
+                value: mean.mean,
+                o2_pct: mean.mean_o2_pct,
+                flag: mean.flag.clone(),
+            };
+            let report = judge(&[day_reading], limit, &options);
+            let outcome = report
+                .periods
+                .first()
+                .map_or(Value::Null, |period| outcome_json(&period.outcome, limit));
+            daily.insert(
+                param.clone(),
+                json!({
+                    "pollutant": limit.pollutant,
+                    "limit": limit,
+                    "judged": true,
+                    "daily_mean": mean.mean,
+                    "n_valid_hours": mean.n_valid,
+                    "n_required_hours": DAY_MIN_HOURS,
+                    "valid": mean.valid,
+                    "outcome": outcome,
+                    "exceeds": report.n_exceeding > 0,
+                }),
+            );
             continue;
         }
         let report = judge(&hours, limit, &options);
@@ -128,6 +156,7 @@ pub(crate) fn derive_day(
 
     let label = |time: NaiveDateTime| time.format("%Y-%m-%dT%H:%M").to_string();
     let mut results = Vec::with_capacity(hourly.len() + 1);
+    let day_exceeds = daily.values().any(|entry| entry["exceeds"] == true);
     let n_exceeding_hours = hourly
         .values()
         .filter(|params| params.values().any(|outcome| outcome["exceeds"] == true))
@@ -141,7 +170,7 @@ pub(crate) fn derive_day(
         detail: json!({
             "date": date.to_string(),
             "hour_label": "period_start",
-            "exceeds": n_exceeding_hours > 0,
+            "exceeds": day_exceeds,
             "n_exceeding_hours": n_exceeding_hours,
             "params": daily,
             "edition": EDITION,

@@ -448,3 +448,39 @@ fn passes_are_counted() {
     assert!(text.contains("qingshan_evaluation_results_total 25"), "{text}");
     assert!(text.contains("qingshan_evaluation_watermark 24"), "{text}");
 }
+
+#[test]
+fn wastewater_daily_limits_are_judged_on_the_daily_mean() {
+    let f = fixture(PointKind::Wastewater);
+    f.store
+        .set_point_limit(&store::PointLimit {
+            point: f.point,
+            param: "w01018".to_owned(),
+            limit: serde_json::json!({
+                "pollutant": "COD",
+                "bound": { "max": "50" },
+                "unit": "mg/L",
+                "averaging": "day",
+                "conversion": "measured",
+            }),
+        })
+        .unwrap();
+    // Hours of 40 with six hours of 90: mean (18·40 + 6·90) / 24 = 52.5 > 50,
+    // although most single hours are below the limit.
+    let day = "2026-03-02";
+    let packets = (0..24)
+        .map(|h| {
+            let value = if h < 6 { 90.0 } else { 40.0 };
+            packet(vec![reading(f.point, "w01018", hour(day, h), value)])
+        })
+        .collect();
+    f.store.commit_batch(&IngestBatch { packets, ..IngestBatch::default() }).unwrap();
+    f.pass();
+    let daily = f.one(DerivedKind::OutletDaily, day).detail;
+    let cod = &daily["params"]["w01018"];
+    assert_eq!(cod["valid"], true, "{daily:#}");
+    assert_eq!(cod["n_valid_hours"], 24);
+    assert_eq!(cod["exceeds"], true);
+    assert_eq!(daily["exceeds"], true);
+    assert_eq!(daily["n_exceeding_hours"], 0, "no hourly limit");
+}
