@@ -67,6 +67,33 @@ pub(crate) fn register_fleet(store: &dyn Store, devices: &[VirtualDevice]) -> an
             leniency: DeviceLeniency::default(),
             simulated: true,
         })?;
+        for spec in &device.params {
+            let Some(limit) = spec.limit else { continue };
+            // Fictional permit limits: hourly converted concentrations at 9 % reference
+            // O2 for flue gas (GB 13271-2014 style), daily means for wastewater.
+            let limit = match device.kind {
+                store::PointKind::FlueGas => serde_json::json!({
+                    "pollutant": spec.code,
+                    "bound": { "max": limit.to_string() },
+                    "unit": "mg/m3",
+                    "averaging": "hour",
+                    "conversion": { "reference_oxygen": { "reference_o2_pct": "9", "air_o2_pct": "21" } },
+                }),
+                store::PointKind::Wastewater => serde_json::json!({
+                    "pollutant": spec.code,
+                    "bound": { "max": limit.to_string() },
+                    "unit": "mg/L",
+                    "averaging": "day",
+                    "conversion": "measured",
+                }),
+                _ => continue,
+            };
+            store.set_point_limit(&store::PointLimit {
+                point,
+                param: spec.code.to_owned(),
+                limit,
+            })?;
+        }
     }
     Ok(())
 }
@@ -126,6 +153,14 @@ pub(crate) async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
     writeln!(stdout, "  HTTP:           http://{web}/")?;
     writeln!(stdout, "  try:            curl http://{web}/api/v1/points")?;
     writeln!(stdout, "                  curl 'http://{web}/api/v1/points/1/readings?kind=hour'")?;
+    writeln!(
+        stdout,
+        "                  curl http://{web}/api/v1/air/stations/1/daily        # daily AQI (derived)"
+    )?;
+    writeln!(
+        stdout,
+        "                  curl http://{web}/api/v1/outlets/exceedance/daily    # outlets vs permit limits"
+    )?;
     writeln!(stdout, "                  curl http://{web}/metrics")?;
     writeln!(
         stdout,
