@@ -96,6 +96,12 @@ pub struct PassReport {
     pub more: bool,
 }
 
+/// Most derived results written in one transaction.
+const COMMIT_CHUNK: usize = 200;
+
+/// Pause between back-to-back passes while a backlog remains.
+const BACKLOG_PAUSE: Duration = Duration::from_millis(50);
+
 /// Derives results from stored readings; cheap to clone.
 #[derive(Clone)]
 pub struct Evaluator {
@@ -137,11 +143,22 @@ impl Evaluator {
 
     fn pass_unrecorded(&self) -> Result<PassReport> {
         let from = self.store.watermark(WATERMARK)?;
-        let touched = self.store.touched_readings(
-            from,
-            self.config.max_packets_per_pass.max(1),
-            DataKind::Hour,
-        )?;
+        let window = i64::try_from(self.config.max_packets_per_pass.max(1)).unwrap_or(i64::MAX);
+        // Skip windows of packets without hour data (minute and realtime uploads)
+        // without a write each: the watermark is committed once, with the results.
+        let mut scanned_from = from;
+        let touched = loop {
+            let touched = self.store.touched_readings(
+                scanned_from,
+                self.config.max_packets_per_pass.max(1),
+                DataKind::Hour,
+            )?;
+            let full_window = touched.up_to_raw_id >= scanned_from.saturating_add(window);
+            if !touched.readings.is_empty() || !full_window {
+                break touched;
+            }
+            scanned_from = touched.up_to_raw_id;
+        };
         let mut report = PassReport {
             n_readings: touched.readings.len(),
             n_results: 0,
@@ -151,10 +168,7 @@ impl Evaluator {
         if touched.up_to_raw_id == from {
             return Ok(report);
         }
-        report.more = touched.up_to_raw_id
-            >= from.saturating_add(
-                i64::try_from(self.config.max_packets_per_pass.max(1)).unwrap_or(i64::MAX),
-            );
+        report.more = touched.up_to_raw_id >= scanned_from.saturating_add(window);
 
         let kinds: HashMap<PointId, PointKind> =
             self.store.points()?.into_iter().map(|record| (record.id, record.point.kind)).collect();
@@ -198,7 +212,16 @@ impl Evaluator {
         for &(point, date) in &outlet_days {
             results.extend(outlet::derive_day(self.store.as_ref(), point, date, now)?);
         }
-        self.store.commit_derived(&results, WATERMARK, touched.up_to_raw_id)?;
+        // Short write transactions, so ingest's group commits are never held up
+        // for long: upserts are idempotent, so only the last chunk moves the watermark.
+        let mut chunks = results.chunks(COMMIT_CHUNK).peekable();
+        while let Some(chunk) = chunks.next() {
+            let watermark = if chunks.peek().is_some() { from } else { touched.up_to_raw_id };
+            self.store.commit_derived(chunk, WATERMARK, watermark)?;
+        }
+        if results.is_empty() {
+            self.store.commit_derived(&[], WATERMARK, touched.up_to_raw_id)?;
+        }
         report.n_results = results.len();
         Ok(report)
     }
@@ -224,6 +247,8 @@ impl Evaluator {
                 }
             };
             if more {
+                // Work off the backlog, but leave the cores and the writer to ingest in between.
+                tokio::time::sleep(BACKLOG_PAUSE).await;
                 continue;
             }
             tokio::select! {

@@ -111,9 +111,14 @@ async fn bench_ingest(
     let store = crate::services::open_store(&config)?;
     register_fleet(store.as_ref(), &devices)?;
     let running = Running::start(&config, store.clone()).await?;
-    // Warm-up: every device connects and sends one hour packet (no minute
-    // readings), paying each device's one-time argon2 password check.
-    let warm_up_plan = LoadPlan { kind: DataKind::Hour, packets_per_device: 1, ..plan(1) };
+    // Warm-up: every device connects and sends one minute packet (dated a day
+    // before the measured ones), paying each device's one-time argon2 password
+    // check. Minute data leaves the evaluator nothing to derive.
+    let warm_up_plan = LoadPlan {
+        packets_per_device: 1,
+        first_data_time: plan(1).first_data_time - chrono::Duration::days(1),
+        ..plan(1)
+    };
     let warm_up = run_fleet(
         running.gateway_addr,
         devices.clone(),
