@@ -1,7 +1,8 @@
 -- Qingshan schema, version 3: derived results (the standards engine's output).
 
--- Find the readings a packet brought, for the evaluator's watermark scan.
-CREATE INDEX reading_by_raw ON reading (raw_id);
+-- Find the readings of one kind that packets after a watermark brought (the
+-- evaluator's scan): a range over (kind, raw_id), not a scan of every new reading.
+CREATE INDEX reading_by_raw ON reading (kind, raw_id);
 
 -- How far each consumer of the raw archive has got: the highest raw_packet.id
 -- whose readings it has processed. Advanced in the same transaction as its results.
