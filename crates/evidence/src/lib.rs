@@ -220,11 +220,8 @@ impl Chain {
     /// Appends `record` and returns its chain hash.
     pub fn append(&mut self, record: &Record<'_>) -> Hash {
         let hash = chain_hash(&self.head.last_hash, record);
-        self.head = Head {
-            n_records: self.head.n_records + 1,
-            last_id: record.id(),
-            last_hash: hash,
-        };
+        self.head =
+            Head { n_records: self.head.n_records + 1, last_id: record.id(), last_hash: hash };
         hash
     }
 
@@ -344,7 +341,11 @@ impl Verifier {
         };
         let computed = chain_hash(&self.chain.head.last_hash, record);
         if &computed != stored {
-            return Err(Error::Modified { id, stored: to_hex(stored), computed: to_hex(&computed) });
+            return Err(Error::Modified {
+                id,
+                stored: to_hex(stored),
+                computed: to_hex(&computed),
+            });
         }
         let n_records = self.chain.head.n_records + 1;
         self.chain.head = Head { n_records, last_id: id, last_hash: computed };

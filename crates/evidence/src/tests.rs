@@ -140,8 +140,18 @@ fn a_missing_hash_or_head_is_reported() {
 }
 
 /// The fields of a raw packet record, owned, for proptest.
-type RawFields =
-    (i64, i64, String, Option<String>, Option<i64>, Option<i64>, String, Option<String>, String, Vec<u8>);
+type RawFields = (
+    i64,
+    i64,
+    String,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    String,
+    Option<String>,
+    String,
+    Vec<u8>,
+);
 
 fn raw(fields: &RawFields) -> Record<'_> {
     let (id, received_ms, peer, mn, device_id, cn, verdict, reason, deviations, bytes) = fields;

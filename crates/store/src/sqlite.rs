@@ -684,11 +684,7 @@ fn commit_batch(writer: &mut Writer, batch: &IngestBatch) -> Result<CommitReport
                     chain_hash.as_slice(),
                 ])
                 .map_err(database_error("archiving a raw packet"))?;
-            report.packets.push(PacketOutcome {
-                raw_id,
-                n_inserted: 0,
-                n_duplicate: 0,
-            });
+            report.packets.push(PacketOutcome { raw_id, n_inserted: 0, n_duplicate: 0 });
         }
 
         // Then the readings in primary-key order, so consecutive inserts land on

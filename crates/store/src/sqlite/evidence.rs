@@ -137,11 +137,12 @@ fn read_head(conn: &Connection, table: &'static str) -> Result<Option<Head>> {
         .optional()
         .map_err(database_error(DURING))?;
     let Some((n_records, last_id, last_hash)) = row else { return Ok(None) };
-    let corrupt = |detail: String| Error::Corrupt { table: "chain_head", column: "last_hash", detail };
+    let corrupt =
+        |detail: String| Error::Corrupt { table: "chain_head", column: "last_hash", detail };
     let last_hash = Hash::try_from(last_hash.as_slice())
         .map_err(|_| corrupt(format!("{table}: a hash of {} bytes", last_hash.len())))?;
-    let n_records = u64::try_from(n_records)
-        .map_err(|_| corrupt(format!("{table}: {n_records} records")))?;
+    let n_records =
+        u64::try_from(n_records).map_err(|_| corrupt(format!("{table}: {n_records} records")))?;
     Ok(Some(Head { n_records, last_id, last_hash }))
 }
 
@@ -201,14 +202,9 @@ impl OwnedRecord {
                 deviations,
                 bytes,
             },
-            OwnedRecord::Audit { id, at_ms, actor, action, subject, detail } => Record::Audit {
-                id: *id,
-                at_ms: *at_ms,
-                actor,
-                action,
-                subject,
-                detail,
-            },
+            OwnedRecord::Audit { id, at_ms, actor, action, subject, detail } => {
+                Record::Audit { id: *id, at_ms: *at_ms, actor, action, subject, detail }
+            }
         }
     }
 }
@@ -216,11 +212,8 @@ impl OwnedRecord {
 /// Decodes a row of [`select_sql`] into its record and stored hash (`None` if NULL
 /// or not 32 bytes long, which verification reports as a missing hash).
 fn decode(table: &'static str, row: &Row<'_>) -> Result<(OwnedRecord, Option<Hash>)> {
-    let decode_error = |source: rusqlite::Error| Error::Corrupt {
-        table,
-        column: "*",
-        detail: source.to_string(),
-    };
+    let decode_error =
+        |source: rusqlite::Error| Error::Corrupt { table, column: "*", detail: source.to_string() };
     let (record, hash_index) = if table == "raw_packet" {
         let record = OwnedRecord::Raw {
             id: row.get(0).map_err(decode_error)?,
@@ -280,3 +273,6 @@ pub(crate) fn verify(conn: &Connection) -> Result<Vec<ChainCheck>> {
     tx.finish().map_err(database_error(DURING))?;
     Ok(checks)
 }
+
+#[cfg(test)]
+mod tests;
