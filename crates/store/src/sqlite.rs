@@ -29,7 +29,10 @@
 //! for pages to be copied into the database file.
 //!
 //! **Evidence.** `raw_packet` and `audit` are append-only: no method updates or
-//! deletes them, and triggers refuse it at the database level.
+//! deletes them, and triggers refuse it at the database level. Each row also
+//! carries a `chain_hash` (the `evidence` crate's format), computed by the writer
+//! from the chain head it keeps in memory, and `chain_head` records each chain's
+//! end in the same transaction; [`Store::verify_evidence`] walks the chains.
 
 mod derived;
 mod evidence;
