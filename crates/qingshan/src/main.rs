@@ -16,6 +16,7 @@ mod device;
 mod eval;
 mod field;
 mod services;
+mod verify;
 
 /// Qingshan (青山): environmental monitoring platform for the 五通桥 district plan.
 #[derive(Debug, Parser)]
@@ -59,6 +60,8 @@ enum Command {
     /// Offline evaluation of CSV files: air daily AQI / annual statistics, water classes.
     #[command(subcommand)]
     Eval(eval::EvalCommand),
+    /// Check the hash chains of the raw packet archive and the audit log (exit 1 if broken).
+    Verify(verify::VerifyArgs),
 }
 
 fn main() -> ExitCode {
@@ -114,6 +117,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(command) => bench::run(command),
         Command::Hj212(command) => field::run(command),
         Command::Eval(command) => eval::run(command),
+        Command::Verify(args) => verify::run(args),
     }
 }
 

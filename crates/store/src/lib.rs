@@ -29,7 +29,7 @@ mod sqlite;
 mod types;
 
 pub use derived::*;
-pub use sqlite::{SqliteOptions, SqliteStore};
+pub use sqlite::{ChainCheck, SqliteOptions, SqliteStore};
 pub use types::*;
 
 /// The storage interface shared by the SQLite and (later) PostgreSQL implementations.
@@ -40,6 +40,11 @@ pub trait Store: Send + Sync + DerivedStore {
     /// Readings whose [`model::ReadingKey`] is already stored are skipped and
     /// counted in [`PacketOutcome::n_duplicate`].
     fn commit_batch(&self, batch: &IngestBatch) -> Result<CommitReport>;
+
+    /// Walks the hash chains of the evidence tables (`raw_packet`, then `audit`) in
+    /// id order, in constant memory, and reports per table the rows found intact
+    /// and the first broken link, if any. Read-only.
+    fn verify_evidence(&self) -> Result<Vec<ChainCheck>>;
 
     /// Readings of one point and kind in `[from, to)`, oldest first.
     fn readings(&self, query: &ReadingQuery) -> Result<Vec<model::Reading>>;

@@ -29,10 +29,16 @@
 //! for pages to be copied into the database file.
 //!
 //! **Evidence.** `raw_packet` and `audit` are append-only: no method updates or
-//! deletes them, and triggers refuse it at the database level.
+//! deletes them, and triggers refuse it at the database level. Each row also
+//! carries a `chain_hash` (the `evidence` crate's format), computed by the writer
+//! from the chain head it keeps in memory, and `chain_head` records each chain's
+//! end in the same transaction; [`Store::verify_evidence`] walks the chains.
 
 mod derived;
+mod evidence;
 mod migrate;
+
+pub use evidence::ChainCheck;
 #[cfg(test)]
 mod tests;
 
@@ -152,6 +158,8 @@ struct Writer {
     conn: Connection,
     /// Parameter code → `param.id`, for codes known to be committed.
     param_ids: HashMap<String, i64>,
+    /// The committed heads of the evidence hash chains, read once at open.
+    chains: evidence::Chains,
 }
 
 /// Turns a driver error into [`Error::Database`] labelled with what we were doing.
@@ -191,6 +199,7 @@ impl SqliteStore {
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(database_error("setting synchronous=FULL"))?;
         migrate::migrate(&mut conn)?;
+        let chains = evidence::open_chains(&mut conn)?;
 
         let mut readers = Vec::new();
         for _ in 0..options.n_readers.max(1) {
@@ -219,7 +228,7 @@ impl SqliteStore {
         checkpoint_conn
             .pragma_update(None, "synchronous", "FULL")
             .map_err(database_error("setting synchronous=FULL"))?;
-        let mut store = SqliteStore::from_parts(conn, readers);
+        let mut store = SqliteStore::from_parts(conn, chains, readers);
         store.checkpointer = Some(Checkpointer::start(checkpoint_conn)?);
         Ok(store)
     }
@@ -232,12 +241,17 @@ impl SqliteStore {
             .map_err(database_error("opening an in-memory database"))?;
         configure(&conn, &SqliteOptions::default())?;
         migrate::migrate(&mut conn)?;
-        Ok(SqliteStore::from_parts(conn, Vec::new()))
+        let chains = evidence::open_chains(&mut conn)?;
+        Ok(SqliteStore::from_parts(conn, chains, Vec::new()))
     }
 
-    fn from_parts(conn: Connection, readers: Vec<Mutex<Connection>>) -> SqliteStore {
+    fn from_parts(
+        conn: Connection,
+        chains: evidence::Chains,
+        readers: Vec<Mutex<Connection>>,
+    ) -> SqliteStore {
         SqliteStore {
-            writer: Mutex::new(Writer { conn, param_ids: HashMap::new() }),
+            writer: Mutex::new(Writer { conn, param_ids: HashMap::new(), chains }),
             readers,
             next_reader: AtomicUsize::new(0),
             checkpointer: None,
@@ -600,7 +614,9 @@ fn param_id(
 }
 
 fn commit_batch(writer: &mut Writer, batch: &IngestBatch) -> Result<CommitReport> {
-    let Writer { conn, param_ids } = writer;
+    let Writer { conn, param_ids, chains } = writer;
+    // Extended as rows are inserted; kept only if the transaction commits.
+    let mut new_chains = chains.clone();
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(database_error("starting the batch transaction"))?;
@@ -625,8 +641,9 @@ fn commit_batch(writer: &mut Writer, batch: &IngestBatch) -> Result<CommitReport
     {
         let mut insert_raw = tx
             .prepare_cached(
-                "INSERT INTO raw_packet (received_ms, peer, mn, device_id, cn, verdict, reason, deviations, bytes)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO raw_packet (id, received_ms, peer, mn, device_id, cn, verdict, reason, deviations, bytes,
+                                         chain_hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )
             .map_err(database_error("preparing the raw packet insert"))?;
         let mut insert_reading = tx
@@ -640,8 +657,24 @@ fn commit_batch(writer: &mut Writer, batch: &IngestBatch) -> Result<CommitReport
         // Archive the packets first, in order, so their ids follow the batch.
         for packet in &batch.packets {
             let raw = &packet.raw;
+            // Ids follow the chain head: the table only ever grows through it.
+            let raw_id = new_chains.raw_packet.head().last_id + 1;
+            let deviations = json_text(&raw.deviations, "encoding deviations")?;
+            let chain_hash = new_chains.raw_packet.append(&::evidence::Record::RawPacket {
+                id: raw_id,
+                received_ms: millis(raw.received_at),
+                peer: &raw.peer,
+                mn: raw.mn.as_deref(),
+                device_id: raw.device.map(|device| device.0),
+                cn: raw.cn.map(i64::from),
+                verdict: raw.verdict.label(),
+                reason: raw.verdict.reason(),
+                deviations: &deviations,
+                bytes: &raw.bytes,
+            });
             insert_raw
                 .execute(params![
+                    raw_id,
                     millis(raw.received_at),
                     raw.peer,
                     raw.mn,
@@ -649,15 +682,12 @@ fn commit_batch(writer: &mut Writer, batch: &IngestBatch) -> Result<CommitReport
                     raw.cn,
                     raw.verdict.label(),
                     raw.verdict.reason(),
-                    json_text(&raw.deviations, "encoding deviations")?,
+                    deviations,
                     raw.bytes,
+                    chain_hash.as_slice(),
                 ])
                 .map_err(database_error("archiving a raw packet"))?;
-            report.packets.push(PacketOutcome {
-                raw_id: tx.last_insert_rowid(),
-                n_inserted: 0,
-                n_duplicate: 0,
-            });
+            report.packets.push(PacketOutcome { raw_id, n_inserted: 0, n_duplicate: 0 });
         }
 
         // Then the readings in primary-key order, so consecutive inserts land on
@@ -752,7 +782,13 @@ fn commit_batch(writer: &mut Writer, batch: &IngestBatch) -> Result<CommitReport
     }
 
     for entry in &batch.audit {
-        insert_audit(&tx, entry)?;
+        insert_audit(&tx, &mut new_chains.audit, entry)?;
+    }
+    if !batch.packets.is_empty() {
+        evidence::write_head(&tx, "raw_packet", &new_chains.raw_packet.head())?;
+    }
+    if !batch.audit.is_empty() {
+        evidence::write_head(&tx, "audit", &new_chains.audit.head())?;
     }
 
     for event in &batch.connections {
@@ -768,21 +804,40 @@ fn commit_batch(writer: &mut Writer, batch: &IngestBatch) -> Result<CommitReport
     tx.commit().map_err(database_error("committing a batch"))?;
     // Only now are the new parameter ids real: a rolled-back batch must not leave them cached.
     param_ids.extend(new_param_ids);
+    *chains = new_chains;
     Ok(report)
 }
 
-fn insert_audit(tx: &Transaction<'_>, entry: &AuditEntry) -> Result<()> {
+/// Appends an audit entry with its chain hash, extending `chain` (the caller
+/// keeps the new head only if the transaction commits).
+fn insert_audit(
+    tx: &Transaction<'_>,
+    chain: &mut ::evidence::Chain,
+    entry: &AuditEntry,
+) -> Result<()> {
     let detail = json_text(&entry.detail, "encoding audit detail")?;
+    let id = chain.head().last_id + 1;
+    let chain_hash = chain.append(&::evidence::Record::Audit {
+        id,
+        at_ms: millis(entry.at),
+        actor: &entry.actor,
+        action: &entry.action,
+        subject: &entry.subject,
+        detail: &detail,
+    });
     tx.prepare_cached(
-        "INSERT INTO audit (at_ms, actor, action, subject, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO audit (id, at_ms, actor, action, subject, detail, chain_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )
     .and_then(|mut statement| {
         statement.execute(params![
+            id,
             millis(entry.at),
             entry.actor,
             entry.action,
             entry.subject,
-            detail
+            detail,
+            chain_hash.as_slice()
         ])
     })
     .map_err(database_error("appending an audit entry"))?;
@@ -790,6 +845,10 @@ fn insert_audit(tx: &Transaction<'_>, entry: &AuditEntry) -> Result<()> {
 }
 
 impl Store for SqliteStore {
+    fn verify_evidence(&self) -> Result<Vec<ChainCheck>> {
+        self.read(evidence::verify)
+    }
+
     fn commit_batch(&self, batch: &IngestBatch) -> Result<CommitReport> {
         let report = commit_batch(&mut lock(&self.writer), batch)?;
         if let Some(checkpointer) = &self.checkpointer {

@@ -6,6 +6,7 @@
 mod cli;
 mod derived;
 mod eval;
+mod evidence;
 mod kill9;
 mod limits;
 mod malformed;
