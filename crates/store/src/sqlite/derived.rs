@@ -43,13 +43,18 @@ impl DerivedStore for SqliteStore {
                 .map_err(database_error(DURING))?;
             let bound = after_raw_id.saturating_add(i64::try_from(max_packets).unwrap_or(i64::MAX));
             let up_to_raw_id = newest.unwrap_or(0).min(bound).max(after_raw_id);
-            let mut statement = tx
-                .prepare_cached(
-                    "SELECT DISTINCT point_id, data_ms FROM reading
-                     WHERE raw_id > ?1 AND raw_id <= ?2 AND kind = ?3
-                     ORDER BY point_id, data_ms",
-                )
-                .map_err(database_error(DURING))?;
+            // The partial index `reading_by_raw` covers hour readings only, and
+            // SQLite uses it only when the query names that kind literally.
+            let sql = if kind == DataKind::Hour {
+                "SELECT DISTINCT point_id, data_ms FROM reading
+                 WHERE raw_id > ?1 AND raw_id <= ?2 AND kind = 2 AND kind = ?3
+                 ORDER BY point_id, data_ms"
+            } else {
+                "SELECT DISTINCT point_id, data_ms FROM reading
+                 WHERE raw_id > ?1 AND raw_id <= ?2 AND kind = ?3
+                 ORDER BY point_id, data_ms"
+            };
+            let mut statement = tx.prepare_cached(sql).map_err(database_error(DURING))?;
             let rows = statement
                 .query(params![after_raw_id, up_to_raw_id, kind_to_db(kind)])
                 .map_err(database_error(DURING))?;

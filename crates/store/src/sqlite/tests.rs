@@ -236,3 +236,24 @@ fn store_is_shareable_across_threads() {
     assert_send_sync::<SqliteStore>();
     let _: &dyn Store = &SqliteStore::open_in_memory().unwrap();
 }
+
+#[test]
+fn the_evaluators_hour_scan_uses_the_partial_raw_id_index() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    let writer = lock(&store.writer);
+    let mut statement = writer
+        .conn
+        .prepare(
+            "EXPLAIN QUERY PLAN SELECT DISTINCT point_id, data_ms FROM reading
+             WHERE raw_id > 1 AND raw_id <= 2 AND kind = 2 AND kind = 2
+             ORDER BY point_id, data_ms",
+        )
+        .unwrap();
+    let plan: Vec<String> = statement
+        .query_map([], |row| row.get::<_, String>(3))
+        .unwrap()
+        .map(|row| row.unwrap())
+        .collect();
+    let plan = plan.join("\n");
+    assert!(plan.contains("INDEX reading_by_raw (raw_id>? AND raw_id<?)"), "{plan}");
+}
