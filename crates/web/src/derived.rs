@@ -173,27 +173,15 @@ pub(crate) async fn air_station_daily(
     Path(point): Path<i64>,
     Query(range): Query<DateRange>,
 ) -> Result<Json<Value>, ApiError> {
-    let station = point_of_kind(&state, point, PointKind::AirStation, "air station").await?;
-    let (from, to) = date_range(&state, &range)?;
-    let results = query(
+    point_days(
         &state,
-        DerivedQuery {
-            kind: DerivedKind::AirDaily,
-            point: Some(station.id),
-            from: day_start(from)?,
-            to: day_start(to + Duration::days(1))?,
-            limit: MAX_RESULTS,
-        },
+        point,
+        &range,
+        &[PointKind::AirStation],
+        "air station",
+        DerivedKind::AirDaily,
     )
-    .await?;
-    let days: Vec<Value> = results.into_iter().map(|result| view(result, None)).collect();
-    Ok(Json(json!({
-        "point": point_json(&station),
-        "from": from.to_string(),
-        "to": to.to_string(),
-        "hour_label": HOUR_LABEL,
-        "days": days,
-    })))
+    .await
 }
 
 /// `GET /api/v1/air/stations/{point}/hourly?from=RFC3339&to=RFC3339`: the
@@ -203,34 +191,15 @@ pub(crate) async fn air_station_hourly(
     Path(point): Path<i64>,
     Query(range): Query<InstantRange>,
 ) -> Result<Json<Value>, ApiError> {
-    let station = point_of_kind(&state, point, PointKind::AirStation, "air station").await?;
-    let to = match range.to.as_deref() {
-        Some(text) => parse_instant("to", text)?,
-        None => state.clock.now(),
-    };
-    let from = match range.from.as_deref() {
-        Some(text) => parse_instant("from", text)?,
-        None => Instant(to.0 - Duration::hours(24)),
-    };
-    let results = query(
+    point_hours(
         &state,
-        DerivedQuery {
-            kind: DerivedKind::AirHourly,
-            point: Some(station.id),
-            from,
-            to,
-            limit: MAX_RESULTS,
-        },
+        point,
+        &range,
+        &[PointKind::AirStation],
+        "air station",
+        DerivedKind::AirHourly,
     )
-    .await?;
-    let hours: Vec<Value> = results.into_iter().map(|result| view(result, None)).collect();
-    Ok(Json(json!({
-        "point": point_json(&station),
-        "from": from,
-        "to": to,
-        "hour_label": HOUR_LABEL,
-        "hours": hours,
-    })))
+    .await
 }
 
 /// `GET /api/v1/air/daily?date=YYYY-MM-DD`: every station's daily AQI on one
@@ -305,27 +274,15 @@ pub(crate) async fn water_section_daily(
     Path(point): Path<i64>,
     Query(range): Query<DateRange>,
 ) -> Result<Json<Value>, ApiError> {
-    let section = point_of_kind(&state, point, PointKind::SurfaceWater, "water section").await?;
-    let (from, to) = date_range(&state, &range)?;
-    let results = query(
+    point_days(
         &state,
-        DerivedQuery {
-            kind: DerivedKind::WaterDaily,
-            point: Some(section.id),
-            from: day_start(from)?,
-            to: day_start(to + Duration::days(1))?,
-            limit: MAX_RESULTS,
-        },
+        point,
+        &range,
+        &[PointKind::SurfaceWater],
+        "water section",
+        DerivedKind::WaterDaily,
     )
-    .await?;
-    let days: Vec<Value> = results.into_iter().map(|result| view(result, None)).collect();
-    Ok(Json(json!({
-        "point": point_json(&section),
-        "from": from.to_string(),
-        "to": to.to_string(),
-        "hour_label": HOUR_LABEL,
-        "days": days,
-    })))
+    .await
 }
 
 /// `GET /api/v1/water/sections/{point}/monthly?year=YYYY`: the monthly class
@@ -368,27 +325,7 @@ pub(crate) async fn outlet_daily(
     Path(point): Path<i64>,
     Query(range): Query<DateRange>,
 ) -> Result<Json<Value>, ApiError> {
-    let outlet = point_of_kinds(&state, point, &OUTLETS, "outlet").await?;
-    let (from, to) = date_range(&state, &range)?;
-    let results = query(
-        &state,
-        DerivedQuery {
-            kind: DerivedKind::OutletDaily,
-            point: Some(outlet.id),
-            from: day_start(from)?,
-            to: day_start(to + Duration::days(1))?,
-            limit: MAX_RESULTS,
-        },
-    )
-    .await?;
-    let days: Vec<Value> = results.into_iter().map(|result| view(result, None)).collect();
-    Ok(Json(json!({
-        "point": point_json(&outlet),
-        "from": from.to_string(),
-        "to": to.to_string(),
-        "hour_label": HOUR_LABEL,
-        "days": days,
-    })))
+    point_days(&state, point, &range, &OUTLETS, "outlet", DerivedKind::OutletDaily).await
 }
 
 /// `GET /api/v1/outlets/{point}/exceedance/hourly?from=RFC3339&to=RFC3339`:
@@ -398,7 +335,49 @@ pub(crate) async fn outlet_hourly(
     Path(point): Path<i64>,
     Query(range): Query<InstantRange>,
 ) -> Result<Json<Value>, ApiError> {
-    let outlet = point_of_kinds(&state, point, &OUTLETS, "outlet").await?;
+    point_hours(&state, point, &range, &OUTLETS, "outlet", DerivedKind::OutletHourly).await
+}
+
+/// One point's daily results of `kind` over a date range (both ends included).
+async fn point_days(
+    state: &AppState,
+    point: i64,
+    range: &DateRange,
+    kinds: &[PointKind],
+    what: &str,
+    kind: DerivedKind,
+) -> Result<Json<Value>, ApiError> {
+    let record = point_of_kinds(state, point, kinds, what).await?;
+    let (from, to) = date_range(state, range)?;
+    let query_days = DerivedQuery {
+        kind,
+        point: Some(record.id),
+        from: day_start(from)?,
+        to: day_start(to + Duration::days(1))?,
+        limit: MAX_RESULTS,
+    };
+    let results = query(state, query_days).await?;
+    let days: Vec<Value> = results.into_iter().map(|result| view(result, None)).collect();
+    Ok(Json(json!({
+        "point": point_json(&record),
+        "from": from.to_string(),
+        "to": to.to_string(),
+        "hour_label": HOUR_LABEL,
+        "days": days,
+    })))
+}
+
+/// One point's hourly results of `kind` whose hour starts fall in `from..to`
+/// (default: the last 24 hours).
+async fn point_hours(
+    state: &AppState,
+    point: i64,
+    range: &InstantRange,
+    kinds: &[PointKind],
+    what: &str,
+    kind: DerivedKind,
+) -> Result<Json<Value>, ApiError> {
+    let record = point_of_kinds(state, point, kinds, what).await?;
     let to = match range.to.as_deref() {
         Some(text) => parse_instant("to", text)?,
         None => state.clock.now(),
@@ -407,20 +386,11 @@ pub(crate) async fn outlet_hourly(
         Some(text) => parse_instant("from", text)?,
         None => Instant(to.0 - Duration::hours(24)),
     };
-    let results = query(
-        &state,
-        DerivedQuery {
-            kind: DerivedKind::OutletHourly,
-            point: Some(outlet.id),
-            from,
-            to,
-            limit: MAX_RESULTS,
-        },
-    )
-    .await?;
+    let query_hours = DerivedQuery { kind, point: Some(record.id), from, to, limit: MAX_RESULTS };
+    let results = query(state, query_hours).await?;
     let hours: Vec<Value> = results.into_iter().map(|result| view(result, None)).collect();
     Ok(Json(json!({
-        "point": point_json(&outlet),
+        "point": point_json(&record),
         "from": from,
         "to": to,
         "hour_label": HOUR_LABEL,
