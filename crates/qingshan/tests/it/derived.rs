@@ -7,23 +7,10 @@ use std::time::Duration;
 use model::DataKind;
 use simulator::client::{FleetControl, LoadPlan, run_fleet};
 
-use crate::util::TestServer;
+use crate::util::{TestServer, load_plan};
 
 fn plan() -> LoadPlan {
-    LoadPlan {
-        seed: 21,
-        kind: DataKind::Hour,
-        first_data_time: chrono::NaiveDate::from_ymd_opt(2026, 3, 2)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap(),
-        step: chrono::Duration::hours(1),
-        packets_per_device: 24,
-        pace: Duration::ZERO,
-        ack_timeout: Duration::from_secs(2),
-        bad_packet_ratio: 0.0,
-        give_up_after: Duration::from_secs(60),
-    }
+    load_plan(DataKind::Hour, "2026-03-02", chrono::Duration::hours(1), 24)
 }
 
 /// Polls `path` until `ready` accepts its JSON body, within a bounded deadline.

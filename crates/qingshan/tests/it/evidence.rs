@@ -3,29 +3,18 @@
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::time::Duration;
 
 use model::DataKind;
 use simulator::client::{FleetControl, LoadPlan, run_fleet};
 use store::{RawQuery, Store};
 
-use crate::util::TestServer;
+use crate::util::{TestServer, load_plan};
 
 fn plan() -> LoadPlan {
     LoadPlan {
-        seed: 21,
-        kind: DataKind::Minute,
-        first_data_time: chrono::NaiveDate::from_ymd_opt(2026, 10, 1)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap(),
-        step: chrono::Duration::minutes(1),
-        packets_per_device: 10,
-        pace: Duration::ZERO,
-        ack_timeout: Duration::from_secs(2),
         // Some malformed packets, archived with their verdict.
         bad_packet_ratio: 0.2,
-        give_up_after: Duration::from_secs(60),
+        ..load_plan(DataKind::Minute, "2026-10-01", chrono::Duration::minutes(1), 10)
     }
 }
 

@@ -8,7 +8,7 @@ use model::DataKind;
 use simulator::client::{FleetControl, LoadPlan, run_fleet};
 use store::{ReadingQuery, Store};
 
-use crate::util::TestServer;
+use crate::util::{TestServer, load_plan};
 
 const N_DEVICES: usize = 12;
 const PACKETS_PER_DEVICE: usize = 150;
@@ -16,17 +16,12 @@ const PACKETS_PER_DEVICE: usize = 150;
 fn plan() -> LoadPlan {
     LoadPlan {
         seed: 9,
-        kind: DataKind::Minute,
-        first_data_time: chrono::NaiveDate::from_ymd_opt(2026, 10, 1)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap(),
-        step: chrono::Duration::minutes(1),
-        packets_per_device: PACKETS_PER_DEVICE,
-        pace: Duration::ZERO,
-        ack_timeout: Duration::from_secs(2),
-        bad_packet_ratio: 0.0,
-        give_up_after: Duration::from_secs(60),
+        ..load_plan(
+            DataKind::Minute,
+            "2026-10-01",
+            chrono::Duration::minutes(1),
+            PACKETS_PER_DEVICE,
+        )
     }
 }
 

@@ -8,6 +8,30 @@ use std::time::Duration;
 
 use store::{DeviceLeniency, NewDevice, NewPoint, SqliteOptions, SqliteStore, Store};
 
+/// A closed-loop load of `packets_per_device` packets of `kind` per device,
+/// `step` apart from Beijing midnight of `first_day` (`YYYY-MM-DD`), answered within 2 s.
+pub(crate) fn load_plan(
+    kind: model::DataKind,
+    first_day: &str,
+    step: chrono::Duration,
+    packets_per_device: usize,
+) -> simulator::client::LoadPlan {
+    simulator::client::LoadPlan {
+        seed: 21,
+        kind,
+        first_data_time: chrono::NaiveDate::parse_from_str(first_day, "%Y-%m-%d")
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap(),
+        step,
+        packets_per_device,
+        pace: Duration::ZERO,
+        ack_timeout: Duration::from_secs(2),
+        bad_packet_ratio: 0.0,
+        give_up_after: Duration::from_secs(60),
+    }
+}
+
 /// A free loopback port (bound, then released).
 pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
