@@ -555,6 +555,25 @@ pub fn audit_entries_are_newest_first(store: &dyn Store) {
     assert_eq!(newest, audit_entry(4_000, "a4"), "every field round-trips, JSON detail included");
 }
 
+/// Audit entries recorded on their own (a login, an export) join the same
+/// hash chain as those of ingest batches, in order, and the chain verifies.
+pub fn recorded_audit_joins_the_chain(store: &dyn Store) {
+    store
+        .commit_batch(&IngestBatch {
+            audit: vec![audit_entry(0, "device_refused")],
+            ..IngestBatch::default()
+        })
+        .unwrap();
+    store.record_audit(&[audit_entry(1_000, "login"), audit_entry(2_000, "export")]).unwrap();
+    store.record_audit(&[]).unwrap();
+    let actions: Vec<String> =
+        store.audit_entries(10).unwrap().into_iter().map(|entry| entry.action).collect();
+    assert_eq!(actions, vec!["export", "login", "device_refused"]);
+    for check in store.verify_evidence().unwrap() {
+        assert!(check.outcome.is_ok(), "chain {check:?} must verify");
+    }
+}
+
 /// The connection log reads back newest first, optionally for one MN, at most `limit`.
 pub fn connection_log_is_newest_first_and_filtered(store: &dyn Store) {
     let events = vec![
@@ -757,6 +776,7 @@ macro_rules! conformance_suite {
             device_of_unknown_point_is_refused,
             last_seen_never_moves_backwards,
             audit_entries_are_newest_first,
+            recorded_audit_joins_the_chain,
             connection_log_is_newest_first_and_filtered,
             failed_batch_leaves_nothing_half_written,
             latest_readings_per_point_and_parameter,

@@ -73,6 +73,12 @@ pub trait Store: Send + Sync + DerivedStore {
     /// Connection log entries, newest first, optionally for one MN, at most `limit`.
     fn connection_log(&self, mn: Option<&str>, limit: usize) -> Result<Vec<ConnectionEvent>>;
 
+    /// Appends `entries` to the audit log (and its hash chain) in one
+    /// transaction; returns once they are durable. For actions that change no
+    /// other stored data (a login, an export); a change to stored data records
+    /// its audit entry in the change's own transaction instead.
+    fn record_audit(&self, entries: &[AuditEntry]) -> Result<()>;
+
     /// Audit entries, newest first, at most `limit`.
     fn audit_entries(&self, limit: usize) -> Result<Vec<AuditEntry>>;
 

@@ -288,6 +288,38 @@ impl SqliteStore {
         Ok(value)
     }
 
+    /// Runs `write` in one immediate transaction on the writer connection, appends
+    /// the audit entries it pushed to the audit hash chain in that same
+    /// transaction, and commits: a change and its audit record are durable
+    /// together or not at all.
+    ///
+    /// Every registry, alarm, account or plan change goes through here, so no
+    /// change escapes the audit log.
+    pub(crate) fn write_audited<T>(
+        &self,
+        during: &'static str,
+        write: impl FnOnce(&Transaction<'_>, &mut Vec<AuditEntry>) -> Result<T>,
+    ) -> Result<T> {
+        let mut writer = lock(&self.writer);
+        let Writer { conn, chains, .. } = &mut *writer;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(database_error("starting a write transaction"))?;
+        let mut entries = Vec::new();
+        let value = write(&tx, &mut entries)?;
+        let mut audit_chain = chains.audit.clone();
+        for entry in &entries {
+            insert_audit(&tx, &mut audit_chain, entry)?;
+        }
+        if !entries.is_empty() {
+            evidence::write_head(&tx, "audit", &audit_chain.head())?;
+        }
+        tx.commit().map_err(database_error(during))?;
+        // Only now is the new head real: a rolled-back transaction keeps the old one.
+        chains.audit = audit_chain;
+        Ok(value)
+    }
+
     /// [`Store::latest_readings`]: sorted by point id, then parameter code. Reads the small `latest_reading`
     /// table and one primary-key lookup per result, never the histories.
     fn query_latest_readings(&self, kind: DataKind) -> Result<Vec<Reading>> {
@@ -1053,6 +1085,13 @@ impl Store for SqliteStore {
                     .map_err(database_error(DURING))?;
                 collect(rows, DURING, decode_connection_event)
             }
+        })
+    }
+
+    fn record_audit(&self, entries: &[AuditEntry]) -> Result<()> {
+        self.write_audited("appending audit entries", |_, audit| {
+            audit.extend_from_slice(entries);
+            Ok(())
         })
     }
 
