@@ -5,6 +5,8 @@
 //!   The wall clock is read only through [`time::Clock`].
 //! - [`ids`]: validated newtypes for device ids ([`ids::Mn`]) and parameter
 //!   codes ([`ids::ParamCode`]), and the numeric ids of stored entities.
+//! - [`registry`]: the registry's vocabulary: the credit code [`registry::Uscc`]
+//!   and the closed code sets of registry records.
 //! - [`reading`]: one measured value set and its identity
 //!   ([`reading::ReadingKey`]): what makes two packets "the same data".
 //!
@@ -13,10 +15,12 @@
 
 pub mod ids;
 pub mod reading;
+pub mod registry;
 pub mod time;
 
 pub use ids::{DeviceId, Mn, ParamCode, PointId};
 pub use reading::{DataKind, Reading, ReadingKey, ReadingValues};
+pub use registry::{InvalidUscc, Uscc};
 pub use time::{BeijingTime, Clock, Instant, SystemClock};
 
 /// Errors raised when text does not form one of this crate's values.
