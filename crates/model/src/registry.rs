@@ -285,10 +285,9 @@ impl Uscc {
     /// upper-cased) as a unified social credit code.
     pub fn parse(text: &str) -> Result<Uscc, InvalidUscc> {
         let code = text.trim().to_ascii_uppercase();
-        Uscc::check(&code).map(|()| Uscc(code)).map_err(|fault| InvalidUscc {
-            found: text.to_owned(),
-            fault,
-        })
+        Uscc::check(&code)
+            .map(|()| Uscc(code))
+            .map_err(|fault| InvalidUscc { found: text.to_owned(), fault })
     }
 
     /// The check character for the first 17 characters of a code, if they
@@ -332,8 +331,8 @@ impl Uscc {
         if !bytes[2..8].iter().all(u8::is_ascii_digit) {
             return Err(UsccFault::BadDivision { found: code[2..8].to_owned() });
         }
-        let expected = Uscc::check_character(&code[..17])
-            .ok_or(UsccFault::WrongLength { found: n_chars })?;
+        let expected =
+            Uscc::check_character(&code[..17]).ok_or(UsccFault::WrongLength { found: n_chars })?;
         let found = char::from(bytes[17]);
         if expected != found {
             return Err(UsccFault::CheckMismatch { expected, found });
@@ -468,6 +467,9 @@ mod tests {
         assert_eq!(WaterBodyKind::parse("sea"), None);
         let json = serde_json::to_string(&AirStationLevel::Micro).unwrap();
         assert_eq!(json, "\"micro\"");
-        assert_eq!(serde_json::from_str::<AirStationLevel>("\"微站\"").unwrap(), AirStationLevel::Micro);
+        assert_eq!(
+            serde_json::from_str::<AirStationLevel>("\"微站\"").unwrap(),
+            AirStationLevel::Micro
+        );
     }
 }

@@ -23,6 +23,9 @@ use crate::{
     RawQuery, ReadingQuery, Store, Verdict,
 };
 
+mod registry;
+pub use registry::*;
+
 /// Builders of the values the cases store.
 pub mod fixture {
     use super::*;
@@ -780,6 +783,12 @@ macro_rules! conformance_suite {
             connection_log_is_newest_first_and_filtered,
             failed_batch_leaves_nothing_half_written,
             latest_readings_per_point_and_parameter,
+            registry_records_round_trip_and_link_points,
+            registry_changes_are_audited_with_before_and_after,
+            retired_records_stay_readable,
+            permit_limits_drive_point_limits,
+            registry_apply_is_all_or_nothing,
+            registry_device_is_registered_for_its_point,
         );
         #[test]
         fn data_persists_across_reopen() {

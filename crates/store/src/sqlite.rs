@@ -37,6 +37,7 @@
 mod derived;
 mod evidence;
 mod migrate;
+mod registry;
 
 pub use evidence::ChainCheck;
 #[cfg(test)]
@@ -645,6 +646,55 @@ fn param_id(
     Ok(id)
 }
 
+/// Creates the point with `point.code` or updates it, inside `tx`; returns its id.
+fn upsert_point_in(tx: &Transaction<'_>, point: &NewPoint) -> Result<PointId> {
+    tx.prepare_cached(
+        "INSERT INTO point (code, name, kind, enterprise, simulated) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind,
+             enterprise = excluded.enterprise, simulated = excluded.simulated
+         RETURNING id",
+    )
+    .and_then(|mut statement| {
+        statement.query_row(
+            params![point.code, point.name, point.kind.as_str(), point.enterprise, point.simulated],
+            |row| row.get(0),
+        )
+    })
+    .map(PointId)
+    .map_err(database_error("upserting a point"))
+}
+
+/// Creates the device with `device.mn` or updates it, inside `tx`; `leniency`
+/// is its leniency as JSON. Fails with [`Error::NotFound`] if its point does not exist.
+fn upsert_device_in(tx: &Transaction<'_>, device: &NewDevice, leniency: &str) -> Result<DeviceId> {
+    if !point_exists(tx, device.point)? {
+        return Err(Error::NotFound { entity: "point", id: device.point.to_string() });
+    }
+    tx.prepare_cached(
+        "INSERT INTO device (mn, password_hash, protocol, point_id, leniency, simulated)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (mn) DO UPDATE SET password_hash = excluded.password_hash,
+             protocol = excluded.protocol, point_id = excluded.point_id,
+             leniency = excluded.leniency, simulated = excluded.simulated
+         RETURNING id",
+    )
+    .and_then(|mut statement| {
+        statement.query_row(
+            params![
+                device.mn.as_str(),
+                device.password_hash,
+                device.protocol,
+                device.point.0,
+                leniency,
+                device.simulated
+            ],
+            |row| row.get(0),
+        )
+    })
+    .map(DeviceId)
+    .map_err(database_error("upserting a device"))
+}
+
 fn commit_batch(writer: &mut Writer, batch: &IngestBatch) -> Result<CommitReport> {
     let Writer { conn, param_ids, chains } = writer;
     // Extended as rows are inserted; kept only if the transaction commits.
@@ -977,22 +1027,7 @@ impl Store for SqliteStore {
     }
 
     fn upsert_point(&self, point: &NewPoint) -> Result<PointId> {
-        self.write("committing a point", |tx| {
-            tx.prepare_cached(
-                "INSERT INTO point (code, name, kind, enterprise, simulated) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind,
-                     enterprise = excluded.enterprise, simulated = excluded.simulated
-                 RETURNING id",
-            )
-            .and_then(|mut statement| {
-                statement.query_row(
-                    params![point.code, point.name, point.kind.as_str(), point.enterprise, point.simulated],
-                    |row| row.get(0),
-                )
-            })
-            .map(PointId)
-            .map_err(database_error("upserting a point"))
-        })
+        self.write("committing a point", |tx| upsert_point_in(tx, point))
     }
 
     fn points(&self) -> Result<Vec<PointRecord>> {
@@ -1010,34 +1045,7 @@ impl Store for SqliteStore {
 
     fn upsert_device(&self, device: &NewDevice) -> Result<DeviceId> {
         let leniency = json_text(&device.leniency, "encoding device leniency")?;
-        self.write("committing a device", |tx| {
-            if !point_exists(tx, device.point)? {
-                return Err(Error::NotFound { entity: "point", id: device.point.to_string() });
-            }
-            tx.prepare_cached(
-                "INSERT INTO device (mn, password_hash, protocol, point_id, leniency, simulated)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (mn) DO UPDATE SET password_hash = excluded.password_hash,
-                     protocol = excluded.protocol, point_id = excluded.point_id,
-                     leniency = excluded.leniency, simulated = excluded.simulated
-                 RETURNING id",
-            )
-            .and_then(|mut statement| {
-                statement.query_row(
-                    params![
-                        device.mn.as_str(),
-                        device.password_hash,
-                        device.protocol,
-                        device.point.0,
-                        leniency,
-                        device.simulated
-                    ],
-                    |row| row.get(0),
-                )
-            })
-            .map(DeviceId)
-            .map_err(database_error("upserting a device"))
-        })
+        self.write("committing a device", |tx| upsert_device_in(tx, device, &leniency))
     }
 
     fn device_by_mn(&self, mn: &Mn) -> Result<Option<DeviceRecord>> {
