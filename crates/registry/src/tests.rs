@@ -1,0 +1,309 @@
+#![allow(clippy::unwrap_used)]
+
+use model::registry::RecordStatus;
+use store::{DerivedStore, RegistryEntity, RegistryKind, RegistryStore, SqliteStore, Store};
+
+use crate::import::{Format, ImportFile, import};
+use crate::{Error, Problem, expiry, export, sample};
+
+fn at(offset_ms: i64) -> model::Instant {
+    model::Instant::from_unix_millis(1_795_000_000_000 + offset_ms).unwrap()
+}
+
+/// A store with the sample registry loaded.
+fn sample_store() -> SqliteStore {
+    let store = SqliteStore::open_in_memory().unwrap();
+    import(&store, &sample::files(), "demo", at(0), true).unwrap();
+    store
+}
+
+fn csv_file(kind: RegistryKind, text: &str) -> ImportFile {
+    ImportFile {
+        name: format!("{}.csv", kind.as_str()),
+        kind,
+        format: Format::Csv,
+        bytes: text.as_bytes().to_vec(),
+    }
+}
+
+/// Imports `files` (CSV text by kind) into `store` as `tester`.
+fn check(store: &dyn Store, files: &[(RegistryKind, &str)]) -> crate::Result<crate::ImportReport> {
+    let files: Vec<ImportFile> = files.iter().map(|(kind, text)| csv_file(*kind, text)).collect();
+    import(store, &files, "tester", at(1_000), false)
+}
+
+fn problems(
+    result: crate::Result<crate::ImportReport>,
+) -> Vec<(String, usize, Option<String>, String)> {
+    match result {
+        Err(Error::Rejected { problems }) => problems
+            .into_iter()
+            .map(|Problem { file, line, column, reason }| (file, line, column, reason))
+            .collect(),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_sample_registry_imports_and_is_complete() {
+    let store = sample_store();
+    let count = |kind| store.registry_records(kind).unwrap().len();
+    assert_eq!(count(RegistryKind::Town), 10);
+    assert_eq!(count(RegistryKind::WaterBody), 4);
+    assert!(count(RegistryKind::Enterprise) >= 30);
+    assert!(count(RegistryKind::Outlet) >= 30);
+    let sections: Vec<_> = store
+        .registry_records(RegistryKind::Section)
+        .unwrap()
+        .into_iter()
+        .filter_map(|record| match record.entity {
+            RegistryEntity::Section(section) => Some(section),
+            _ => None,
+        })
+        .collect();
+    for river in ["MINJIANG", "MANGXI", "MOXI", "YONGSI"] {
+        let mut orders: Vec<u32> =
+            sections.iter().filter(|s| s.water_body == river).map(|s| s.order).collect();
+        orders.sort_unstable();
+        assert_eq!(orders, (1..=orders.len() as u32).collect::<Vec<_>>(), "{river}");
+        assert!(orders.len() >= 2, "{river} has sections upstream and downstream");
+    }
+    assert!(sections.iter().any(|s| s.drinking_source));
+    assert!(sections.iter().any(|s| s.boundary == model::registry::Boundary::Inflow));
+    assert!(sections.iter().any(|s| s.boundary == model::registry::Boundary::Outflow));
+    // Every sample name says it is simulated, and every linked point is marked simulated.
+    for kind in RegistryKind::ALL {
+        for record in store.registry_records(kind).unwrap() {
+            assert!(record.sample);
+            if kind != RegistryKind::Town
+                && kind != RegistryKind::WaterBody
+                && let Some(name) = record.entity.name()
+            {
+                assert!(name.contains("模拟"), "{name}");
+            }
+        }
+    }
+    assert!(store.points().unwrap().iter().all(|point| point.point.simulated));
+    // Permit limits reach the outlets' point limits in the standards' format.
+    let outlet = store.registry_record(RegistryKind::Outlet, "WTQ-E01-FG1").unwrap().unwrap();
+    let limits = store.point_limits(outlet.point.unwrap()).unwrap();
+    assert_eq!(limits.len(), 3);
+    for limit in limits {
+        let parsed: standards::emission::PermitLimit = serde_json::from_value(limit.limit).unwrap();
+        assert_eq!(parsed.unit, "mg/m3");
+    }
+    // Importing the sample again changes nothing.
+    let again = import(&store, &sample::files(), "demo", at(1), true).unwrap();
+    assert_eq!(again.applied.n_created + again.applied.n_updated, 0);
+    assert_eq!(again.applied.n_unchanged, again.n_rows);
+}
+
+#[test]
+fn bad_rows_are_all_reported_and_nothing_is_imported() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    let towns = "code,name,district\n511112100,竹根镇,五通桥区\n5111121,短码镇,五通桥区\n";
+    let enterprises = "\
+uscc,name,industry,town,address,longitude,latitude,categories
+91350100M000100Y43,甲公司,化工,511112100,地址,103.8,29.4,water;air
+91350100M000100Y44,乙公司,化工,511112100,地址,103.8,29.4,
+91350100M000100Y43,甲公司重复,化工,511112100,地址,103.8,29.4,
+91511112MA62XK7Q25,丙公司,化工,511112999,地址,200,29.4,gas
+";
+    let result =
+        check(&store, &[(RegistryKind::Enterprise, enterprises), (RegistryKind::Town, towns)]);
+    let expected = [
+        ("town.csv", 3, Some("code"), "town code \"5111121\" must be 9 digits (GB/T 10114)"),
+        (
+            "enterprise.csv",
+            3,
+            Some("uscc"),
+            "invalid unified social credit code \"91350100M000100Y44\": check character is '4', expected '3'",
+        ),
+        ("enterprise.csv", 4, Some("uscc"), "duplicate of line 2"),
+        ("enterprise.csv", 5, Some("longitude"), "longitude 200 is outside -180..180"),
+        (
+            "enterprise.csv",
+            5,
+            Some("categories"),
+            "\"gas\" is not one of water|air|soil|noise|risk",
+        ),
+    ];
+    let expected: Vec<_> = expected
+        .iter()
+        .map(|(file, line, column, reason)| {
+            (file.to_string(), *line, column.map(str::to_owned), reason.to_string())
+        })
+        .collect();
+    assert_eq!(problems(result), expected);
+    assert!(
+        store.registry_records(RegistryKind::Town).unwrap().is_empty(),
+        "nothing half-imported"
+    );
+    assert!(store.audit_entries(10).unwrap().is_empty());
+
+    // References are checked against the store and the rows before them.
+    let result = check(
+        &store,
+        &[(
+            RegistryKind::Enterprise,
+            "uscc,name,industry,town,address,longitude,latitude\n91350100M000100Y43,甲公司,化工,511112999,地址,103.8,29.4\n",
+        )],
+    );
+    assert_eq!(
+        problems(result),
+        [(
+            "enterprise.csv".to_owned(),
+            2,
+            Some("town".to_owned()),
+            "town \"511112999\" does not exist".to_owned()
+        )]
+    );
+}
+
+#[test]
+fn headers_are_checked_and_chinese_headers_are_accepted() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    let result = check(&store, &[(RegistryKind::Town, "code,name,area\n511112100,竹根镇,x\n")]);
+    assert_eq!(
+        problems(result),
+        [
+            (
+                "town.csv".to_owned(),
+                1,
+                Some("area".to_owned()),
+                "unknown column; expected code, name, district, status".to_owned()
+            ),
+            (
+                "town.csv".to_owned(),
+                1,
+                Some("district".to_owned()),
+                "required column missing (header \"district\" or \"区县\")".to_owned()
+            ),
+        ]
+    );
+    let report = check(
+        &store,
+        &[(RegistryKind::Town, "\u{feff}代码,名称,区县,状态\n511112100,竹根镇,五通桥区,在用\n")],
+    )
+    .unwrap();
+    assert_eq!((report.n_rows, report.applied.n_created), (1, 1));
+}
+
+#[test]
+fn a_row_retires_a_record_and_every_change_is_audited() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    let towns = "code,name,district\n511112100,竹根镇,五通桥区\n511112101,牛华镇,五通桥区\n";
+    check(&store, &[(RegistryKind::Town, towns)]).unwrap();
+    let changed = "code,name,district,status\n511112100,竹根镇（新）,五通桥区,\n511112101,牛华镇,五通桥区,retired\n";
+    let report = check(&store, &[(RegistryKind::Town, changed)]).unwrap();
+    assert_eq!((report.applied.n_updated, report.applied.n_retired), (2, 1));
+    let retired = store.registry_record(RegistryKind::Town, "511112101").unwrap().unwrap();
+    assert_eq!(retired.status, RecordStatus::Retired);
+    let entries = store.audit_entries(10).unwrap();
+    let actions: Vec<(&str, &str)> =
+        entries.iter().map(|entry| (entry.action.as_str(), entry.subject.as_str())).collect();
+    assert_eq!(
+        actions,
+        [
+            ("registry_retired", "town:511112101"),
+            ("registry_updated", "town:511112100"),
+            ("registry_created", "town:511112101"),
+            ("registry_created", "town:511112100"),
+        ]
+    );
+    assert!(entries.iter().all(|entry| entry.actor == "tester"));
+    assert_eq!(entries[1].detail["before"]["entity"]["name"], "竹根镇");
+    assert_eq!(entries[1].detail["after"]["entity"]["name"], "竹根镇（新）");
+    // An active record may not refer to a retired one.
+    let result = check(
+        &store,
+        &[(
+            RegistryKind::AirStation,
+            "code,name,town,level,longitude,latitude\nA-1,站,511112101,micro,103.8,29.4\n",
+        )],
+    );
+    assert_eq!(problems(result)[0].3, "town \"511112101\" is retired");
+}
+
+#[test]
+fn exports_import_back_unchanged_as_csv_and_xlsx() {
+    let store = sample_store();
+    for format in [Format::Csv, Format::Xlsx] {
+        let files: Vec<ImportFile> = RegistryKind::ALL
+            .into_iter()
+            .map(|kind| ImportFile {
+                name: format!("{}.{}", kind.as_str(), format.extension()),
+                kind,
+                format,
+                bytes: export::export(&store, kind, format).unwrap(),
+            })
+            .collect();
+        let report = import(&store, &files, "tester", at(2), true).unwrap();
+        assert_eq!(report.applied.n_created + report.applied.n_updated, 0, "{format:?}");
+        assert!(report.n_rows > 300, "{format:?}: {}", report.n_rows);
+        // Into an empty store, the export recreates the same records.
+        let fresh = SqliteStore::open_in_memory().unwrap();
+        import(&fresh, &files, "tester", at(2), true).unwrap();
+        for kind in RegistryKind::ALL {
+            let entities = |store: &SqliteStore| -> Vec<(RegistryEntity, RecordStatus)> {
+                store
+                    .registry_records(kind)
+                    .unwrap()
+                    .into_iter()
+                    .map(|r| (r.entity, r.status))
+                    .collect()
+            };
+            assert_eq!(entities(&fresh), entities(&store), "{kind:?} {format:?}");
+        }
+    }
+}
+
+#[test]
+fn devices_need_a_password_once_and_store_only_its_hash() {
+    let store = sample_store();
+    let without = "mn,point,protocol\n5A5451300000000000000AB1,WTQ-E01-FG1,2017\n";
+    let result = check(&store, &[(RegistryKind::Device, without)]);
+    assert_eq!(problems(result)[0].3, "a new device needs a password");
+    let with = "mn,point,protocol,password,installed_on\n5A5451300000000000000AB1,WTQ-E01-FG1,2017,s3cret,2026-03-01\n";
+    check(&store, &[(RegistryKind::Device, with)]).unwrap();
+    let mn = model::Mn::parse("5A5451300000000000000AB1").unwrap();
+    let device = store.device_by_mn(&mn).unwrap().unwrap();
+    assert!(device.device.password_hash.starts_with("$argon2id$"));
+    assert!(crate::password_matches("s3cret", &device.device.password_hash));
+    // The same password again, or none, changes nothing; the export has no password.
+    assert_eq!(check(&store, &[(RegistryKind::Device, with)]).unwrap().applied.n_unchanged, 1);
+    let no_password =
+        "mn,point,protocol,installed_on\n5A5451300000000000000AB1,WTQ-E01-FG1,2017,2026-03-01\n";
+    assert_eq!(
+        check(&store, &[(RegistryKind::Device, no_password)]).unwrap().applied.n_unchanged,
+        1
+    );
+    let exported =
+        String::from_utf8(export::export(&store, RegistryKind::Device, Format::Csv).unwrap())
+            .unwrap();
+    assert!(!exported.contains("s3cret") && !exported.contains("argon2"), "{exported}");
+    let unknown_point = "mn,point,protocol,password\nMN2,NOPE,2017,x\n";
+    assert_eq!(
+        problems(check(&store, &[(RegistryKind::Device, unknown_point)]))[0].3,
+        "point \"NOPE\" does not exist"
+    );
+}
+
+#[test]
+fn permits_expiring_within_the_window_are_listed_soonest_first() {
+    let store = sample_store();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
+    let expiring = expiry::expiring_permits(&store, today, 60).unwrap();
+    let summary: Vec<(String, i64)> =
+        expiring.iter().map(|permit| (permit.valid_to.to_string(), permit.days_left)).collect();
+    assert_eq!(
+        summary,
+        [
+            ("2026-11-15".to_owned(), -14),
+            ("2026-12-20".to_owned(), 21),
+            ("2027-01-10".to_owned(), 42)
+        ]
+    );
+    assert!(expiring[1].enterprise_name.as_deref().unwrap().contains("模拟"));
+    assert_eq!(expiry::expiring_permits(&store, today, 30).unwrap().len(), 2);
+}
