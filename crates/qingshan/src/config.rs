@@ -66,6 +66,8 @@ pub(crate) struct Config {
     pub(crate) web: web::WebConfig,
     /// `[evaluation]`.
     pub(crate) evaluation: evaluation::EvaluationConfig,
+    /// `[registry]`.
+    pub(crate) registry: registry::RegistryConfig,
     /// `[log]`.
     pub(crate) log: LogConfig,
 }

@@ -15,6 +15,7 @@ mod demo;
 mod device;
 mod eval;
 mod field;
+mod registry;
 mod services;
 mod verify;
 
@@ -60,6 +61,9 @@ enum Command {
     /// Offline evaluation of CSV files: air daily AQI / annual statistics, water classes.
     #[command(subcommand)]
     Eval(eval::EvalCommand),
+    /// Registry (一企一档): import, export, expiring permits.
+    #[command(subcommand)]
+    Registry(registry::RegistryCommand),
     /// Check the hash chains of the raw packet archive and the audit log (exit 1 if broken).
     Verify(verify::VerifyArgs),
 }
@@ -118,6 +122,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Hj212(command) => field::run(command),
         Command::Eval(command) => eval::run(command),
         Command::Verify(args) => verify::run(args),
+        Command::Registry(command) => registry::run(command),
     }
 }
 

@@ -62,3 +62,17 @@ pub fn expiring_permits(
     expiring.sort_by(|a, b| (a.valid_to, &a.number).cmp(&(b.valid_to, &b.number)));
     Ok(expiring)
 }
+
+/// Settings of the registry, `[registry]` in the configuration file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RegistryConfig {
+    /// Warn about permits that expire within this many days (and expired ones).
+    pub permit_warning_days: u32,
+}
+
+impl Default for RegistryConfig {
+    fn default() -> Self {
+        RegistryConfig { permit_warning_days: DEFAULT_WARNING_DAYS }
+    }
+}

@@ -173,18 +173,26 @@ struct Known {
     records: HashMap<(RegistryKind, String), (RecordStatus, RegistryEntity)>,
     /// Codes of stored points.
     point_codes: std::collections::HashSet<String>,
+    /// Stored records that are sample data: they stay sample data when edited.
+    sample: std::collections::HashSet<(RegistryKind, String)>,
 }
 
 impl Known {
     fn load(store: &dyn Store) -> Result<Known> {
         let mut records = HashMap::new();
+        let mut sample = std::collections::HashSet::new();
         for kind in RegistryKind::ALL {
-            for RegistryRecord { entity, status, .. } in store.registry_records(kind)? {
+            for RegistryRecord { entity, status, sample: is_sample, .. } in
+                store.registry_records(kind)?
+            {
+                if is_sample {
+                    sample.insert((kind, entity.key()));
+                }
                 records.insert((kind, entity.key()), (status, entity));
             }
         }
         let point_codes = store.points()?.into_iter().map(|point| point.point.code).collect();
-        Ok(Known { records, point_codes })
+        Ok(Known { records, point_codes, sample })
     }
 
     fn get(&self, kind: RegistryKind, key: &str) -> Option<&(RecordStatus, RegistryEntity)> {
@@ -346,7 +354,8 @@ struct Planned {
     stored_hash: Option<String>,
 }
 
-/// Validates `files` against the store and returns the changes they make,
+/// Validates `files` against the store and returns the changes they make
+/// (marked `sample`, as are changes to records that are sample data already),
 /// in dependency order; or [`Error::Rejected`] with every problem found.
 pub fn plan(store: &dyn Store, files: &[ImportFile], sample: bool) -> Result<Vec<RegistryChange>> {
     Ok(plan_rows(store, files, sample)?.1)
@@ -443,6 +452,7 @@ fn plan_rows(
                     }
                 }
             }
+            let sample = sample || known.sample.contains(&(file.kind, key.clone()));
             known.records.insert((file.kind, key), (status, entity.clone()));
             planned.push(Planned {
                 change: RegistryChange { entity, status, sample },
@@ -481,4 +491,35 @@ pub fn import(
     let (n_rows, changes) = plan_rows(store, files, sample)?;
     let applied = store.apply_registry(&changes, actor, at)?;
     Ok(ImportReport { n_rows, applied })
+}
+
+/// One record given as cells by column name (a JSON form, an API body), as a
+/// one-row CSV file named `name`, so it is validated exactly like a file row.
+pub fn row_file(name: &str, kind: RegistryKind, cells: &[(String, String)]) -> Result<ImportFile> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let csv_error = |error: csv::Error| Error::Export(error.to_string());
+    writer.write_record(cells.iter().map(|(column, _)| column)).map_err(csv_error)?;
+    writer.write_record(cells.iter().map(|(_, value)| value)).map_err(csv_error)?;
+    let bytes = writer.into_inner().map_err(|error| Error::Export(error.to_string()))?;
+    Ok(ImportFile { name: name.to_owned(), kind, format: Format::Csv, bytes })
+}
+
+/// Retires the record `kind`/`key` (keeping its content), audited as `actor`
+/// at `at`; returns once committed. Retiring a retired record changes nothing.
+pub fn retire(
+    store: &dyn Store,
+    kind: RegistryKind,
+    key: &str,
+    actor: &str,
+    at: Instant,
+) -> Result<ApplyReport> {
+    let record = store.registry_record(kind, key)?.ok_or_else(|| {
+        Error::Store(store::Error::NotFound { entity: kind.as_str(), id: key.to_owned() })
+    })?;
+    let change = RegistryChange {
+        entity: record.entity,
+        status: RecordStatus::Retired,
+        sample: record.sample,
+    };
+    Ok(store.apply_registry(&[change], actor, at)?)
 }

@@ -36,6 +36,7 @@ mod tests;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
+pub use expiry::RegistryConfig;
 pub use import::{Format, ImportFile, ImportReport, Problem};
 
 /// Errors of the registry service.

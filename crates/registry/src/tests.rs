@@ -307,3 +307,49 @@ fn permits_expiring_within_the_window_are_listed_soonest_first() {
     assert!(expiring[1].enterprise_name.as_deref().unwrap().contains("模拟"));
     assert_eq!(expiry::expiring_permits(&store, today, 30).unwrap().len(), 2);
 }
+
+#[test]
+fn a_single_row_is_validated_like_a_file_row_and_retire_keeps_the_record() {
+    let store = sample_store();
+    let cells = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs.iter().map(|(column, value)| (column.to_string(), value.to_string())).collect()
+    };
+    let good = cells(&[
+        ("code", "AIR-X"),
+        ("name", "新微站（模拟）"),
+        ("town", "511112100"),
+        ("level", "micro"),
+        ("longitude", "103.8"),
+        ("latitude", "29.4"),
+    ]);
+    let file = crate::import::row_file("request", RegistryKind::AirStation, &good).unwrap();
+    let report = import(&store, &[file], "api", at(5), false).unwrap();
+    assert_eq!(report.applied.n_created, 1);
+    let bad = cells(&[
+        ("code", "AIR-Y"),
+        ("name", "x"),
+        ("town", "511112100"),
+        ("level", "county"),
+        ("longitude", "103.8"),
+        ("latitude", "29.4"),
+    ]);
+    let file = crate::import::row_file("request", RegistryKind::AirStation, &bad).unwrap();
+    let refused = problems(import(&store, &[file], "api", at(6), false));
+    assert_eq!(
+        refused,
+        [(
+            "request".to_owned(),
+            2,
+            Some("level".to_owned()),
+            "\"county\" is not one of national|provincial|micro".to_owned()
+        )]
+    );
+
+    let report =
+        crate::import::retire(&store, RegistryKind::AirStation, "AIR-X", "api", at(7)).unwrap();
+    assert_eq!(report.n_retired, 1);
+    let record = store.registry_record(RegistryKind::AirStation, "AIR-X").unwrap().unwrap();
+    assert_eq!(record.status, RecordStatus::Retired);
+    let missing = crate::import::retire(&store, RegistryKind::AirStation, "NOPE", "api", at(8));
+    assert!(matches!(missing, Err(Error::Store(store::Error::NotFound { .. }))));
+}

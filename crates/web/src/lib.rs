@@ -8,6 +8,7 @@
 mod api;
 mod derived;
 mod error;
+mod registry;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -73,5 +74,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/outlets/exceedance/daily", get(derived::outlet_area_daily))
         .route("/api/v1/outlets/{point}/exceedance/daily", get(derived::outlet_daily))
         .route("/api/v1/outlets/{point}/exceedance/hourly", get(derived::outlet_hourly))
+        .route("/api/v1/registry/import", axum::routing::post(registry::import))
+        .route("/api/v1/registry/export/{file}", get(registry::export))
+        .route("/api/v1/registry/expiring-permits", get(registry::expiring_permits))
+        .route("/api/v1/registry/sites", get(registry::sites))
+        .route("/api/v1/registry/{kind}", get(registry::list).post(registry::upsert))
+        .route("/api/v1/registry/{kind}/retire", axum::routing::post(registry::retire))
+        .route("/api/v1/registry/{kind}/{*key}", get(registry::get_one))
         .with_state(state)
 }
