@@ -12,6 +12,10 @@
 //! - [`sample::files`]: the fictional sample registry of the district the
 //!   demo loads (every name marked 模拟).
 //! - [`expiry::expiring_permits`]: permits that expire within N days.
+//! - [`totals::emission_totals`]: emission amounts per outlet, pollutant and
+//!   Beijing day, month or year, rolled up to enterprise, town, industry and
+//!   district, against the permits' annual totals (method and missing-data
+//!   rule in that module).
 //!
 //! ```
 //! use store::{RegistryKind, RegistryStore, SqliteStore};
@@ -30,6 +34,7 @@ pub mod export;
 pub mod import;
 pub mod layout;
 pub mod sample;
+pub mod totals;
 
 #[cfg(test)]
 mod tests;

@@ -353,3 +353,103 @@ fn a_single_row_is_validated_like_a_file_row_and_retire_keeps_the_record() {
     let missing = crate::import::retire(&store, RegistryKind::AirStation, "NOPE", "api", at(8));
     assert!(matches!(missing, Err(Error::Store(store::Error::NotFound { .. }))));
 }
+
+#[test]
+fn emission_totals_follow_the_documented_method_and_roll_up() {
+    use model::{DataKind, ParamCode, Reading, ReadingKey, ReadingValues};
+    use store::conformance::fixture;
+
+    use crate::totals::{Method, Period, emission_totals};
+
+    let store = sample_store();
+    let point_of = |code: &str| {
+        store.registry_record(RegistryKind::Outlet, code).unwrap().unwrap().point.unwrap()
+    };
+    let flue_gas = point_of("WTQ-E01-FG1");
+    let wastewater = point_of("WTQ-E01-WW1");
+    let device = store.upsert_device(&fixture::device("MN-TOTALS", flue_gas)).unwrap();
+    // 2026-03-02 09:00, 10:00 and 11:00 Beijing (01:00–03:00 UTC).
+    let hour =
+        |n: i64| model::Instant::from_unix_millis(1_772_413_200_000 + n * 3_600_000).unwrap();
+    let reading = |point, param: &str, n: i64, avg: Option<f64>, cou: Option<f64>| Reading {
+        key: ReadingKey {
+            point,
+            param: ParamCode::parse(param).unwrap(),
+            kind: DataKind::Hour,
+            data_time: hour(n),
+        },
+        values: ReadingValues { avg, cou, flag: Some("N".to_owned()), ..ReadingValues::default() },
+    };
+    let readings = vec![
+        // Hour 0: SO2 20 mg/m³ at 40 m³/s → 20 × 40 × 3600 / 10⁶ = 2.88 kg.
+        reading(flue_gas, "a21026", 0, Some(20.0), None),
+        reading(flue_gas, "a00000", 0, Some(40.0), Some(144_000.0)),
+        // Hour 1: SO2 without a flow reading: not counted, not estimated.
+        reading(flue_gas, "a21026", 1, Some(25.0), None),
+        // Hour 2: the device's own amount, 5 kg.
+        reading(flue_gas, "a21026", 2, Some(30.0), Some(5.0)),
+        reading(flue_gas, "a00000", 2, Some(40.0), None),
+        // Wastewater COD 30 mg/L at 10 L/s → 30 × 10 × 3600 / 10⁶ = 1.08 kg.
+        reading(wastewater, "w01018", 0, Some(30.0), None),
+        reading(wastewater, "w00000", 0, Some(10.0), None),
+        // pH has no mass.
+        reading(wastewater, "w01001", 0, Some(7.2), None),
+    ];
+    store
+        .commit_batch(&store::IngestBatch {
+            packets: vec![fixture::accepted_packet(device, readings, 0)],
+            ..store::IngestBatch::default()
+        })
+        .unwrap();
+
+    let now = hour(100);
+    let day = emission_totals(&store, Period::parse("2026-03-02").unwrap(), now).unwrap();
+    let find = |param: &str, outlet: &str| {
+        day.outlets.iter().find(|t| t.param == param && t.outlet == outlet).unwrap()
+    };
+    let so2 = find("a21026", "WTQ-E01-FG1");
+    assert!((so2.amount_kg - 7.88).abs() < 1e-9, "{so2:?}");
+    assert_eq!((so2.n_hours, so2.n_expected_hours, so2.method), (2, 24, Method::Mixed));
+    let cod = find("w01018", "WTQ-E01-WW1");
+    assert!((cod.amount_kg - 1.08).abs() < 1e-9, "{cod:?}");
+    assert_eq!(cod.method, Method::ConcentrationTimesFlow);
+    assert!(!day.outlets.iter().any(|t| t.param == "w01001"), "pH has no mass");
+    let nox = find("a21002", "WTQ-E01-FG1");
+    assert_eq!((nox.amount_kg, nox.n_hours, nox.method), (0.0, 0, Method::NoData));
+
+    // Roll-ups: the enterprise, its town and industry, the district; against the permit.
+    let enterprise = day
+        .enterprises
+        .iter()
+        .find(|t| t.group == "91511112MA65J0DT85" && t.param == "a21026")
+        .unwrap();
+    assert!((enterprise.amount_kg - 7.88).abs() < 1e-9);
+    assert_eq!(enterprise.permitted_annual_kg, Some(24_000.0));
+    assert!((enterprise.share_of_permitted.unwrap() - 7.88 / 24_000.0).abs() < 1e-12);
+    assert!(enterprise.name.as_deref().unwrap().contains("青山盐化"));
+    let town = day.towns.iter().find(|t| t.group == "511112101" && t.param == "a21026").unwrap();
+    assert!((town.amount_kg - 7.88).abs() < 1e-9);
+    let district_so2 = day.district.iter().find(|t| t.param == "a21026").unwrap();
+    assert!((district_so2.amount_kg - 7.88).abs() < 1e-9);
+    let permitted_total: f64 = day
+        .enterprises
+        .iter()
+        .filter(|t| t.param == "a21026")
+        .filter_map(|t| t.permitted_annual_kg)
+        .sum();
+    assert_eq!(district_so2.permitted_annual_kg, Some(permitted_total));
+    let industry =
+        day.industries.iter().find(|t| t.group == "盐磷化工" && t.param == "a21026").unwrap();
+    assert!(industry.n_expected_hours > 24, "several outlets in the industry");
+
+    // The month and the year include the day; the expected hours stop at `now`.
+    let month = emission_totals(&store, Period::parse("2026-03").unwrap(), now).unwrap();
+    let so2_month =
+        month.outlets.iter().find(|t| t.param == "a21026" && t.outlet == "WTQ-E01-FG1").unwrap();
+    assert!((so2_month.amount_kg - 7.88).abs() < 1e-9);
+    // From 2026-03-01 00:00 Beijing to hour 0 (03-02 09:00) is 33 hours; `now` is 100 hours later.
+    assert_eq!(so2_month.n_expected_hours, 33 + 100);
+    assert!(Period::parse("2026-13").is_none());
+    let next_day = emission_totals(&store, Period::parse("2026-03-03").unwrap(), now).unwrap();
+    assert_eq!(next_day.district.iter().map(|t| t.amount_kg).sum::<f64>(), 0.0);
+}

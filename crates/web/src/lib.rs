@@ -78,6 +78,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/registry/export/{file}", get(registry::export))
         .route("/api/v1/registry/expiring-permits", get(registry::expiring_permits))
         .route("/api/v1/registry/sites", get(registry::sites))
+        .route("/api/v1/registry/emissions", get(registry::emissions))
         .route("/api/v1/registry/{kind}", get(registry::list).post(registry::upsert))
         .route("/api/v1/registry/{kind}/retire", axum::routing::post(registry::retire))
         .route("/api/v1/registry/{kind}/{*key}", get(registry::get_one))

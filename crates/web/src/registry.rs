@@ -15,6 +15,8 @@
 //! - `GET  /api/v1/registry/export/{kind}.{csv|xlsx}`: download.
 //! - `GET  /api/v1/registry/expiring-permits?days=N` (default 60).
 //! - `GET  /api/v1/registry/sites`: town and water body of each linked point.
+//! - `GET  /api/v1/registry/emissions?period=YYYY[-MM[-DD]]`: emission totals
+//!   per outlet, enterprise, town, industry and district (default: this year).
 //!
 //! A refused write answers 422 with every problem (line, column, reason).
 //! Until accounts land, every change is audited with the actor `api`.
@@ -291,6 +293,35 @@ pub(crate) async fn sites(State(state): State<AppState>) -> Result<Response, Api
         Ok(sites) => Json(sites).into_response(),
         Err(response) => response,
     })
+}
+
+/// Query string of the emissions endpoint.
+#[derive(Debug, Deserialize)]
+pub(crate) struct EmissionParams {
+    /// `YYYY-MM-DD`, `YYYY-MM` or `YYYY` (Beijing); default the current year.
+    period: Option<String>,
+}
+
+pub(crate) async fn emissions(
+    State(state): State<AppState>,
+    Query(params): Query<EmissionParams>,
+) -> Result<Response, ApiError> {
+    let now = state.clock.now();
+    let period = match &params.period {
+        Some(text) => registry::totals::Period::parse(text).ok_or_else(|| {
+            ApiError::BadRequest(format!("period={text:?}: expected YYYY-MM-DD, YYYY-MM or YYYY"))
+        })?,
+        None => registry::totals::current_year(now),
+    };
+    let store = state.store.clone();
+    Ok(
+        match blocking(move || registry::totals::emission_totals(store.as_ref(), period, now))
+            .await?
+        {
+            Ok(totals) => Json(totals).into_response(),
+            Err(response) => response,
+        },
+    )
 }
 
 #[cfg(test)]

@@ -136,3 +136,22 @@ async fn expiring_permits_and_sites_are_served() {
     let section = body.as_array().unwrap().iter().find(|site| site["kind"] == "section").unwrap();
     assert_eq!(section["water_body_kind"], "river");
 }
+
+#[tokio::test]
+async fn emission_totals_are_served_for_a_period() {
+    let state = state();
+    let (status, body) =
+        check(&state, "GET", "/api/v1/registry/emissions?period=2026-11", "").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["period"], "2026-11");
+    let so2 = body["district"].as_array().unwrap().iter().find(|t| t["param"] == "a21026").unwrap();
+    // No readings yet: nothing counted, coverage says so, the permits still add up.
+    assert_eq!(so2["amount_kg"], 0.0);
+    assert_eq!(so2["n_hours"], 0);
+    assert!(so2["n_expected_hours"].as_u64().unwrap() > 0);
+    assert!(so2["permitted_annual_kg"].as_f64().unwrap() > 0.0);
+    let (_, body) = check(&state, "GET", "/api/v1/registry/emissions", "").await;
+    assert_eq!(body["period"], "2026");
+    let (status, _) = check(&state, "GET", "/api/v1/registry/emissions?period=2026-13", "").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
