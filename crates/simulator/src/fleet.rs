@@ -1,5 +1,7 @@
 //! The catalogue of virtual devices: what each one measures and how.
 //!
+//! [`fleet`] invents points for tests and benchmarks; [`for_points`] gives one
+//! device per registry point (the demo's fleet, on the sample registry).
 //! Every point and enterprise here is fictional and marked as simulated
 //! (名称带“（模拟）”), so demo data can never be mistaken for real monitoring.
 
