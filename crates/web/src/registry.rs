@@ -73,6 +73,14 @@ async fn blocking<T: Send + 'static>(
     }
 }
 
+/// The JSON of a successful outcome, or the refusal response.
+fn json_or_refusal<T: serde::Serialize>(outcome: Result<T, Response>) -> Response {
+    match outcome {
+        Ok(value) => Json(value).into_response(),
+        Err(response) => response,
+    }
+}
+
 /// A record as the API shows it: a device without its password hash.
 fn view(mut record: RegistryRecord) -> RegistryRecord {
     if let RegistryEntity::Device(device) = &mut record.entity {
@@ -157,10 +165,7 @@ pub(crate) async fn upsert(
         registry::import::import(store.as_ref(), &[file], API_ACTOR, at, false)
     })
     .await?;
-    Ok(match outcome {
-        Ok(report) => Json(report).into_response(),
-        Err(response) => response,
-    })
+    Ok(json_or_refusal(outcome))
 }
 
 /// Query string of the retire endpoint.
@@ -182,10 +187,7 @@ pub(crate) async fn retire(
         registry::import::retire(store.as_ref(), kind, &params.key, API_ACTOR, at)
     })
     .await?;
-    Ok(match outcome {
-        Ok(report) => Json(report).into_response(),
-        Err(response) => response,
-    })
+    Ok(json_or_refusal(outcome))
 }
 
 /// Query string of the import endpoint.
@@ -223,10 +225,7 @@ pub(crate) async fn import(
     let outcome =
         blocking(move || registry::import::import(store.as_ref(), &[file], API_ACTOR, at, false))
             .await?;
-    Ok(match outcome {
-        Ok(report) => Json(report).into_response(),
-        Err(response) => response,
-    })
+    Ok(json_or_refusal(outcome))
 }
 
 pub(crate) async fn export(
@@ -277,22 +276,14 @@ pub(crate) async fn expiring_permits(
     let days = params.days.unwrap_or(registry::expiry::DEFAULT_WARNING_DAYS);
     let today = state.clock.now().to_beijing().date();
     let store = state.store.clone();
-    Ok(
-        match blocking(move || registry::expiry::expiring_permits(store.as_ref(), today, days))
-            .await?
-        {
-            Ok(permits) => Json(permits).into_response(),
-            Err(response) => response,
-        },
-    )
+    let outcome =
+        blocking(move || registry::expiry::expiring_permits(store.as_ref(), today, days)).await?;
+    Ok(json_or_refusal(outcome))
 }
 
 pub(crate) async fn sites(State(state): State<AppState>) -> Result<Response, ApiError> {
     let store = state.store.clone();
-    Ok(match blocking(move || Ok(store.sites()?)).await? {
-        Ok(sites) => Json(sites).into_response(),
-        Err(response) => response,
-    })
+    Ok(json_or_refusal(blocking(move || Ok(store.sites()?)).await?))
 }
 
 /// Query string of the emissions endpoint.
@@ -314,14 +305,9 @@ pub(crate) async fn emissions(
         None => registry::totals::current_year(now),
     };
     let store = state.store.clone();
-    Ok(
-        match blocking(move || registry::totals::emission_totals(store.as_ref(), period, now))
-            .await?
-        {
-            Ok(totals) => Json(totals).into_response(),
-            Err(response) => response,
-        },
-    )
+    let outcome =
+        blocking(move || registry::totals::emission_totals(store.as_ref(), period, now)).await?;
+    Ok(json_or_refusal(outcome))
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use model::registry::RecordStatus;
 use model::{Instant, PointId};
-use rusqlite::{OptionalExtension, Row, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::{
     collect, column, database_error, instant_column, json_column, json_text, millis,
@@ -35,9 +35,9 @@ fn decode_record(row: &Row<'_>) -> Result<RegistryRecord> {
     })
 }
 
-fn load(tx: &Transaction<'_>, kind: RegistryKind, key: &str) -> Result<Option<RegistryRecord>> {
+fn load(conn: &Connection, kind: RegistryKind, key: &str) -> Result<Option<RegistryRecord>> {
     const DURING: &str = "reading a registry record";
-    let mut statement = tx
+    let mut statement = conn
         .prepare_cached(&format!("{COLUMNS} WHERE kind = ?1 AND key = ?2"))
         .map_err(database_error(DURING))?;
     let mut rows = statement.query(params![kind.as_str(), key]).map_err(database_error(DURING))?;
@@ -47,9 +47,9 @@ fn load(tx: &Transaction<'_>, kind: RegistryKind, key: &str) -> Result<Option<Re
     }
 }
 
-fn load_kind(tx: &Transaction<'_>, kind: RegistryKind) -> Result<Vec<RegistryRecord>> {
+fn load_kind(conn: &Connection, kind: RegistryKind) -> Result<Vec<RegistryRecord>> {
     const DURING: &str = "reading registry records";
-    let mut statement = tx
+    let mut statement = conn
         .prepare_cached(&format!("{COLUMNS} WHERE kind = ?1 ORDER BY key"))
         .map_err(database_error(DURING))?;
     let rows = statement.query(params![kind.as_str()]).map_err(database_error(DURING))?;
@@ -211,29 +211,11 @@ fn sync_point_limits(tx: &Transaction<'_>) -> Result<()> {
 
 impl RegistryStore for SqliteStore {
     fn registry_records(&self, kind: RegistryKind) -> Result<Vec<RegistryRecord>> {
-        const DURING: &str = "reading registry records";
-        self.read(|conn| {
-            let mut statement = conn
-                .prepare_cached(&format!("{COLUMNS} WHERE kind = ?1 ORDER BY key"))
-                .map_err(database_error(DURING))?;
-            let rows = statement.query(params![kind.as_str()]).map_err(database_error(DURING))?;
-            collect(rows, DURING, decode_record)
-        })
+        self.read(|conn| load_kind(conn, kind))
     }
 
     fn registry_record(&self, kind: RegistryKind, key: &str) -> Result<Option<RegistryRecord>> {
-        const DURING: &str = "reading a registry record";
-        self.read(|conn| {
-            let mut statement = conn
-                .prepare_cached(&format!("{COLUMNS} WHERE kind = ?1 AND key = ?2"))
-                .map_err(database_error(DURING))?;
-            let mut rows =
-                statement.query(params![kind.as_str(), key]).map_err(database_error(DURING))?;
-            match rows.next().map_err(database_error(DURING))? {
-                Some(row) => decode_record(row).map(Some),
-                None => Ok(None),
-            }
-        })
+        self.read(|conn| load(conn, kind, key))
     }
 
     fn apply_registry(
