@@ -148,6 +148,11 @@ pub fn registry_records_round_trip_and_link_points(store: &dyn Store) {
         "an outlet lies in its enterprise's town"
     );
     assert!(store.registry_record(RegistryKind::Outlet, "FG-2").unwrap().is_none());
+    // Renaming the enterprise renames it on its outlets' points.
+    store.apply_registry(&[active(enterprise("新名化工"))], "tester", at(1)).unwrap();
+    let points = store.points().unwrap();
+    let point = points.iter().find(|point| point.point.code == "FG-1").unwrap();
+    assert_eq!(point.point.enterprise.as_deref(), Some("新名化工"));
 }
 
 /// Each creation, change and retirement is audited with before and after;

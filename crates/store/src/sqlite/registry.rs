@@ -107,6 +107,21 @@ fn sync_linked(tx: &Transaction<'_>, change: &RegistryChange) -> Result<Option<P
         return Ok(Some(point));
     }
     match entity {
+        RegistryEntity::Enterprise(enterprise) => {
+            // Its outlets' points show its name: keep them in step with a rename.
+            for record in load_kind(tx, RegistryKind::Outlet)? {
+                if let (RegistryEntity::Outlet(outlet), Some(point)) =
+                    (&record.entity, record.point)
+                    && outlet.enterprise == enterprise.uscc
+                {
+                    tx.execute(
+                        "UPDATE point SET enterprise = ?1 WHERE id = ?2",
+                        params![enterprise.name, point.0],
+                    )
+                    .map_err(database_error("renaming an outlet's enterprise"))?;
+                }
+            }
+        }
         RegistryEntity::Permit(permit) => {
             require(tx, RegistryKind::Enterprise, permit.enterprise.as_str())?;
         }
