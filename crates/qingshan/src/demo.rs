@@ -174,6 +174,12 @@ pub(crate) async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
     let mut config = demo_config(&args, &args.data_dir);
     let store = services::open_store(&config)?;
     let devices = register_sample_fleet(store.as_ref(), args.devices)?;
+    // The first air station of the sample registry, for the hint below.
+    let air_station = store
+        .points()?
+        .into_iter()
+        .find(|point| point.point.kind == store::PointKind::AirStation)
+        .map_or(1, |point| point.id.0);
     let running = start_with_fallback(&mut config, store.clone()).await?;
     let web = running.web_addr;
     let mut stdout = std::io::stdout().lock();
@@ -188,7 +194,7 @@ pub(crate) async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
     writeln!(stdout, "                  curl 'http://{web}/api/v1/points/1/readings?kind=hour'")?;
     writeln!(
         stdout,
-        "                  curl http://{web}/api/v1/air/stations/1/daily        # daily AQI (derived)"
+        "                  curl http://{web}/api/v1/air/stations/{air_station}/daily       # daily AQI (derived)"
     )?;
     writeln!(
         stdout,
