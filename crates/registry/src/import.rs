@@ -210,6 +210,45 @@ impl Known {
         }
     }
 
+    /// An active record that refers to `entity`, as `<kind> <key>`, if any.
+    fn active_user(&self, entity: &RegistryEntity) -> Option<String> {
+        let key = entity.key();
+        let kind = entity.kind();
+        let refers = |user: &RegistryEntity| -> bool {
+            match (kind, user) {
+                (RegistryKind::Town, RegistryEntity::Section(section)) => section.town == key,
+                (RegistryKind::Town, RegistryEntity::AirStation(station)) => station.town == key,
+                (RegistryKind::Town, RegistryEntity::NoisePoint(point)) => point.town == key,
+                (RegistryKind::Town, RegistryEntity::Enterprise(enterprise)) => {
+                    enterprise.town == key
+                }
+                (RegistryKind::WaterBody, RegistryEntity::Section(section)) => {
+                    section.water_body == key
+                }
+                (RegistryKind::Enterprise, RegistryEntity::Outlet(outlet)) => {
+                    outlet.enterprise.as_str() == key
+                }
+                (RegistryKind::Enterprise, RegistryEntity::Permit(permit)) => {
+                    permit.enterprise.as_str() == key
+                }
+                (RegistryKind::Permit, RegistryEntity::Limit(limit)) => limit.permit == key,
+                (RegistryKind::Outlet, RegistryEntity::Limit(limit)) => limit.outlet == key,
+                (_, RegistryEntity::Device(device)) => {
+                    entity.point_kind().is_some() && device.point == key
+                }
+                _ => false,
+            }
+        };
+        let mut users: Vec<String> = self
+            .records
+            .iter()
+            .filter(|(_, (status, user))| *status == RecordStatus::Active && refers(user))
+            .map(|((user_kind, user_key), _)| format!("{} {user_key:?}", user_kind.as_str()))
+            .collect();
+        users.sort();
+        users.into_iter().next()
+    }
+
     /// Why `entity` (with `status`) may not be applied on top of what is known.
     fn problems(
         &self,
@@ -348,6 +387,8 @@ fn map_headers(
 
 /// A validated row waiting for its device password to be hashed.
 struct Planned {
+    /// Where the row is: (file name, line).
+    place: (String, usize),
     change: RegistryChange,
     password: Option<String>,
     /// The stored hash of a device, kept if `password` still matches it.
@@ -372,7 +413,7 @@ fn plan_rows(
     let mut problems = Vec::new();
     let mut planned = Vec::new();
     let mut n_rows = 0;
-    for file in ordered {
+    for file in &ordered {
         let problem = |line: usize, column: Option<String>, reason: String| Problem {
             file: file.name.clone(),
             line,
@@ -455,17 +496,40 @@ fn plan_rows(
             let sample = sample || known.sample.contains(&(file.kind, key.clone()));
             known.records.insert((file.kind, key), (status, entity.clone()));
             planned.push(Planned {
+                place: (file.name.clone(), *line),
                 change: RegistryChange { entity, status, sample },
                 password,
                 stored_hash,
             });
         }
     }
+    // A record may be retired only once nothing active refers to it any more
+    // (rows later in the import count: retire an outlet's limits with it).
+    for Planned { place, change, .. } in &planned {
+        if change.status != RecordStatus::Retired {
+            continue;
+        }
+        if let Some(user) = known.active_user(&change.entity) {
+            problems.push(Problem {
+                file: place.0.clone(),
+                line: place.1,
+                column: Some("status".to_owned()),
+                reason: format!(
+                    "still used by active {user}; retire that first or in the same import"
+                ),
+            });
+        }
+    }
     if !problems.is_empty() {
+        // In the order the files were read (dependency order), then by line.
+        let file_order: Vec<&str> = ordered.iter().map(|file| file.name.as_str()).collect();
+        problems.sort_by_key(|problem| {
+            (file_order.iter().position(|name| *name == problem.file), problem.line)
+        });
         return Err(Error::Rejected { problems });
     }
     let mut changes = Vec::with_capacity(planned.len());
-    for Planned { mut change, password, stored_hash } in planned {
+    for Planned { mut change, password, stored_hash, .. } in planned {
         if let (RegistryEntity::Device(device), Some(password)) = (&mut change.entity, password) {
             device.password_hash = match stored_hash {
                 // The same password again: keep the hash, so nothing changes.
@@ -505,7 +569,10 @@ pub fn row_file(name: &str, kind: RegistryKind, cells: &[(String, String)]) -> R
 }
 
 /// Retires the record `kind`/`key` (keeping its content), audited as `actor`
-/// at `at`; returns once committed. Retiring a retired record changes nothing.
+/// at `at`; returns once committed. The record goes through the same
+/// validation as an imported row with status `retired`, so a record that an
+/// active record still uses is refused ([`Error::Rejected`]). Retiring a
+/// retired record changes nothing.
 pub fn retire(
     store: &dyn Store,
     kind: RegistryKind,
@@ -516,10 +583,11 @@ pub fn retire(
     let record = store.registry_record(kind, key)?.ok_or_else(|| {
         Error::Store(store::Error::NotFound { entity: kind.as_str(), id: key.to_owned() })
     })?;
-    let change = RegistryChange {
-        entity: record.entity,
-        status: RecordStatus::Retired,
-        sample: record.sample,
-    };
-    Ok(store.apply_registry(&[change], actor, at)?)
+    let cells: Vec<(String, String)> = columns(kind)
+        .iter()
+        .map(|column| column.name.to_owned())
+        .zip(crate::layout::write_row(&record.entity, RecordStatus::Retired))
+        .collect();
+    let file = row_file("request", kind, &cells)?;
+    Ok(import(store, &[file], actor, at, record.sample)?.applied)
 }

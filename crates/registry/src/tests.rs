@@ -453,3 +453,96 @@ fn emission_totals_follow_the_documented_method_and_roll_up() {
     let next_day = emission_totals(&store, Period::parse("2026-03-03").unwrap(), now).unwrap();
     assert_eq!(next_day.district.iter().map(|t| t.amount_kg).sum::<f64>(), 0.0);
 }
+
+#[test]
+fn a_workbook_with_chinese_headers_number_and_date_cells_imports() {
+    let store = sample_store();
+    let workbook = |with_bad_row: bool| -> Vec<u8> {
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet();
+        let date_format = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+        for (column, header) in
+            ["许可证编号", "企业信用代码", "有效期起", "有效期止"].iter().enumerate()
+        {
+            sheet.write_string(0, column as u16, *header).unwrap();
+        }
+        sheet.write_string(1, 0, "XLSX-PERMIT-1").unwrap();
+        sheet.write_string(1, 1, "91511112MA65J0DT85").unwrap();
+        let from = rust_xlsxwriter::ExcelDateTime::from_ymd(2026, 1, 1).unwrap();
+        let to = rust_xlsxwriter::ExcelDateTime::from_ymd(2030, 12, 31).unwrap();
+        sheet.write_datetime_with_format(1, 2, &from, &date_format).unwrap();
+        sheet.write_datetime_with_format(1, 3, &to, &date_format).unwrap();
+        if with_bad_row {
+            // A number where a date belongs.
+            sheet.write_string(2, 0, "XLSX-PERMIT-2").unwrap();
+            sheet.write_string(2, 1, "91511112MA65J0DT85").unwrap();
+            sheet.write_number(2, 2, 20260101.0).unwrap();
+            sheet.write_datetime_with_format(2, 3, &to, &date_format).unwrap();
+        }
+        workbook.save_to_buffer().unwrap()
+    };
+    let bytes = workbook(true);
+    let file = |bytes: Vec<u8>| ImportFile {
+        name: "permits.xlsx".to_owned(),
+        kind: RegistryKind::Permit,
+        format: Format::Xlsx,
+        bytes,
+    };
+    let refused = problems(import(&store, &[file(bytes.clone())], "tester", at(3), false));
+    assert_eq!(
+        refused,
+        [(
+            "permits.xlsx".to_owned(),
+            3,
+            Some("valid_from".to_owned()),
+            "\"20260101\" is not a date YYYY-MM-DD".to_owned()
+        )]
+    );
+    assert!(store.registry_record(RegistryKind::Permit, "XLSX-PERMIT-1").unwrap().is_none());
+    let garbage =
+        problems(import(&store, &[file(b"not a workbook".to_vec())], "tester", at(3), false));
+    assert_eq!((garbage[0].1, garbage[0].2.is_none()), (1, true));
+    assert!(garbage[0].3.starts_with("cannot read the file"), "{}", garbage[0].3);
+    // Without the bad row, the date cells are read as dates.
+    import(&store, &[file(workbook(false))], "tester", at(4), false).unwrap();
+    let record = store.registry_record(RegistryKind::Permit, "XLSX-PERMIT-1").unwrap().unwrap();
+    match record.entity {
+        RegistryEntity::Permit(permit) => {
+            assert_eq!(
+                (permit.valid_from.to_string(), permit.valid_to.to_string()),
+                ("2026-01-01".to_owned(), "2030-12-31".to_owned())
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_record_in_use_cannot_be_retired_alone() {
+    let store = sample_store();
+    let retire_outlet = "code,name,enterprise,kind,longitude,latitude,reference_o2_pct,status\n\
+        WTQ-E01-FG1,青山盐化锅炉废气排放口1（模拟）,91511112MA65J0DT85,flue_gas,103.791,29.4825,9,retired\n";
+    let refused = problems(check(&store, &[(RegistryKind::Outlet, retire_outlet)]));
+    assert_eq!(
+        refused,
+        [(
+            "outlet.csv".to_owned(),
+            2,
+            Some("status".to_owned()),
+            "still used by active limit \"91511112MA65J0DT85001P/WTQ-E01-FG1/a21002\"; retire that first or in the same import".to_owned()
+        )]
+    );
+    // With its limits retired in the same import, it goes; its point limits go with them.
+    let retire_limits = "permit,outlet,param,max,unit,averaging,reference_o2_pct,annual_total_kg,status\n\
+        91511112MA65J0DT85001P,WTQ-E01-FG1,a34013,10,mg/m3,hour,9,4000,retired\n\
+        91511112MA65J0DT85001P,WTQ-E01-FG1,a21026,35,mg/m3,hour,9,24000,retired\n\
+        91511112MA65J0DT85001P,WTQ-E01-FG1,a21002,50,mg/m3,hour,9,36000,retired\n";
+    let report = check(
+        &store,
+        &[(RegistryKind::Outlet, retire_outlet), (RegistryKind::Limit, retire_limits)],
+    )
+    .unwrap();
+    assert_eq!(report.applied.n_retired, 4);
+    let outlet = store.registry_record(RegistryKind::Outlet, "WTQ-E01-FG1").unwrap().unwrap();
+    assert!(store.point_limits(outlet.point.unwrap()).unwrap().is_empty());
+}
