@@ -66,7 +66,7 @@ pub trait Store: Send + Sync + DerivedStore + RegistryStore {
     /// Creates a device, or updates the one with the same MN; returns its id.
     fn upsert_device(&self, device: &NewDevice) -> Result<model::DeviceId>;
 
-    /// The device with this MN, if registered.
+    /// The device with this MN, if registered and not retired in the registry.
     fn device_by_mn(&self, mn: &model::Mn) -> Result<Option<DeviceRecord>>;
 
     /// All devices with their last-seen status.

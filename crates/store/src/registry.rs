@@ -9,7 +9,9 @@
 //! Registry records that readings belong to (sections, air stations, noise
 //! points, outlets) are linked 1:1 to a monitoring point with the same code:
 //! [`RegistryStore::apply_registry`] creates or updates that point. A device
-//! record is kept in the device table the gateway authenticates against. A
+//! record is kept in the device table the gateway authenticates against; a
+//! retired device stays there but [`crate::Store::device_by_mn`] no longer
+//! finds it, so the gateway refuses it as unknown. A
 //! permit limit is the single source of its outlet's `point_limit` (what
 //! evaluation judges exceedance against): an active limit of an active permit
 //! sets it, and once none is active the point limit is removed.

@@ -1052,7 +1052,8 @@ impl Store for SqliteStore {
         const DURING: &str = "looking up a device by MN";
         self.read(|conn| {
             let mut statement = conn
-                .prepare_cached(&format!("SELECT {DEVICE_COLUMNS} WHERE mn = ?1"))
+                // A device retired in the registry is no longer known to the gateway.
+                .prepare_cached(&format!("SELECT {DEVICE_COLUMNS} WHERE mn = ?1 AND retired = 0"))
                 .map_err(database_error(DURING))?;
             let mut rows = statement.query(params![mn.as_str()]).map_err(database_error(DURING))?;
             rows.next().map_err(database_error(DURING))?.map(decode_device).transpose()

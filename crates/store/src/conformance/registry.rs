@@ -290,6 +290,15 @@ pub fn registry_device_is_registered_for_its_point(store: &dyn Store) {
     store.apply_registry(&[active(device("$argon2id$second"))], "tester", at(2)).unwrap();
     let entry = &store.audit_entries(1).unwrap()[0];
     assert_eq!(entry.detail["password_changed"], true);
+    // A retired device is kept, but no longer found by MN (the gateway refuses it).
+    let mn = Mn::parse("MN0000000000000000000001").unwrap();
+    let retire =
+        RegistryChange { status: RecordStatus::Retired, ..active(device("$argon2id$second")) };
+    store.apply_registry(&[retire], "tester", at(3)).unwrap();
+    assert!(store.device_by_mn(&mn).unwrap().is_none());
+    assert!(store.devices().unwrap().iter().any(|device| device.device.mn == mn));
+    store.apply_registry(&[active(device("$argon2id$second"))], "tester", at(4)).unwrap();
+    assert!(store.device_by_mn(&mn).unwrap().is_some(), "reactivated");
     assert!(!entry.detail.to_string().contains("$argon2id$"), "no hash in the audit log");
     let error = store
         .apply_registry(

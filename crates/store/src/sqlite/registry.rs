@@ -160,6 +160,11 @@ fn sync_linked(tx: &Transaction<'_>, change: &RegistryChange) -> Result<Option<P
                 },
                 &leniency,
             )?;
+            tx.execute(
+                "UPDATE device SET retired = ?1 WHERE mn = ?2",
+                params![change.status == RecordStatus::Retired, device.mn.as_str()],
+            )
+            .map_err(database_error(DURING))?;
         }
         _ => {}
     }

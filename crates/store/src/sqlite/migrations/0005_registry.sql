@@ -29,3 +29,7 @@ CREATE TRIGGER registry_record_no_delete BEFORE DELETE ON registry_record
 BEGIN
     SELECT RAISE(ABORT, 'registry records are retired, never deleted');
 END;
+
+-- A device retired in the registry is kept (its packets are evidence) but no
+-- longer authenticated: `device_by_mn` skips it.
+ALTER TABLE device ADD COLUMN retired INTEGER NOT NULL DEFAULT 0;
