@@ -37,6 +37,7 @@
 mod derived;
 mod evidence;
 mod migrate;
+mod plan;
 
 pub use evidence::ChainCheck;
 #[cfg(test)]
