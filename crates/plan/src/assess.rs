@@ -440,6 +440,7 @@ pub fn assess_year(context: &Context<'_>, year: i32) -> Result<Assessment> {
 /// An indicator's series from its baseline year (or the plan's) to `to_year`.
 pub fn trend(context: &Context<'_>, id: &str, to_year: i32) -> Result<Vec<TrendPoint>> {
     let indicator = find(context.plan, id)?;
+    crate::entry::check_year(context.plan, to_year)?;
     let entered = Entered::load(context)?;
     let first = indicator.baseline.as_ref().map_or(context.plan.baseline_year, |b| b.year);
     let mut points =

@@ -51,6 +51,7 @@
 //! ```
 
 pub mod assess;
+pub mod entry;
 pub mod file;
 pub mod metric;
 pub mod report;
@@ -60,6 +61,7 @@ pub mod status;
 pub use assess::{
     Assessment, AssessmentKind, Context, IndicatorYear, assess_indicator, assess_year, trend,
 };
+pub use entry::{PlanConfig, PointSites, SiteSource};
 pub use file::{Indicator, Plan, SHIPPED_PLAN};
 pub use site::{Selector, Site, SiteKind};
 pub use status::{Status, Value};

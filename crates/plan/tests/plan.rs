@@ -512,3 +512,60 @@ fn plan_file_errors_name_the_indicator_and_field() {
         plan_error(&both).contains("indicator 9") && plan_error(&both).contains("indicator 20")
     );
 }
+
+#[test]
+fn entries_that_do_not_fit_the_plan_are_refused_with_indicator_and_field() {
+    let fixture = Fixture::new();
+    let at = model::Instant::from_unix_millis(1_700_000_000_000).unwrap();
+    let value = |indicator: &str, year: i32, value: f64| NewPlanValue {
+        plan: fixture.plan.id.clone(),
+        indicator: indicator.to_owned(),
+        year,
+        value,
+        note: String::new(),
+        document: None,
+    };
+    let refused = |entry: NewPlanValue| {
+        plan::entry::enter_value(&fixture.store, &fixture.plan, &entry, "tester", at)
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        refused(value("1", 2022, 90.0)),
+        "indicator 1: value: this indicator is computed from monitoring data"
+    );
+    assert_eq!(refused(value("9", 2022, 137.0)), "indicator 9: value: 137 is not a percentage");
+    assert_eq!(refused(value("9", 2022, f64::NAN)), "indicator 9: value: not a finite number");
+    assert_eq!(refused(value("9", 1999, 30.0)), "year 1999 is out of range");
+    assert_eq!(refused(value("99", 2022, 30.0)), "no indicator \"99\" in the plan");
+    let mut empty_document = value("9", 2022, 37.0);
+    empty_document.document = Some(NewPlanDocument {
+        file_name: "x.pdf".into(),
+        media_type: "application/pdf".into(),
+        bytes: vec![],
+    });
+    assert_eq!(refused(empty_document), "indicator 9: document: the document is empty");
+    assert!(
+        fixture.store.plan_values(&fixture.plan.id).unwrap().is_empty(),
+        "nothing refused was stored"
+    );
+
+    let target = NewCityTarget {
+        plan: fixture.plan.id.clone(),
+        indicator: "9".to_owned(),
+        value: 40.0,
+        note: String::new(),
+        document: NewPlanDocument {
+            file_name: "t.pdf".into(),
+            media_type: "application/pdf".into(),
+            bytes: b"t".to_vec(),
+        },
+    };
+    let error = plan::entry::set_city_target(&fixture.store, &fixture.plan, &target, "tester", at)
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "indicator 9: target: this indicator's target is in the plan, not assigned by the city"
+    );
+    assert!(fixture.store.city_targets(&fixture.plan.id).unwrap().is_empty());
+}
