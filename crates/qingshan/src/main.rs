@@ -15,6 +15,7 @@ mod demo;
 mod device;
 mod eval;
 mod field;
+mod plan;
 mod services;
 mod verify;
 
@@ -62,6 +63,9 @@ enum Command {
     Eval(eval::EvalCommand),
     /// Check the hash chains of the raw packet archive and the audit log (exit 1 if broken).
     Verify(verify::VerifyArgs),
+    /// The district plan's indicators: status per year and assessment reports.
+    #[command(subcommand)]
+    Plan(plan::PlanCommand),
 }
 
 fn main() -> ExitCode {
@@ -118,6 +122,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Hj212(command) => field::run(command),
         Command::Eval(command) => eval::run(command),
         Command::Verify(args) => verify::run(args),
+        Command::Plan(command) => plan::run(command),
     }
 }
 
