@@ -232,6 +232,8 @@ pub struct TrendPoint {
 struct Entered {
     values: BTreeMap<(String, i32), PlanValue>,
     targets: BTreeMap<String, CityTarget>,
+    /// Computed site results, shared by the indicators of one call.
+    cache: std::cell::RefCell<metric::Cache>,
 }
 
 impl Entered {
@@ -248,7 +250,7 @@ impl Entered {
             .into_iter()
             .map(|target| (target.indicator.clone(), target))
             .collect();
-        Ok(Entered { values, targets })
+        Ok(Entered { values, targets, cache: Default::default() })
     }
 }
 
@@ -265,7 +267,13 @@ fn raw(context: &Context<'_>, entered: &Entered, indicator: &Indicator, year: i3
     match &indicator.source {
         Source::Computed { metric, sites } => {
             let selected = sites.select(context.sites);
-            let outcome = metric::compute(context.store, *metric, &selected, year)?;
+            let outcome = metric::compute_with(
+                context.store,
+                *metric,
+                &selected,
+                year,
+                &mut entered.cache.borrow_mut(),
+            )?;
             let n_sites_with_data = match &outcome.drill_down {
                 DrillDown::Air { stations, .. } => {
                     stations.iter().filter(|s| !s.days.is_empty()).count()

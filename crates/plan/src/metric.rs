@@ -177,11 +177,41 @@ pub fn compute(
     sites: &[&Site],
     year: i32,
 ) -> Result<MetricOutcome> {
-    if metric.is_air() {
-        air(store, metric, sites, year)
-    } else {
-        water(store, metric, sites, year)
+    compute_with(store, metric, sites, year, &mut Cache::default())
+}
+
+/// Per-site yearly results already computed, so that indicators over the
+/// same sites (good days, heavy days and PM2.5 read the same stations) load
+/// and evaluate them once per assessment.
+#[derive(Debug, Default)]
+pub struct Cache {
+    /// Air: the district and stations of one set of points in one year.
+    air: BTreeMap<(Vec<PointId>, i32), AirYear>,
+    /// Water: one section's period class and sample days in one year.
+    water: BTreeMap<(PointId, i32), (PeriodClass, Vec<NaiveDate>)>,
+}
+
+/// [`compute`] reusing `cache`.
+pub fn compute_with(
+    store: &dyn Store,
+    metric: Metric,
+    sites: &[&Site],
+    year: i32,
+    cache: &mut Cache,
+) -> Result<MetricOutcome> {
+    if !metric.is_air() {
+        return water(store, metric, sites, year, cache);
     }
+    let key = (sites.iter().map(|site| site.point).collect::<Vec<_>>(), year);
+    let computed = match cache.air.get(&key) {
+        Some(computed) => computed.clone(),
+        None => {
+            let computed = air_year_of(store, sites, year)?;
+            cache.air.insert(key, computed.clone());
+            computed
+        }
+    };
+    Ok(air_outcome(metric, computed))
 }
 
 /// A station's hour columns for the year, from the day before 1 January
@@ -303,7 +333,14 @@ fn air_year(
     }
 }
 
-fn air(store: &dyn Store, metric: Metric, sites: &[&Site], year: i32) -> Result<MetricOutcome> {
+/// The district and stations of one year.
+#[derive(Debug, Clone)]
+struct AirYear {
+    district: Option<AirSiteYear>,
+    stations: Vec<AirSiteYear>,
+}
+
+fn air_year_of(store: &dyn Store, sites: &[&Site], year: i32) -> Result<AirYear> {
     let (first, last) = year_bounds(year)?;
     let options = AirOptions::default();
     let mut loaded = Vec::with_capacity(sites.len());
@@ -316,12 +353,7 @@ fn air(store: &dyn Store, metric: Metric, sites: &[&Site], year: i32) -> Result<
         loaded.push(columns);
     }
     if sites.is_empty() {
-        return Ok(MetricOutcome {
-            value: None,
-            missing: Some(Reason::NoSites),
-            provisional: None,
-            drill_down: DrillDown::Air { district: None, stations },
-        });
+        return Ok(AirYear { district: None, stations });
     }
     let series: Vec<HourlySeries<'_>> = loaded.iter().map(AirColumns::series).collect();
     let district_series = district_hourly(&series, &options)?;
@@ -334,6 +366,19 @@ fn air(store: &dyn Store, metric: Metric, sites: &[&Site], year: i32) -> Result<
     )?
     .days;
     let district = air_year(None, "district", "全区（各站小时均值）", &days, &options);
+    Ok(AirYear { district: Some(district), stations })
+}
+
+fn air_outcome(metric: Metric, computed: AirYear) -> MetricOutcome {
+    let AirYear { district, stations } = computed;
+    let Some(district) = district else {
+        return MetricOutcome {
+            value: None,
+            missing: Some(Reason::NoSites),
+            provisional: None,
+            drill_down: DrillDown::Air { district: None, stations },
+        };
+    };
     let (value, missing, provisional) = match metric {
         Metric::GoodDaysRatio => {
             let value = district.good_days_percent.map(Value::Number);
@@ -349,12 +394,12 @@ fn air(store: &dyn Store, metric: Metric, sites: &[&Site], year: i32) -> Result<
             Some(mean) => (None, Some(Reason::InsufficientData), Some(mean)),
         },
     };
-    Ok(MetricOutcome {
+    MetricOutcome {
         value,
         missing,
         provisional,
         drill_down: DrillDown::Air { district: Some(district), stations },
-    })
+    }
 }
 
 /// One section's year: its period class and the days it was sampled.
@@ -392,13 +437,27 @@ fn section_year(
     Ok((class, days.into_iter().collect()))
 }
 
-fn water(store: &dyn Store, metric: Metric, sites: &[&Site], year: i32) -> Result<MetricOutcome> {
+fn water(
+    store: &dyn Store,
+    metric: Metric,
+    sites: &[&Site],
+    year: i32,
+    cache: &mut Cache,
+) -> Result<MetricOutcome> {
     let (first, last) = year_bounds(year)?;
     let mut sections = Vec::with_capacity(sites.len());
     let mut classes = Vec::new();
     let mut means = Vec::new();
     for site in sites {
-        let (period, sample_days) = section_year(store, site, first, last)?;
+        let key = (site.point, year);
+        let (period, sample_days) = match cache.water.get(&key) {
+            Some(computed) => computed.clone(),
+            None => {
+                let computed = section_year(store, site, first, last)?;
+                cache.water.insert(key, computed.clone());
+                computed
+            }
+        };
         let class = if period.n_samples == 0 { None } else { period.class.class };
         let counted = class.map(|class| match metric {
             Metric::ShareWorseThanV => class == WaterClass::WorseThanV,
