@@ -140,30 +140,31 @@ async fn trend(
     Ok(Json(json!({ "to": to, "points": points })))
 }
 
-async fn value_history(
-    State(state): State<PlanState>,
-    Path((id, year)): Path<(String, i32)>,
+/// Runs a history query of a known indicator on a blocking thread.
+async fn history<T: serde::Serialize + Send + 'static>(
+    state: PlanState,
+    id: String,
+    query: impl FnOnce(&dyn Store, &str, &str) -> Result<Vec<T>, store::Error> + Send + 'static,
 ) -> Result<Json<Value>, ApiError> {
     if state.plan.indicator(&id).is_none() {
         return Err(ApiError::NotFound(format!("indicator {id:?}")));
     }
-    let store = state.store.clone();
-    let plan_id = state.plan.id.clone();
-    let versions = blocking(move || Ok(store.plan_value_history(&plan_id, &id, year)?)).await?;
+    let versions = blocking(move || Ok(query(state.store.as_ref(), &state.plan.id, &id)?)).await?;
     Ok(Json(json!({ "versions": versions })))
+}
+
+async fn value_history(
+    State(state): State<PlanState>,
+    Path((id, year)): Path<(String, i32)>,
+) -> Result<Json<Value>, ApiError> {
+    history(state, id, move |store, plan, id| store.plan_value_history(plan, id, year)).await
 }
 
 async fn city_target_history(
     State(state): State<PlanState>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    if state.plan.indicator(&id).is_none() {
-        return Err(ApiError::NotFound(format!("indicator {id:?}")));
-    }
-    let store = state.store.clone();
-    let plan_id = state.plan.id.clone();
-    let versions = blocking(move || Ok(store.city_target_history(&plan_id, &id)?)).await?;
-    Ok(Json(json!({ "versions": versions })))
+    history(state, id, |store, plan, id| store.city_target_history(plan, id)).await
 }
 
 /// The fields of an entry form.

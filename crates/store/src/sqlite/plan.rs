@@ -104,6 +104,35 @@ fn decode_target(row: &Row<'_>) -> Result<CityTarget> {
     })
 }
 
+/// Runs a read query and decodes every row.
+fn select<T>(
+    store: &SqliteStore,
+    during: &'static str,
+    sql: &str,
+    params: impl rusqlite::Params,
+    decode: fn(&Row<'_>) -> Result<T>,
+) -> Result<Vec<T>> {
+    store.read(|conn| {
+        let mut statement = conn.prepare_cached(sql).map_err(database_error(during))?;
+        let rows = statement.query(params).map_err(database_error(during))?;
+        collect(rows, during, decode)
+    })
+}
+
+/// The newest version inside a write transaction (the `before` of an audit entry).
+fn newest<T>(
+    tx: &Transaction<'_>,
+    during: &'static str,
+    sql: &str,
+    params: impl rusqlite::Params,
+    decode: fn(&Row<'_>) -> Result<T>,
+) -> Result<Option<T>> {
+    tx.prepare_cached(sql)
+        .and_then(|mut statement| statement.query_row(params, |row| Ok(decode(row))).optional())
+        .map_err(database_error(during))?
+        .transpose()
+}
+
 impl PlanStore for SqliteStore {
     fn enter_plan_value(
         &self,
@@ -113,20 +142,16 @@ impl PlanStore for SqliteStore {
     ) -> Result<PlanValue> {
         const DURING: &str = "entering a plan value";
         self.write_audited(DURING, |tx, audit| {
-            let before = tx
-                .prepare_cached(&format!(
+            let before = newest(
+                tx,
+                DURING,
+                &format!(
                     "SELECT {VALUE_COLUMNS} WHERE v.plan = ?1 AND v.indicator = ?2 AND v.year = ?3
                      ORDER BY v.version DESC LIMIT 1"
-                ))
-                .and_then(|mut statement| {
-                    statement
-                        .query_row(params![value.plan, value.indicator, value.year], |row| {
-                            Ok(decode_value(row))
-                        })
-                        .optional()
-                })
-                .map_err(database_error(DURING))?
-                .transpose()?;
+                ),
+                params![value.plan, value.indicator, value.year],
+                decode_value,
+            )?;
             let document = match &value.document {
                 Some(document) => Some(insert_document(tx, document, actor, at)?),
                 None => None,
@@ -173,33 +198,31 @@ impl PlanStore for SqliteStore {
 
     fn plan_values(&self, plan: &str) -> Result<Vec<PlanValue>> {
         const DURING: &str = "querying plan values";
-        self.read(|conn| {
-            let mut statement = conn
-                .prepare_cached(&format!(
-                    "SELECT {VALUE_COLUMNS} WHERE v.plan = ?1 AND v.version = (
-                         SELECT max(version) FROM plan_value n
-                         WHERE n.plan = v.plan AND n.indicator = v.indicator AND n.year = v.year)
-                     ORDER BY v.indicator, v.year"
-                ))
-                .map_err(database_error(DURING))?;
-            let rows = statement.query(params![plan]).map_err(database_error(DURING))?;
-            collect(rows, DURING, decode_value)
-        })
+        select(
+            self,
+            DURING,
+            &format!(
+                "SELECT {VALUE_COLUMNS} WHERE v.plan = ?1 AND v.version = (
+                 SELECT max(version) FROM plan_value n
+                 WHERE n.plan = v.plan AND n.indicator = v.indicator AND n.year = v.year)
+             ORDER BY v.indicator, v.year"
+            ),
+            params![plan],
+            decode_value,
+        )
     }
 
     fn plan_value_history(&self, plan: &str, indicator: &str, year: i32) -> Result<Vec<PlanValue>> {
         const DURING: &str = "querying a plan value's history";
-        self.read(|conn| {
-            let mut statement = conn
-                .prepare_cached(&format!(
-                    "SELECT {VALUE_COLUMNS} WHERE v.plan = ?1 AND v.indicator = ?2 AND v.year = ?3
-                     ORDER BY v.version"
-                ))
-                .map_err(database_error(DURING))?;
-            let rows =
-                statement.query(params![plan, indicator, year]).map_err(database_error(DURING))?;
-            collect(rows, DURING, decode_value)
-        })
+        select(
+            self,
+            DURING,
+            &format!(
+                "SELECT {VALUE_COLUMNS} WHERE v.plan = ?1 AND v.indicator = ?2 AND v.year = ?3 ORDER BY v.version"
+            ),
+            params![plan, indicator, year],
+            decode_value,
+        )
     }
 
     fn set_city_target(
@@ -210,20 +233,16 @@ impl PlanStore for SqliteStore {
     ) -> Result<CityTarget> {
         const DURING: &str = "setting a city target";
         self.write_audited(DURING, |tx, audit| {
-            let before = tx
-                .prepare_cached(&format!(
+            let before = newest(
+                tx,
+                DURING,
+                &format!(
                     "SELECT {TARGET_COLUMNS} WHERE t.plan = ?1 AND t.indicator = ?2
                      ORDER BY t.version DESC LIMIT 1"
-                ))
-                .and_then(|mut statement| {
-                    statement
-                        .query_row(params![target.plan, target.indicator], |row| {
-                            Ok(decode_target(row))
-                        })
-                        .optional()
-                })
-                .map_err(database_error(DURING))?
-                .transpose()?;
+                ),
+                params![target.plan, target.indicator],
+                decode_target,
+            )?;
             let document = insert_document(tx, &target.document, actor, at)?;
             let stored = CityTarget {
                 plan: target.plan.clone(),
@@ -265,31 +284,31 @@ impl PlanStore for SqliteStore {
 
     fn city_targets(&self, plan: &str) -> Result<Vec<CityTarget>> {
         const DURING: &str = "querying city targets";
-        self.read(|conn| {
-            let mut statement = conn
-                .prepare_cached(&format!(
-                    "SELECT {TARGET_COLUMNS} WHERE t.plan = ?1 AND t.version = (
-                         SELECT max(version) FROM plan_city_target n
-                         WHERE n.plan = t.plan AND n.indicator = t.indicator)
-                     ORDER BY t.indicator"
-                ))
-                .map_err(database_error(DURING))?;
-            let rows = statement.query(params![plan]).map_err(database_error(DURING))?;
-            collect(rows, DURING, decode_target)
-        })
+        select(
+            self,
+            DURING,
+            &format!(
+                "SELECT {TARGET_COLUMNS} WHERE t.plan = ?1 AND t.version = (
+                 SELECT max(version) FROM plan_city_target n
+                 WHERE n.plan = t.plan AND n.indicator = t.indicator)
+             ORDER BY t.indicator"
+            ),
+            params![plan],
+            decode_target,
+        )
     }
 
     fn city_target_history(&self, plan: &str, indicator: &str) -> Result<Vec<CityTarget>> {
         const DURING: &str = "querying a city target's history";
-        self.read(|conn| {
-            let mut statement = conn
-                .prepare_cached(&format!(
-                    "SELECT {TARGET_COLUMNS} WHERE t.plan = ?1 AND t.indicator = ?2 ORDER BY t.version"
-                ))
-                .map_err(database_error(DURING))?;
-            let rows = statement.query(params![plan, indicator]).map_err(database_error(DURING))?;
-            collect(rows, DURING, decode_target)
-        })
+        select(
+            self,
+            DURING,
+            &format!(
+                "SELECT {TARGET_COLUMNS} WHERE t.plan = ?1 AND t.indicator = ?2 ORDER BY t.version"
+            ),
+            params![plan, indicator],
+            decode_target,
+        )
     }
 
     fn plan_document(&self, id: i64) -> Result<Option<PlanDocument>> {
