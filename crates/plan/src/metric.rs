@@ -15,6 +15,15 @@
 //! shares come from `evaluate_river` over the section classes; a river's
 //! class from `evaluate_river_by_means` (the items averaged over its
 //! sections, then classified).
+//!
+//! Choices, stated because the plan does not spell them out:
+//! - a share counts the selected sections that have a class in the year;
+//!   sections without samples are listed in the drill-down but not counted;
+//! - drinking-water sources are judged by their class (the indicator reads
+//!   "达到或优于Ⅲ类"), not by the GB 3838 table 2 supplementary items;
+//! - the district's hourly value is the mean of its stations' valid values
+//!   (`standards::air::district_hourly`, a project convention there);
+//! - hour readings flagged other than `N` are not used, as in `evaluation`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
