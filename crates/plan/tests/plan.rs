@@ -569,3 +569,26 @@ fn entries_that_do_not_fit_the_plan_are_refused_with_indicator_and_field() {
     );
     assert!(fixture.store.city_targets(&fixture.plan.id).unwrap().is_empty());
 }
+
+#[test]
+fn pm25_annual_mean_counts_once_the_year_is_valid() {
+    let mut fixture = Fixture::new();
+    let station = fixture.point(
+        "AIR-Y",
+        PointKind::AirStation,
+        Some((SiteKind::AirStation, None, false, false)),
+    );
+    let mut day = date(1, 1);
+    while day.format("%Y").to_string() == "2022" {
+        fixture.day(station, day, &air(30.0));
+        day = day.succ_opt().unwrap();
+    }
+    let pm = plan::assess_indicator(&fixture.context(), "3", 2022).unwrap();
+    assert_eq!((pm.status, pm.value), (Status::Met, Some(Value::Number(30.0))));
+    let Some(DrillDown::Air { stations, .. }) = &pm.drill_down else { panic!() };
+    assert_eq!((stations[0].pm25_valid_days, stations[0].pm25_required_days), (365, 324));
+    assert!(stations[0].pm25_valid);
+    assert_eq!(stations[0].days.len(), 365);
+    let good = plan::assess_indicator(&fixture.context(), "1", 2022).unwrap();
+    assert_eq!((good.status, good.value), (Status::Met, Some(Value::Number(100.0))));
+}
