@@ -70,6 +70,8 @@ pub(crate) struct Config {
     pub(crate) registry: registry::RegistryConfig,
     /// `[log]`.
     pub(crate) log: LogConfig,
+    /// `[plan]`.
+    pub(crate) plan: plan::PlanConfig,
 }
 
 impl Config {

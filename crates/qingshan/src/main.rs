@@ -15,6 +15,7 @@ mod demo;
 mod device;
 mod eval;
 mod field;
+mod plan;
 mod registry;
 mod services;
 mod verify;
@@ -66,6 +67,9 @@ enum Command {
     Registry(registry::RegistryCommand),
     /// Check the hash chains of the raw packet archive and the audit log (exit 1 if broken).
     Verify(verify::VerifyArgs),
+    /// The district plan's indicators: status per year and assessment reports.
+    #[command(subcommand)]
+    Plan(plan::PlanCommand),
 }
 
 fn main() -> ExitCode {
@@ -123,6 +127,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Eval(command) => eval::run(command),
         Command::Verify(args) => verify::run(args),
         Command::Registry(command) => registry::run(command),
+        Command::Plan(command) => plan::run(command),
     }
 }
 

@@ -16,6 +16,9 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod plan;
+pub use plan::*;
+
 use model::{DataKind, Instant, Mn, ParamCode, PointId, Reading, ReadingKey, ReadingValues};
 
 use crate::{
@@ -789,6 +792,9 @@ macro_rules! conformance_suite {
             permit_limits_drive_point_limits,
             registry_apply_is_all_or_nothing,
             registry_device_is_registered_for_its_point,
+            plan_value_corrections_keep_history,
+            plan_documents_round_trip_with_their_hash,
+            city_targets_are_versioned_with_their_document,
         );
         #[test]
         fn data_persists_across_reopen() {

@@ -25,17 +25,19 @@
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 mod derived;
+mod plan;
 mod registry;
 mod sqlite;
 mod types;
 
 pub use derived::*;
+pub use plan::*;
 pub use registry::*;
 pub use sqlite::{ChainCheck, SqliteOptions, SqliteStore};
 pub use types::*;
 
 /// The storage interface shared by the SQLite and (later) PostgreSQL implementations.
-pub trait Store: Send + Sync + DerivedStore + RegistryStore {
+pub trait Store: Send + Sync + DerivedStore + RegistryStore + PlanStore {
     /// Commits a batch of received packets, their readings, device sightings and
     /// audit entries in one transaction, and returns once it is durable.
     ///

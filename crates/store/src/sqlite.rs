@@ -37,6 +37,7 @@
 mod derived;
 mod evidence;
 mod migrate;
+mod plan;
 mod registry;
 
 pub use evidence::ChainCheck;

@@ -8,6 +8,7 @@
 mod api;
 mod derived;
 mod error;
+pub mod plan;
 mod registry;
 
 use std::net::SocketAddr;
@@ -53,7 +54,17 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    serve_router(listener, router(state), shutdown).await
+}
+
+/// Serves `app` (e.g. [`router`] merged with [`plan::routes`]) on `listener`
+/// until `shutdown` completes, then finishes in-flight requests.
+pub async fn serve_router(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
 
 /// All routes.

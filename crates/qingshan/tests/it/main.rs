@@ -10,6 +10,7 @@ mod evidence;
 mod kill9;
 mod limits;
 mod malformed;
+mod plan;
 mod registry;
 mod tidy;
 mod util;

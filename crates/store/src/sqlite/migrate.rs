@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_derived.sql"),
     include_str!("migrations/0004_evidence.sql"),
     include_str!("migrations/0005_registry.sql"),
+    include_str!("migrations/0006_plan.sql"),
 ];
 
 /// The schema version this program writes.
