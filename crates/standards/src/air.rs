@@ -616,25 +616,32 @@ pub const LOADED: usize = 24 + LOOKBACK;
 /// One day's hourly values in evaluation form, reused from day to day
 /// (allocation-free hot path): per pollutant the sum and count of the valid
 /// hours starting 00:00..23:00 of the day, and for O3 the 31 hours from
-/// 17:00 of the previous day (for 8 h windows) as thousandths (0 when
-/// missing) with validity flags.
+/// 17:00 of the previous day (for 8 h windows) in their stored form
+/// (thousandths + 1, 0 when missing).
 #[derive(Debug, Clone)]
 pub struct DayHours {
     sum_milli: [i64; 6],
     n_valid: [u32; 6],
-    o3_milli: [i64; LOADED],
-    o3_valid: [u8; LOADED],
+    o3_stored: [u32; LOADED],
 }
 
 impl Default for DayHours {
     fn default() -> DayHours {
-        DayHours {
-            sum_milli: [0; 6],
-            n_valid: [0; 6],
-            o3_milli: [0; LOADED],
-            o3_valid: [0; LOADED],
-        }
+        DayHours { sum_milli: [0; 6], n_valid: [0; 6], o3_stored: [0; LOADED] }
     }
+}
+
+/// The exact sum (thousandths) and the number of the present values among
+/// stored forms (see [`Conc::stored`]): branch-free, so it vectorises.
+fn stored_sum(stored: impl Iterator<Item = u32>) -> (i64, u32) {
+    let (mut total, mut n) = (0u64, 0u32);
+    for value in stored {
+        total += u64::from(value);
+        n += u32::from(value != 0);
+    }
+    // Each present value adds its thousandths + 1; at most 31 values below
+    // 2^31 each, so the total fits in i64.
+    (total as i64 - i64::from(n), n)
 }
 
 impl DayHours {
@@ -667,18 +674,16 @@ impl DayHours {
         let len = column.len() as i64;
         let at = |i: i64| if i >= 0 && i < len { column[i as usize] } else { None };
         if pollutant != Pollutant::O3 {
-            let (mut sum, mut n) = (0i64, 0u32);
-            if day_start >= 0 && day_start + 24 <= len {
-                // Fast path: branch-free sums over the day's 24 hours.
-                let day = &column[day_start as usize..day_start as usize + 24];
-                sum = day.iter().map(|v| v.map_or(0, Conc::milli)).sum();
-                n = day.iter().map(|v| u32::from(v.is_some())).sum();
-            } else {
-                for value in (0..24).filter_map(|h| at(day_start + h)) {
-                    sum += value.milli();
-                    n += 1;
-                }
-            }
+            // Fast path when the day's 24 hours lie inside the column: a
+            // fixed-length array, which the compiler unrolls.
+            let day: Option<&[Option<Conc>; 24]> = usize::try_from(day_start)
+                .ok()
+                .and_then(|start| column.get(start..start.checked_add(24)?))
+                .and_then(|day| day.try_into().ok());
+            let (sum, n) = match day {
+                Some(day) => stored_sum(day.iter().map(|&v| Conc::stored(v))),
+                None => stored_sum((0..24).map(|h| Conc::stored(at(day_start + h)))),
+            };
             self.sum_milli[p] = sum;
             self.n_valid[p] = n;
             return;
@@ -686,24 +691,21 @@ impl DayHours {
         let skip = if o3_lookback { 0 } else { LOOKBACK };
         let first = day_start - LOOKBACK as i64;
         let (lo, end) = (first + skip as i64, first + LOADED as i64);
-        let (milli, valid) = (&mut self.o3_milli, &mut self.o3_valid);
+        let stored = &mut self.o3_stored;
         if lo >= 0 && end <= len {
             let src = &column[lo as usize..end as usize];
-            for ((m, v), value) in milli[skip..].iter_mut().zip(&mut valid[skip..]).zip(src) {
-                *m = value.map_or(0, Conc::milli);
-                *v = u8::from(value.is_some());
+            for (s, &value) in stored[skip..].iter_mut().zip(src) {
+                *s = Conc::stored(value);
             }
         } else {
-            for k in skip..LOADED {
-                let value = at(first + k as i64);
-                milli[k] = value.map_or(0, Conc::milli);
-                valid[k] = u8::from(value.is_some());
+            for (k, s) in stored.iter_mut().enumerate().skip(skip) {
+                *s = Conc::stored(at(first + k as i64));
             }
         }
-        milli[..skip].fill(0);
-        valid[..skip].fill(0);
-        self.sum_milli[p] = milli[LOOKBACK..].iter().sum();
-        self.n_valid[p] = valid[LOOKBACK..].iter().map(|&v| u32::from(v)).sum();
+        stored[..skip].fill(0);
+        let (sum, n) = stored_sum(stored[LOOKBACK..].iter().copied());
+        self.sum_milli[p] = sum;
+        self.n_valid[p] = n;
     }
 }
 
@@ -733,21 +735,13 @@ pub fn evaluate_day_hours(
         daily[p] = DailyValue { value, validity };
     }
 
-    // O3: prefix sums over the 31 loaded hours.
-    let o3 = &hours.o3_milli;
-    let o3_valid = &hours.o3_valid;
-    let mut prefix_sum = [0i64; LOADED + 1];
-    let mut prefix_n = [0u32; LOADED + 1];
-    for k in 0..LOADED {
-        prefix_sum[k + 1] = prefix_sum[k] + o3[k];
-        prefix_n[k + 1] = prefix_n[k] + u32::from(o3_valid[k]);
-    }
-    let n_o3_hours = prefix_n[LOADED] - prefix_n[LOOKBACK];
-    // Missing hours are 0 and valid ones ≥ 0, so the plain maximum is the
-    // maximum of the valid hours whenever there is one.
-    let max_1h = (n_o3_hours > 0)
-        .then(|| o3[LOOKBACK..].iter().copied().max().unwrap_or(0))
-        .and_then(|m| Conc::from_milli(m).ok());
+    // O3 from the 31 loaded hours in stored form (thousandths + 1, 0 when
+    // missing).
+    let o3 = &hours.o3_stored;
+    let n_o3_hours = hours.n_valid[Pollutant::O3.index()];
+    // Missing hours are 0 and present ones ≥ 1, so the plain maximum is the
+    // maximum of the present hours whenever there is one.
+    let max_1h = Conc::from_stored(o3[LOOKBACK..].iter().copied().max().unwrap_or(0));
     let o3_precision = statistic_precision(edition, Pollutant::O3, options);
     let max_validity =
         Validity { n_valid: n_o3_hours, n_required: options.o3_max_1h_min_hours, n_possible: 24 };
@@ -759,26 +753,38 @@ pub fn evaluate_day_hours(
         },
         validity: max_validity,
     };
-    // Window ending at hour-end e (1..=24) covers loaded hours [LOOKBACK+e-8, LOOKBACK+e).
+    // Window ending at hour-end e (1..=24) covers loaded hours [LOOKBACK+e-8, LOOKBACK+e);
+    // it is kept as a running sum of stored forms and a count of present hours.
     let first_end = match options.mda8_windows {
         Mda8Windows::EndingAt8To24 => 8,
         Mda8Windows::AllEndingInDay => 1,
     };
+    let first_lo = LOOKBACK + first_end - 8;
+    let (mut stored_total, mut n) = (0u64, 0u32);
+    for &value in &o3[first_lo..first_lo + 8] {
+        stored_total += u64::from(value);
+        n += u32::from(value != 0);
+    }
     let mut best: Option<(i64, u32)> = None;
     let mut n_windows: u32 = 0;
     for end in first_end..=24usize {
-        let hi = LOOKBACK + end;
-        let lo = hi - 8;
-        let n = prefix_n[hi] - prefix_n[lo];
+        if end > first_end {
+            // Slide by one hour: hour LOOKBACK+end-1 enters, LOOKBACK+end-9 leaves.
+            let (enters, leaves) = (o3[LOOKBACK + end - 1], o3[LOOKBACK + end - 9]);
+            stored_total = stored_total + u64::from(enters) - u64::from(leaves);
+            n = n + u32::from(enters != 0) - u32::from(leaves != 0);
+        }
         if n < EIGHT_HOUR_MIN_HOURS {
             continue;
         }
         if end >= 8 {
             n_windows += 1;
         }
-        let sum = prefix_sum[hi] - prefix_sum[lo];
-        // Compare sum/n exactly by cross-multiplication.
-        // Sums of 8 values below 2^31 each, times counts ≤ 8, fit in i64.
+        // At most 8 stored forms below 2^31 + 1 each: fits in i64.
+        let sum = stored_total as i64 - i64::from(n);
+        // Compare sum/n exactly by cross-multiplication; the first of equal
+        // means is kept. Sums of 8 values below 2^31 each, times counts ≤ 8,
+        // fit in i64.
         if best.is_none_or(|(bs, bn)| sum * i64::from(bn) > bs * i64::from(n)) {
             best = Some((sum, n));
         }

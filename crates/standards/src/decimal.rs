@@ -136,6 +136,20 @@ impl Conc {
         Conc::from_milli(milli)
     }
 
+    /// The stored form of an optional concentration: thousandths + 1, or 0
+    /// when missing (the niche of `Option<Conc>`, so this is a plain load).
+    /// A sum of stored forms minus the number of non-zero ones is the exact
+    /// sum of the thousandths, which lets hot loops add without branches.
+    pub(crate) fn stored(value: Option<Conc>) -> u32 {
+        value.map_or(0, |conc| conc.0.get())
+    }
+
+    /// The concentration of a stored form (see [`Conc::stored`]); `None`
+    /// for 0.
+    pub(crate) fn from_stored(stored: u32) -> Option<Conc> {
+        NonZeroU32::new(stored).map(Conc)
+    }
+
     /// The value in thousandths of the unit.
     pub fn milli(self) -> i64 {
         i64::from(self.0.get() - 1)
