@@ -765,7 +765,8 @@ pub fn evaluate_day_hours(
         stored_total += u64::from(value);
         n += u32::from(value != 0);
     }
-    let mut best: Option<(i64, u32)> = None;
+    // The best window so far as (sum, count); count 0 while there is none.
+    let (mut best_sum, mut best_n) = (0i64, 0u32);
     let mut n_windows: u32 = 0;
     for end in first_end..=24usize {
         if end > first_end {
@@ -774,21 +775,19 @@ pub fn evaluate_day_hours(
             stored_total = stored_total + u64::from(enters) - u64::from(leaves);
             n = n + u32::from(enters != 0) - u32::from(leaves != 0);
         }
-        if n < EIGHT_HOUR_MIN_HOURS {
-            continue;
-        }
-        if end >= 8 {
-            n_windows += 1;
-        }
+        let valid = n >= EIGHT_HOUR_MIN_HOURS;
+        n_windows += u32::from(valid & (end >= 8));
         // At most 8 stored forms below 2^31 + 1 each: fits in i64.
         let sum = stored_total as i64 - i64::from(n);
         // Compare sum/n exactly by cross-multiplication; the first of equal
         // means is kept. Sums of 8 values below 2^31 each, times counts ≤ 8,
-        // fit in i64.
-        if best.is_none_or(|(bs, bn)| sum * i64::from(bn) > bs * i64::from(n)) {
-            best = Some((sum, n));
-        }
+        // fit in i64. Selected without branches, since the values are data.
+        let better =
+            valid & ((best_n == 0) | (sum * i64::from(best_n) > best_sum * i64::from(n)));
+        best_sum = if better { sum } else { best_sum };
+        best_n = if better { n } else { best_n };
     }
+    let best = (best_n > 0).then_some((best_sum, best_n));
     let mda8_validity =
         Validity { n_valid: n_windows, n_required: MDA8_MIN_WINDOWS, n_possible: 17 };
     let mda8_value = best.and_then(|(s, n)| MeanConc::new(s, n)).map(|m| finish(m, o3_precision));

@@ -403,15 +403,17 @@ pub fn iaqi(
     if conc.sum_milli() < 1 << 40 && conc.n() < 1 << 16 {
         let n = i64::from(conc.n());
         let num = conc.sum_milli();
-        for (i, pair) in bps.windows(2).enumerate() {
-            let (lo, hi) = (pair[0] * SCALE, pair[1] * SCALE);
-            if num <= hi * n {
-                let (i_lo, i_hi) = (i64::from(IAQI_ROWS[i]), i64::from(IAQI_ROWS[i + 1]));
-                let top = (i_hi - i_lo) * (num - lo * n);
-                let den = (hi - lo) * n;
-                // 0 ≤ top / den ≤ i_hi - i_lo, so the result is at most 500.
-                return Some((i_lo + top / den + i64::from(top % den != 0)) as u32);
-            }
+        // The segment is the first whose upper breakpoint is ≥ the value: the
+        // number of upper breakpoints below it, as the table is ascending.
+        // Counted without branches, since the value is data.
+        let i: usize = bps[1..].iter().map(|&hi| usize::from(num > hi * SCALE * n)).sum();
+        if let (Some(&lo), Some(&hi)) = (bps.get(i), bps.get(i + 1)) {
+            let (lo, hi) = (lo * SCALE, hi * SCALE);
+            let (i_lo, i_hi) = (i64::from(IAQI_ROWS[i]), i64::from(IAQI_ROWS[i + 1]));
+            let top = (i_hi - i_lo) * (num - lo * n);
+            let den = (hi - lo) * n;
+            // 0 ≤ top / den ≤ i_hi - i_lo, so the result is at most 500.
+            return Some((i_lo + top / den + i64::from(top % den != 0)) as u32);
         }
     }
     let n = i128::from(conc.n());
@@ -760,20 +762,48 @@ pub fn round_input(
 /// indicators incl. O3 max 1 h; HJ 633-2026 4.2.2: six indicators, O3 MDA8
 /// only).
 pub fn daily_aqi(edition: AirEdition, day: &DailyConcs, options: &AqiOptions) -> AqiReport {
-    let mut values: [Option<(Column, MeanConc)>; 7] = [None; 7];
-    values[Indicator::So2.index()] = day.so2_24h.map(|c| (Column::So2_24h, c));
-    values[Indicator::No2.index()] = day.no2_24h.map(|c| (Column::No2_24h, c));
-    values[Indicator::Pm10.index()] = day.pm10_24h.map(|c| (Column::Pm10_24h, c));
-    values[Indicator::Pm25.index()] = day.pm25_24h.map(|c| (Column::Pm25_24h, c));
-    values[Indicator::Co.index()] = day.co_24h.map(|c| (Column::Co_24h, c));
-    values[Indicator::O3_8h.index()] = day.o3_mda8.map(|c| (Column::O3_8h, c));
-    let mut expected = IndicatorSet(0b0111_1111);
-    if edition == AirEdition::Hj633_2012 {
-        values[Indicator::O3_1h.index()] = day.o3_max_1h.map(|c| (Column::O3_1h, c));
-    } else {
-        expected = expected.without(Indicator::O3_1h);
+    // The daily columns in Indicator::ALL order; O3_1h is a 2012 indicator only.
+    const COLUMNS: [Column; 7] = [
+        Column::So2_24h,
+        Column::No2_24h,
+        Column::Pm10_24h,
+        Column::Pm25_24h,
+        Column::Co_24h,
+        Column::O3_8h,
+        Column::O3_1h,
+    ];
+    let y2012 = edition == AirEdition::Hj633_2012;
+    let inputs = [
+        day.so2_24h,
+        day.no2_24h,
+        day.pm10_24h,
+        day.pm25_24h,
+        day.co_24h,
+        day.o3_mda8,
+        if y2012 { day.o3_max_1h } else { None },
+    ];
+    let n_expected = if y2012 { 7 } else { 6 };
+    let mut conc = [None; 7];
+    let mut iaqis = [None; 7];
+    let mut missing = IndicatorSet::EMPTY;
+    for k in 0..n_expected {
+        let (indicator, column) = (Indicator::ALL[k], COLUMNS[k]);
+        let pollutant = indicator.pollutant();
+        match inputs[k] {
+            Some(raw) => {
+                let used = round_input(edition, pollutant, raw, options);
+                conc[k] = Some(used);
+                // None only for O3 8 h > 800 under 2012 (table 1 note 3): the
+                // O3 IAQI then comes from O3_1h, its own indicator.
+                iaqis[k] = iaqi(edition, column, used, options.above_top);
+            }
+            None if !options.not_in_plan.contains(pollutant) => {
+                missing = missing.with(indicator);
+            }
+            None => {}
+        }
     }
-    build_report(edition, ReportKind::Daily, values, expected, None, options)
+    finish_report(edition, ReportKind::Daily, conc, iaqis, missing, options)
 }
 
 /// The real-time (hourly) AQI (实时报) (HJ 633-2012 5.1.3 and table 4: PM
@@ -851,6 +881,19 @@ fn build_report(
             None => {}
         }
     }
+    finish_report(edition, kind, conc, iaqis, missing, options)
+}
+
+/// AQI, primary and exceeding indicators and publication from the IAQIs
+/// (HJ 633-2012 3.3, 3.4, 5.1.1; HJ 633-2026 3.3, 5.3.1).
+fn finish_report(
+    edition: AirEdition,
+    kind: ReportKind,
+    conc: [Option<MeanConc>; 7],
+    iaqis: [Option<u32>; 7],
+    missing: IndicatorSet,
+    options: &AqiOptions,
+) -> AqiReport {
     let aqi = iaqis.iter().flatten().copied().max();
     let mut primary = IndicatorSet::EMPTY;
     let mut exceeding = IndicatorSet::EMPTY;
