@@ -354,18 +354,148 @@ pub const IAQI_ROWS: [u32; 8] = [0, 50, 100, 150, 200, 300, 400, 500];
 pub fn breakpoints(edition: AirEdition, column: Column) -> &'static [i64] {
     let y2026 = edition == AirEdition::Hj633_2026;
     match column {
-        Column::So2_24h => &[0, 50, 150, 475, 800, 1600, 2100, 2620],
-        Column::So2_1h => &[0, 150, 500, 650, 800],
-        Column::No2_24h => &[0, 40, 80, 180, 280, 565, 750, 940],
-        Column::No2_1h => &[0, 100, 200, 700, 1200, 2340, 3090, 3840],
-        Column::Pm10_24h if y2026 => &[0, 50, 120, 250, 350, 420, 500, 600],
-        Column::Pm10_24h => &[0, 50, 150, 250, 350, 420, 500, 600],
-        Column::Co_24h => &[0, 2, 4, 14, 24, 36, 48, 60],
-        Column::Co_1h => &[0, 5, 10, 35, 60, 90, 120, 150],
-        Column::O3_1h => &[0, 160, 200, 300, 400, 800, 1000, 1200],
-        Column::O3_8h => &[0, 100, 160, 215, 265, 800],
-        Column::Pm25_24h if y2026 => &[0, 35, 60, 115, 150, 250, 350, 500],
-        Column::Pm25_24h => &[0, 35, 75, 115, 150, 250, 350, 500],
+        Column::So2_24h => &SO2_24H,
+        Column::So2_1h => &SO2_1H,
+        Column::No2_24h => &NO2_24H,
+        Column::No2_1h => &NO2_1H,
+        Column::Pm10_24h if y2026 => &PM10_24H_2026,
+        Column::Pm10_24h => &PM10_24H_2012,
+        Column::Co_24h => &CO_24H,
+        Column::Co_1h => &CO_1H,
+        Column::O3_1h => &O3_1H,
+        Column::O3_8h => &O3_8H,
+        Column::Pm25_24h if y2026 => &PM25_24H_2026,
+        Column::Pm25_24h => &PM25_24H_2012,
+    }
+}
+
+// The breakpoint columns (HJ 633-2012 table 1; HJ 633-2026 table 3).
+const SO2_24H: [i64; 8] = [0, 50, 150, 475, 800, 1600, 2100, 2620];
+const SO2_1H: [i64; 5] = [0, 150, 500, 650, 800];
+const NO2_24H: [i64; 8] = [0, 40, 80, 180, 280, 565, 750, 940];
+const NO2_1H: [i64; 8] = [0, 100, 200, 700, 1200, 2340, 3090, 3840];
+const PM10_24H_2012: [i64; 8] = [0, 50, 150, 250, 350, 420, 500, 600];
+const PM10_24H_2026: [i64; 8] = [0, 50, 120, 250, 350, 420, 500, 600];
+const CO_24H: [i64; 8] = [0, 2, 4, 14, 24, 36, 48, 60];
+const CO_1H: [i64; 8] = [0, 5, 10, 35, 60, 90, 120, 150];
+const O3_1H: [i64; 8] = [0, 160, 200, 300, 400, 800, 1000, 1200];
+const O3_8H: [i64; 6] = [0, 100, 160, 215, 265, 800];
+const PM25_24H_2012: [i64; 8] = [0, 35, 75, 115, 150, 250, 350, 500];
+const PM25_24H_2026: [i64; 8] = [0, 35, 60, 115, 150, 250, 350, 500];
+
+/// Linear interpolation of the exact mean `num / n` thousandths on a column
+/// given in whole units, rounded up (HJ 633-2012 eq. 1 and 6.2, HJ 633-2026
+/// eq. 1 and 4.2.6); `None` above the last breakpoint.
+/// Needs 0 ≤ num < 2^40 and 1 ≤ n < 2^16, which keep every product below
+/// 2^63 (breakpoints ≤ 3.84e6 thousandths, IAQI steps ≤ 100).
+/// A `const fn`, so the same formula fills [`IaqiTable`] at compile time.
+const fn interpolate(bps: &[i64], num: i64, n: i64) -> Option<u32> {
+    // The segment is the first whose upper breakpoint is ≥ the value: the
+    // number of upper breakpoints below it, as the table is ascending.
+    // Counted without branches, since the value is data.
+    let mut i = 0;
+    let mut k = 1;
+    while k < bps.len() {
+        i += (num > bps[k] * SCALE * n) as usize;
+        k += 1;
+    }
+    if i + 1 >= bps.len() {
+        return None;
+    }
+    let (lo, hi) = (bps[i] * SCALE, bps[i + 1] * SCALE);
+    let (i_lo, i_hi) = (IAQI_ROWS[i] as i64, IAQI_ROWS[i + 1] as i64);
+    let top = (i_hi - i_lo) * (num - lo * n);
+    let den = (hi - lo) * n;
+    // 0 ≤ top / den ≤ i_hi - i_lo, so the result is at most 500.
+    Some((i_lo + top / den + (top % den != 0) as i64) as u32)
+}
+
+/// The IAQI of every concentration on a column that is a whole multiple of
+/// the reporting precision (HJ 633-2026 4.2.2: integers, CO one decimal), up
+/// to the last breakpoint: what HJ 633-2026 inputs always are, after
+/// rounding. Computed at compile time by [`interpolate`], so a lookup is
+/// exactly the interpolation, without a division at run time.
+struct IaqiTable<const N: usize> {
+    iaqi: [u16; N],
+}
+
+impl<const N: usize> IaqiTable<N> {
+    /// The table of `bps` for steps of `step_milli` thousandths; `N` must be
+    /// the last breakpoint in steps, plus one.
+    const fn new(bps: &[i64], step_milli: i64) -> IaqiTable<N> {
+        let mut iaqi = [0u16; N];
+        let mut k = 0;
+        while k < N {
+            iaqi[k] = match interpolate(bps, k as i64 * step_milli, 1) {
+                Some(value) => value as u16,
+                None => u16::MAX,
+            };
+            k += 1;
+        }
+        IaqiTable { iaqi }
+    }
+}
+
+/// Table length of a column in whole units.
+const fn units_len(bps: &[i64]) -> usize {
+    bps[bps.len() - 1] as usize + 1
+}
+
+/// Table length of a CO column in tenths.
+const fn tenths_len(bps: &[i64]) -> usize {
+    bps[bps.len() - 1] as usize * 10 + 1
+}
+
+static SO2_24H_TABLE: IaqiTable<{ units_len(&SO2_24H) }> = IaqiTable::new(&SO2_24H, SCALE);
+static SO2_1H_TABLE: IaqiTable<{ units_len(&SO2_1H) }> = IaqiTable::new(&SO2_1H, SCALE);
+static NO2_24H_TABLE: IaqiTable<{ units_len(&NO2_24H) }> = IaqiTable::new(&NO2_24H, SCALE);
+static NO2_1H_TABLE: IaqiTable<{ units_len(&NO2_1H) }> = IaqiTable::new(&NO2_1H, SCALE);
+static PM10_24H_2012_TABLE: IaqiTable<{ units_len(&PM10_24H_2012) }> =
+    IaqiTable::new(&PM10_24H_2012, SCALE);
+static PM10_24H_2026_TABLE: IaqiTable<{ units_len(&PM10_24H_2026) }> =
+    IaqiTable::new(&PM10_24H_2026, SCALE);
+static CO_24H_TABLE: IaqiTable<{ tenths_len(&CO_24H) }> = IaqiTable::new(&CO_24H, SCALE / 10);
+static CO_1H_TABLE: IaqiTable<{ tenths_len(&CO_1H) }> = IaqiTable::new(&CO_1H, SCALE / 10);
+static O3_1H_TABLE: IaqiTable<{ units_len(&O3_1H) }> = IaqiTable::new(&O3_1H, SCALE);
+static O3_8H_TABLE: IaqiTable<{ units_len(&O3_8H) }> = IaqiTable::new(&O3_8H, SCALE);
+static PM25_24H_2012_TABLE: IaqiTable<{ units_len(&PM25_24H_2012) }> =
+    IaqiTable::new(&PM25_24H_2012, SCALE);
+static PM25_24H_2026_TABLE: IaqiTable<{ units_len(&PM25_24H_2026) }> =
+    IaqiTable::new(&PM25_24H_2026, SCALE);
+
+/// The IAQI from `column`'s table when `conc` is a single value at the
+/// reporting precision (every HJ 633-2026 input) within the table.
+fn table_lookup(table: &[u16], column: Column, conc: MeanConc) -> Option<u32> {
+    if conc.n() != 1 {
+        return None;
+    }
+    let milli = conc.sum_milli();
+    let (aligned, step) = if matches!(column, Column::Co_24h | Column::Co_1h) {
+        (milli % 100 == 0, milli / 100)
+    } else {
+        (milli % 1000 == 0, milli / 1000)
+    };
+    let value = *table.get(usize::try_from(step).ok().filter(|_| aligned)?)?;
+    (value != u16::MAX).then_some(u32::from(value))
+}
+
+/// The precomputed IAQIs of `column` under `edition`, one per step of the
+/// pollutant's reporting precision ([`Pollutant::precision`]).
+fn iaqi_table(edition: AirEdition, column: Column) -> &'static [u16] {
+    let y2026 = edition == AirEdition::Hj633_2026;
+    match column {
+        Column::So2_24h => &SO2_24H_TABLE.iaqi,
+        Column::So2_1h => &SO2_1H_TABLE.iaqi,
+        Column::No2_24h => &NO2_24H_TABLE.iaqi,
+        Column::No2_1h => &NO2_1H_TABLE.iaqi,
+        Column::Pm10_24h if y2026 => &PM10_24H_2026_TABLE.iaqi,
+        Column::Pm10_24h => &PM10_24H_2012_TABLE.iaqi,
+        Column::Co_24h => &CO_24H_TABLE.iaqi,
+        Column::Co_1h => &CO_1H_TABLE.iaqi,
+        Column::O3_1h => &O3_1H_TABLE.iaqi,
+        Column::O3_8h => &O3_8H_TABLE.iaqi,
+        Column::Pm25_24h if y2026 => &PM25_24H_2026_TABLE.iaqi,
+        Column::Pm25_24h => &PM25_24H_2012_TABLE.iaqi,
     }
 }
 
@@ -397,25 +527,32 @@ pub fn iaqi(
     conc: MeanConc,
     above_top: AboveTopBreakpoint,
 ) -> Option<u32> {
+    if conc.n() == 1
+        && let Some(value) = table_lookup(iaqi_table(edition, column), column, conc)
+    {
+        return Some(value);
+    }
     let bps = breakpoints(edition, column);
-    // Fast path in 64 bits: 0 ≤ sum < 2^40 and n < 2^16 keep every product
-    // below 2^63 (breakpoints ≤ 3.84e6 thousandths, IAQI steps ≤ 100).
+    // Fast path in 64 bits (the bounds of `interpolate`).
     if conc.sum_milli() < 1 << 40 && conc.n() < 1 << 16 {
-        let n = i64::from(conc.n());
-        let num = conc.sum_milli();
-        // The segment is the first whose upper breakpoint is ≥ the value: the
-        // number of upper breakpoints below it, as the table is ascending.
-        // Counted without branches, since the value is data.
-        let i: usize = bps[1..].iter().map(|&hi| usize::from(num > hi * SCALE * n)).sum();
-        if let (Some(&lo), Some(&hi)) = (bps.get(i), bps.get(i + 1)) {
-            let (lo, hi) = (lo * SCALE, hi * SCALE);
-            let (i_lo, i_hi) = (i64::from(IAQI_ROWS[i]), i64::from(IAQI_ROWS[i + 1]));
-            let top = (i_hi - i_lo) * (num - lo * n);
-            let den = (hi - lo) * n;
-            // 0 ≤ top / den ≤ i_hi - i_lo, so the result is at most 500.
-            return Some((i_lo + top / den + i64::from(top % den != 0)) as u32);
+        if let Some(value) = interpolate(bps, conc.sum_milli(), i64::from(conc.n())) {
+            return Some(value);
         }
     }
+    iaqi_wide(edition, column, conc, above_top)
+}
+
+/// [`iaqi`] in 128 bits, and above the last breakpoint: the rare cases,
+/// kept out of line so the common path stays small.
+#[cold]
+#[inline(never)]
+fn iaqi_wide(
+    edition: AirEdition,
+    column: Column,
+    conc: MeanConc,
+    above_top: AboveTopBreakpoint,
+) -> Option<u32> {
+    let bps = breakpoints(edition, column);
     let n = i128::from(conc.n());
     let num = i128::from(conc.sum_milli());
     let scale = i128::from(SCALE);
@@ -783,6 +920,16 @@ pub fn daily_aqi(edition: AirEdition, day: &DailyConcs, options: &AqiOptions) ->
         if y2012 { day.o3_max_1h } else { None },
     ];
     let n_expected = if y2012 { 7 } else { 6 };
+    // The columns' tables, chosen once per day rather than per indicator.
+    let tables: [&[u16]; 7] = [
+        &SO2_24H_TABLE.iaqi,
+        &NO2_24H_TABLE.iaqi,
+        if y2012 { &PM10_24H_2012_TABLE.iaqi } else { &PM10_24H_2026_TABLE.iaqi },
+        if y2012 { &PM25_24H_2012_TABLE.iaqi } else { &PM25_24H_2026_TABLE.iaqi },
+        &CO_24H_TABLE.iaqi,
+        &O3_8H_TABLE.iaqi,
+        &O3_1H_TABLE.iaqi,
+    ];
     let mut conc = [None; 7];
     let mut iaqis = [None; 7];
     let mut missing = IndicatorSet::EMPTY;
@@ -795,7 +942,10 @@ pub fn daily_aqi(edition: AirEdition, day: &DailyConcs, options: &AqiOptions) ->
                 conc[k] = Some(used);
                 // None only for O3 8 h > 800 under 2012 (table 1 note 3): the
                 // O3 IAQI then comes from O3_1h, its own indicator.
-                iaqis[k] = iaqi(edition, column, used, options.above_top);
+                iaqis[k] = match table_lookup(tables[k], column, used) {
+                    Some(value) => Some(value),
+                    None => iaqi(edition, column, used, options.above_top),
+                };
             }
             None if !options.not_in_plan.contains(pollutant) => {
                 missing = missing.with(indicator);
@@ -895,18 +1045,18 @@ fn finish_report(
     options: &AqiOptions,
 ) -> AqiReport {
     let aqi = iaqis.iter().flatten().copied().max();
-    let mut primary = IndicatorSet::EMPTY;
-    let mut exceeding = IndicatorSet::EMPTY;
-    for indicator in Indicator::ALL {
-        if let Some(value) = iaqis[indicator.index()] {
-            if aqi.is_some_and(|a| a > 50 && value == a) {
-                primary = primary.with(indicator);
-            }
-            if value > 100 {
-                exceeding = exceeding.with(indicator);
-            }
+    // Bit sets built without branches (the IAQIs are data).
+    let (mut primary_bits, mut exceeding_bits) = (0u8, 0u8);
+    if let Some(a) = aqi {
+        for (k, value) in iaqis.iter().enumerate() {
+            let value = value.unwrap_or(0);
+            let present = iaqis[k].is_some();
+            primary_bits |= u8::from(present & (a > 50) & (value == a)) << k;
+            exceeding_bits |= u8::from(present & (value > 100)) << k;
         }
     }
+    let mut primary = IndicatorSet(primary_bits);
+    let exceeding = IndicatorSet(exceeding_bits);
     if options.o3_tie == O3Tie::PreferEightHour
         && primary.contains(Indicator::O3_8h)
         && primary.contains(Indicator::O3_1h)
