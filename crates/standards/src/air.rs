@@ -623,13 +623,21 @@ pub struct DayHours {
     sum_milli: [i64; 6],
     n_valid: [u32; 6],
     o3_stored: [u32; LOADED],
+    /// [`evaluate_days_into`]'s day sums of the pollutants other than O3,
+    /// column by column: one tight pass per column instead of a call per
+    /// day and pollutant.
+    day_sums: Vec<(i64, u32)>,
 }
 
 impl Default for DayHours {
     fn default() -> DayHours {
-        DayHours { sum_milli: [0; 6], n_valid: [0; 6], o3_stored: [0; LOADED] }
+        DayHours { sum_milli: [0; 6], n_valid: [0; 6], o3_stored: [0; LOADED], day_sums: Vec::new() }
     }
 }
+
+/// The pollutants whose day needs only a sum, in [`DayHours::day_sums`] order.
+const SUMMED: [Pollutant; 5] =
+    [Pollutant::So2, Pollutant::No2, Pollutant::Co, Pollutant::Pm10, Pollutant::Pm25];
 
 /// The exact sum (thousandths) and the number of the present values among
 /// stored forms (see [`Conc::stored`]): branch-free, so it vectorises.
@@ -642,6 +650,58 @@ fn stored_sum(stored: impl Iterator<Item = u32>) -> (i64, u32) {
     // Each present value adds its thousandths + 1; at most 31 values below
     // 2^31 each, so the total fits in i64.
     (total as i64 - i64::from(n), n)
+}
+
+/// The exact sum (thousandths) and number of the present values of the 24
+/// hours from `day_start` of a column; hours outside it are missing.
+#[inline(always)]
+fn day_sum(column: &[Option<Conc>], day_start: i64) -> (i64, u32) {
+    // Fast path when the day's 24 hours lie inside the column: a
+    // fixed-length array, which the compiler unrolls.
+    let day: Option<&[Option<Conc>; 24]> = usize::try_from(day_start)
+        .ok()
+        .and_then(|start| column.get(start..start.checked_add(24)?))
+        .and_then(|day| day.try_into().ok());
+    match day {
+        Some(day) => inside_day_sum(day),
+        None => {
+            let len = column.len() as i64;
+            let at = |i: i64| if i >= 0 && i < len { column[i as usize] } else { None };
+            stored_sum((0..24).map(|h| Conc::stored(at(day_start + h))))
+        }
+    }
+}
+
+/// [`day_sum`] of a day inside the column.
+#[inline(always)]
+fn inside_day_sum(day: &[Option<Conc>; 24]) -> (i64, u32) {
+    stored_sum(day.iter().map(|&v| Conc::stored(v)))
+}
+
+/// Appends the [`day_sum`] of the `n_days` days starting at hour `first_base`
+/// of `column`: the days wholly inside it in one pass over fixed-length
+/// chunks, the others hour by hour.
+fn push_day_sums(
+    column: &[Option<Conc>],
+    first_base: i64,
+    n_days: usize,
+    out: &mut Vec<(i64, u32)>,
+) {
+    let n = n_days as i64;
+    // Days d with 0 ≤ first_base + 24 d and first_base + 24 (d + 1) ≤ len.
+    let first_inside = if first_base >= 0 { 0 } else { (-first_base + 23) / 24 }.min(n);
+    let end_inside = ((column.len() as i64 - first_base).div_euclid(24)).clamp(first_inside, n);
+    out.extend((0..first_inside).map(|d| day_sum(column, first_base + 24 * d)));
+    let start = first_base + 24 * first_inside;
+    let end = first_base + 24 * end_inside;
+    if let (Ok(start), Ok(end)) = (usize::try_from(start), usize::try_from(end))
+        && let Some(inside) = column.get(start..end)
+    {
+        out.extend(inside.as_chunks::<24>().0.iter().map(inside_day_sum));
+    } else {
+        out.extend((first_inside..end_inside).map(|d| day_sum(column, first_base + 24 * d)));
+    }
+    out.extend((end_inside..n).map(|d| day_sum(column, first_base + 24 * d)));
 }
 
 impl DayHours {
@@ -674,35 +734,37 @@ impl DayHours {
         let len = column.len() as i64;
         let at = |i: i64| if i >= 0 && i < len { column[i as usize] } else { None };
         if pollutant != Pollutant::O3 {
-            // Fast path when the day's 24 hours lie inside the column: a
-            // fixed-length array, which the compiler unrolls.
-            let day: Option<&[Option<Conc>; 24]> = usize::try_from(day_start)
-                .ok()
-                .and_then(|start| column.get(start..start.checked_add(24)?))
-                .and_then(|day| day.try_into().ok());
-            let (sum, n) = match day {
-                Some(day) => stored_sum(day.iter().map(|&v| Conc::stored(v))),
-                None => stored_sum((0..24).map(|h| Conc::stored(at(day_start + h)))),
-            };
-            self.sum_milli[p] = sum;
-            self.n_valid[p] = n;
+            (self.sum_milli[p], self.n_valid[p]) = day_sum(column, day_start);
             return;
         }
         let skip = if o3_lookback { 0 } else { LOOKBACK };
         let first = day_start - LOOKBACK as i64;
-        let (lo, end) = (first + skip as i64, first + LOADED as i64);
         let stored = &mut self.o3_stored;
-        if lo >= 0 && end <= len {
-            let src = &column[lo as usize..end as usize];
-            for (s, &value) in stored[skip..].iter_mut().zip(src) {
-                *s = Conc::stored(value);
+        // Fixed-length copies when the hours lie inside the column, which
+        // the compiler turns into a few vector moves.
+        let fixed = |from: i64| usize::try_from(from).ok().and_then(|from| column.get(from..));
+        let inside: Option<&[Option<Conc>; 24]> =
+            fixed(day_start).and_then(|day| day.get(..24)).and_then(|day| day.try_into().ok());
+        let before: Option<&[Option<Conc>; LOOKBACK]> =
+            fixed(first).and_then(|hours| hours.get(..LOOKBACK)).and_then(|h| h.try_into().ok());
+        match (inside, before) {
+            (Some(day), Some(before)) if o3_lookback => {
+                for (s, &value) in stored.iter_mut().zip(before.iter().chain(day)) {
+                    *s = Conc::stored(value);
+                }
             }
-        } else {
-            for (k, s) in stored.iter_mut().enumerate().skip(skip) {
-                *s = Conc::stored(at(first + k as i64));
+            (Some(day), _) if !o3_lookback => {
+                stored[..LOOKBACK].fill(0);
+                for (s, &value) in stored[LOOKBACK..].iter_mut().zip(day) {
+                    *s = Conc::stored(value);
+                }
+            }
+            _ => {
+                for (k, s) in stored.iter_mut().enumerate() {
+                    *s = if k < skip { 0 } else { Conc::stored(at(first + k as i64)) };
+                }
             }
         }
-        stored[..skip].fill(0);
         let (sum, n) = stored_sum(stored[LOOKBACK..].iter().copied());
         self.sum_milli[p] = sum;
         self.n_valid[p] = n;
@@ -833,15 +895,24 @@ pub fn evaluate_days_into(
     // Reserve for up to ten years; longer periods grow as needed.
     out.reserve(((to - from).num_days() as usize).saturating_add(1).min(3660));
     // Hour index of 00:00 on `from` relative to element 0.
-    let mut base = (from.and_hms_opt(0, 0, 0).unwrap_or_default() - first_start).num_hours();
-    let mut date = from;
+    let first_base = (from.and_hms_opt(0, 0, 0).unwrap_or_default() - first_start).num_hours();
+    let n_days = usize::try_from((to - from).num_days()).unwrap_or(0).saturating_add(1);
+    let mut day_sums = std::mem::take(&mut hours.day_sums);
+    day_sums.clear();
+    for pollutant in SUMMED {
+        let column = series.columns[pollutant.index()];
+        push_day_sums(column, first_base, n_days, &mut day_sums);
+    }
+    // Only O3 windows ending before 8:00 reach into the previous day.
+    let needs_lookback = options.mda8_windows == Mda8Windows::AllEndingInDay;
+    let o3_column = series.columns[Pollutant::O3.index()];
+    let (mut base, mut date, mut day) = (first_base, from, 0);
     loop {
-        for pollutant in Pollutant::ALL {
-            // Only O3 windows ending before 8:00 reach into the previous day.
-            let needs_lookback =
-                pollutant == Pollutant::O3 && options.mda8_windows == Mda8Windows::AllEndingInDay;
-            hours.load_from(pollutant, series.columns[pollutant.index()], base, needs_lookback);
+        for (k, pollutant) in SUMMED.into_iter().enumerate() {
+            let p = pollutant.index();
+            (hours.sum_milli[p], hours.n_valid[p]) = day_sums[k * n_days + day];
         }
+        hours.load_from(Pollutant::O3, o3_column, base, needs_lookback);
         out.push(evaluate_day_hours(date, choice.edition_on(date), hours, options));
         if date >= to {
             break;
@@ -849,7 +920,9 @@ pub fn evaluate_days_into(
         let Some(next) = date.succ_opt() else { break };
         date = next;
         base += 24;
+        day += 1;
     }
+    hours.day_sums = day_sums;
     Ok(())
 }
 
