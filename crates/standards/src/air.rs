@@ -771,11 +771,53 @@ impl DayHours {
     }
 }
 
+/// The 8 h windows ending at hour-ends `FIRST_END..=24` of the loaded O3
+/// hours in stored form (window e covers loaded hours [LOOKBACK+e-8,
+/// LOOKBACK+e)): the first window with the largest mean among those with at
+/// least 6 hours (GB 3095 table 4) as (sum, count), and the number of such
+/// windows ending 8–24 (HJ 663-2013). A constant first end lets the
+/// compiler drop the bounds checks and unroll.
+#[inline(always)]
+fn mda8_windows<const FIRST_END: usize>(o3: &[u32; LOADED]) -> (Option<(i64, u32)>, u32) {
+    let first_end = FIRST_END;
+    let first_lo = LOOKBACK + first_end - 8;
+    let (mut stored_total, mut n) = (0u64, 0u32);
+    for &value in &o3[first_lo..first_lo + 8] {
+        stored_total += u64::from(value);
+        n += u32::from(value != 0);
+    }
+    // The best window so far as (sum, count); count 0 while there is none.
+    let (mut best_sum, mut best_n) = (0i64, 0u32);
+    let mut n_windows: u32 = 0;
+    for end in first_end..=24usize {
+        if end > first_end {
+            // Slide by one hour: hour LOOKBACK+end-1 enters, LOOKBACK+end-9 leaves.
+            let (enters, leaves) = (o3[LOOKBACK + end - 1], o3[LOOKBACK + end - 9]);
+            stored_total = stored_total + u64::from(enters) - u64::from(leaves);
+            n = n + u32::from(enters != 0) - u32::from(leaves != 0);
+        }
+        let valid = n >= EIGHT_HOUR_MIN_HOURS;
+        n_windows += u32::from(valid & (end >= 8));
+        // At most 8 stored forms below 2^31 + 1 each: fits in i64.
+        let sum = stored_total as i64 - i64::from(n);
+        // Compare sum/n exactly by cross-multiplication; the first of equal
+        // means is kept. Sums of 8 values below 2^31 each, times counts ≤ 8,
+        // fit in i64. Selected without branches, since the values are data.
+        let better =
+            valid & ((best_n == 0) | (sum * i64::from(best_n) > best_sum * i64::from(n)));
+        (best_sum, best_n) =
+            std::hint::select_unpredictable(better, (sum, n), (best_sum, best_n));
+    }
+    let best = (best_n > 0).then_some((best_sum, best_n));
+    (best, n_windows)
+}
+
 /// Evaluates one day from its [`DayHours`]: 24 h means (GB 3095 3.7,
 /// table 4: ≥ 20 hours), O3 8 h moving means (≥ 6 of 8 hours; mean of the
 /// valid hours — project convention, unverified) and MDA8 (HJ 663-2013:
 /// ≥ 14 valid windows ending 8–24, or above the limit), O3 maximum 1 h, and
 /// the daily AQI (HJ 633 daily report).
+#[inline]
 pub fn evaluate_day_hours(
     date: NaiveDate,
     edition: AirEdition,
@@ -817,39 +859,10 @@ pub fn evaluate_day_hours(
     };
     // Window ending at hour-end e (1..=24) covers loaded hours [LOOKBACK+e-8, LOOKBACK+e);
     // it is kept as a running sum of stored forms and a count of present hours.
-    let first_end = match options.mda8_windows {
-        Mda8Windows::EndingAt8To24 => 8,
-        Mda8Windows::AllEndingInDay => 1,
+    let (best, n_windows) = match options.mda8_windows {
+        Mda8Windows::EndingAt8To24 => mda8_windows::<8>(o3),
+        Mda8Windows::AllEndingInDay => mda8_windows::<1>(o3),
     };
-    let first_lo = LOOKBACK + first_end - 8;
-    let (mut stored_total, mut n) = (0u64, 0u32);
-    for &value in &o3[first_lo..first_lo + 8] {
-        stored_total += u64::from(value);
-        n += u32::from(value != 0);
-    }
-    // The best window so far as (sum, count); count 0 while there is none.
-    let (mut best_sum, mut best_n) = (0i64, 0u32);
-    let mut n_windows: u32 = 0;
-    for end in first_end..=24usize {
-        if end > first_end {
-            // Slide by one hour: hour LOOKBACK+end-1 enters, LOOKBACK+end-9 leaves.
-            let (enters, leaves) = (o3[LOOKBACK + end - 1], o3[LOOKBACK + end - 9]);
-            stored_total = stored_total + u64::from(enters) - u64::from(leaves);
-            n = n + u32::from(enters != 0) - u32::from(leaves != 0);
-        }
-        let valid = n >= EIGHT_HOUR_MIN_HOURS;
-        n_windows += u32::from(valid & (end >= 8));
-        // At most 8 stored forms below 2^31 + 1 each: fits in i64.
-        let sum = stored_total as i64 - i64::from(n);
-        // Compare sum/n exactly by cross-multiplication; the first of equal
-        // means is kept. Sums of 8 values below 2^31 each, times counts ≤ 8,
-        // fit in i64. Selected without branches, since the values are data.
-        let better =
-            valid & ((best_n == 0) | (sum * i64::from(best_n) > best_sum * i64::from(n)));
-        (best_sum, best_n) =
-            std::hint::select_unpredictable(better, (sum, n), (best_sum, best_n));
-    }
-    let best = (best_n > 0).then_some((best_sum, best_n));
     let mda8_validity =
         Validity { n_valid: n_windows, n_required: MDA8_MIN_WINDOWS, n_possible: 17 };
     let mda8_value = best.and_then(|(s, n)| MeanConc::new(s, n)).map(|m| finish(m, o3_precision));
