@@ -631,7 +631,12 @@ pub struct DayHours {
 
 impl Default for DayHours {
     fn default() -> DayHours {
-        DayHours { sum_milli: [0; 6], n_valid: [0; 6], o3_stored: [0; LOADED], day_sums: Vec::new() }
+        DayHours {
+            sum_milli: [0; 6],
+            n_valid: [0; 6],
+            o3_stored: [0; LOADED],
+            day_sums: Vec::new(),
+        }
     }
 }
 
@@ -803,10 +808,8 @@ fn mda8_windows<const FIRST_END: usize>(o3: &[u32; LOADED]) -> (Option<(i64, u32
         // Compare sum/n exactly by cross-multiplication; the first of equal
         // means is kept. Sums of 8 values below 2^31 each, times counts ≤ 8,
         // fit in i64. Selected without branches, since the values are data.
-        let better =
-            valid & ((best_n == 0) | (sum * i64::from(best_n) > best_sum * i64::from(n)));
-        (best_sum, best_n) =
-            std::hint::select_unpredictable(better, (sum, n), (best_sum, best_n));
+        let better = valid & ((best_n == 0) | (sum * i64::from(best_n) > best_sum * i64::from(n)));
+        (best_sum, best_n) = std::hint::select_unpredictable(better, (sum, n), (best_sum, best_n));
     }
     let best = (best_n > 0).then_some((best_sum, best_n));
     (best, n_windows)

@@ -534,10 +534,11 @@ pub fn iaqi(
     }
     let bps = breakpoints(edition, column);
     // Fast path in 64 bits (the bounds of `interpolate`).
-    if conc.sum_milli() < 1 << 40 && conc.n() < 1 << 16 {
-        if let Some(value) = interpolate(bps, conc.sum_milli(), i64::from(conc.n())) {
-            return Some(value);
-        }
+    if conc.sum_milli() < 1 << 40
+        && conc.n() < 1 << 16
+        && let Some(value) = interpolate(bps, conc.sum_milli(), i64::from(conc.n()))
+    {
+        return Some(value);
     }
     iaqi_wide(edition, column, conc, above_top)
 }
@@ -1090,4 +1091,36 @@ pub fn iaqi_of_conc(
 ) -> Option<u32> {
     let used = round_input(edition, column.pollutant(), conc.into(), options);
     iaqi(edition, column, used, options.above_top)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every entry of every compile-time IAQI table equals the run-time
+    /// interpolation of the same mean taken as two values (n = 2 skips the
+    /// table), and the lookup is used exactly up to the last breakpoint.
+    #[test]
+    fn iaqi_tables_equal_the_interpolation() {
+        for edition in crate::edition::AIR_EDITIONS {
+            for column in Column::ALL {
+                let table = iaqi_table(edition, column);
+                let step = if column.pollutant() == Pollutant::Co { 100 } else { 1000 };
+                let last = *breakpoints(edition, column).last().unwrap() * SCALE;
+                assert_eq!((table.len() as i64 - 1) * step, last, "{column:?}");
+                for (k, &value) in table.iter().enumerate() {
+                    let milli = k as i64 * step;
+                    let as_two = MeanConc::new(2 * milli, 2).unwrap();
+                    let expected = iaqi(edition, column, as_two, AboveTopBreakpoint::CapAt500);
+                    assert_eq!(Some(u32::from(value)), expected, "{edition} {column:?} {milli}");
+                    let single = MeanConc::new(milli, 1).unwrap();
+                    assert_eq!(table_lookup(table, column, single), expected);
+                }
+                let above = MeanConc::new(last + step, 1).unwrap();
+                assert_eq!(table_lookup(table, column, above), None);
+                let between = MeanConc::new(step / 2, 1).unwrap();
+                assert_eq!(table_lookup(table, column, between), None);
+            }
+        }
+    }
 }
