@@ -352,22 +352,43 @@ pub const IAQI_ROWS: [u32; 8] = [0, 50, 100, 150, 200, 300, 400, 500];
 /// 120 and 60 instead of 150 and 75). SO2 1 h ends at 800 (IAQI 200) and
 /// O3 8 h at 800 (IAQI 300): see [`iaqi`] for the rule above them.
 pub fn breakpoints(edition: AirEdition, column: Column) -> &'static [i64] {
-    let y2026 = edition == AirEdition::Hj633_2026;
+    BREAKPOINT_COLUMNS[column_index(edition, column)]
+}
+
+/// Position of the breakpoint column `column` has under `edition` in
+/// [`BREAKPOINT_COLUMNS`] and [`IAQI_TABLES`] (only PM10 and PM2.5 differ
+/// between the editions).
+fn column_index(edition: AirEdition, column: Column) -> usize {
+    let y2026 = usize::from(edition == AirEdition::Hj633_2026);
     match column {
-        Column::So2_24h => &SO2_24H,
-        Column::So2_1h => &SO2_1H,
-        Column::No2_24h => &NO2_24H,
-        Column::No2_1h => &NO2_1H,
-        Column::Pm10_24h if y2026 => &PM10_24H_2026,
-        Column::Pm10_24h => &PM10_24H_2012,
-        Column::Co_24h => &CO_24H,
-        Column::Co_1h => &CO_1H,
-        Column::O3_1h => &O3_1H,
-        Column::O3_8h => &O3_8H,
-        Column::Pm25_24h if y2026 => &PM25_24H_2026,
-        Column::Pm25_24h => &PM25_24H_2012,
+        Column::So2_24h => 0,
+        Column::So2_1h => 1,
+        Column::No2_24h => 2,
+        Column::No2_1h => 3,
+        Column::Pm10_24h => 4 + y2026,
+        Column::Co_24h => 6,
+        Column::Co_1h => 7,
+        Column::O3_1h => 8,
+        Column::O3_8h => 9,
+        Column::Pm25_24h => 10 + y2026,
     }
 }
+
+/// The breakpoint columns in [`column_index`] order.
+static BREAKPOINT_COLUMNS: [&[i64]; 12] = [
+    &SO2_24H,
+    &SO2_1H,
+    &NO2_24H,
+    &NO2_1H,
+    &PM10_24H_2012,
+    &PM10_24H_2026,
+    &CO_24H,
+    &CO_1H,
+    &O3_1H,
+    &O3_8H,
+    &PM25_24H_2012,
+    &PM25_24H_2026,
+];
 
 // The breakpoint columns (HJ 633-2012 table 1; HJ 633-2026 table 3).
 const SO2_24H: [i64; 8] = [0, 50, 150, 475, 800, 1600, 2100, 2620];
@@ -482,22 +503,24 @@ fn table_lookup(table: &[u16], column: Column, conc: MeanConc) -> Option<u32> {
 /// The precomputed IAQIs of `column` under `edition`, one per step of the
 /// pollutant's reporting precision ([`Pollutant::precision`]).
 fn iaqi_table(edition: AirEdition, column: Column) -> &'static [u16] {
-    let y2026 = edition == AirEdition::Hj633_2026;
-    match column {
-        Column::So2_24h => &SO2_24H_TABLE.iaqi,
-        Column::So2_1h => &SO2_1H_TABLE.iaqi,
-        Column::No2_24h => &NO2_24H_TABLE.iaqi,
-        Column::No2_1h => &NO2_1H_TABLE.iaqi,
-        Column::Pm10_24h if y2026 => &PM10_24H_2026_TABLE.iaqi,
-        Column::Pm10_24h => &PM10_24H_2012_TABLE.iaqi,
-        Column::Co_24h => &CO_24H_TABLE.iaqi,
-        Column::Co_1h => &CO_1H_TABLE.iaqi,
-        Column::O3_1h => &O3_1H_TABLE.iaqi,
-        Column::O3_8h => &O3_8H_TABLE.iaqi,
-        Column::Pm25_24h if y2026 => &PM25_24H_2026_TABLE.iaqi,
-        Column::Pm25_24h => &PM25_24H_2012_TABLE.iaqi,
-    }
+    IAQI_TABLES[column_index(edition, column)]
 }
+
+/// The IAQI tables in [`column_index`] order.
+static IAQI_TABLES: [&[u16]; 12] = [
+    &SO2_24H_TABLE.iaqi,
+    &SO2_1H_TABLE.iaqi,
+    &NO2_24H_TABLE.iaqi,
+    &NO2_1H_TABLE.iaqi,
+    &PM10_24H_2012_TABLE.iaqi,
+    &PM10_24H_2026_TABLE.iaqi,
+    &CO_24H_TABLE.iaqi,
+    &CO_1H_TABLE.iaqi,
+    &O3_1H_TABLE.iaqi,
+    &O3_8H_TABLE.iaqi,
+    &PM25_24H_2012_TABLE.iaqi,
+    &PM25_24H_2026_TABLE.iaqi,
+];
 
 /// What to do with a concentration above the last breakpoint of a column
 /// that has no special rule (all but SO2 1 h and O3 8 h).
@@ -922,15 +945,7 @@ pub fn daily_aqi(edition: AirEdition, day: &DailyConcs, options: &AqiOptions) ->
     ];
     let n_expected = if y2012 { 7 } else { 6 };
     // The columns' tables, chosen once per day rather than per indicator.
-    let tables: [&[u16]; 7] = [
-        &SO2_24H_TABLE.iaqi,
-        &NO2_24H_TABLE.iaqi,
-        if y2012 { &PM10_24H_2012_TABLE.iaqi } else { &PM10_24H_2026_TABLE.iaqi },
-        if y2012 { &PM25_24H_2012_TABLE.iaqi } else { &PM25_24H_2026_TABLE.iaqi },
-        &CO_24H_TABLE.iaqi,
-        &O3_8H_TABLE.iaqi,
-        &O3_1H_TABLE.iaqi,
-    ];
+    let tables = COLUMNS.map(|column| iaqi_table(edition, column));
     let mut conc = [None; 7];
     let mut iaqis = [None; 7];
     let mut missing = IndicatorSet::EMPTY;
