@@ -15,14 +15,27 @@
 //! (8,760 hours × 6 pollutants × 4 bytes per `Option<Conc>` ≈ 210 kB each,
 //! 53 MB in all, beyond the 32 MB last-level cache) and each is evaluated 4
 //! times: the evaluator is a pure function with no caching, so this is the
-//! same work as 1,000 distinct station-years (measured: 105 µs per
-//! station-year for 1,000 distinct, 106 µs for 250).
+//! same work as 1,000 distinct station-years (measured before the 2026
+//! change, on 2025: 105 µs per station-year for 1,000 distinct, 106 µs for
+//! 250).
 //! Every output (the days and the period statistics) goes through
 //! `black_box`.
 //! The baseline is a plain sum over the same data, measured in the same run;
 //! compare the two as a ratio, as the machine is shared and noisy.
 //!
 //! Run: `cargo bench -p standards --bench air -- --warm-up-time 1 --measurement-time 5`.
+//!
+//! 2026-11-29, shared 2-core machine under load (load average 4–10, so only
+//! same-run ratios mean anything), three runs each, alternating:
+//! evaluation 91–186 ms against the plain-sum baseline's 41–72 ms in the
+//! same run, ratio 2.0–2.6 (best-resolved run: 91.4 ms [90.7, 92.2] against
+//! 41.0 ms [40.2, 41.7]); the code before this change on the same benchmark:
+//! 177–200 ms against 44–68 ms, ratio 2.7–4.6. Instructions (callgrind,
+//! evaluation of 20 of these station-years): 1.24 M per station-year, from
+//! 1.52 M; the baseline's 0.47 M. Peak RSS 56 MB (`/usr/bin/time -v` on the
+//! bench binary with `--profile-time 3 evaluate`). The 60 ms goal is not
+//! met yet.
+
 use std::hint::black_box;
 
 use chrono::NaiveDate;
