@@ -30,7 +30,10 @@
 //! evaluation 91–186 ms against the plain-sum baseline's 41–72 ms in the
 //! same run, ratio 2.0–2.6 (best-resolved run: 91.4 ms [90.7, 92.2] against
 //! 41.0 ms [40.2, 41.7]); the code before this change on the same benchmark:
-//! 177–200 ms against 44–68 ms, ratio 2.7–4.6. Instructions (callgrind,
+//! 177–200 ms against 44–68 ms, ratio 2.7–4.6. Steadier, CPU-time samples
+//! (`perf record -e cpu-clock`) of one process evaluating and summing the
+//! same 250 station-years 20 times: evaluation / plain sum 2.27–2.37, from
+//! 2.65–2.72. Instructions (callgrind,
 //! evaluation of 20 of these station-years): 1.24 M per station-year, from
 //! 1.52 M; the baseline's 0.47 M. Peak RSS 56 MB (`/usr/bin/time -v` on the
 //! bench binary with `--profile-time 3 evaluate`). The 60 ms goal is not
