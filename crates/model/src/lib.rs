@@ -5,12 +5,14 @@
 //!   The wall clock is read only through [`time::Clock`].
 //! - [`ids`]: validated newtypes for device ids ([`ids::Mn`]) and parameter
 //!   codes ([`ids::ParamCode`]), and the numeric ids of stored entities.
+//! - [`alarm`]: alarm rules, severities and the lifecycle (open → acknowledged → closed).
 //! - [`reading`]: one measured value set and its identity
 //!   ([`reading::ReadingKey`]): what makes two packets "the same data".
 //!
 //! This crate does no I/O and never panics on input. Apart from
 //! [`time::SystemClock`], it reads no clock.
 
+pub mod alarm;
 pub mod ids;
 pub mod reading;
 pub mod time;

@@ -16,6 +16,9 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod alarm;
+pub use alarm::*;
+
 use model::{DataKind, Instant, Mn, ParamCode, PointId, Reading, ReadingKey, ReadingValues};
 
 use crate::{
@@ -780,6 +783,10 @@ macro_rules! conformance_suite {
             connection_log_is_newest_first_and_filtered,
             failed_batch_leaves_nothing_half_written,
             latest_readings_per_point_and_parameter,
+            alarm_findings_are_deduplicated,
+            alarm_lifecycle_is_validated_and_audited,
+            alarm_no_longer_holding_is_marked_not_deleted,
+            alarm_escalation_and_notification_outbox,
         );
         #[test]
         fn data_persists_across_reopen() {

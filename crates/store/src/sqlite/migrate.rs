@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_connection_log.sql"),
     include_str!("migrations/0003_derived.sql"),
     include_str!("migrations/0004_evidence.sql"),
+    include_str!("migrations/0007_alarms.sql"),
 ];
 
 /// The schema version this program writes.
