@@ -45,9 +45,11 @@ pub struct Finding {
 pub struct Cleared {
     /// Point, rule and pollutant.
     pub key: AlarmKey,
-    /// The window re-evaluated; `None` means "whatever the active alarm's current window is"
-    /// (for states such as offline that end rather than being re-judged).
-    pub window_from: Option<Instant>,
+    /// The range of window starts re-evaluated, `[from, to)`: the active
+    /// alarm is marked only if its latest window starts inside. `None` means
+    /// whatever its window (for states such as offline that end rather than
+    /// being re-judged).
+    pub within: Option<(Instant, Instant)>,
 }
 
 /// Everything one pass of the alarm service writes, in one transaction.
@@ -252,11 +254,22 @@ pub enum Delivery {
     },
 }
 
+/// A point that accepted packets after a watermark came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TouchedPoint {
+    /// The point.
+    pub point: PointId,
+    /// When the last of those packets was received.
+    pub last_received: Instant,
+    /// The newest data time its devices ever sent (monotonic), if known.
+    pub last_data_time: Option<Instant>,
+}
+
 /// Points that packets after a watermark came from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TouchedPoints {
-    /// Each point with the receive times of its first and last packet in the range.
-    pub points: Vec<(PointId, Instant, Instant)>,
+    /// The points, by id.
+    pub points: Vec<TouchedPoint>,
     /// The highest raw packet id covered.
     pub up_to_raw_id: i64,
 }

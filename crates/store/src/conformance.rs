@@ -787,6 +787,7 @@ macro_rules! conformance_suite {
             alarm_lifecycle_is_validated_and_audited,
             alarm_no_longer_holding_is_marked_not_deleted,
             alarm_escalation_and_notification_outbox,
+            alarm_scan_finds_touched_points,
         );
         #[test]
         fn data_persists_across_reopen() {

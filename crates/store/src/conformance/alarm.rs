@@ -149,8 +149,8 @@ pub fn alarm_no_longer_holding_is_marked_not_deleted(store: &dyn Store) {
     let (point, _) = point_and_device(store, "MN-LATE");
     let id =
         store.record_alarm_pass(&pass(0, &[finding(point, 0, 1.0)], &[], &[])).unwrap().opened[0];
-    let cleared = [Cleared { key: key(point), window_from: Some(at(0)) }];
-    let other = [Cleared { key: key(point), window_from: Some(at(3_600_000)) }];
+    let cleared = [Cleared { key: key(point), within: Some((at(0), at(1))) }];
+    let other = [Cleared { key: key(point), within: Some((at(3_600_000), at(7_200_000))) }];
     assert_eq!(store.record_alarm_pass(&pass(1, &[], &other, &[])).unwrap().n_cleared, 0);
     let outcome = store
         .record_alarm_pass(&AlarmPass {
@@ -214,4 +214,39 @@ pub fn alarm_escalation_and_notification_outbox(store: &dyn Store) {
         store.record_delivery(9_999, at(1), &Delivery::Delivered).unwrap_err().reason(),
         "not_found"
     );
+}
+
+/// The alarm service's scan: the points accepted packets after a watermark
+/// came from, with their devices' newest data time, bounded by packets.
+pub fn alarm_scan_finds_touched_points(store: &dyn Store) {
+    use crate::conformance::fixture::{accepted_packet, reading};
+    use crate::{DeviceSighting, IngestBatch};
+    let (point, device) = point_and_device(store, "MN-SCAN");
+    assert_eq!(store.touched_points(0, 10).unwrap().points, vec![]);
+    let packets = (0..3)
+        .map(|n| {
+            accepted_packet(
+                device,
+                vec![reading(point, "a21026", model::DataKind::Minute, n * 60_000, 1.0)],
+                n,
+            )
+        })
+        .collect();
+    let sightings = vec![DeviceSighting {
+        device,
+        at: at(5),
+        peer: "10.0.0.1:1".to_owned(),
+        latest_data_time: Some(at(120_000)),
+    }];
+    let report =
+        store.commit_batch(&IngestBatch { packets, sightings, ..IngestBatch::default() }).unwrap();
+    let first = report.packets[0].raw_id;
+    let touched = store.touched_points(first - 1, 2).unwrap();
+    assert_eq!(touched.up_to_raw_id, first + 1);
+    assert_eq!(touched.points.len(), 1);
+    assert_eq!(touched.points[0].point, point);
+    assert_eq!(touched.points[0].last_data_time, Some(at(120_000)));
+    let rest = store.touched_points(touched.up_to_raw_id, 100).unwrap();
+    assert_eq!(rest.up_to_raw_id, first + 2);
+    assert!(store.touched_points(rest.up_to_raw_id, 100).unwrap().points.is_empty());
 }

@@ -14,7 +14,7 @@ use super::{
 use crate::{
     Alarm, AlarmError, AlarmEvent, AlarmPass, AlarmQuery, AlarmStore, Attachment, AttachmentInfo,
     AuditEntry, Cleared, Delivery, Error, Finding, Notification, NotificationStatus, PassOutcome,
-    Result, SqliteStore, TouchedPoints,
+    Result, SqliteStore, TouchedPoint, TouchedPoints,
 };
 
 const ALARM_COLUMNS: &str = "id, point_id, rule, pollutant, state, severity, first_ms, last_ms,
@@ -340,7 +340,7 @@ impl AlarmStore for SqliteStore {
             let up_to_raw_id = newest.unwrap_or(0).min(bound).max(after_raw_id);
             let mut statement = tx
                 .prepare_cached(
-                    "SELECT d.point_id, min(r.received_ms), max(r.received_ms)
+                    "SELECT d.point_id, max(r.received_ms), max(d.last_data_ms)
                      FROM raw_packet r JOIN device d ON d.id = r.device_id
                      WHERE r.id > ?1 AND r.id <= ?2 AND r.verdict = 'accepted'
                      GROUP BY d.point_id ORDER BY d.point_id",
@@ -350,11 +350,11 @@ impl AlarmStore for SqliteStore {
                 .query(params![after_raw_id, up_to_raw_id])
                 .map_err(database_error(DURING))?;
             let points = collect(rows, DURING, |row| {
-                Ok((
-                    PointId(column(row, 0, "device", "point_id")?),
-                    instant_column(row, 1, "raw_packet", "received_ms")?,
-                    instant_column(row, 2, "raw_packet", "received_ms")?,
-                ))
+                Ok(TouchedPoint {
+                    point: PointId(column(row, 0, "device", "point_id")?),
+                    last_received: instant_column(row, 1, "raw_packet", "received_ms")?,
+                    last_data_time: optional_instant_column(row, 2, "device", "last_data_ms")?,
+                })
             })?;
             drop(statement);
             tx.finish().map_err(database_error(DURING))?;
@@ -485,8 +485,10 @@ fn clear(
     cleared: &Cleared,
 ) -> Result<bool> {
     let Some(before) = active_alarm(tx, &cleared.key)? else { return Ok(false) };
-    if !before.still_holds || cleared.window_from.is_some_and(|window| window != before.window_from)
-    {
+    let outside = cleared
+        .within
+        .is_some_and(|(from, to)| before.window_from < from || before.window_from >= to);
+    if !before.still_holds || outside {
         return Ok(false);
     }
     tx.prepare_cached("UPDATE alarm SET still_holds = 0, last_ms = ?2 WHERE id = ?1")
