@@ -38,6 +38,8 @@ pub struct Finding {
     pub window_to: Instant,
     /// The values and thresholds that make the finding, as JSON.
     pub evidence: serde_json::Value,
+    /// Who a newly opened alarm is assigned to (e.g. the town's grid inspector).
+    pub assignee: Option<String>,
 }
 
 /// A re-evaluated scope where the rule no longer holds.

@@ -20,6 +20,7 @@ fn finding(point: model::PointId, window_ms: i64, value: f64) -> Finding {
         window_from: at(window_ms),
         window_to: at(window_ms + 3_600_000),
         evidence: json!({ "value": value }),
+        assignee: Some("网格员".to_owned()),
     }
 }
 
@@ -63,6 +64,7 @@ pub fn alarm_findings_are_deduplicated(store: &dyn Store) {
     assert_eq!(alarm.first_at, at(10));
     assert_eq!(alarm.window_from, at(3_600_000));
     assert_eq!(alarm.evidence, json!({ "value": 130.0 }));
+    assert_eq!(alarm.assignee.as_deref(), Some("网格员"), "assigned when opened");
     // An older window re-evaluated with other values: counted nowhere, the latest evidence stays.
     let older = store.record_alarm_pass(&pass(35, &[finding(point, 0, 125.0)], &[], &[])).unwrap();
     assert_eq!((older.n_repeated, older.opened.len()), (0, 0));

@@ -381,8 +381,8 @@ fn record_finding(
         (None, None) => {
             tx.prepare_cached(
                 "INSERT INTO alarm (point_id, rule, pollutant, state, severity, first_ms, last_ms,
-                     window_from_ms, window_to_ms, n_occurrences, evidence, still_holds)
-                 VALUES (?1, ?2, ?3, 'open', ?4, ?5, ?5, ?6, ?7, 1, ?8, 1)",
+                     window_from_ms, window_to_ms, n_occurrences, evidence, still_holds, assignee)
+                 VALUES (?1, ?2, ?3, 'open', ?4, ?5, ?5, ?6, ?7, 1, ?8, 1, ?9)",
             )
             .and_then(|mut statement| {
                 statement.execute(params![
@@ -393,7 +393,8 @@ fn record_finding(
                     millis(pass.at),
                     window_ms,
                     millis(finding.window_to),
-                    evidence
+                    evidence,
+                    finding.assignee
                 ])
             })
             .map_err(database_error("opening an alarm"))?;
