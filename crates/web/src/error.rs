@@ -14,6 +14,9 @@ pub enum ApiError {
     /// The thing asked for does not exist.
     #[error("not found: {0}")]
     NotFound(String),
+    /// The request conflicts with the thing's state (e.g. closing a closed alarm).
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// The store failed.
     #[error("store error: {0}")]
     Store(#[from] store::Error),
@@ -32,6 +35,9 @@ impl IntoResponse for ApiError {
             ),
             ApiError::NotFound(detail) => {
                 (StatusCode::NOT_FOUND, format!("未找到：{detail}"), format!("not found: {detail}"))
+            }
+            ApiError::Conflict(detail) => {
+                (StatusCode::CONFLICT, format!("状态冲突：{detail}"), format!("conflict: {detail}"))
             }
             ApiError::Store(_) | ApiError::Internal(_) => {
                 tracing::error!(error = %self, "request failed");

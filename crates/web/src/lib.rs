@@ -5,6 +5,7 @@
 //! (`error.rs`). This crate is the only one that speaks HTTP; it knows nothing
 //! of HJ 212.
 
+mod alarms;
 mod api;
 mod derived;
 mod error;
@@ -73,5 +74,6 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/outlets/exceedance/daily", get(derived::outlet_area_daily))
         .route("/api/v1/outlets/{point}/exceedance/daily", get(derived::outlet_daily))
         .route("/api/v1/outlets/{point}/exceedance/hourly", get(derived::outlet_hourly))
+        .merge(alarms::routes())
         .with_state(state)
 }
