@@ -37,6 +37,7 @@ mod error;
 mod events;
 pub mod http;
 pub mod notifier;
+pub mod receiver;
 pub mod rules;
 pub mod service;
 pub mod site;

@@ -8,11 +8,11 @@ use model::{Clock, Instant};
 use serde_json::{Value, json};
 use store::conformance::fixture::{at, point_and_device};
 use store::{AlarmPass, AlarmStore, Finding, NotificationStatus, SqliteStore};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::{Notifier, dingtalk_sign, format, hmac_sha256};
 use crate::config::{ChannelConfig, ChannelKind, NotifyConfig};
 use crate::events::Metrics;
+use crate::receiver::Receiver;
 
 struct TestClock(Mutex<Instant>);
 
@@ -22,53 +22,10 @@ impl Clock for TestClock {
     }
 }
 
-/// A local HTTP receiver answering with `statuses` in turn (the last one repeats).
-struct Receiver {
-    url: String,
-    requests: Arc<Mutex<Vec<(String, String)>>>,
-}
-
+/// A local receiver answering with `statuses` in turn (the last one repeats).
 async fn receiver(statuses: Vec<u16>) -> Receiver {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook?token=t", listener.local_addr().unwrap());
-    let requests: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
-    let seen = requests.clone();
-    tokio::spawn(async move {
-        let mut n = 0usize;
-        while let Ok((mut stream, _)) = listener.accept().await {
-            let mut buffer = Vec::new();
-            let mut chunk = [0u8; 4096];
-            let (head, body) = loop {
-                let read = stream.read(&mut chunk).await.unwrap();
-                buffer.extend_from_slice(&chunk[..read]);
-                let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") else { continue };
-                let head = String::from_utf8_lossy(&buffer[..end]).into_owned();
-                let length: usize = head
-                    .lines()
-                    .find_map(|line| line.strip_prefix("Content-Length: "))
-                    .unwrap()
-                    .parse()
-                    .unwrap();
-                if buffer.len() >= end + 4 + length {
-                    break (
-                        head,
-                        String::from_utf8(buffer[end + 4..end + 4 + length].to_vec()).unwrap(),
-                    );
-                }
-            };
-            let path = head.lines().next().unwrap().split(' ').nth(1).unwrap().to_owned();
-            seen.lock().unwrap().push((path, body));
-            let status = statuses[n.min(statuses.len() - 1)];
-            n += 1;
-            let answer = r#"{"errcode":0,"errmsg":"ok"}"#;
-            let response = format!(
-                "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
-                answer.len()
-            );
-            let _ = stream.write_all(response.as_bytes()).await;
-        }
-    });
-    Receiver { url, requests }
+    let clock = Arc::new(TestClock(Mutex::new(at(0))));
+    Receiver::start(statuses, clock, None).await.unwrap()
 }
 
 fn channel(name: &str, kind: ChannelKind, url: &str) -> ChannelConfig {
@@ -135,7 +92,8 @@ impl Setup {
 async fn failed_deliveries_are_retried_with_backoff_until_delivered() {
     let receiver = receiver(vec![500, 502, 200]).await;
     let config = NotifyConfig { first_retry_secs: 10, ..NotifyConfig::default() };
-    let setup = check_setup(vec![channel("hook", ChannelKind::Generic, &receiver.url)], config);
+    let url = format!("{}?token=t", receiver.url);
+    let setup = check_setup(vec![channel("hook", ChannelKind::Generic, &url)], config);
     assert_eq!(setup.notifier.deliver_due().await.unwrap(), 1);
     let first = setup.only();
     assert_eq!((first.status, first.attempts), (NotificationStatus::Pending, 1));
@@ -154,7 +112,8 @@ async fn failed_deliveries_are_retried_with_backoff_until_delivered() {
         (setup.metrics.n_deliveries("retry"), setup.metrics.n_deliveries("delivered")),
         (2, 1)
     );
-    let requests = receiver.requests.lock().unwrap().clone();
+    let requests: Vec<(String, String)> =
+        receiver.requests().into_iter().map(|r| (r.path, r.body)).collect();
     assert_eq!(requests.len(), 3);
     assert_eq!(requests[0].0, "/hook?token=t");
     let body: Value = serde_json::from_str(&requests[2].1).unwrap();
@@ -178,7 +137,7 @@ async fn a_receiver_that_keeps_failing_leaves_a_dead_letter() {
     assert!(dead[0].last_error.as_deref().unwrap().starts_with("HTTP 503"));
     assert_eq!(setup.notifier.deliver_due().await.unwrap(), 0, "a dead letter is not retried");
     assert_eq!(setup.metrics.n_deliveries("dead"), 1);
-    assert_eq!(receiver.requests.lock().unwrap().len(), 3);
+    assert_eq!(receiver.requests().len(), 3);
     let audit = store::Store::audit_entries(setup.store.as_ref(), 1).unwrap();
     assert_eq!(audit[0].action, "notification_dead");
 }
@@ -210,7 +169,8 @@ async fn robots_and_sms_gateways_get_their_own_formats() {
     assert_eq!(setup.notifier.deliver_due().await.unwrap(), 3);
     let delivered = setup.store.notifications(Some(NotificationStatus::Delivered), 10).unwrap();
     assert_eq!(delivered.len(), 3);
-    let requests = receiver.requests.lock().unwrap().clone();
+    let requests: Vec<(String, String)> =
+        receiver.requests().into_iter().map(|r| (r.path, r.body)).collect();
     let by_path = |pattern: &str| {
         requests
             .iter()
@@ -227,7 +187,7 @@ async fn robots_and_sms_gateways_get_their_own_formats() {
     let timestamp = at(0).unix_millis();
     assert!(
         path.ends_with(&format!(
-            "&timestamp={timestamp}&sign={}",
+            "?timestamp={timestamp}&sign={}",
             dingtalk_sign("SECtest", timestamp)
         )),
         "{path}"
