@@ -91,6 +91,10 @@ impl Notifier {
         // Channels are independent: attempts run concurrently, each with its own deadline.
         let results = futures_join(attempts).await;
         let n = results.len();
+        if n == 0 {
+            return Ok(0);
+        }
+        let mut deliveries = Vec::with_capacity(n);
         for (notification, result) in due.into_iter().zip(results) {
             let delivery = self.delivery_after(&notification, result);
             let outcome = match &delivery {
@@ -107,11 +111,11 @@ impl Notifier {
                 outcome,
                 error: error.as_deref(),
             });
-            let this = self.clone();
-            let id = notification.id;
-            blocking(move || Ok(this.store.record_delivery(id, this.clock.now(), &delivery)?))
-                .await?;
+            deliveries.push((notification.id, delivery));
         }
+        // One transaction for the round, so a burst of alarms does not queue behind ingest commits one by one.
+        let this = self.clone();
+        blocking(move || Ok(this.store.record_deliveries(this.clock.now(), &deliveries)?)).await?;
         Ok(n)
     }
 

@@ -340,8 +340,9 @@ pub trait AlarmStore: Send + Sync {
     /// The earliest time a pending notification is due, if any.
     fn next_notification_due(&self) -> Result<Option<Instant>>;
 
-    /// Records one delivery attempt's result; audited.
-    fn record_delivery(&self, id: i64, at: Instant, delivery: &Delivery) -> Result<()>;
+    /// Records the results of delivery attempts made at `at` (notification
+    /// id and result), in one audited transaction; durable on return.
+    fn record_deliveries(&self, at: Instant, deliveries: &[(i64, Delivery)]) -> Result<()>;
 
     /// Notifications, newest first, optionally of one status (dead letters), at most `limit`.
     fn notifications(

@@ -195,16 +195,19 @@ pub fn alarm_escalation_and_notification_outbox(store: &dyn Store) {
     assert_eq!(store.due_notifications(at(6), 10).unwrap().len(), 4);
 
     let first = &due[0];
-    store.record_delivery(first.id, at(10), &Delivery::Delivered).unwrap();
+    store.record_deliveries(at(10), &[(first.id, Delivery::Delivered)]).unwrap();
     let second = &due[1];
     let retry = Delivery::Retry { error: "HTTP 502".to_owned(), next_attempt_at: at(1_000) };
-    store.record_delivery(second.id, at(10), &retry).unwrap();
+    store.record_deliveries(at(10), &[(second.id, retry)]).unwrap();
     let pending: Vec<i64> =
         store.due_notifications(at(999), 10).unwrap().iter().map(|n| n.id).collect();
     assert!(!pending.contains(&second.id), "not due before its next attempt");
     assert!(store.due_notifications(at(1_000), 10).unwrap().iter().any(|n| n.id == second.id));
     store
-        .record_delivery(second.id, at(1_000), &Delivery::Dead { error: "HTTP 502".to_owned() })
+        .record_deliveries(
+            at(1_000),
+            &[(second.id, Delivery::Dead { error: "HTTP 502".to_owned() })],
+        )
         .unwrap();
     let dead = store.notifications(Some(NotificationStatus::Dead), 10).unwrap();
     assert_eq!(dead.len(), 1);
@@ -213,7 +216,7 @@ pub fn alarm_escalation_and_notification_outbox(store: &dyn Store) {
     let delivered = store.notifications(Some(NotificationStatus::Delivered), 10).unwrap();
     assert_eq!(delivered[0].delivered_at, Some(at(10)));
     assert_eq!(
-        store.record_delivery(9_999, at(1), &Delivery::Delivered).unwrap_err().reason(),
+        store.record_deliveries(at(1), &[(9_999, Delivery::Delivered)]).unwrap_err().reason(),
         "not_found"
     );
 }

@@ -265,46 +265,11 @@ impl AlarmStore for SqliteStore {
         })
     }
 
-    fn record_delivery(&self, id: i64, at: Instant, delivery: &Delivery) -> Result<()> {
-        self.write_audited("recording a notification delivery", |tx, audit| {
-            let before = tx
-                .query_row(
-                    &format!("SELECT {NOTIFICATION_COLUMNS} FROM notification WHERE id = ?1"),
-                    params![id],
-                    |row| Ok(decode_notification(row)),
-                )
-                .optional()
-                .map_err(database_error("reading a notification"))?
-                .transpose()?
-                .ok_or_else(|| Error::NotFound { entity: "notification", id: id.to_string() })?;
-            let (status, error, next_ms, delivered_ms) = match delivery {
-                Delivery::Delivered => ("delivered", None, millis(at), Some(millis(at))),
-                Delivery::Retry { error, next_attempt_at } => {
-                    ("pending", Some(error.as_str()), millis(*next_attempt_at), None)
-                }
-                Delivery::Dead { error } => ("dead", Some(error.as_str()), millis(at), None),
-            };
-            tx.prepare_cached(
-                "UPDATE notification SET attempts = attempts + 1, status = ?2, last_error = ?3,
-                     next_attempt_ms = ?4, delivered_ms = ?5
-                 WHERE id = ?1",
-            )
-            .and_then(|mut statement| {
-                statement.execute(params![id, status, error, next_ms, delivered_ms])
-            })
-            .map_err(database_error("recording a notification delivery"))?;
-            audit.push(AuditEntry {
-                at,
-                actor: "system:notifier".to_owned(),
-                action: format!("notification_{status}"),
-                subject: format!("notification:{id}"),
-                detail: json!({
-                    "before": { "status": before.status, "attempts": before.attempts },
-                    "after": { "status": status, "attempts": before.attempts + 1, "error": error },
-                    "alarm": before.alarm,
-                    "channel": before.channel,
-                }),
-            });
+    fn record_deliveries(&self, at: Instant, deliveries: &[(i64, Delivery)]) -> Result<()> {
+        self.write_audited("recording notification deliveries", |tx, audit| {
+            for (id, delivery) in deliveries {
+                record_delivery(tx, audit, *id, at, delivery)?;
+            }
             Ok(())
         })
     }
@@ -361,6 +326,53 @@ impl AlarmStore for SqliteStore {
             Ok(TouchedPoints { points, up_to_raw_id })
         })
     }
+}
+
+/// Records one delivery attempt's result and its audit entry.
+fn record_delivery(
+    tx: &Transaction<'_>,
+    audit: &mut Vec<AuditEntry>,
+    id: i64,
+    at: Instant,
+    delivery: &Delivery,
+) -> Result<()> {
+    let before = tx
+        .query_row(
+            &format!("SELECT {NOTIFICATION_COLUMNS} FROM notification WHERE id = ?1"),
+            params![id],
+            |row| Ok(decode_notification(row)),
+        )
+        .optional()
+        .map_err(database_error("reading a notification"))?
+        .transpose()?
+        .ok_or_else(|| Error::NotFound { entity: "notification", id: id.to_string() })?;
+    let (status, error, next_ms, delivered_ms) = match delivery {
+        Delivery::Delivered => ("delivered", None, millis(at), Some(millis(at))),
+        Delivery::Retry { error, next_attempt_at } => {
+            ("pending", Some(error.as_str()), millis(*next_attempt_at), None)
+        }
+        Delivery::Dead { error } => ("dead", Some(error.as_str()), millis(at), None),
+    };
+    tx.prepare_cached(
+        "UPDATE notification SET attempts = attempts + 1, status = ?2, last_error = ?3,
+             next_attempt_ms = ?4, delivered_ms = ?5
+         WHERE id = ?1",
+    )
+    .and_then(|mut statement| statement.execute(params![id, status, error, next_ms, delivered_ms]))
+    .map_err(database_error("recording a notification delivery"))?;
+    audit.push(AuditEntry {
+        at,
+        actor: "system:notifier".to_owned(),
+        action: format!("notification_{status}"),
+        subject: format!("notification:{id}"),
+        detail: json!({
+            "before": { "status": before.status, "attempts": before.attempts },
+            "after": { "status": status, "attempts": before.attempts + 1, "error": error },
+            "alarm": before.alarm,
+            "channel": before.channel,
+        }),
+    });
+    Ok(())
 }
 
 /// Records one finding: a new alarm, a new occurrence, a re-evaluation, or nothing.
