@@ -50,11 +50,23 @@ impl Default for AlarmsConfig {
             ambient_lookback_hours: 48,
             water_lookback_days: 7,
             rules: RuleConfig::default(),
-            by_kind: BTreeMap::new(),
+            by_kind: default_by_kind(),
             notify: NotifyConfig::default(),
             channels: Vec::new(),
         }
     }
+}
+
+/// Surface-water automatic stations report every 4 hours (HJ 915-2017 practice), 6 values a day.
+fn default_by_kind() -> BTreeMap<String, RuleConfig> {
+    let water = RuleConfig {
+        expected_hours_per_day: 6,
+        expected_minutes_per_day: 0,
+        offline_after_mins: 300,
+        constant_min_mins: 24 * 60,
+        ..RuleConfig::default()
+    };
+    BTreeMap::from([(PointKind::SurfaceWater.as_str().to_owned(), water)])
 }
 
 impl AlarmsConfig {

@@ -188,6 +188,12 @@ impl Notifier {
             }
             if let Err(error) = self.deliver_due().await {
                 tracing::warn!(error = %error, "notification round failed");
+                // The store failed: back off instead of retrying at once.
+                tokio::select! {
+                    changed = shutdown.changed() => if changed.is_err() { break },
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
+                continue;
             }
             let store = self.store.clone();
             let next = tokio::task::spawn_blocking(move || store.next_notification_due())

@@ -46,6 +46,10 @@ pub const ACTOR: &str = "system:alarms";
 /// (a restart re-judges at most this much; findings are idempotent).
 const FAST_WATERMARK_EVERY: Duration = Duration::from_secs(5);
 
+/// Above this many touched points, the fast path reads every point's newest
+/// values in one query instead of each point's last minutes.
+const FAST_PER_POINT_MAX: usize = 32;
+
 /// Most readings one query loads.
 const MAX_READINGS: usize = 1_000_000;
 
@@ -215,6 +219,20 @@ impl AlarmService {
         }
         let lookback_ms = i64::try_from(self.config.crossing_lookback_mins.saturating_mul(60_000))
             .unwrap_or(i64::MAX);
+        // Under load (many points at once) one query of every point's newest
+        // values replaces a query per point; the full pass judges every value
+        // of the touched days, so nothing is missed, only judged later.
+        let bulk = touched.points.len() > FAST_PER_POINT_MAX;
+        let mut latest: HashMap<(PointId, DataKind), Vec<Reading>> = HashMap::new();
+        if bulk {
+            for data_kind in [DataKind::Realtime, DataKind::Minute] {
+                if touched.points.iter().any(|point| point.kinds.contains(&data_kind)) {
+                    for reading in self.store.latest_readings(data_kind)? {
+                        latest.entry((reading.key.point, data_kind)).or_default().push(reading);
+                    }
+                }
+            }
+        }
         let mut judged = Judged::default();
         for point in &touched.points {
             let Some(last) = point.last_data_time else { continue };
@@ -230,18 +248,24 @@ impl AlarmService {
             let mut params: Vec<ParamCode> =
                 limits.iter().filter_map(|limit| ParamCode::parse(&limit.param).ok()).collect();
             params.extend(ParamCode::parse(OXYGEN_CODE).ok());
-            for data_kind in [DataKind::Realtime, DataKind::Minute] {
-                let readings = self.store.readings(&ReadingQuery {
-                    point: point.point,
-                    kind: data_kind,
-                    params: params.clone(),
-                    from: plus_ms(last, -lookback_ms),
-                    to: plus_ms(last, 1),
-                    limit: MAX_READINGS,
-                })?;
-                if readings.is_empty() {
-                    continue;
-                }
+            // Only the kinds the new packets carried.
+            for &data_kind in point
+                .kinds
+                .iter()
+                .filter(|kind| matches!(kind, DataKind::Realtime | DataKind::Minute))
+            {
+                let readings = if bulk {
+                    latest.remove(&(point.point, data_kind)).unwrap_or_default()
+                } else {
+                    self.store.readings(&ReadingQuery {
+                        point: point.point,
+                        kind: data_kind,
+                        params: params.clone(),
+                        from: plus_ms(last, -lookback_ms),
+                        to: plus_ms(last, 1),
+                        limit: MAX_READINGS,
+                    })?
+                };
                 for limit in &limits {
                     judged.extend(exceedance::limit_crossing(point.point, limit, &readings, rules));
                 }
@@ -332,15 +356,21 @@ impl AlarmService {
         }
         judged.extend(self.sweep(now)?);
 
-        // Cleared windows matter only where an alarm is active.
         let mut active: HashSet<AlarmKey> = HashSet::new();
         for state in [AlarmState::Open, AlarmState::Acknowledged] {
             let query =
                 AlarmQuery { state: Some(state), limit: usize::MAX / 2, ..AlarmQuery::default() };
             active.extend(self.store.alarms(&query)?.into_iter().map(|alarm| alarm.key));
         }
-        let cleared: Vec<Cleared> =
-            judged.cleared.into_iter().filter(|cleared| active.contains(&cleared.key)).collect();
+        // Cleared windows matter only where an alarm is active; a minute's
+        // value never changes, so crossings are never cleared.
+        let cleared: Vec<Cleared> = judged
+            .cleared
+            .into_iter()
+            .filter(|cleared| {
+                cleared.key.rule != Rule::LimitCrossing && active.contains(&cleared.key)
+            })
+            .collect();
         let mut findings = judged.findings;
         self.assign(&mut findings);
         let channels = self.channel_names();
@@ -409,10 +439,14 @@ impl AlarmService {
             }
         }
         if rules.enabled(Rule::DataMissing) {
+            // A kind the point sent nothing of that day is not judged here (a
+            // device may send hours only); the daily sweep catches silent days.
             for (data_kind, readings) in [(DataKind::Minute, &minutes), (DataKind::Hour, &hours)] {
-                judged.extend(availability::data_missing(
-                    point, data_kind, day_start, readings, now, rules,
-                ));
+                if !readings.is_empty() {
+                    judged.extend(availability::data_missing(
+                        point, data_kind, day_start, readings, now, rules,
+                    ));
+                }
             }
         }
         if rules.enabled(Rule::HourMinuteMismatch) {
@@ -456,6 +490,12 @@ impl AlarmService {
                 (flow, limited.contains(param.as_str()) && rules.enabled(Rule::DropWithFlow))
             {
                 judged.extend(suspicious::drop_with_flow(point, param, readings, flow, day, rules));
+            }
+        }
+        if rules.enabled(Rule::LimitCrossing) && !minutes.is_empty() {
+            // Catch-up: every minute of the day, including re-sent history the fast path skips.
+            for limit in &limits {
+                judged.extend(exceedance::limit_crossing(point, limit, &minutes, rules));
             }
         }
         for limit in &limits {
@@ -510,15 +550,9 @@ impl AlarmService {
                 ));
             }
         }
-        let hours_ms = i64::try_from(self.config.ambient_lookback_hours.saturating_mul(3_600_000))
-            .unwrap_or(i64::MAX);
-        let air = self.store.derived(&DerivedQuery {
-            kind: DerivedKind::AirHourly,
-            point: None,
-            from: plus_ms(now, -hours_ms),
-            to: plus_ms(now, 1),
-            limit: MAX_READINGS,
-        })?;
+        let hours = self.config.ambient_lookback_hours;
+        let air =
+            self.recent_derived(DerivedKind::AirHourly, hours.saturating_mul(3_600_000), now)?;
         for result in &air {
             let Some(kind) = self.kind_of(result.point)? else { continue };
             let rules = self.config.rules_for(kind);
@@ -526,15 +560,9 @@ impl AlarmService {
                 judged.extend(ambient::aqi_high(result, rules));
             }
         }
-        let days_ms = i64::try_from(self.config.water_lookback_days.saturating_mul(86_400_000))
-            .unwrap_or(i64::MAX);
-        let water = self.store.derived(&DerivedQuery {
-            kind: DerivedKind::WaterDaily,
-            point: None,
-            from: plus_ms(now, -days_ms),
-            to: plus_ms(now, 1),
-            limit: MAX_READINGS,
-        })?;
+        let days = self.config.water_lookback_days;
+        let water =
+            self.recent_derived(DerivedKind::WaterDaily, days.saturating_mul(86_400_000), now)?;
         for result in &water {
             let Some(kind) = self.kind_of(result.point)? else { continue };
             let rules = self.config.rules_for(kind);
@@ -556,6 +584,23 @@ impl AlarmService {
         Ok(judged)
     }
 
+    /// Derived results of `kind` of every point whose period started in the last `lookback_ms`.
+    fn recent_derived(
+        &self,
+        kind: DerivedKind,
+        lookback_ms: u64,
+        now: Instant,
+    ) -> Result<Vec<store::DerivedResult>> {
+        let lookback_ms = i64::try_from(lookback_ms).unwrap_or(i64::MAX);
+        Ok(self.store.derived(&DerivedQuery {
+            kind,
+            point: None,
+            from: plus_ms(now, -lookback_ms),
+            to: plus_ms(now, 1),
+            limit: MAX_READINGS,
+        })?)
+    }
+
     /// Once per Beijing day: yesterday's completeness for every point with a
     /// device (a device silent all day brings no readings to re-evaluate).
     fn daily_completeness(&self, now: Instant) -> Result<Judged> {
@@ -575,6 +620,19 @@ impl AlarmService {
             let Some(midnight) = yesterday.and_hms_opt(0, 0, 0) else { continue };
             let day_start = BeijingTime(midnight).to_instant();
             for data_kind in [DataKind::Minute, DataKind::Hour] {
+                // Only kinds the point sent in the week before: a new device, or
+                // one that sends hours only, is not missing minutes.
+                let sent_before = self.store.readings(&ReadingQuery {
+                    point,
+                    kind: data_kind,
+                    params: Vec::new(),
+                    from: plus_ms(day_start, -7 * 86_400_000),
+                    to: plus_ms(day_start, 86_400_000),
+                    limit: 1,
+                })?;
+                if sent_before.is_empty() {
+                    continue;
+                }
                 let readings = self.store.readings(&ReadingQuery {
                     point,
                     kind: data_kind,

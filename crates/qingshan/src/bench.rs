@@ -68,6 +68,17 @@ pub(crate) fn run(command: BenchCommand) -> anyhow::Result<()> {
     }
 }
 
+/// Loopback listeners on free ports, a store in `directory`, no rate limits.
+fn bench_config(directory: &std::path::Path) -> Config {
+    let mut config = Config::default();
+    config.store.url = format!("sqlite://{}", directory.join("bench.sqlite").display());
+    config.ingest.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    config.ingest.max_packets_per_sec = 1_000_000;
+    config.ingest.packet_burst = 1_000_000;
+    config.web.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    config
+}
+
 /// `n_devices` flue-gas outlets of the simulator fleet (12 parameters each).
 fn flue_gas_devices(n_devices: usize) -> Vec<simulator::fleet::VirtualDevice> {
     // Flue-gas outlets are 13 of every 20 fleet devices.
@@ -126,12 +137,7 @@ async fn bench_ingest(
     };
 
     let directory = tempfile::tempdir().context("cannot create a temporary directory")?;
-    let mut config = Config::default();
-    config.store.url = format!("sqlite://{}", directory.path().join("bench.sqlite").display());
-    config.ingest.listen = SocketAddr::from(([127, 0, 0, 1], 0));
-    config.ingest.max_packets_per_sec = 1_000_000;
-    config.ingest.packet_burst = 1_000_000;
-    config.web.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    let config = bench_config(directory.path());
     let store = crate::services::open_store(&config)?;
     register_fleet(store.as_ref(), &devices)?;
     let running = Running::start(&config, store.clone()).await?;

@@ -174,6 +174,10 @@ mod tests {
         assert_eq!(wastewater.offline_after_mins, 60);
         assert_eq!(wastewater.constant_min_mins, 120, "other keys keep their defaults");
         assert_eq!(loaded.alarms.rules_for(store::PointKind::FlueGas).offline_after_mins, 30);
+        assert_eq!(
+            loaded.alarms.rules_for(store::PointKind::SurfaceWater).expected_hours_per_day,
+            6
+        );
         let https = write(
             "[[alarms.channels]]\nname = \"x\"\nkind = \"generic\"\nurl = \"https://example.org/\"\n",
         );

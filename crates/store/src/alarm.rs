@@ -257,7 +257,7 @@ pub enum Delivery {
 }
 
 /// A point that accepted packets after a watermark came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TouchedPoint {
     /// The point.
     pub point: PointId,
@@ -265,6 +265,8 @@ pub struct TouchedPoint {
     pub last_received: Instant,
     /// The newest data time its devices ever sent (monotonic), if known.
     pub last_data_time: Option<Instant>,
+    /// The data kinds those packets carried (by their CN: 2011, 2051, 2061, 2031).
+    pub kinds: Vec<model::DataKind>,
 }
 
 /// Points that packets after a watermark came from.

@@ -16,8 +16,9 @@ use model::PointId;
 use model::alarm::{AlarmId, AlarmState, Rule};
 use serde::Deserialize;
 use serde_json::json;
-use store::{AlarmError, AlarmQuery, Attachment, NotificationStatus};
+use store::{AlarmQuery, Attachment, NotificationStatus};
 
+use crate::api::blocking;
 use crate::{ApiError, AppState};
 
 /// The actor recorded on changes made through the API (until accounts land).
@@ -36,22 +37,6 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/alarms/{id}/acknowledge", post(acknowledge))
         .route("/api/v1/alarms/{id}/close", post(close))
         .route("/api/v1/alarms/{id}/assign", post(assign))
-}
-
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, store::Error> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|error| ApiError::Internal(error.to_string()))?
-        .map_err(|error| match error {
-            store::Error::Alarm(AlarmError::Transition(transition)) => {
-                ApiError::Conflict(transition.to_string())
-            }
-            store::Error::Alarm(other) => ApiError::BadRequest(other.to_string()),
-            store::Error::NotFound { entity, id } => ApiError::NotFound(format!("{entity} {id}")),
-            other => ApiError::Store(other),
-        })
 }
 
 /// Query string of `GET /api/v1/alarms`.

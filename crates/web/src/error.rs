@@ -19,10 +19,24 @@ pub enum ApiError {
     Conflict(String),
     /// The store failed.
     #[error("store error: {0}")]
-    Store(#[from] store::Error),
+    Store(store::Error),
     /// A blocking task failed.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl From<store::Error> for ApiError {
+    /// A missing entity is 404 and a refused alarm change 409 or 400; the rest is internal.
+    fn from(error: store::Error) -> ApiError {
+        match error {
+            store::Error::NotFound { entity, id } => ApiError::NotFound(format!("{entity} {id}")),
+            store::Error::Alarm(store::AlarmError::Transition(transition)) => {
+                ApiError::Conflict(transition.to_string())
+            }
+            store::Error::Alarm(other) => ApiError::BadRequest(other.to_string()),
+            other => ApiError::Store(other),
+        }
+    }
 }
 
 impl IntoResponse for ApiError {

@@ -217,6 +217,8 @@ fn escalation_assignment_and_offline_devices() {
     let fixture = Fixture::new(config, sites);
     assert_eq!(fixture.point, store_point);
     fixture.set_clock(t(10));
+    // One minute two days ago (so the point is known to send minutes), then nothing until today.
+    fixture.send(vec![fixture.reading("a21026", DataKind::Minute, -2 * 24 * 60, 1.0)]);
     fixture.send(vec![fixture.reading("a21026", DataKind::Minute, 9, 1.0)]);
     fixture.service.full_pass().unwrap();
     assert!(fixture.alarms(Rule::DeviceOffline).is_empty());
@@ -232,10 +234,12 @@ fn escalation_assignment_and_offline_devices() {
         due.into_iter().filter(|n| n.alarm == offline[0].id).map(|n| n.event).collect()
     };
     assert_eq!(of_offline(t(45)), ["opened"]);
-    // Yesterday had no data from the registered device at all.
+    // Yesterday had no minute at all (the sweep); hours were never sent, so they are not judged.
     let missing = fixture.alarms(Rule::DataMissing);
-    assert_eq!(missing.len(), 2, "minute and hour completeness");
-    assert_eq!(missing[0].window_from, t(-24 * 60));
+    let windows: Vec<(String, Instant)> =
+        missing.iter().map(|alarm| (alarm.key.pollutant.clone(), alarm.window_from)).collect();
+    assert_eq!(windows, [("minute".to_owned(), t(-24 * 60))]);
+    assert_eq!(missing[0].evidence["n_present"], 0);
 
     fixture.set_clock(t(45 + 61));
     fixture.service.full_pass().unwrap();

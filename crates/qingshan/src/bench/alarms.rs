@@ -10,7 +10,6 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,7 +19,6 @@ use model::{Clock, Instant, SystemClock};
 use simulator::client::{FleetControl, LoadPlan, run_fleet};
 use store::{AlarmQuery, PointLimit, RawQuery, Store};
 
-use crate::config::Config;
 use crate::demo::{print_report, register_fleet};
 use crate::services::Running;
 
@@ -38,12 +36,7 @@ pub(super) async fn bench_alarms(
         .context("cannot start the webhook receiver")?;
 
     let directory = tempfile::tempdir().context("cannot create a temporary directory")?;
-    let mut config = Config::default();
-    config.store.url = format!("sqlite://{}", directory.path().join("bench.sqlite").display());
-    config.ingest.listen = SocketAddr::from(([127, 0, 0, 1], 0));
-    config.ingest.max_packets_per_sec = 1_000_000;
-    config.ingest.packet_burst = 1_000_000;
-    config.web.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    let mut config = super::bench_config(directory.path());
     config.alarms.channels.push(alarms::ChannelConfig {
         name: "bench".to_owned(),
         kind: alarms::ChannelKind::Generic,

@@ -251,6 +251,7 @@ pub fn alarm_scan_finds_touched_points(store: &dyn Store) {
     assert_eq!(touched.points.len(), 1);
     assert_eq!(touched.points[0].point, point);
     assert_eq!(touched.points[0].last_data_time, Some(at(120_000)));
+    assert_eq!(touched.points[0].kinds, vec![model::DataKind::Minute]);
     let rest = store.touched_points(touched.up_to_raw_id, 100).unwrap();
     assert_eq!(rest.up_to_raw_id, first + 2);
     assert!(store.touched_points(rest.up_to_raw_id, 100).unwrap().points.is_empty());

@@ -2,7 +2,7 @@
 //! `notification` (migration `0007_alarms.sql`).
 
 use model::alarm::{AlarmAction, AlarmId, AlarmKey, AlarmState, Rule, Severity};
-use model::{Instant, PointId};
+use model::{DataKind, Instant, PointId};
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -305,7 +305,8 @@ impl AlarmStore for SqliteStore {
             let up_to_raw_id = newest.unwrap_or(0).min(bound).max(after_raw_id);
             let mut statement = tx
                 .prepare_cached(
-                    "SELECT d.point_id, max(r.received_ms), max(d.last_data_ms)
+                    "SELECT d.point_id, max(r.received_ms), max(d.last_data_ms),
+                            max(r.cn = 2011), max(r.cn = 2051), max(r.cn = 2061), max(r.cn = 2031)
                      FROM raw_packet r JOIN device d ON d.id = r.device_id
                      WHERE r.id > ?1 AND r.id <= ?2 AND r.verdict = 'accepted'
                      GROUP BY d.point_id ORDER BY d.point_id",
@@ -319,6 +320,17 @@ impl AlarmStore for SqliteStore {
                     point: PointId(column(row, 0, "device", "point_id")?),
                     last_received: instant_column(row, 1, "raw_packet", "received_ms")?,
                     last_data_time: optional_instant_column(row, 2, "device", "last_data_ms")?,
+                    kinds: [DataKind::Realtime, DataKind::Minute, DataKind::Hour, DataKind::Day]
+                        .into_iter()
+                        .enumerate()
+                        .filter(|&(index, _)| {
+                            column::<Option<i64>>(row, 3 + index, "raw_packet", "cn")
+                                .ok()
+                                .flatten()
+                                .is_some_and(|flag| flag != 0)
+                        })
+                        .map(|(_, kind)| kind)
+                        .collect(),
                 })
             })?;
             drop(statement);
