@@ -27,6 +27,9 @@ use crate::{Error, Result};
 /// Most notifications read per round.
 const BATCH: usize = 100;
 
+/// Pause while the previous round's results are being recorded.
+const IN_FLIGHT_POLL: Duration = Duration::from_millis(10);
+
 /// Longest sleep between rounds when nothing is due (a backstop for missed wake-ups).
 const IDLE_POLL: Duration = Duration::from_secs(5);
 
@@ -39,6 +42,17 @@ pub struct Notifier {
     channels: Arc<HashMap<String, ChannelConfig>>,
     metrics: Metrics,
     point_names: Arc<Mutex<HashMap<PointId, String>>>,
+    /// Notifications sent whose result is not recorded yet (never sent twice meanwhile).
+    in_flight: Arc<Mutex<std::collections::HashSet<i64>>>,
+}
+
+/// One round of deliveries: the attempts are made; their results are being recorded.
+#[derive(Debug)]
+pub struct Round {
+    /// Notifications attempted.
+    pub n_attempted: usize,
+    /// Completes once the results are durable in the store.
+    pub recorded: tokio::task::JoinHandle<Result<()>>,
 }
 
 impl std::fmt::Debug for Notifier {
@@ -76,25 +90,37 @@ impl Notifier {
             channels: Arc::new(channels),
             metrics,
             point_names: Arc::default(),
+            in_flight: Arc::default(),
         }
     }
 
-    /// Attempts every notification due now once; returns how many were attempted.
+    /// Attempts every notification due now once and records the results;
+    /// returns how many were attempted once the results are durable.
     pub async fn deliver_due(&self) -> Result<usize> {
+        let round = self.send_due().await?;
+        round.recorded.await.map_err(|error| Error::Task(error.to_string()))??;
+        Ok(round.n_attempted)
+    }
+
+    /// Attempts every notification due now (and not in flight) once,
+    /// concurrently; the results are recorded in one transaction on a task
+    /// of their own, so the next round does not wait for the store's writer.
+    pub async fn send_due(&self) -> Result<Round> {
         let this = self.clone();
         let due =
             blocking(move || Ok(this.store.due_notifications(this.clock.now(), BATCH)?)).await?;
+        let due: Vec<Notification> = {
+            let mut in_flight = self.in_flight.lock().unwrap_or_else(PoisonError::into_inner);
+            due.into_iter().filter(|notification| in_flight.insert(notification.id)).collect()
+        };
         let mut attempts = Vec::with_capacity(due.len());
         for notification in &due {
             attempts.push(self.attempt(notification));
         }
         // Channels are independent: attempts run concurrently, each with its own deadline.
         let results = futures_join(attempts).await;
-        let n = results.len();
-        if n == 0 {
-            return Ok(0);
-        }
-        let mut deliveries = Vec::with_capacity(n);
+        let n_attempted = results.len();
+        let mut deliveries = Vec::with_capacity(n_attempted);
         for (notification, result) in due.into_iter().zip(results) {
             let delivery = self.delivery_after(&notification, result);
             let outcome = match &delivery {
@@ -113,10 +139,25 @@ impl Notifier {
             });
             deliveries.push((notification.id, delivery));
         }
-        // One transaction for the round, so a burst of alarms does not queue behind ingest commits one by one.
         let this = self.clone();
-        blocking(move || Ok(this.store.record_deliveries(this.clock.now(), &deliveries)?)).await?;
-        Ok(n)
+        let recorded = tokio::spawn(async move {
+            if deliveries.is_empty() {
+                return Ok(());
+            }
+            let ids: Vec<i64> = deliveries.iter().map(|(id, _)| *id).collect();
+            let store = this.clone();
+            // One transaction for the round, so a burst of alarms does not queue behind ingest commits one by one.
+            let outcome = blocking(move || {
+                Ok(store.store.record_deliveries(store.clock.now(), &deliveries)?)
+            })
+            .await;
+            let mut in_flight = this.in_flight.lock().unwrap_or_else(PoisonError::into_inner);
+            for id in ids {
+                in_flight.remove(&id);
+            }
+            outcome
+        });
+        Ok(Round { n_attempted, recorded })
     }
 
     /// What to record after an attempt: delivered, retry later, or dead.
@@ -186,15 +227,24 @@ impl Notifier {
             if *shutdown.borrow() {
                 break;
             }
-            if let Err(error) = self.deliver_due().await {
-                tracing::warn!(error = %error, "notification round failed");
-                // The store failed: back off instead of retrying at once.
-                tokio::select! {
-                    changed = shutdown.changed() => if changed.is_err() { break },
-                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            let round = match self.send_due().await {
+                Ok(round) => round,
+                Err(error) => {
+                    tracing::warn!(error = %error, "notification round failed");
+                    // The store failed: back off instead of retrying at once.
+                    tokio::select! {
+                        changed = shutdown.changed() => if changed.is_err() { break },
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    }
+                    continue;
                 }
-                continue;
-            }
+            };
+            let recording = tokio::spawn(async move {
+                if let Ok(Err(error)) = round.recorded.await {
+                    tracing::warn!(error = %error, "recording notification results failed");
+                }
+            });
+            drop(recording);
             let store = self.store.clone();
             let next = tokio::task::spawn_blocking(move || store.next_notification_due())
                 .await
@@ -208,6 +258,10 @@ impl Notifier {
                 )
                 .min(IDLE_POLL)
             });
+            let waiting_for_results =
+                !self.in_flight.lock().unwrap_or_else(PoisonError::into_inner).is_empty();
+            // Due rows still in flight are not due again: look back shortly.
+            let sleep = if waiting_for_results { sleep.max(IN_FLIGHT_POLL) } else { sleep };
             if sleep.is_zero() {
                 continue;
             }

@@ -40,8 +40,10 @@ fn a_limit_crossing_is_stored_notified_and_handled_through_the_api() {
             None,
         ))
         .unwrap();
-    let device = simulator::fleet::fleet(1).remove(0);
-    assert_eq!(device.kind, store::PointKind::FlueGas);
+    let device = simulator::fleet::fleet(20)
+        .into_iter()
+        .find(|device| device.kind == store::PointKind::FlueGas)
+        .unwrap();
     // The helper writes these lines into [ingest]; new section headers start [alarms].
     let extra = format!(
         "[alarms.notify]\nfirst_retry_secs = 1\n[[alarms.channels]]\nname = \"hook\"\nkind = \"generic\"\nurl = \"{}\"\n",
