@@ -484,14 +484,29 @@ fn record_finding(
                 Some(window_ms),
                 &finding.evidence,
             )?;
-            let after = require_alarm(tx, before.id)?;
-            audit.push(alarm_audit(
-                pass.at,
-                pass.actor,
-                &format!("alarm_{event}"),
-                Some(&before),
-                &after,
-            ));
+            // The history row holds the evidence; the audit entry records what changed.
+            let summary = |alarm: &Alarm| {
+                json!({
+                    "n_occurrences": alarm.n_occurrences,
+                    "severity": alarm.severity,
+                    "window_from": alarm.window_from,
+                    "still_holds": alarm.still_holds,
+                })
+            };
+            let n_after = before.n_occurrences + u32::from(new_occurrence);
+            let after = json!({
+                "n_occurrences": n_after,
+                "severity": severity,
+                "window_from": if is_latest { finding.window_from } else { before.window_from },
+                "still_holds": is_latest || before.still_holds,
+            });
+            audit.push(AuditEntry {
+                at: pass.at,
+                actor: pass.actor.to_owned(),
+                action: format!("alarm_{event}"),
+                subject: format!("alarm:{}", before.id),
+                detail: json!({ "before": summary(&before), "after": after }),
+            });
             if new_occurrence {
                 outcome.n_repeated += 1;
             } else {
