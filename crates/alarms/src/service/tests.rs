@@ -257,3 +257,74 @@ fn escalation_assignment_and_offline_devices() {
     fixture.service.full_pass().unwrap();
     assert!(!fixture.store.alarm(offline[0].id).unwrap().unwrap().still_holds);
 }
+
+#[test]
+fn under_load_the_fast_path_judges_newest_values_and_the_full_pass_catches_up() {
+    let fixture = Fixture::new(AlarmsConfig::default(), SiteTable::default());
+    fixture.set_clock(t(5));
+    // More touched points than the per-point mode takes: the bulk mode reads newest values.
+    let mut points = vec![(fixture.point, fixture.device)];
+    for n in 0..super::FAST_PER_POINT_MAX {
+        points.push(point_and_device(fixture.store.as_ref(), &format!("MN-LOAD-{n}")));
+    }
+    let reading = |point: PointId, minute: i64, value: f64| Reading {
+        key: ReadingKey {
+            point,
+            param: ParamCode::parse("a21026").unwrap(),
+            kind: DataKind::Minute,
+            data_time: t(minute),
+        },
+        values: ReadingValues {
+            avg: Some(value),
+            flag: Some("N".to_owned()),
+            ..ReadingValues::default()
+        },
+    };
+    let mut batch = IngestBatch::default();
+    for (index, &(point, device)) in points.iter().enumerate() {
+        fixture
+            .store
+            .set_point_limit(&PointLimit {
+                point,
+                param: "a21026".to_owned(),
+                limit: json!({ "pollutant": "SO2", "bound": { "max": "35" }, "unit": "mg/m3", "averaging": "hour", "conversion": "measured" }),
+            })
+            .unwrap();
+        // The first outlet crosses at minute 1 and is back within the limit at minute 2, in the same pass.
+        let values: Vec<Reading> = if index == 0 {
+            vec![reading(point, 1, 50.0), reading(point, 2, 20.0)]
+        } else {
+            vec![reading(point, 2, 40.0)]
+        };
+        for value in values {
+            let latest = Some(value.key.data_time);
+            let mut packet = accepted_packet(device, vec![value], 0);
+            packet.raw.received_at = t(5);
+            batch.packets.push(packet);
+            batch.sightings.push(DeviceSighting {
+                device,
+                at: t(5),
+                peer: "p".to_owned(),
+                latest_data_time: latest,
+            });
+        }
+    }
+    fixture.store.commit_batch(&batch).unwrap();
+    let report = fixture.service.fast_pass().unwrap();
+    assert_eq!(
+        report.opened.len(),
+        super::FAST_PER_POINT_MAX,
+        "every outlet whose newest value crosses"
+    );
+    assert!(
+        fixture.alarms(Rule::LimitCrossing).iter().all(|alarm| alarm.key.point != fixture.point)
+    );
+    fixture.service.full_pass().unwrap();
+    let caught: Vec<_> = fixture
+        .alarms(Rule::LimitCrossing)
+        .into_iter()
+        .filter(|alarm| alarm.key.point == fixture.point)
+        .collect();
+    assert_eq!(caught.len(), 1, "the full pass judges every minute of the touched day");
+    assert_eq!(caught[0].window_from, t(1));
+}
