@@ -7,12 +7,14 @@
 //!   codes ([`ids::ParamCode`]), and the numeric ids of stored entities.
 //! - [`registry`]: the registry's vocabulary: the credit code [`registry::Uscc`]
 //!   and the closed code sets of registry records.
+//! - [`alarm`]: alarm rules, severities and the lifecycle (open → acknowledged → closed).
 //! - [`reading`]: one measured value set and its identity
 //!   ([`reading::ReadingKey`]): what makes two packets "the same data".
 //!
 //! This crate does no I/O and never panics on input. Apart from
 //! [`time::SystemClock`], it reads no clock.
 
+pub mod alarm;
 pub mod ids;
 pub mod reading;
 pub mod registry;

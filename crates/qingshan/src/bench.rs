@@ -21,6 +21,8 @@ use crate::config::Config;
 use crate::demo::{print_report, register_fleet};
 use crate::services::Running;
 
+mod alarms;
+
 /// Benchmarks.
 #[derive(Debug, Subcommand)]
 pub(crate) enum BenchCommand {
@@ -36,6 +38,18 @@ pub(crate) enum BenchCommand {
         #[arg(long)]
         no_baseline: bool,
     },
+    /// Alarm latency under the ingest load: packet received → alarm stored → webhook received.
+    Alarms {
+        /// Concurrent devices.
+        #[arg(long, default_value_t = 1000)]
+        devices: usize,
+        /// Minute packets each device sends.
+        #[arg(long, default_value_t = 40)]
+        packets_per_device: usize,
+        /// Every n-th outlet gets a limit each of its values crosses.
+        #[arg(long, default_value_t = 10)]
+        crossing_every: usize,
+    },
 }
 
 /// Runs a benchmark subcommand.
@@ -46,7 +60,33 @@ pub(crate) fn run(command: BenchCommand) -> anyhow::Result<()> {
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             runtime.block_on(bench_ingest(devices, packets_per_device, !no_baseline))
         }
+        BenchCommand::Alarms { devices, packets_per_device, crossing_every } => {
+            crate::init_logging("error");
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            runtime.block_on(alarms::bench_alarms(devices, packets_per_device, crossing_every))
+        }
     }
+}
+
+/// Loopback listeners on free ports, a store in `directory`, no rate limits.
+fn bench_config(directory: &std::path::Path) -> Config {
+    let mut config = Config::default();
+    config.store.url = format!("sqlite://{}", directory.join("bench.sqlite").display());
+    config.ingest.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    config.ingest.max_packets_per_sec = 1_000_000;
+    config.ingest.packet_burst = 1_000_000;
+    config.web.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    config
+}
+
+/// `n_devices` flue-gas outlets of the simulator fleet (12 parameters each).
+fn flue_gas_devices(n_devices: usize) -> Vec<simulator::fleet::VirtualDevice> {
+    // Flue-gas outlets are 13 of every 20 fleet devices.
+    simulator::fleet::fleet(n_devices * 2 + 20)
+        .into_iter()
+        .filter(|device| device.kind == store::PointKind::FlueGas)
+        .take(n_devices)
+        .collect()
 }
 
 fn plan(packets_per_device: usize) -> LoadPlan {
@@ -70,12 +110,7 @@ async fn bench_ingest(
     packets_per_device: usize,
     baseline: bool,
 ) -> anyhow::Result<()> {
-    // Flue-gas outlets (12 parameters) are 13 of every 20 fleet devices.
-    let devices = simulator::fleet::fleet(n_devices * 2 + 20)
-        .into_iter()
-        .filter(|device| device.kind == store::PointKind::FlueGas)
-        .take(n_devices)
-        .collect::<Vec<_>>();
+    let devices = flue_gas_devices(n_devices);
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
@@ -102,12 +137,7 @@ async fn bench_ingest(
     };
 
     let directory = tempfile::tempdir().context("cannot create a temporary directory")?;
-    let mut config = Config::default();
-    config.store.url = format!("sqlite://{}", directory.path().join("bench.sqlite").display());
-    config.ingest.listen = SocketAddr::from(([127, 0, 0, 1], 0));
-    config.ingest.max_packets_per_sec = 1_000_000;
-    config.ingest.packet_burst = 1_000_000;
-    config.web.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    let config = bench_config(directory.path());
     let store = crate::services::open_store(&config)?;
     register_fleet(store.as_ref(), &devices)?;
     let running = Running::start(&config, store.clone()).await?;

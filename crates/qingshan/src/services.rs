@@ -34,6 +34,8 @@ pub(crate) struct Running {
     web: tokio::task::JoinHandle<std::io::Result<()>>,
     /// The evaluator's loop (derived results); stops on `shutdown`.
     evaluation: tokio::task::JoinHandle<()>,
+    /// The alarm service and its notifier; stop on `shutdown`.
+    alarms: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
@@ -43,12 +45,18 @@ impl Running {
         let mut registry = Registry::default();
         let metrics = ingest::Metrics::register(&mut registry);
         let evaluation_metrics = evaluation::Metrics::register(&mut registry);
-        let gateway =
-            ingest::Gateway::bind(config.ingest.clone(), store.clone(), clock.clone(), metrics)
-                .await
-                .with_context(|| {
-                    format!("cannot bind the HJ 212 gateway on {}", config.ingest.listen)
-                })?;
+        let alarm_metrics = alarms::Metrics::register(&mut registry);
+        // Wakes the alarm service after each ingest commit (a wake-up only; data stays in the store).
+        let committed = Arc::new(tokio::sync::Notify::new());
+        let gateway = ingest::Gateway::bind_notifying(
+            config.ingest.clone(),
+            store.clone(),
+            clock.clone(),
+            metrics,
+            Some(committed.clone()),
+        )
+        .await
+        .with_context(|| format!("cannot bind the HJ 212 gateway on {}", config.ingest.listen))?;
         let gateway_addr = gateway.local_addr();
         let listener = tokio::net::TcpListener::bind(config.web.listen)
             .await
@@ -63,6 +71,7 @@ impl Running {
             sites: Arc::new(plan::PointSites),
             clock: clock.clone(),
         };
+        let (store_for_alarms, clock_for_alarms) = (store.clone(), clock.clone());
         let state = web::AppState { store, registry: Arc::new(registry), clock };
         let app = web::router(state).merge(web::plan::routes(plan_state));
         let mut web_shutdown = shutdown_rx.clone();
@@ -77,8 +86,16 @@ impl Running {
         )
         .with_metrics(evaluation_metrics);
         let evaluation = tokio::spawn(evaluator.run(shutdown_rx.clone()));
+        let alarms = start_alarms(
+            config,
+            &store_for_alarms,
+            &clock_for_alarms,
+            alarm_metrics,
+            committed,
+            &shutdown_rx,
+        );
         let gateway = tokio::spawn(gateway.run(shutdown_rx));
-        Ok(Running { gateway_addr, web_addr, shutdown, gateway, web, evaluation })
+        Ok(Running { gateway_addr, web_addr, shutdown, gateway, web, evaluation, alarms })
     }
 
     /// Stops accepting, lets in-flight commits finish, and waits for both servers and the evaluator.
@@ -87,8 +104,49 @@ impl Running {
         self.gateway.await.context("gateway task failed")?.context("gateway failed")?;
         self.web.await.context("web task failed")?.context("web server failed")?;
         self.evaluation.await.context("evaluation task failed")?;
+        for task in self.alarms {
+            task.await.context("alarm task failed")?;
+        }
         Ok(())
     }
+}
+
+/// Starts the alarm service (fast path woken by `committed`, full passes on a
+/// timer) and the notifier; nothing if `[alarms] enabled = false`.
+///
+/// Site context: until the registry lands, [`alarms::site::KindsOnly`]: rules
+/// needing a target class, drinking-water status, upstream section or
+/// assignee stay silent (see ARCHITECTURE.md).
+fn start_alarms(
+    config: &Config,
+    store: &Arc<dyn Store>,
+    clock: &Arc<dyn Clock>,
+    metrics: alarms::Metrics,
+    committed: Arc<tokio::sync::Notify>,
+    shutdown: &watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    if !config.alarms.enabled {
+        return Vec::new();
+    }
+    let opened = Arc::new(tokio::sync::Notify::new());
+    let service = alarms::service::AlarmService::new(
+        store.clone(),
+        clock.clone(),
+        config.alarms.clone(),
+        Arc::new(alarms::site::KindsOnly),
+    )
+    .with_metrics(metrics.clone());
+    let notifier = alarms::notifier::Notifier::new(
+        store.clone(),
+        clock.clone(),
+        config.alarms.notify.clone(),
+        &config.alarms.channels,
+        metrics,
+    );
+    vec![
+        tokio::spawn(service.run(committed, opened.clone(), shutdown.clone())),
+        tokio::spawn(notifier.run(opened, shutdown.clone())),
+    ]
 }
 
 /// Waits for Ctrl-C (or SIGTERM on Unix).

@@ -18,6 +18,8 @@
 
 mod plan;
 pub use plan::*;
+mod alarm;
+pub use alarm::*;
 
 use model::{DataKind, Instant, Mn, ParamCode, PointId, Reading, ReadingKey, ReadingValues};
 
@@ -795,6 +797,11 @@ macro_rules! conformance_suite {
             plan_value_corrections_keep_history,
             plan_documents_round_trip_with_their_hash,
             city_targets_are_versioned_with_their_document,
+            alarm_findings_are_deduplicated,
+            alarm_lifecycle_is_validated_and_audited,
+            alarm_no_longer_holding_is_marked_not_deleted,
+            alarm_escalation_and_notification_outbox,
+            alarm_scan_finds_touched_points,
         );
         #[test]
         fn data_persists_across_reopen() {

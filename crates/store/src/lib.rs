@@ -22,6 +22,7 @@
 //! # Ok::<(), store::Error>(())
 //! ```
 
+mod alarm;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 mod derived;
@@ -30,6 +31,7 @@ mod registry;
 mod sqlite;
 mod types;
 
+pub use alarm::*;
 pub use derived::*;
 pub use plan::*;
 pub use registry::*;
@@ -37,7 +39,7 @@ pub use sqlite::{ChainCheck, SqliteOptions, SqliteStore};
 pub use types::*;
 
 /// The storage interface shared by the SQLite and (later) PostgreSQL implementations.
-pub trait Store: Send + Sync + DerivedStore + RegistryStore + PlanStore {
+pub trait Store: Send + Sync + DerivedStore + RegistryStore + PlanStore + AlarmStore {
     /// Commits a batch of received packets, their readings, device sightings and
     /// audit entries in one transaction, and returns once it is durable.
     ///

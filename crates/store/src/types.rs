@@ -41,6 +41,9 @@ pub enum Error {
         /// Its id or code.
         id: String,
     },
+    /// An alarm lifecycle rule refused the change (an illegal transition, a missing note).
+    #[error(transparent)]
+    Alarm(#[from] crate::AlarmError),
 }
 
 impl Error {
@@ -51,6 +54,9 @@ impl Error {
             Error::SchemaTooNew { .. } => "schema_too_new",
             Error::Corrupt { .. } => "corrupt",
             Error::NotFound { .. } => "not_found",
+            Error::Alarm(crate::AlarmError::Transition(_)) => "invalid_transition",
+            Error::Alarm(crate::AlarmError::NoteRequired) => "note_required",
+            Error::Alarm(crate::AlarmError::AssigneeRequired) => "assignee_required",
         }
     }
 }

@@ -16,7 +16,7 @@ use crate::{ApiError, AppState};
 /// Most readings one query returns.
 const MAX_READINGS: usize = 100_000;
 
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, store::Error> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(work)

@@ -5,6 +5,7 @@
 //! (`error.rs`). This crate is the only one that speaks HTTP; it knows nothing
 //! of HJ 212.
 
+mod alarms;
 mod api;
 mod derived;
 mod error;
@@ -93,5 +94,6 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/registry/{kind}", get(registry::list).post(registry::upsert))
         .route("/api/v1/registry/{kind}/retire", axum::routing::post(registry::retire))
         .route("/api/v1/registry/{kind}/{*key}", get(registry::get_one))
+        .merge(alarms::routes())
         .with_state(state)
 }

@@ -3,6 +3,7 @@
 // Test helpers may unwrap: a failure there is a test failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod alarms;
 mod cli;
 mod derived;
 mod eval;

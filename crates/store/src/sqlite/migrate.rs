@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_evidence.sql"),
     include_str!("migrations/0005_registry.sql"),
     include_str!("migrations/0006_plan.sql"),
+    include_str!("migrations/0007_alarms.sql"),
 ];
 
 /// The schema version this program writes.
