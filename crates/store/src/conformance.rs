@@ -23,6 +23,9 @@ use crate::{
     RawQuery, ReadingQuery, Store, Verdict,
 };
 
+mod account;
+pub use account::*;
+
 /// Builders of the values the cases store.
 pub mod fixture {
     use super::*;
@@ -780,6 +783,11 @@ macro_rules! conformance_suite {
             connection_log_is_newest_first_and_filtered,
             failed_batch_leaves_nothing_half_written,
             latest_readings_per_point_and_parameter,
+            // Accounts (issue #5).
+            users_are_unique_by_name_and_audited,
+            sessions_live_until_expiry_or_logout,
+            retiring_and_password_change_end_sessions,
+            api_tokens_work_until_revoked,
         );
         #[test]
         fn data_persists_across_reopen() {

@@ -22,18 +22,20 @@
 //! # Ok::<(), store::Error>(())
 //! ```
 
+mod account;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 mod derived;
 mod sqlite;
 mod types;
 
+pub use account::*;
 pub use derived::*;
 pub use sqlite::{ChainCheck, SqliteOptions, SqliteStore};
 pub use types::*;
 
 /// The storage interface shared by the SQLite and (later) PostgreSQL implementations.
-pub trait Store: Send + Sync + DerivedStore {
+pub trait Store: Send + Sync + DerivedStore + AccountStore {
     /// Commits a batch of received packets, their readings, device sightings and
     /// audit entries in one transaction, and returns once it is durable.
     ///

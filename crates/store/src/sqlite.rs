@@ -34,6 +34,7 @@
 //! from the chain head it keeps in memory, and `chain_head` records each chain's
 //! end in the same transaction; [`Store::verify_evidence`] walks the chains.
 
+mod account;
 mod derived;
 mod evidence;
 mod migrate;

@@ -41,6 +41,14 @@ pub enum Error {
         /// Its id or code.
         id: String,
     },
+    /// An entity with this unique name exists already.
+    #[error("{entity} {id} exists already")]
+    AlreadyExists {
+        /// The kind of entity.
+        entity: &'static str,
+        /// Its name.
+        id: String,
+    },
 }
 
 impl Error {
@@ -51,6 +59,7 @@ impl Error {
             Error::SchemaTooNew { .. } => "schema_too_new",
             Error::Corrupt { .. } => "corrupt",
             Error::NotFound { .. } => "not_found",
+            Error::AlreadyExists { .. } => "already_exists",
         }
     }
 }
