@@ -137,7 +137,10 @@ mod tests {
             .collect();
         let src = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
         for entry in std::fs::read_dir(src).unwrap() {
-            sources.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                sources.push(std::fs::read_to_string(path).unwrap());
+            }
         }
         let mut n_keys = 0;
         for source in &sources {

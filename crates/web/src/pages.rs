@@ -1051,7 +1051,26 @@ pub(crate) async fn dashboard(
             .collect(),
         rows: device_rows,
     };
-    let tables = [&air, &water_table, &outlet_table, &device_table];
+    let point_rows: Vec<Vec<Cell>> = visible
+        .iter()
+        .map(|point| {
+            vec![
+                Cell::text(point.point.code.clone()),
+                Cell::link(point.point.name.clone(), link(point.id)),
+                Cell::text(point.point.kind.as_str()),
+                Cell::text(point.point.enterprise.clone().unwrap_or_default()),
+            ]
+        })
+        .collect();
+    let point_table = Table {
+        id: "points",
+        headers: ["point.code", "point.name", "point.kind", "outlet.enterprise"]
+            .iter()
+            .map(|key| ctx.t(key).to_owned())
+            .collect(),
+        rows: point_rows,
+    };
+    let tables = [&air, &water_table, &outlet_table, &device_table, &point_table];
     if let Some(export) = ctx.export(&tables, "dashboard") {
         return export;
     }
@@ -1111,6 +1130,7 @@ pub(crate) async fn dashboard(
         ctx.table_section(ctx.t("dash.water"), &water_table),
         ctx.table_section(ctx.t("dash.outlets"), &outlet_table),
         ctx.table_section(ctx.t("dash.devices"), &device_table),
+        ctx.table_section(ctx.t("dash.points"), &point_table),
     ];
     if ctx.principal.role().is_scoped() {
         sections.retain(|section| section.id != "calendar");

@@ -356,3 +356,6 @@ async fn enterprise_owns(state: &AppState, principal: &Principal, point: &str) -
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests;
