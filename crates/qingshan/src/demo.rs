@@ -141,6 +141,7 @@ pub(crate) async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
     let store = services::open_store(&config)?;
     let devices = simulator::fleet::fleet(args.devices);
     register_fleet(store.as_ref(), &devices)?;
+    let (password, token) = crate::user::demo_accounts(store.as_ref())?;
     let running = start_with_fallback(&mut config, store.clone()).await?;
     let web = running.web_addr;
     let mut stdout = std::io::stdout().lock();
@@ -151,8 +152,16 @@ pub(crate) async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
     writeln!(stdout, "  store:          {}", config.store.url)?;
     writeln!(stdout, "  HJ 212 gateway: {}", running.gateway_addr)?;
     writeln!(stdout, "  HTTP:           http://{web}/")?;
-    writeln!(stdout, "  try:            curl http://{web}/api/v1/points")?;
-    writeln!(stdout, "                  curl 'http://{web}/api/v1/points/1/readings?kind=hour'")?;
+    writeln!(stdout, "  web login:      demo-admin / {password}   (random, this run only)")?;
+    writeln!(stdout, "  API token:      {token}   (analyst)")?;
+    writeln!(
+        stdout,
+        "  try:            curl -H 'Authorization: Bearer {token}' http://{web}/api/v1/points"
+    )?;
+    writeln!(
+        stdout,
+        "                  curl -H 'Authorization: Bearer {token}' 'http://{web}/api/v1/points/1/readings?kind=hour'"
+    )?;
     writeln!(
         stdout,
         "                  curl http://{web}/api/v1/air/stations/1/daily        # daily AQI (derived)"

@@ -16,6 +16,7 @@ mod device;
 mod eval;
 mod field;
 mod services;
+mod user;
 mod verify;
 
 /// Qingshan (青山): environmental monitoring platform for the 五通桥 district plan.
@@ -62,6 +63,12 @@ enum Command {
     Eval(eval::EvalCommand),
     /// Check the hash chains of the raw packet archive and the audit log (exit 1 if broken).
     Verify(verify::VerifyArgs),
+    /// Manage users of the web interface (the first administrator is made here).
+    #[command(subcommand)]
+    User(user::UserCommand),
+    /// Manage API tokens of machine clients.
+    #[command(subcommand)]
+    Token(user::TokenCommand),
 }
 
 fn main() -> ExitCode {
@@ -118,6 +125,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Hj212(command) => field::run(command),
         Command::Eval(command) => eval::run(command),
         Command::Verify(args) => verify::run(args),
+        Command::User(command) => user::run_user(command),
+        Command::Token(command) => user::run_token(command),
     }
 }
 

@@ -43,6 +43,7 @@ impl Running {
         let mut registry = Registry::default();
         let metrics = ingest::Metrics::register(&mut registry);
         let evaluation_metrics = evaluation::Metrics::register(&mut registry);
+        let web_metrics = web::auth::Metrics::register(&mut registry);
         let gateway =
             ingest::Gateway::bind(config.ingest.clone(), store.clone(), clock.clone(), metrics)
                 .await
@@ -56,7 +57,12 @@ impl Running {
         let web_addr = listener.local_addr()?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let (store_for_evaluation, clock_for_evaluation) = (store.clone(), clock.clone());
-        let state = web::AppState { store, registry: Arc::new(registry), clock };
+        let state = web::AppState {
+            store,
+            registry: Arc::new(registry),
+            clock,
+            web: Arc::new(web::WebState::new(config.web.clone(), web_metrics)),
+        };
         let mut web_shutdown = shutdown_rx.clone();
         let web = tokio::spawn(web::serve(listener, state, async move {
             let _ = web_shutdown.changed().await;

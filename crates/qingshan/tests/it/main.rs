@@ -3,6 +3,8 @@
 // Test helpers may unwrap: a failure there is a test failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accounts;
+mod browser;
 mod cli;
 mod derived;
 mod eval;
