@@ -287,14 +287,10 @@ async fn guard(
         let point = params.as_ref().and_then(|params| {
             params.iter().find(|(name, _)| *name == "point").map(|(_, v)| v.to_owned())
         });
-        if let Some(point) = point {
-            if !enterprise_owns(&state, &principal, &point).await {
-                return refuse(
-                    &state,
-                    &Request::from_parts(parts, body),
-                    Refusal::ForbiddenEnterprise,
-                );
-            }
+        if let Some(point) = point
+            && !enterprise_owns(&state, &principal, &point).await
+        {
+            return refuse(&state, &Request::from_parts(parts, body), Refusal::ForbiddenEnterprise);
         }
     }
     let mut request = Request::from_parts(parts, body);
