@@ -168,7 +168,7 @@ pub(crate) async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
     )?;
     writeln!(
         stdout,
-        "                  curl http://{web}/api/v1/outlets/exceedance/daily    # outlets vs permit limits"
+        "                  curl -H 'Authorization: Bearer {token}' http://{web}/api/v1/outlets/exceedance/daily"
     )?;
     writeln!(stdout, "                  curl http://{web}/metrics")?;
     writeln!(

@@ -1194,17 +1194,55 @@ pub(crate) async fn point_page(
         to: day_start(to + Duration::days(1)),
         limit: PAGE_READINGS,
     };
-    let (points, readings, limits) = ctx
-        .read(move |store| Ok((store.points()?, store.readings(&query)?, store.point_limits(id)?)))
+    let results_from = day_start(from);
+    let results_to = day_start(to + Duration::days(1));
+    let (points, readings, limits, results) = ctx
+        .read(move |store| {
+            let points = store.points()?;
+            // The standards' verdicts on this point over the range.
+            let kind = points.iter().find(|record| record.id == id).and_then(|record| match record
+                .point
+                .kind
+            {
+                PointKind::AirStation => Some(DerivedKind::AirDaily),
+                PointKind::SurfaceWater => Some(DerivedKind::WaterDaily),
+                PointKind::FlueGas | PointKind::Wastewater => Some(DerivedKind::OutletHourly),
+                _ => None,
+            });
+            let results = match kind {
+                Some(kind) => store.derived(&DerivedQuery {
+                    kind,
+                    point: Some(id),
+                    from: results_from,
+                    to: results_to,
+                    limit: 10_000,
+                })?,
+                None => Vec::new(),
+            };
+            Ok((points, store.readings(&query)?, store.point_limits(id)?, results))
+        })
         .await?;
     let Some(record) = points.iter().find(|record| record.id == id) else {
         return Err(ctx.not_found(format!("{} {point}", ctx.t("point.unknown"))));
     };
-    // Charts: one per parameter.
+    // Charts: one per parameter; where a limit judges converted
+    // concentrations (折算浓度), the converted values are drawn.
+    let converted: std::collections::HashSet<&str> = limits
+        .iter()
+        .filter(|limit| limit.limit["conversion"] != "measured")
+        .map(|limit| limit.param.as_str())
+        .collect();
     let mut by_param: BTreeMap<String, Vec<SeriesPoint>> = BTreeMap::new();
     for reading in &readings {
         let values = &reading.values;
-        let Some(value) = values.avg.or(values.rtd).or(values.zs_avg).or(values.zs_rtd) else {
+        let measured = values.avg.or(values.rtd);
+        let zs = values.zs_avg.or(values.zs_rtd);
+        let chosen = if converted.contains(reading.key.param.as_str()) {
+            zs.or(measured)
+        } else {
+            measured.or(zs)
+        };
+        let Some(value) = chosen else {
             continue;
         };
         by_param.entry(reading.key.param.to_string()).or_default().push(SeriesPoint {
@@ -1269,7 +1307,9 @@ pub(crate) async fn point_page(
         .collect(),
         rows,
     };
-    if let Some(export) = ctx.export(&[&table], &format!("point-{point}")) {
+    if let Some(export) =
+        ctx.export(&[&table, &verdict_table(&ctx, &results)], &format!("point-{point}"))
+    {
         return export;
     }
     let kinds = [DataKind::Realtime, DataKind::Minute, DataKind::Hour, DataKind::Day];
@@ -1299,11 +1339,69 @@ pub(crate) async fn point_page(
     }
     let heading =
         format!("{} · {} ({})", record.point.name, record.point.code, record.point.kind.as_str());
+    let verdicts = verdict_table(&ctx, &results);
     let sections = vec![
         Section { id: "charts".into(), heading: ctx.t("point.charts").into(), body: charts },
+        ctx.table_section(ctx.t("point.verdicts"), &verdicts),
         ctx.table_section(ctx.t("point.readings"), &table),
     ];
     Ok(ctx.page_with(ctx.chrome(), heading, notices, form, Vec::new(), sections))
+}
+
+/// The derived results of a point as a table: daily AQI, daily water class,
+/// or the outlet's hours with the parameters in exceedance.
+fn verdict_table(ctx: &Ctx, results: &[DerivedResult]) -> Table {
+    let rows = results
+        .iter()
+        .map(|result| {
+            let detail = &result.detail;
+            let verdict = match result.kind {
+                DerivedKind::AirDaily | DerivedKind::AirHourly => match aqi_of(detail) {
+                    Some(aqi) => {
+                        let (background, foreground) = format::aqi_colours(aqi);
+                        Cell::badge(
+                            format!("AQI {aqi} {}", format::aqi_category(ctx.lang, aqi)),
+                            &background,
+                            foreground,
+                        )
+                    }
+                    None => Cell::text(ctx.t("air.no_aqi")),
+                },
+                DerivedKind::WaterDaily | DerivedKind::WaterMonthly => {
+                    let class = detail["class"].as_str().unwrap_or("");
+                    let (background, foreground) = format::water_colours(class);
+                    Cell::badge(format::water_class(ctx.lang, class), background, foreground)
+                }
+                DerivedKind::OutletHourly | DerivedKind::OutletDaily => {
+                    let exceeding: Vec<String> = detail["params"]
+                        .as_object()
+                        .into_iter()
+                        .flatten()
+                        .filter(|(_, outcome)| outcome["exceeds"] == true)
+                        .map(|(param, _)| param.clone())
+                        .collect();
+                    if exceeding.is_empty() {
+                        Cell::badge(ctx.t("point.within_limits"), "#00B050", "#FFFFFF")
+                    } else {
+                        Cell::badge(
+                            format!("{} {}", ctx.t("point.exceeds"), exceeding.join(", ")),
+                            "#d32f2f",
+                            "#FFFFFF",
+                        )
+                    }
+                }
+            };
+            vec![Cell::text(result.period.clone()), verdict, Cell::text(result.edition.clone())]
+        })
+        .collect();
+    Table {
+        id: "verdicts",
+        headers: ["point.period", "point.verdict", "point.edition"]
+            .iter()
+            .map(|key| ctx.t(key).to_owned())
+            .collect(),
+        rows,
+    }
 }
 
 fn kind_key(kind: DataKind) -> String {

@@ -109,6 +109,13 @@ fn fixture() -> Fixture {
                            "edition": "HJ 633-2026", "conc": {"PM2.5": 86.0, "PM10": 120.0}}),
                 ),
                 result(
+                    DerivedKind::OutletHourly,
+                    own_outlet,
+                    at("20261110080000"),
+                    "2026-11-10T08:00",
+                    json!({"params": {"a21026": {"exceeds": true}, "a21002": {"exceeds": false}}}),
+                ),
+                result(
                     DerivedKind::AirHourly,
                     air,
                     at("20261110090000"),
@@ -550,4 +557,30 @@ async fn a_large_readings_export_streams_every_row_once() {
     assert!(lines[1].contains("2026-01-01 00:00:00"));
     let entry = &fixture.state.store.audit_entries(1).unwrap()[0];
     assert_eq!((entry.action.as_str(), entry.actor.as_str()), ("export", "token:4"));
+}
+
+#[tokio::test]
+async fn point_pages_show_the_verdicts_and_the_dashboard_the_outlets_in_exceedance() {
+    let fixture = fixture();
+    let uri = format!("/points/{}?kind=hour&from=2026-11-10&to=2026-11-10", fixture.own_outlet.0);
+    let (status, _, page) =
+        check(&fixture.state, bearer(get(&uri), Role::Enterprise).body(Body::empty()).unwrap())
+            .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("超标 a21026") && page.contains("2026-11-10T08:00"), "{page}");
+    let (_, _, page) = check(
+        &fixture.state,
+        bearer(get("/dashboard"), Role::Inspector).body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert!(page.contains("FG-1 名称") && page.contains("(a21026)"), "{page}");
+    let (status, _, page) = check(
+        &fixture.state,
+        bearer(get(&format!("/points/{}?kind=week", fixture.own_outlet.0)), Role::Inspector)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("realtime、minute、hour 或 day"), "{page}");
 }
