@@ -783,7 +783,8 @@ pub(crate) async fn login(State(state): State<AppState>, request: Request) -> Re
         Err(_) => None,
     };
     // Verify even for an unknown user, so timing does not tell which names exist.
-    let dummy = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$R0hT4WbFb5pCz8xRgCLsJFkwOf7XfFuo4zGqVdStKnA";
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let dummy = DUMMY.get_or_init(|| auth::hash_password("no such user").unwrap_or_default());
     let password = form.password.clone();
     let hash = user.as_ref().map_or(dummy.to_owned(), |user| user.password_hash.clone());
     let verified = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))

@@ -296,14 +296,17 @@ async fn guard(
     let mut request = Request::from_parts(parts, body);
     let changes_state = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if changes_state {
+        let login_cookie =
+            auth::cookie(request.headers(), auth::LOGIN_CSRF_COOKIE).unwrap_or("").to_owned();
+        let is_login = request.uri().path() == "/login";
         let expected = match &principal {
-            Principal::Session { csrf, .. } => Some(csrf.clone()),
-            // The login form: the double-submit cookie set with the form.
-            Principal::Anonymous => Some(
-                auth::cookie(request.headers(), auth::LOGIN_CSRF_COOKIE).unwrap_or("").to_owned(),
-            ),
             // Bearer tokens are not sent by browsers on their own: no CSRF.
             Principal::Token(_) => None,
+            // The login form (before a session, or to change user): the
+            // double-submit cookie set with the form.
+            _ if is_login => Some(login_cookie),
+            Principal::Session { csrf, .. } => Some(csrf.clone()),
+            Principal::Anonymous => Some(login_cookie),
         };
         if let Some(expected) = expected {
             let (parts, body) = request.into_parts();

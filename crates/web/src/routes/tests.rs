@@ -312,6 +312,13 @@ async fn sessions_log_in_check_csrf_and_log_out_with_audit() {
         check(state, request).await
     };
     let set_cookie = headers[header::SET_COOKIE].to_str().unwrap();
+    // Logged in, the login form still works (to change user).
+    let relogin = Request::post("/login")
+        .header(header::COOKIE, format!("{cookie}; qs_login_csrf=tok2"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!("name=u-inspector&password={PASSWORD}&csrf=tok2")))
+        .unwrap();
+    assert_eq!(check(state, relogin).await.0, StatusCode::SEE_OTHER);
     assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"), "{set_cookie}");
 
     let (status, _, page) = check(
@@ -345,7 +352,7 @@ async fn sessions_log_in_check_csrf_and_log_out_with_audit() {
 
     let actions: Vec<String> =
         state.store.audit_entries(10).unwrap().into_iter().map(|entry| entry.action).collect();
-    assert_eq!(&actions[..3], ["logout", "login", "login"]);
+    assert_eq!(&actions[..4], ["logout", "login", "login", "login"]);
 }
 
 #[tokio::test]
