@@ -153,6 +153,11 @@ fn a_user_logs_in_sees_the_dashboard_switches_language_and_downloads_xlsx() {
         client.goto(&format!("{base}/public/water/monthly?month=2026-03")).await.unwrap();
         assert!(body_text(&client).await.contains("地表水水质月报"));
         screenshot(&client, "public-water-monthly").await;
+        // Readable on a phone.
+        client.set_window_size(390, 844).await.unwrap();
+        client.goto(&format!("{base}/public/air/daily?date=2026-03-02")).await.unwrap();
+        screenshot(&client, "public-air-daily-phone").await;
+        client.set_window_size(1280, 1000).await.unwrap();
 
         // The dashboard asks for a login; a wrong password says so.
         client.goto(&format!("{base}/dashboard")).await.unwrap();

@@ -591,3 +591,30 @@ async fn point_pages_show_the_verdicts_and_the_dashboard_the_outlets_in_exceedan
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("realtime、minute、hour 或 day"), "{page}");
 }
+
+#[tokio::test]
+async fn latest_values_are_one_query_filtered_to_what_the_asker_may_see() {
+    let fixture = fixture();
+    store_minutes(fixture.state.store.as_ref(), fixture.own_outlet, 3);
+    store_minutes(fixture.state.store.as_ref(), fixture.other_outlet, 5);
+    let latest = |role| {
+        let state = fixture.state.clone();
+        async move {
+            let (status, _, body) = check(
+                &state,
+                bearer(get("/api/v1/latest?kind=minute"), role).body(Body::empty()).unwrap(),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            serde_json::from_str::<serde_json::Value>(&body).unwrap()
+        }
+    };
+    let staff = latest(Role::Inspector).await;
+    assert_eq!(staff["count"], 6, "3 parameters of 2 points");
+    assert_eq!(staff["latest"][0]["Avg"], 2.0, "the last of minutes 0..3");
+    let enterprise = latest(Role::Enterprise).await;
+    assert_eq!(enterprise["count"], 3);
+    assert!(
+        enterprise["latest"].as_array().unwrap().iter().all(|r| r["point"] == fixture.own_outlet.0)
+    );
+}
