@@ -211,12 +211,28 @@ impl IntoResponse for PageError {
 type PageResult = Result<Response, PageError>;
 
 /// Everything a page handler starts from.
-struct Ctx {
+pub(crate) struct Ctx {
     state: AppState,
     principal: Principal,
     lang: Lang,
     uri: Uri,
     query: PageQuery,
+}
+
+impl axum::extract::FromRequestParts<AppState> for Ctx {
+    type Rejection = PageError;
+
+    /// The guard put the principal and the language in the request's extensions.
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Ctx, PageError> {
+        let principal =
+            parts.extensions.get::<Principal>().cloned().unwrap_or(Principal::Anonymous);
+        let lang = parts.extensions.get::<Lang>().copied().unwrap_or_default();
+        let raw = parts.uri.query().map(str::to_owned);
+        Ctx::new(state.clone(), principal, lang, parts.uri.clone(), raw)
+    }
 }
 
 impl Ctx {
@@ -368,14 +384,7 @@ fn primary_text(ctx: &Ctx, detail: &Value) -> String {
 // ---- Public portal ----
 
 /// `GET /`: the portal's front page: latest hourly AQI and the day's report link.
-pub(crate) async fn home(
-    State(state): State<AppState>,
-    Extension(principal): Extension<Principal>,
-    Extension(lang): Extension<Lang>,
-    uri: Uri,
-    RawQuery(raw): RawQuery,
-) -> PageResult {
-    let ctx = Ctx::new(state, principal, lang, uri, raw)?;
+pub(crate) async fn home(ctx: Ctx) -> PageResult {
     let (table, bars) = latest_hourly_table(&ctx).await?;
     if let Some(export) = ctx.export(&[&table], "aqi-hourly") {
         return export;
@@ -457,14 +466,7 @@ async fn latest_hourly_table(ctx: &Ctx) -> Result<(Table, String), PageError> {
 }
 
 /// `GET /public/air/hourly`: real-time hourly AQI per station.
-pub(crate) async fn air_hourly(
-    State(state): State<AppState>,
-    Extension(principal): Extension<Principal>,
-    Extension(lang): Extension<Lang>,
-    uri: Uri,
-    RawQuery(raw): RawQuery,
-) -> PageResult {
-    let ctx = Ctx::new(state, principal, lang, uri, raw)?;
+pub(crate) async fn air_hourly(ctx: Ctx) -> PageResult {
     let (table, bars) = latest_hourly_table(&ctx).await?;
     if let Some(export) = ctx.export(&[&table], "aqi-hourly") {
         return export;
@@ -487,14 +489,7 @@ pub(crate) async fn air_hourly(
 
 /// `GET /public/air/daily?date=YYYY-MM-DD`: the daily report of a finished
 /// Beijing day (default yesterday): per station and for the district.
-pub(crate) async fn air_daily_report(
-    State(state): State<AppState>,
-    Extension(principal): Extension<Principal>,
-    Extension(lang): Extension<Lang>,
-    uri: Uri,
-    RawQuery(raw): RawQuery,
-) -> PageResult {
-    let ctx = Ctx::new(state, principal, lang, uri, raw)?;
+pub(crate) async fn air_daily_report(ctx: Ctx) -> PageResult {
     let today = ctx.today();
     let date = match ctx.query.date.as_deref() {
         Some(text) => parse_date(&ctx, "date", text)?,
@@ -610,14 +605,7 @@ fn district_daily(results: &[DerivedResult]) -> Option<Value> {
 
 /// `GET /public/water/monthly?month=YYYY-MM`: each section's class in a month
 /// (default: last month).
-pub(crate) async fn water_monthly(
-    State(state): State<AppState>,
-    Extension(principal): Extension<Principal>,
-    Extension(lang): Extension<Lang>,
-    uri: Uri,
-    RawQuery(raw): RawQuery,
-) -> PageResult {
-    let ctx = Ctx::new(state, principal, lang, uri, raw)?;
+pub(crate) async fn water_monthly(ctx: Ctx) -> PageResult {
     let today = ctx.today();
     let this_month = today.with_day(1).unwrap_or(today);
     let first = match ctx.query.month.as_deref() {
@@ -860,14 +848,7 @@ const ONLINE_MINUTES: i64 = 10;
 
 /// `GET /dashboard`: today's AQI, water classes, outlets in exceedance,
 /// devices online, for the points the principal may see.
-pub(crate) async fn dashboard(
-    State(state): State<AppState>,
-    Extension(principal): Extension<Principal>,
-    Extension(lang): Extension<Lang>,
-    uri: Uri,
-    RawQuery(raw): RawQuery,
-) -> PageResult {
-    let ctx = Ctx::new(state, principal, lang, uri, raw)?;
+pub(crate) async fn dashboard(ctx: Ctx) -> PageResult {
     let now = ctx.state.clock.now();
     let today = ctx.today();
     let since = Instant(now.0 - Duration::hours(24));
@@ -1176,15 +1157,7 @@ const PAGE_READINGS: usize = 20_000;
 
 /// `GET /points/{point}`: a point's readings as charts (flags, limit line) and
 /// a table, with a realtime/minute/hour/day choice and a date range.
-pub(crate) async fn point_page(
-    State(state): State<AppState>,
-    Extension(principal): Extension<Principal>,
-    Extension(lang): Extension<Lang>,
-    Path(point): Path<i64>,
-    uri: Uri,
-    RawQuery(raw): RawQuery,
-) -> PageResult {
-    let ctx = Ctx::new(state, principal, lang, uri, raw)?;
+pub(crate) async fn point_page(ctx: Ctx, Path(point): Path<i64>) -> PageResult {
     let (kind, from, to) = reading_range(&ctx)?;
     let id = PointId(point);
     let query = store::ReadingQuery {
@@ -1411,15 +1384,7 @@ fn kind_key(kind: DataKind) -> String {
 
 /// `GET /points/{point}/export?kind=&from=&to=&format=csv|xlsx`: every reading
 /// of the range, streamed.
-pub(crate) async fn point_export(
-    State(state): State<AppState>,
-    Extension(principal): Extension<Principal>,
-    Extension(lang): Extension<Lang>,
-    Path(point): Path<i64>,
-    uri: Uri,
-    RawQuery(raw): RawQuery,
-) -> PageResult {
-    let ctx = Ctx::new(state, principal, lang, uri, raw)?;
+pub(crate) async fn point_export(ctx: Ctx, Path(point): Path<i64>) -> PageResult {
     let (kind, from, to) = reading_range(&ctx)?;
     let format = match ctx.query.format.as_deref() {
         None => Format::Csv,
