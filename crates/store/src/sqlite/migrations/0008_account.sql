@@ -32,3 +32,27 @@ CREATE TABLE api_token (
     created_ms  INTEGER NOT NULL,
     revoked_ms  INTEGER
 );
+
+-- The latest values themselves (not only their data time) in latest_reading, so
+-- "the latest value of every point" is one scan of this small table, without a
+-- lookup into the histories per value (issue #5: under 50 ms for 10,000 points).
+ALTER TABLE latest_reading ADD COLUMN rtd REAL;
+ALTER TABLE latest_reading ADD COLUMN min REAL;
+ALTER TABLE latest_reading ADD COLUMN avg REAL;
+ALTER TABLE latest_reading ADD COLUMN max REAL;
+ALTER TABLE latest_reading ADD COLUMN zs_rtd REAL;
+ALTER TABLE latest_reading ADD COLUMN zs_min REAL;
+ALTER TABLE latest_reading ADD COLUMN zs_avg REAL;
+ALTER TABLE latest_reading ADD COLUMN zs_max REAL;
+ALTER TABLE latest_reading ADD COLUMN cou REAL;
+ALTER TABLE latest_reading ADD COLUMN flag TEXT;
+ALTER TABLE latest_reading ADD COLUMN eflag TEXT;
+ALTER TABLE latest_reading ADD COLUMN sample_time TEXT;
+UPDATE latest_reading
+SET (rtd, min, avg, max, zs_rtd, zs_min, zs_avg, zs_max, cou, flag, eflag, sample_time) = (
+    SELECT r.rtd, r.min, r.avg, r.max, r.zs_rtd, r.zs_min, r.zs_avg, r.zs_max, r.cou, r.flag, r.eflag,
+           r.sample_time
+    FROM reading r
+    WHERE r.point_id = latest_reading.point_id AND r.kind = latest_reading.kind
+      AND r.data_ms = latest_reading.data_ms AND r.param_id = latest_reading.param_id
+);
