@@ -19,7 +19,7 @@
 //! Measurement rows live in the `WITHOUT ROWID` table `reading`, keyed by
 //! (point, kind, data time, param): a range query for one point and kind is one
 //! contiguous scan in output order, and one packet's readings share a page.
-//! `latest_reading` keeps the newest data time per point, kind and parameter.
+//! `latest_reading` keeps the newest data time and values per point, kind and parameter.
 //!
 //! **Commit path.** One immediate transaction per batch: raw packets first (their
 //! ids follow the batch order), then readings sorted by key, each with
