@@ -75,12 +75,14 @@ pub struct WebState {
     /// Counters (`qingshan_web_*`).
     pub metrics: auth::Metrics,
     throttle: auth::Throttle,
+    /// The dashboard's store snapshot, shared for a few seconds.
+    dashboard: std::sync::Mutex<Option<(std::time::Instant, Arc<pages::DashboardData>)>>,
 }
 
 impl WebState {
     /// State with these settings and counters.
     pub fn new(config: WebConfig, metrics: auth::Metrics) -> WebState {
-        WebState { config, metrics, throttle: auth::Throttle::default() }
+        WebState { config, metrics, ..WebState::default() }
     }
 
     fn limits(&self) -> auth::ThrottleLimits {

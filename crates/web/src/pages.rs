@@ -843,6 +843,69 @@ pub(crate) async fn logout(
 
 // ---- Dashboard and points ----
 
+/// What the dashboard reads from the store. Shared by all requests for
+/// [`DASHBOARD_TTL`] (each request filters it for its principal), so 50
+/// clients refreshing the dashboard cost one set of queries, not fifty.
+#[derive(Debug)]
+pub(crate) struct DashboardData {
+    points: Vec<PointRecord>,
+    devices: Vec<store::DeviceRecord>,
+    /// Air stations' hourly AQI of the last 24 hours.
+    hourly: Vec<DerivedResult>,
+    /// Water sections' daily class of the last 7 days.
+    water: Vec<DerivedResult>,
+    /// Outlets' hourly judgements of the last 24 hours.
+    outlets: Vec<DerivedResult>,
+    /// Air stations' daily AQI of the last 60 days (today's included).
+    calendar: Vec<DerivedResult>,
+}
+
+/// How long a dashboard snapshot is reused.
+const DASHBOARD_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The dashboard's data: the snapshot if younger than [`DASHBOARD_TTL`], else fresh from the store.
+async fn dashboard_data(ctx: &Ctx) -> Result<std::sync::Arc<DashboardData>, PageError> {
+    let cache = &ctx.state.web.dashboard;
+    if let Some((taken, data)) =
+        cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner).as_ref()
+        && taken.elapsed() < DASHBOARD_TTL
+    {
+        return Ok(data.clone());
+    }
+    let now = ctx.state.clock.now();
+    let today = ctx.today();
+    let since = Instant(now.0 - Duration::hours(24));
+    let query = |kind, from| DerivedQuery {
+        kind,
+        point: None,
+        from,
+        to: Instant(now.0 + Duration::days(1)),
+        limit: 200_000,
+    };
+    let (hourly_q, water_q, outlet_q, calendar_q) = (
+        query(DerivedKind::AirHourly, since),
+        query(DerivedKind::WaterDaily, day_start(today - Duration::days(7))),
+        query(DerivedKind::OutletHourly, since),
+        query(DerivedKind::AirDaily, day_start(today - Duration::days(59))),
+    );
+    let data = ctx
+        .read(move |store| {
+            Ok(DashboardData {
+                points: store.points()?,
+                devices: store.devices()?,
+                hourly: store.derived(&hourly_q)?,
+                water: store.derived(&water_q)?,
+                outlets: store.derived(&outlet_q)?,
+                calendar: store.derived(&calendar_q)?,
+            })
+        })
+        .await?;
+    let data = std::sync::Arc::new(data);
+    *cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+        Some((std::time::Instant::now(), data.clone()));
+    Ok(data)
+}
+
 /// A device is online if it was seen within this many minutes.
 const ONLINE_MINUTES: i64 = 10;
 
@@ -851,35 +914,12 @@ const ONLINE_MINUTES: i64 = 10;
 pub(crate) async fn dashboard(ctx: Ctx) -> PageResult {
     let now = ctx.state.clock.now();
     let today = ctx.today();
-    let since = Instant(now.0 - Duration::hours(24));
     let calendar_from = today - Duration::days(59);
-    let query = |kind, from| DerivedQuery {
-        kind,
-        point: None,
-        from,
-        to: Instant(now.0 + Duration::days(1)),
-        limit: 200_000,
-    };
-    let (hourly_q, daily_q, water_q, outlet_q, calendar_q) = (
-        query(DerivedKind::AirHourly, since),
-        query(DerivedKind::AirDaily, day_start(today)),
-        query(DerivedKind::WaterDaily, day_start(today - Duration::days(7))),
-        query(DerivedKind::OutletHourly, since),
-        query(DerivedKind::AirDaily, day_start(calendar_from)),
-    );
-    let (points, devices, hourly, daily, water, outlets, calendar) = ctx
-        .read(move |store| {
-            Ok((
-                store.points()?,
-                store.devices()?,
-                store.derived(&hourly_q)?,
-                store.derived(&daily_q)?,
-                store.derived(&water_q)?,
-                store.derived(&outlet_q)?,
-                store.derived(&calendar_q)?,
-            ))
-        })
-        .await?;
+    let data = dashboard_data(&ctx).await?;
+    let DashboardData { points, devices, hourly, water, outlets, calendar } = data.as_ref();
+    let today_start = day_start(today);
+    let daily: Vec<&DerivedResult> =
+        calendar.iter().filter(|result| result.start >= today_start).collect();
     let visible: Vec<&PointRecord> =
         points.iter().filter(|point| ctx.principal.can_see(point)).collect();
     let by_id: HashMap<PointId, &PointRecord> =
@@ -892,7 +932,7 @@ pub(crate) async fn dashboard(ctx: Ctx) -> PageResult {
         latest_hour.insert(result.point, result);
     }
     let daily_by: HashMap<PointId, &DerivedResult> =
-        daily.iter().map(|result| (result.point, result)).collect();
+        daily.iter().map(|result| (result.point, *result)).collect();
     let mut air_rows = Vec::new();
     for point in visible.iter().filter(|point| point.point.kind == PointKind::AirStation) {
         let mut row = vec![Cell::link(point.point.name.clone(), link(point.id))];
