@@ -385,27 +385,40 @@ fn primary_text(ctx: &Ctx, detail: &Value) -> String {
 
 /// `GET /`: the portal's front page: latest hourly AQI and the day's report link.
 pub(crate) async fn home(ctx: Ctx) -> PageResult {
-    let (table, bars) = latest_hourly_table(&ctx).await?;
-    if let Some(export) = ctx.export(&[&table], "aqi-hourly") {
-        return export;
-    }
     let yesterday = ctx.today() - Duration::days(1);
     let links = format!(
         r#"<ul><li><a href="/public/air/daily?date={yesterday}" id="link-daily">{}</a></li><li><a href="/public/water/monthly">{}</a></li></ul>"#,
         escape(&format!("{} {}", ctx.t("nav.air_daily"), format::date(ctx.lang, yesterday))),
         escape(ctx.t("nav.water_monthly")),
     );
+    let reports =
+        Section { id: "reports".into(), heading: ctx.t("home.reports").into(), body: links };
+    hourly_page(&ctx, "home.title", "home.intro", Some(reports)).await
+}
+
+/// `GET /public/air/hourly`: real-time hourly AQI per station.
+pub(crate) async fn air_hourly(ctx: Ctx) -> PageResult {
+    hourly_page(&ctx, "nav.air_hourly", "air.hourly_note", None).await
+}
+
+/// A page of the latest hourly AQI per station (reloading every 10 minutes),
+/// with an optional last section.
+async fn hourly_page(ctx: &Ctx, heading: &str, intro: &str, last: Option<Section>) -> PageResult {
+    let (table, bars) = latest_hourly_table(ctx).await?;
+    if let Some(export) = ctx.export(&[&table], "aqi-hourly") {
+        return export;
+    }
     let mut chrome = ctx.chrome();
     chrome.refresh_secs = 600;
-    let sections = vec![
+    let mut sections = vec![
         ctx.table_section(ctx.t("air.hourly_heading"), &table),
         Section { id: "levels".into(), heading: ctx.t("air.level_counts").into(), body: bars },
-        Section { id: "reports".into(), heading: ctx.t("home.reports").into(), body: links },
     ];
+    sections.extend(last);
     Ok(ctx.page_with(
         chrome,
-        ctx.t("home.title").to_owned(),
-        vec![ctx.t("home.intro").to_owned()],
+        ctx.t(heading).to_owned(),
+        vec![ctx.t(intro).to_owned()],
         String::new(),
         Vec::new(),
         sections,
@@ -463,28 +476,6 @@ async fn latest_hourly_table(ctx: &Ctx) -> Result<(Table, String), PageError> {
         })
         .collect();
     Ok((table, chart::category_bars(ctx.t("air.level_counts"), &bars)))
-}
-
-/// `GET /public/air/hourly`: real-time hourly AQI per station.
-pub(crate) async fn air_hourly(ctx: Ctx) -> PageResult {
-    let (table, bars) = latest_hourly_table(&ctx).await?;
-    if let Some(export) = ctx.export(&[&table], "aqi-hourly") {
-        return export;
-    }
-    let mut chrome = ctx.chrome();
-    chrome.refresh_secs = 600;
-    let sections = vec![
-        ctx.table_section(ctx.t("air.hourly_heading"), &table),
-        Section { id: "levels".into(), heading: ctx.t("air.level_counts").into(), body: bars },
-    ];
-    Ok(ctx.page_with(
-        chrome,
-        ctx.t("nav.air_hourly").to_owned(),
-        vec![ctx.t("air.hourly_note").to_owned()],
-        String::new(),
-        Vec::new(),
-        sections,
-    ))
 }
 
 /// `GET /public/air/daily?date=YYYY-MM-DD`: the daily report of a finished
