@@ -53,6 +53,9 @@ pub struct Series {
     pub points: Vec<SeriesPoint>,
     /// A limit to draw as a dashed line, with its label.
     pub limit: Option<(f64, String)>,
+    /// The same parameter over the previous period, its times moved onto this
+    /// period's axis (drawn dashed, for comparing periods); empty for none.
+    pub previous: Vec<SeriesPoint>,
 }
 
 const WIDTH: f64 = 720.0;
@@ -80,7 +83,7 @@ pub fn time_series(series: &Series, lang: Lang) -> String {
         );
         return svg;
     }
-    let values = series.points.iter().map(|point| point.value);
+    let values = series.points.iter().chain(&series.previous).map(|point| point.value);
     let limit = series.limit.as_ref().map(|(value, _)| *value);
     let mut low = values.clone().chain(limit).fold(f64::INFINITY, f64::min).min(0.0);
     let mut high = values.chain(limit).fold(f64::NEG_INFINITY, f64::max);
@@ -135,18 +138,29 @@ pub fn time_series(series: &Series, lang: Lang) -> String {
             label = escape(&point.label),
         );
     }
-    // The line.
-    let mut path = String::new();
-    for (index, point) in series.points.iter().enumerate() {
+    // The lines: the previous period first (underneath), then this one.
+    let line = |points: &[SeriesPoint]| {
+        let mut path = String::new();
+        for (index, point) in points.iter().enumerate() {
+            let _ = write!(
+                path,
+                "{}{:.1},{:.1}",
+                if index == 0 { "M" } else { " L" },
+                sx(point.x.clamp(first_x, last_x)),
+                sy(point.value)
+            );
+        }
+        path
+    };
+    if !series.previous.is_empty() {
         let _ = write!(
-            path,
-            "{}{:.1},{:.1}",
-            if index == 0 { "M" } else { " L" },
-            sx(point.x),
-            sy(point.value)
+            svg,
+            r#"<path d="{}" class="line previous"><title>{}</title></path>"#,
+            line(&series.previous),
+            escape(lang.messages().t("chart.previous_period")),
         );
     }
-    let _ = write!(svg, r#"<path d="{path}" class="line"/>"#);
+    let _ = write!(svg, r#"<path d="{}" class="line"/>"#, line(&series.points));
     // The limit.
     if let Some((value, label)) = &series.limit {
         let y = sy(*value);
@@ -316,6 +330,7 @@ mod tests {
                 point(30, 30.0, "N"),
             ],
             limit: Some((50.0, "限值 50".to_owned())),
+            previous: Vec::new(),
         };
         let svg = time_series(&series, Lang::Zh);
         assert!(svg.contains("SO2 &lt;mg/m³&gt;"), "the title is escaped");
@@ -325,8 +340,31 @@ mod tests {
     }
 
     #[test]
+    fn the_previous_period_is_drawn_dashed_under_the_line() {
+        let series = Series {
+            title: "NO2".to_owned(),
+            points: vec![point(0, 10.0, "N"), point(10, 20.0, "N")],
+            limit: None,
+            previous: vec![point(0, 40.0, "N"), point(10, 30.0, "N")],
+        };
+        let svg = time_series(&series, Lang::En);
+        let previous = svg.find(r#"class="line previous""#).expect("a previous line");
+        assert!(previous < svg.find(r#"class="line"/>"#).unwrap(), "drawn first, underneath");
+        assert!(svg.contains("Previous period"));
+        assert!(
+            svg.contains(">40<") || svg.contains(">50<"),
+            "the axis covers the previous values: {svg}"
+        );
+    }
+
+    #[test]
     fn empty_series_says_so() {
-        let series = Series { title: "PM2.5".to_owned(), points: Vec::new(), limit: None };
+        let series = Series {
+            title: "PM2.5".to_owned(),
+            points: Vec::new(),
+            limit: None,
+            previous: Vec::new(),
+        };
         let svg = time_series(&series, Lang::En);
         assert!(svg.contains("No data"), "{svg}");
     }

@@ -192,6 +192,8 @@ pub(crate) struct PageQuery {
     format: Option<String>,
     table: Option<String>,
     next: Option<String>,
+    /// `1`: draw the previous period of the same length too.
+    compare: Option<String>,
 }
 
 /// A page's failure: bad input (400) or the store (500).
@@ -1201,7 +1203,15 @@ pub(crate) async fn point_page(ctx: Ctx, Path(point): Path<i64>) -> PageResult {
     };
     let results_from = day_start(from);
     let results_to = day_start(to + Duration::days(1));
-    let (points, readings, limits, results) = ctx
+    // Comparing periods: the same length of time just before `from`.
+    let span = to - from + Duration::days(1);
+    let compare = ctx.query.compare.as_deref() == Some("1");
+    let previous_query = compare.then(|| store::ReadingQuery {
+        from: day_start(from - span),
+        to: day_start(from),
+        ..query.clone()
+    });
+    let (points, readings, limits, results, previous) = ctx
         .read(move |store| {
             let points = store.points()?;
             // The standards' verdicts on this point over the range.
@@ -1224,7 +1234,11 @@ pub(crate) async fn point_page(ctx: Ctx, Path(point): Path<i64>) -> PageResult {
                 })?,
                 None => Vec::new(),
             };
-            Ok((points, store.readings(&query)?, store.point_limits(id)?, results))
+            let previous = match previous_query {
+                Some(query) => store.readings(&query)?,
+                None => Vec::new(),
+            };
+            Ok((points, store.readings(&query)?, store.point_limits(id)?, results, previous))
         })
         .await?;
     let Some(record) = points.iter().find(|record| record.id == id) else {
@@ -1238,20 +1252,37 @@ pub(crate) async fn point_page(ctx: Ctx, Path(point): Path<i64>) -> PageResult {
         .map(|limit| limit.param.as_str())
         .collect();
     let mut by_param: BTreeMap<String, Vec<SeriesPoint>> = BTreeMap::new();
-    for reading in &readings {
+    let pick = |reading: &model::Reading| {
         let values = &reading.values;
         let measured = values.avg.or(values.rtd);
         let zs = values.zs_avg.or(values.zs_rtd);
-        let chosen = if converted.contains(reading.key.param.as_str()) {
+        if converted.contains(reading.key.param.as_str()) {
             zs.or(measured)
         } else {
             measured.or(zs)
-        };
-        let Some(value) = chosen else {
+        }
+    };
+    for reading in &readings {
+        let values = &reading.values;
+        let Some(value) = pick(reading) else {
             continue;
         };
         by_param.entry(reading.key.param.to_string()).or_default().push(SeriesPoint {
             x: reading.key.data_time.unix_millis(),
+            label: format::date_time(ctx.lang, reading.key.data_time.to_beijing().0),
+            value,
+            flag: values.flag.clone(),
+        });
+    }
+    let shift_ms = span.num_milliseconds();
+    let mut previous_by_param: BTreeMap<String, Vec<SeriesPoint>> = BTreeMap::new();
+    for reading in &previous {
+        let values = &reading.values;
+        let Some(value) = pick(reading) else {
+            continue;
+        };
+        previous_by_param.entry(reading.key.param.to_string()).or_default().push(SeriesPoint {
+            x: reading.key.data_time.unix_millis() + shift_ms,
             label: format::date_time(ctx.lang, reading.key.data_time.to_beijing().0),
             value,
             flag: values.flag.clone(),
@@ -1264,7 +1295,8 @@ pub(crate) async fn point_page(ctx: Ctx, Path(point): Path<i64>) -> PageResult {
             let unit = limit.limit["unit"].as_str().unwrap_or("");
             Some((max, format!("{} {} {unit}", ctx.t("point.limit"), format::number(max, 2))))
         });
-        let series = Series { title: param, points: series_points, limit };
+        let previous = previous_by_param.remove(&param).unwrap_or_default();
+        let series = Series { title: param, points: series_points, limit, previous };
         charts.push_str(&chart::time_series(&series, ctx.lang));
     }
     if charts.is_empty() {
@@ -1331,12 +1363,14 @@ pub(crate) async fn point_page(ctx: Ctx, Path(point): Path<i64>) -> PageResult {
         .collect();
     let export_query = format!("kind={}&amp;from={from}&amp;to={to}", kind.as_str());
     let form = format!(
-        r#"<form class="inline" method="get" id="range-form"><label>{kind_label}<select name="kind" id="kind-select">{options}</select></label><label>{from_label}<input type="date" name="from" value="{from}"></label><label>{to_label}<input type="date" name="to" value="{to}"></label><button class="button" type="submit">{show}</button></form><p class="exports">{all}: <a href="/points/{point}/export?{export_query}&amp;format=csv">CSV</a> <a href="/points/{point}/export?{export_query}&amp;format=xlsx" id="export-all-xlsx">XLSX</a></p>"#,
+        r#"<form class="inline" method="get" id="range-form"><label>{kind_label}<select name="kind" id="kind-select">{options}</select></label><label>{from_label}<input type="date" name="from" value="{from}"></label><label>{to_label}<input type="date" name="to" value="{to}"></label><label><span>{compare_label}</span><input type="checkbox" name="compare" value="1"{checked}></label><button class="button" type="submit">{show}</button></form><p class="exports">{all}: <a href="/points/{point}/export?{export_query}&amp;format=csv">CSV</a> <a href="/points/{point}/export?{export_query}&amp;format=xlsx" id="export-all-xlsx">XLSX</a></p>"#,
         kind_label = escape(ctx.t("form.kind")),
         from_label = escape(ctx.t("form.from")),
         to_label = escape(ctx.t("form.to")),
         show = escape(ctx.t("form.show")),
         all = escape(ctx.t("point.export_all")),
+        compare_label = escape(ctx.t("form.compare")),
+        checked = if compare { " checked" } else { "" },
     );
     let mut notices = Vec::new();
     if readings.len() == PAGE_READINGS {

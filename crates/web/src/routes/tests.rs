@@ -618,3 +618,28 @@ async fn latest_values_are_one_query_filtered_to_what_the_asker_may_see() {
         enterprise["latest"].as_array().unwrap().iter().all(|r| r["point"] == fixture.own_outlet.0)
     );
 }
+
+#[tokio::test]
+async fn point_pages_compare_with_the_previous_period() {
+    let fixture = fixture();
+    // Two Beijing days of minutes (from 2026-01-01 00:00).
+    store_minutes(fixture.state.store.as_ref(), fixture.own_outlet, 2 * 1440);
+    let page = |query: &str| {
+        let uri = format!(
+            "/points/{}?kind=minute&from=2026-01-02&to=2026-01-02{query}",
+            fixture.own_outlet.0
+        );
+        let state = fixture.state.clone();
+        async move {
+            let (status, _, page) =
+                check(&state, bearer(get(&uri), Role::Analyst).body(Body::empty()).unwrap()).await;
+            assert_eq!(status, StatusCode::OK);
+            page
+        }
+    };
+    let plain = page("").await;
+    assert!(!plain.contains("line previous"));
+    let compared = page("&compare=1").await;
+    assert_eq!(compared.matches(r#"class="line previous""#).count(), 3, "one per parameter");
+    assert!(compared.contains(r#"name="compare" value="1" checked"#));
+}
