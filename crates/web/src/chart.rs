@@ -237,7 +237,9 @@ pub fn aqi_calendar(days: &[(NaiveDate, Option<u32>)], lang: Lang) -> String {
     let width = 40 + n_weeks * (CELL + 2);
     let height = 7 * (CELL + 2) + 24;
     let mut svg = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart calendar" viewBox="0 0 {width} {height}" role="img" aria-label="{label}"><title>{label}</title>"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart calendar" viewBox="0 0 {width} {height}" width="{w2}" height="{h2}" role="img" aria-label="{label}"><title>{label}</title>"#,
+        w2 = width * 2,
+        h2 = height * 2,
         label = escape(lang.messages().t("chart.aqi_calendar")),
     );
     for (index, (date, aqi)) in days.iter().enumerate() {
