@@ -68,6 +68,8 @@ pub(crate) struct Config {
     pub(crate) evaluation: evaluation::EvaluationConfig,
     /// `[log]`.
     pub(crate) log: LogConfig,
+    /// `[plan]`.
+    pub(crate) plan: plan::PlanConfig,
 }
 
 impl Config {

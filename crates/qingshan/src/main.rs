@@ -15,6 +15,7 @@ mod demo;
 mod device;
 mod eval;
 mod field;
+mod plan;
 mod services;
 mod user;
 mod verify;
@@ -63,6 +64,9 @@ enum Command {
     Eval(eval::EvalCommand),
     /// Check the hash chains of the raw packet archive and the audit log (exit 1 if broken).
     Verify(verify::VerifyArgs),
+    /// The district plan's indicators: status per year and assessment reports.
+    #[command(subcommand)]
+    Plan(plan::PlanCommand),
     /// Manage users of the web interface (the first administrator is made here).
     #[command(subcommand)]
     User(user::UserCommand),
@@ -125,6 +129,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Hj212(command) => field::run(command),
         Command::Eval(command) => eval::run(command),
         Command::Verify(args) => verify::run(args),
+        Command::Plan(command) => plan::run(command),
         Command::User(command) => user::run_user(command),
         Command::Token(command) => user::run_token(command),
     }

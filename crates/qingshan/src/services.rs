@@ -57,14 +57,24 @@ impl Running {
         let web_addr = listener.local_addr()?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let (store_for_evaluation, clock_for_evaluation) = (store.clone(), clock.clone());
+        // Sites come from the store's points until the registry supplies rivers and sources.
+        let plan_state = web::plan::PlanState {
+            store: store.clone(),
+            plan: Arc::new(crate::plan::load_plan(config, None)?),
+            sites: Arc::new(plan::PointSites),
+            clock: clock.clone(),
+        };
         let state = web::AppState {
             store,
             registry: Arc::new(registry),
             clock,
             web: Arc::new(web::WebState::new(config.web.clone(), web_metrics)),
         };
+        // Every route behind the role guard, the plan's included.
+        let plan_routes = web::guard_plan_routes(&state, web::plan::routes(plan_state));
+        let app = web::router(state).merge(plan_routes);
         let mut web_shutdown = shutdown_rx.clone();
-        let web = tokio::spawn(web::serve(listener, state, async move {
+        let web = tokio::spawn(web::serve_router(listener, app, async move {
             let _ = web_shutdown.changed().await;
         }));
         // Evaluation: reads the store behind ingest and writes derived results; restarts from its watermark.

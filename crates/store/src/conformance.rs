@@ -16,6 +16,9 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod plan;
+pub use plan::*;
+
 use model::{DataKind, Instant, Mn, ParamCode, PointId, Reading, ReadingKey, ReadingValues};
 
 use crate::{
@@ -789,6 +792,9 @@ macro_rules! conformance_suite {
             connection_log_is_newest_first_and_filtered,
             failed_batch_leaves_nothing_half_written,
             latest_readings_per_point_and_parameter,
+            plan_value_corrections_keep_history,
+            plan_documents_round_trip_with_their_hash,
+            city_targets_are_versioned_with_their_document,
             // Accounts (issue #5).
             users_are_unique_by_name_and_audited,
             sessions_live_until_expiry_or_logout,

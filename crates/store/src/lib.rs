@@ -26,16 +26,18 @@ mod account;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 mod derived;
+mod plan;
 mod sqlite;
 mod types;
 
 pub use account::*;
 pub use derived::*;
+pub use plan::*;
 pub use sqlite::{ChainCheck, SqliteOptions, SqliteStore};
 pub use types::*;
 
 /// The storage interface shared by the SQLite and (later) PostgreSQL implementations.
-pub trait Store: Send + Sync + DerivedStore + AccountStore {
+pub trait Store: Send + Sync + DerivedStore + PlanStore + AccountStore {
     /// Commits a batch of received packets, their readings, device sightings and
     /// audit entries in one transaction, and returns once it is durable.
     ///

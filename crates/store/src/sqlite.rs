@@ -38,6 +38,7 @@ mod account;
 mod derived;
 mod evidence;
 mod migrate;
+mod plan;
 
 pub use evidence::ChainCheck;
 #[cfg(test)]

@@ -23,6 +23,7 @@ mod export;
 pub mod format;
 pub mod i18n;
 mod pages;
+pub mod plan;
 mod routes;
 
 use std::net::SocketAddr;
@@ -33,7 +34,7 @@ use prometheus_client::registry::Registry;
 use serde::{Deserialize, Serialize};
 
 pub use error::ApiError;
-pub use routes::{RouteSpec, route_table};
+pub use routes::{RouteSpec, guard_plan_routes, plan_route_role, route_table};
 
 /// Settings of the HTTP server, `[web]` in the configuration file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -114,7 +115,17 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+    serve_router(listener, router(state), shutdown).await
+}
+
+/// Serves `app` (e.g. [`router`] merged with [`plan::routes`]) on `listener`
+/// until `shutdown` completes, then finishes in-flight requests.
+pub async fn serve_router(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -266,6 +266,40 @@ async fn guard(
     request: Request,
     next: Next,
 ) -> Response {
+    check_request(state, min_role, request, next).await
+}
+
+/// The role the plan's routes (`web::plan`, merged beside [`router`]) need:
+/// reading the plan, its assessments, trends and reports is public (the plan
+/// requires publishing indicator progress); the history of entered values,
+/// city targets and evidence documents are for staff; entering values and
+/// city targets is for analysts.
+pub fn plan_route_role(method: &Method, path: &str) -> Role {
+    if !matches!(*method, Method::GET | Method::HEAD) {
+        Role::Analyst
+    } else if path.starts_with("/api/v1/plan/documents/")
+        || path.ends_with("/city-target")
+        || path.ends_with("/history")
+    {
+        Role::Inspector
+    } else {
+        Role::Public
+    }
+}
+
+/// Puts the plan's routes behind the same guard as every other route, with
+/// the roles of [`plan_route_role`].
+pub fn guard_plan_routes(state: &AppState, plan: Router) -> Router {
+    plan.layer(middleware::from_fn_with_state(state.clone(), plan_guard))
+}
+
+async fn plan_guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let min_role = plan_route_role(request.method(), request.uri().path());
+    check_request(state, min_role, request, next).await
+}
+
+/// The guard's work for a route needing `min_role` (see the module docs).
+async fn check_request(state: AppState, min_role: Role, request: Request, next: Next) -> Response {
     let headers = request.headers().clone();
     let Ok(principal) = principal_of(&state, &headers).await else {
         return refuse(&state, &request, Refusal::BadToken);
@@ -310,18 +344,30 @@ async fn guard(
         };
         if let Some(expected) = expected {
             let (parts, body) = request.into_parts();
-            let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM_BYTES).await else {
-                return refuse(
-                    &state,
-                    &Request::from_parts(parts, Body::empty()),
-                    Refusal::BadCsrf,
-                );
-            };
             let from_header =
                 parts.headers.get("x-csrf-token").and_then(|value| value.to_str().ok());
-            let from_form = form_field(&bytes, "csrf");
-            let given = from_header.map(str::to_owned).or(from_form).unwrap_or_default();
-            request = Request::from_parts(parts, Body::from(bytes));
+            let is_form = parts
+                .headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|value| value.to_str().ok())
+                .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
+            // Only a small urlencoded form is read here for its `csrf` field;
+            // other bodies (uploads) carry the token in the header.
+            let (given, body) = match (from_header, is_form) {
+                (Some(token), _) => (token.to_owned(), body),
+                (None, true) => {
+                    let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM_BYTES).await else {
+                        return refuse(
+                            &state,
+                            &Request::from_parts(parts, Body::empty()),
+                            Refusal::BadCsrf,
+                        );
+                    };
+                    (form_field(&bytes, "csrf").unwrap_or_default(), Body::from(bytes))
+                }
+                (None, false) => (String::new(), body),
+            };
+            request = Request::from_parts(parts, body);
             if expected.is_empty() || !same_secret(&given, &expected) {
                 if request.uri().path() == "/login" {
                     state.web.metrics.login(auth::LoginOutcome::BadCsrf);

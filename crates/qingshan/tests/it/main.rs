@@ -12,5 +12,6 @@ mod evidence;
 mod kill9;
 mod limits;
 mod malformed;
+mod plan;
 mod tidy;
 mod util;

@@ -643,3 +643,40 @@ async fn point_pages_compare_with_the_previous_period() {
     assert_eq!(compared.matches(r#"class="line previous""#).count(), 3, "one per parameter");
     assert!(compared.contains(r#"name="compare" value="1" checked"#));
 }
+
+#[tokio::test]
+async fn the_plan_routes_sit_behind_the_guard_with_their_roles() {
+    let fixture = fixture();
+    // Stand-ins for the plan's handlers: only the guard is under test here.
+    let plan = Router::new()
+        .route("/api/v1/plan/years/{year}", axum::routing::get(|| async { "year" }))
+        .route("/api/v1/plan/indicators/{id}/values", post(|| async { "entered" }))
+        .route("/api/v1/plan/documents/{document}", axum::routing::get(|| async { "document" }));
+    let app = guard_plan_routes(&fixture.state, plan);
+    let send = |request: Request<Body>| {
+        let app = app.clone();
+        async move { app.oneshot(request).await.unwrap().status() }
+    };
+    assert_eq!(
+        send(get("/api/v1/plan/years/2022").body(Body::empty()).unwrap()).await,
+        StatusCode::OK
+    );
+    let enter = |role: Option<Role>| {
+        let builder = Request::post("/api/v1/plan/indicators/9/values");
+        match role {
+            Some(role) => bearer(builder, role),
+            None => builder,
+        }
+        .header(header::CONTENT_TYPE, "multipart/form-data; boundary=x")
+        .body(Body::from("--x--"))
+        .unwrap()
+    };
+    assert_eq!(send(enter(None)).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(send(enter(Some(Role::Inspector))).await, StatusCode::FORBIDDEN);
+    assert_eq!(send(enter(Some(Role::Analyst))).await, StatusCode::OK);
+    let document =
+        |role| bearer(get("/api/v1/plan/documents/1"), role).body(Body::empty()).unwrap();
+    assert_eq!(send(document(Role::Enterprise)).await, StatusCode::FORBIDDEN);
+    assert_eq!(send(document(Role::Inspector)).await, StatusCode::OK);
+    assert_eq!(plan_route_role(&Method::GET, "/api/v1/plan/reports/2025"), Role::Public);
+}
