@@ -11,9 +11,12 @@
 //! - [`reading`]: one measured value set and its identity
 //!   ([`reading::ReadingKey`]): what makes two packets "the same data".
 //!
+//! - [`account`]: roles ([`account::Role`]), users and the password rule.
+//!
 //! This crate does no I/O and never panics on input. Apart from
 //! [`time::SystemClock`], it reads no clock.
 
+pub mod account;
 pub mod alarm;
 pub mod ids;
 pub mod reading;

@@ -180,6 +180,7 @@ pub(crate) async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
         .into_iter()
         .find(|point| point.point.kind == store::PointKind::AirStation)
         .map_or(1, |point| point.id.0);
+    let (password, token) = crate::user::demo_accounts(store.as_ref())?;
     let running = start_with_fallback(&mut config, store.clone()).await?;
     let web = running.web_addr;
     let mut stdout = std::io::stdout().lock();
@@ -190,15 +191,23 @@ pub(crate) async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
     writeln!(stdout, "  store:          {}", config.store.url)?;
     writeln!(stdout, "  HJ 212 gateway: {}", running.gateway_addr)?;
     writeln!(stdout, "  HTTP:           http://{web}/")?;
-    writeln!(stdout, "  try:            curl http://{web}/api/v1/points")?;
-    writeln!(stdout, "                  curl 'http://{web}/api/v1/points/1/readings?kind=hour'")?;
+    writeln!(stdout, "  web login:      demo-admin / {password}   (random, this run only)")?;
+    writeln!(stdout, "  API token:      {token}   (analyst)")?;
+    writeln!(
+        stdout,
+        "  try:            curl -H 'Authorization: Bearer {token}' http://{web}/api/v1/points"
+    )?;
+    writeln!(
+        stdout,
+        "                  curl -H 'Authorization: Bearer {token}' 'http://{web}/api/v1/points/1/readings?kind=hour'"
+    )?;
     writeln!(
         stdout,
         "                  curl http://{web}/api/v1/air/stations/{air_station}/daily       # daily AQI (derived)"
     )?;
     writeln!(
         stdout,
-        "                  curl http://{web}/api/v1/outlets/exceedance/daily    # outlets vs permit limits"
+        "                  curl -H 'Authorization: Bearer {token}' http://{web}/api/v1/outlets/exceedance/daily"
     )?;
     writeln!(
         stdout,

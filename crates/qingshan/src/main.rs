@@ -18,6 +18,7 @@ mod field;
 mod plan;
 mod registry;
 mod services;
+mod user;
 mod verify;
 
 /// Qingshan (青山): environmental monitoring platform for the 五通桥 district plan.
@@ -70,6 +71,12 @@ enum Command {
     /// The district plan's indicators: status per year and assessment reports.
     #[command(subcommand)]
     Plan(plan::PlanCommand),
+    /// Manage users of the web interface (the first administrator is made here).
+    #[command(subcommand)]
+    User(user::UserCommand),
+    /// Manage API tokens of machine clients.
+    #[command(subcommand)]
+    Token(user::TokenCommand),
 }
 
 fn main() -> ExitCode {
@@ -128,6 +135,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Verify(args) => verify::run(args),
         Command::Registry(command) => registry::run(command),
         Command::Plan(command) => plan::run(command),
+        Command::User(command) => user::run_user(command),
+        Command::Token(command) => user::run_token(command),
     }
 }
 

@@ -45,6 +45,7 @@ impl Running {
         let mut registry = Registry::default();
         let metrics = ingest::Metrics::register(&mut registry);
         let evaluation_metrics = evaluation::Metrics::register(&mut registry);
+        let web_metrics = web::auth::Metrics::register(&mut registry);
         let alarm_metrics = alarms::Metrics::register(&mut registry);
         // Wakes the alarm service after each ingest commit (a wake-up only; data stays in the store).
         let committed = Arc::new(tokio::sync::Notify::new());
@@ -72,8 +73,15 @@ impl Running {
             clock: clock.clone(),
         };
         let (store_for_alarms, clock_for_alarms) = (store.clone(), clock.clone());
-        let state = web::AppState { store, registry: Arc::new(registry), clock };
-        let app = web::router(state).merge(web::plan::routes(plan_state));
+        let state = web::AppState {
+            store,
+            registry: Arc::new(registry),
+            clock,
+            web: Arc::new(web::WebState::new(config.web.clone(), web_metrics)),
+        };
+        // Every route behind the role guard, the plan's included.
+        let plan_routes = web::guard_plan_routes(&state, web::plan::routes(plan_state));
+        let app = web::router(state).merge(plan_routes);
         let mut web_shutdown = shutdown_rx.clone();
         let web = tokio::spawn(web::serve_router(listener, app, async move {
             let _ = web_shutdown.changed().await;

@@ -30,6 +30,8 @@ use crate::{
 
 mod registry;
 pub use registry::*;
+mod account;
+pub use account::*;
 
 /// Builders of the values the cases store.
 pub mod fixture {
@@ -676,17 +678,23 @@ pub fn latest_readings_per_point_and_parameter(store: &dyn Store) {
             accepted_packet(other_device, other, 0),
         ]))
         .unwrap();
+    // An older reading arriving later changes nothing; a newer one replaces the values.
+    let late = vec![
+        reading(point, "a34013", DataKind::Minute, -minute, 50.0),
+        reading(other_point, "a34013", DataKind::Minute, 2 * minute, 8.0),
+    ];
+    store.commit_batch(&batch_of(vec![accepted_packet(device, late, 1)])).unwrap();
     let latest = store.latest_readings(DataKind::Minute).unwrap();
-    let summary: Vec<(PointId, String, Instant)> = latest
+    let summary: Vec<(PointId, String, Instant, Option<f64>)> = latest
         .into_iter()
-        .map(|r| (r.key.point, r.key.param.as_str().to_owned(), r.key.data_time))
+        .map(|r| (r.key.point, r.key.param.as_str().to_owned(), r.key.data_time, r.values.avg))
         .collect();
     assert_eq!(
         summary,
         vec![
-            (point, "a21026".to_owned(), at(2 * minute)),
-            (point, "a34013".to_owned(), at(4 * minute)),
-            (other_point, "a34013".to_owned(), at(minute)),
+            (point, "a21026".to_owned(), at(2 * minute), Some(4.0)),
+            (point, "a34013".to_owned(), at(4 * minute), Some(4.0)),
+            (other_point, "a34013".to_owned(), at(2 * minute), Some(8.0)),
         ]
     );
     assert_eq!(store.latest_readings(DataKind::Day).unwrap(), vec![]);
@@ -802,6 +810,11 @@ macro_rules! conformance_suite {
             alarm_no_longer_holding_is_marked_not_deleted,
             alarm_escalation_and_notification_outbox,
             alarm_scan_finds_touched_points,
+            // Accounts (issue #5).
+            users_are_unique_by_name_and_audited,
+            sessions_live_until_expiry_or_logout,
+            retiring_and_password_change_end_sessions,
+            api_tokens_work_until_revoked,
         );
         #[test]
         fn data_persists_across_reopen() {

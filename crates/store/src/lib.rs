@@ -22,6 +22,7 @@
 //! # Ok::<(), store::Error>(())
 //! ```
 
+mod account;
 mod alarm;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
@@ -31,6 +32,7 @@ mod registry;
 mod sqlite;
 mod types;
 
+pub use account::*;
 pub use alarm::*;
 pub use derived::*;
 pub use plan::*;
@@ -39,7 +41,9 @@ pub use sqlite::{ChainCheck, SqliteOptions, SqliteStore};
 pub use types::*;
 
 /// The storage interface shared by the SQLite and (later) PostgreSQL implementations.
-pub trait Store: Send + Sync + DerivedStore + RegistryStore + PlanStore + AlarmStore {
+pub trait Store:
+    Send + Sync + DerivedStore + RegistryStore + PlanStore + AlarmStore + AccountStore
+{
     /// Commits a batch of received packets, their readings, device sightings and
     /// audit entries in one transaction, and returns once it is durable.
     ///

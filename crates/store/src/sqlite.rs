@@ -19,7 +19,7 @@
 //! Measurement rows live in the `WITHOUT ROWID` table `reading`, keyed by
 //! (point, kind, data time, param): a range query for one point and kind is one
 //! contiguous scan in output order, and one packet's readings share a page.
-//! `latest_reading` keeps the newest data time per point, kind and parameter.
+//! `latest_reading` keeps the newest data time and values per point, kind and parameter.
 //!
 //! **Commit path.** One immediate transaction per batch: raw packets first (their
 //! ids follow the batch order), then readings sorted by key, each with
@@ -34,6 +34,7 @@
 //! from the chain head it keeps in memory, and `chain_head` records each chain's
 //! end in the same transaction; [`Store::verify_evidence`] walks the chains.
 
+mod account;
 mod alarm;
 mod derived;
 mod evidence;
@@ -323,24 +324,77 @@ impl SqliteStore {
         Ok(value)
     }
 
-    /// [`Store::latest_readings`]: sorted by point id, then parameter code. Reads the small `latest_reading`
-    /// table and one primary-key lookup per result, never the histories.
+    /// [`Store::latest_readings`]: sorted by point id, then parameter code. One scan of the small
+    /// `latest_reading` table, which holds the latest values themselves (migration 0008), never the
+    /// histories; parameter codes are read once and the order is made in memory (no sort in SQL).
     fn query_latest_readings(&self, kind: DataKind) -> Result<Vec<Reading>> {
+        const DURING: &str = "querying latest readings";
         self.read(|conn| {
+            let mut codes = conn
+                .prepare_cached("SELECT id, code FROM param")
+                .map_err(database_error(DURING))?;
+            let rows = codes.query([]).map_err(database_error(DURING))?;
+            let codes: HashMap<i64, ParamCode> = collect(rows, DURING, |row| {
+                let code: String = column(row, 1, "param", "code")?;
+                let code = ParamCode::parse(&code).map_err(|error| Error::Corrupt {
+                    table: "param",
+                    column: "code",
+                    detail: error.to_string(),
+                })?;
+                Ok((column(row, 0, "param", "id")?, code))
+            })?
+            .into_iter()
+            .collect();
             let mut statement = conn
                 .prepare_cached(
-                    "SELECT r.point_id, q.code, r.kind, r.data_ms, r.rtd, r.min, r.avg, r.max, r.zs_rtd, r.zs_min,
-                            r.zs_avg, r.zs_max, r.cou, r.flag, r.eflag, r.sample_time
-                     FROM latest_reading l
-                     CROSS JOIN reading r ON r.point_id = l.point_id AND r.kind = l.kind AND r.data_ms = l.data_ms
-                                   AND r.param_id = l.param_id
-                     JOIN param q ON q.id = l.param_id
-                     WHERE l.kind = ?1
-                     ORDER BY l.point_id, q.code",
+                    "SELECT point_id, param_id, data_ms, rtd, min, avg, max, zs_rtd, zs_min,
+                            zs_avg, zs_max, cou, flag, eflag, sample_time
+                     FROM latest_reading
+                     WHERE kind = ?1",
                 )
                 .map_err(database_error("preparing the latest-readings query"))?;
-            let rows = statement.query(params![kind_to_db(kind)]).map_err(database_error("querying latest readings"))?;
-            collect(rows, "querying latest readings", decode_reading)
+            let rows =
+                statement.query(params![kind_to_db(kind)]).map_err(database_error(DURING))?;
+            let mut latest = collect(rows, DURING, |row| {
+                let param_id: i64 = column(row, 1, "latest_reading", "param_id")?;
+                let param = codes.get(&param_id).cloned().ok_or_else(|| Error::Corrupt {
+                    table: "latest_reading",
+                    column: "param_id",
+                    detail: format!("no parameter {param_id}"),
+                })?;
+                let value = |index: usize, name: &'static str| {
+                    column::<Option<f64>>(row, index, "latest_reading", name)
+                };
+                let text = |index: usize, name: &'static str| {
+                    column::<Option<String>>(row, index, "latest_reading", name)
+                };
+                Ok(Reading {
+                    key: ReadingKey {
+                        point: PointId(column(row, 0, "latest_reading", "point_id")?),
+                        param,
+                        kind,
+                        data_time: instant_column(row, 2, "latest_reading", "data_ms")?,
+                    },
+                    values: ReadingValues {
+                        rtd: value(3, "rtd")?,
+                        min: value(4, "min")?,
+                        avg: value(5, "avg")?,
+                        max: value(6, "max")?,
+                        zs_rtd: value(7, "zs_rtd")?,
+                        zs_min: value(8, "zs_min")?,
+                        zs_avg: value(9, "zs_avg")?,
+                        zs_max: value(10, "zs_max")?,
+                        cou: value(11, "cou")?,
+                        flag: text(12, "flag")?,
+                        eflag: text(13, "eflag")?,
+                        sample_time: text(14, "sample_time")?,
+                    },
+                })
+            })?;
+            latest.sort_unstable_by(|a, b| {
+                (a.key.point, a.key.param.as_str()).cmp(&(b.key.point, b.key.param.as_str()))
+            });
+            Ok(latest)
         })
     }
 }
@@ -705,9 +759,9 @@ fn commit_batch(writer: &mut Writer, batch: &IngestBatch) -> Result<CommitReport
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(database_error("starting the batch transaction"))?;
     let mut new_param_ids = HashMap::new();
-    // (point, kind, param) → newest data time among the readings inserted now, in
-    // key order so the upserts into latest_reading walk its pages in order.
-    let mut latest: BTreeMap<(i64, i64, i64), i64> = BTreeMap::new();
+    // (point, kind, param) → newest data time and values among the readings inserted
+    // now, in key order so the upserts into latest_reading walk its pages in order.
+    let mut latest: BTreeMap<(i64, i64, i64), (i64, &ReadingValues)> = BTreeMap::new();
     let mut report = CommitReport { packets: Vec::with_capacity(batch.packets.len()) };
 
     // Refuse readings of unknown points with a clear error; the foreign key is the backstop.
@@ -817,8 +871,10 @@ fn commit_batch(writer: &mut Writer, batch: &IngestBatch) -> Result<CommitReport
                 .map_err(database_error("inserting a reading"))?;
             if n_new > 0 {
                 outcome.n_inserted += 1;
-                let newest = latest.entry((point, kind, param)).or_insert(data_ms);
-                *newest = (*newest).max(data_ms);
+                let newest = latest.entry((point, kind, param)).or_insert((data_ms, values));
+                if data_ms > newest.0 {
+                    *newest = (data_ms, values);
+                }
             } else {
                 outcome.n_duplicate += 1;
             }
@@ -828,14 +884,38 @@ fn commit_batch(writer: &mut Writer, batch: &IngestBatch) -> Result<CommitReport
     {
         let mut upsert_latest = tx
             .prepare_cached(
-                "INSERT INTO latest_reading (point_id, kind, param_id, data_ms) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (point_id, kind, param_id) DO UPDATE SET data_ms = excluded.data_ms
+                "INSERT INTO latest_reading (point_id, kind, param_id, data_ms, rtd, min, avg, max,
+                                             zs_rtd, zs_min, zs_avg, zs_max, cou, flag, eflag, sample_time)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                 ON CONFLICT (point_id, kind, param_id) DO UPDATE SET
+                     data_ms = excluded.data_ms, rtd = excluded.rtd, min = excluded.min,
+                     avg = excluded.avg, max = excluded.max, zs_rtd = excluded.zs_rtd,
+                     zs_min = excluded.zs_min, zs_avg = excluded.zs_avg, zs_max = excluded.zs_max,
+                     cou = excluded.cou, flag = excluded.flag, eflag = excluded.eflag,
+                     sample_time = excluded.sample_time
                  WHERE excluded.data_ms > latest_reading.data_ms",
             )
             .map_err(database_error("preparing the latest-reading upsert"))?;
-        for ((point, kind, param), data_ms) in latest {
+        for ((point, kind, param), (data_ms, values)) in latest {
             upsert_latest
-                .execute(params![point, kind, param, data_ms])
+                .execute(params![
+                    point,
+                    kind,
+                    param,
+                    data_ms,
+                    values.rtd,
+                    values.min,
+                    values.avg,
+                    values.max,
+                    values.zs_rtd,
+                    values.zs_min,
+                    values.zs_avg,
+                    values.zs_max,
+                    values.cou,
+                    values.flag,
+                    values.eflag,
+                    values.sample_time,
+                ])
                 .map_err(database_error("recording the latest reading"))?;
         }
     }

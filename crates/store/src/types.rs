@@ -44,6 +44,14 @@ pub enum Error {
     /// An alarm lifecycle rule refused the change (an illegal transition, a missing note).
     #[error(transparent)]
     Alarm(#[from] crate::AlarmError),
+    /// An entity with this unique name exists already.
+    #[error("{entity} {id} exists already")]
+    AlreadyExists {
+        /// The kind of entity.
+        entity: &'static str,
+        /// Its name.
+        id: String,
+    },
 }
 
 impl Error {
@@ -57,6 +65,7 @@ impl Error {
             Error::Alarm(crate::AlarmError::Transition(_)) => "invalid_transition",
             Error::Alarm(crate::AlarmError::NoteRequired) => "note_required",
             Error::Alarm(crate::AlarmError::AssigneeRequired) => "assignee_required",
+            Error::AlreadyExists { .. } => "already_exists",
         }
     }
 }

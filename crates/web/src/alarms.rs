@@ -6,11 +6,10 @@
 //! The actor recorded on changes is `api` until accounts land; the store
 //! takes it as a parameter, so only this file changes then.
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use base64::Engine as _;
 use model::PointId;
 use model::alarm::{AlarmId, AlarmState, Rule};
@@ -27,22 +26,10 @@ const ACTOR: &str = "api";
 /// Largest attachment accepted, in bytes (decoded).
 const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
 
-/// The alarm routes.
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/alarms", get(list))
-        .route("/api/v1/alarms/notifications", get(notifications))
-        .route("/api/v1/alarms/{id}", get(detail))
-        .route("/api/v1/alarms/{id}/attachment", get(attachment))
-        .route("/api/v1/alarms/{id}/acknowledge", post(acknowledge))
-        .route("/api/v1/alarms/{id}/close", post(close))
-        .route("/api/v1/alarms/{id}/assign", post(assign))
-}
-
 /// Query string of `GET /api/v1/alarms`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ListParams {
+pub(crate) struct ListParams {
     /// `open`, `acknowledged` or `closed`.
     state: Option<String>,
     /// A point id.
@@ -53,7 +40,7 @@ struct ListParams {
     limit: Option<usize>,
 }
 
-async fn list(
+pub(crate) async fn list(
     State(state): State<AppState>,
     Query(params): Query<ListParams>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -85,7 +72,7 @@ async fn list(
     Ok(Json(blocking(move || store.alarms(&query)).await?))
 }
 
-async fn detail(
+pub(crate) async fn detail(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -103,7 +90,7 @@ async fn detail(
     })))
 }
 
-async fn attachment(
+pub(crate) async fn attachment(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -114,7 +101,7 @@ async fn attachment(
     Ok(([(header::CONTENT_TYPE, file.media_type)], file.bytes))
 }
 
-async fn acknowledge(
+pub(crate) async fn acknowledge(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -125,7 +112,7 @@ async fn acknowledge(
 /// Body of `POST /api/v1/alarms/{id}/close`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CloseBody {
+pub(crate) struct CloseBody {
     /// What was done (required, not blank).
     note: String,
     /// An optional file.
@@ -135,7 +122,7 @@ struct CloseBody {
 /// An attachment in a close request.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct AttachmentBody {
+pub(crate) struct AttachmentBody {
     /// File name.
     name: String,
     /// Media type, e.g. `image/jpeg`.
@@ -144,7 +131,7 @@ struct AttachmentBody {
     base64: String,
 }
 
-async fn close(
+pub(crate) async fn close(
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Json(body): Json<CloseBody>,
@@ -177,12 +164,12 @@ async fn close(
 /// Body of `POST /api/v1/alarms/{id}/assign`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct AssignBody {
+pub(crate) struct AssignBody {
     /// Who handles it.
     assignee: String,
 }
 
-async fn assign(
+pub(crate) async fn assign(
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Json(body): Json<AssignBody>,
@@ -194,14 +181,14 @@ async fn assign(
 /// Query string of `GET /api/v1/alarms/notifications`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NotificationParams {
+pub(crate) struct NotificationParams {
     /// `pending`, `delivered` or `dead`.
     status: Option<String>,
     /// At most this many (default 100, at most 1000).
     limit: Option<usize>,
 }
 
-async fn notifications(
+pub(crate) async fn notifications(
     State(state): State<AppState>,
     Query(params): Query<NotificationParams>,
 ) -> Result<impl IntoResponse, ApiError> {

@@ -3,7 +3,9 @@
 // Test helpers may unwrap: a failure there is a test failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accounts;
 mod alarms;
+mod browser;
 mod cli;
 mod derived;
 mod eval;

@@ -37,10 +37,12 @@ fn state() -> AppState {
             watermark: None,
         })
         .unwrap();
+    crate::testing::grant_analyst(&store, at(1_000));
     AppState {
         store: Arc::new(store),
         registry: Arc::default(),
         clock: Arc::new(FixedClock(at(1_000))),
+        web: Arc::default(),
     }
 }
 
@@ -55,6 +57,7 @@ async fn check(
         .method(method)
         .uri(uri)
         .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {}", crate::testing::ANALYST_TOKEN))
         .body(body.map_or_else(Body::empty, |body| Body::from(body.to_string())))
         .unwrap();
     let response = router(state.clone()).oneshot(request).await.unwrap();
@@ -131,7 +134,12 @@ async fn lifecycle_through_the_api_with_precise_errors() {
         .collect();
     assert_eq!(events, ["opened", "assigned", "acknowledged", "closed"]);
     let response = router(state.clone())
-        .oneshot(Request::get(format!("{base}/attachment")).body(Body::empty()).unwrap())
+        .oneshot(
+            Request::get(format!("{base}/attachment"))
+                .header("authorization", format!("Bearer {}", crate::testing::ANALYST_TOKEN))
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(response.headers()["content-type"], "text/plain");

@@ -16,15 +16,21 @@ fn state() -> AppState {
     let store = SqliteStore::open_in_memory().unwrap();
     let now = model::Instant::from_unix_millis(1_796_000_000_000).unwrap(); // 2026-11-30T01:33Z
     registry::import::import(&store, &registry::sample::files(), "demo", now, true).unwrap();
+    crate::testing::grant_analyst(&store, now);
     AppState {
         store: Arc::new(store),
         registry: Arc::new(prometheus_client::registry::Registry::default()),
         clock: Arc::new(FixedClock(now)),
+        web: Arc::default(),
     }
 }
 
 /// Sends `request` and returns the status, the content type and the body bytes.
-async fn send(state: &AppState, request: Request<Body>) -> (StatusCode, String, Vec<u8>) {
+async fn send(state: &AppState, mut request: Request<Body>) -> (StatusCode, String, Vec<u8>) {
+    request.headers_mut().insert(
+        axum::http::header::AUTHORIZATION,
+        format!("Bearer {}", crate::testing::ANALYST_TOKEN).parse().unwrap(),
+    );
     let response = crate::router(state.clone()).oneshot(request).await.unwrap();
     let status = response.status();
     let content_type = response
