@@ -309,6 +309,8 @@ impl SqliteStore {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(database_error("starting a write transaction"))?;
+        // Another process (the CLI, a second server) may have extended the chains.
+        evidence::refresh_chains(&tx, chains)?;
         let mut entries = Vec::new();
         let value = write(&tx, &mut entries)?;
         let mut audit_chain = chains.audit.clone();
@@ -758,6 +760,8 @@ fn commit_batch(writer: &mut Writer, batch: &IngestBatch) -> Result<CommitReport
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(database_error("starting the batch transaction"))?;
+    // Another process (the CLI adding a user while `serve` runs) may have extended a chain.
+    evidence::refresh_chains(&tx, &mut new_chains)?;
     let mut new_param_ids = HashMap::new();
     // (point, kind, param) → newest data time and values among the readings inserted
     // now, in key order so the upserts into latest_reading walk its pages in order.

@@ -7,7 +7,7 @@
 //! takes it as a parameter, so only this file changes then.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 use base64::Engine as _;
@@ -18,10 +18,8 @@ use serde_json::json;
 use store::{AlarmQuery, Attachment, NotificationStatus};
 
 use crate::api::blocking;
+use crate::auth::Principal;
 use crate::{ApiError, AppState};
-
-/// The actor recorded on changes made through the API (until accounts land).
-const ACTOR: &str = "api";
 
 /// Largest attachment accepted, in bytes (decoded).
 const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
@@ -103,10 +101,11 @@ pub(crate) async fn attachment(
 
 pub(crate) async fn acknowledge(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(id): Path<i64>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (store, now) = (state.store.clone(), state.clock.now());
-    Ok(Json(blocking(move || store.acknowledge_alarm(AlarmId(id), ACTOR, now)).await?))
+    let (store, now, actor) = (state.store.clone(), state.clock.now(), principal.actor());
+    Ok(Json(blocking(move || store.acknowledge_alarm(AlarmId(id), &actor, now)).await?))
 }
 
 /// Body of `POST /api/v1/alarms/{id}/close`.
@@ -133,6 +132,7 @@ pub(crate) struct AttachmentBody {
 
 pub(crate) async fn close(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(id): Path<i64>,
     Json(body): Json<CloseBody>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -152,10 +152,10 @@ pub(crate) async fn close(
             Ok(Attachment { name: file.name, media_type: file.media_type, bytes })
         })
         .transpose()?;
-    let (store, now) = (state.store.clone(), state.clock.now());
+    let (store, now, actor) = (state.store.clone(), state.clock.now(), principal.actor());
     Ok(Json(
         blocking(move || {
-            store.close_alarm(AlarmId(id), ACTOR, now, &body.note, attachment.as_ref())
+            store.close_alarm(AlarmId(id), &actor, now, &body.note, attachment.as_ref())
         })
         .await?,
     ))
@@ -171,11 +171,12 @@ pub(crate) struct AssignBody {
 
 pub(crate) async fn assign(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(id): Path<i64>,
     Json(body): Json<AssignBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (store, now) = (state.store.clone(), state.clock.now());
-    Ok(Json(blocking(move || store.assign_alarm(AlarmId(id), ACTOR, now, &body.assignee)).await?))
+    let (store, now, actor) = (state.store.clone(), state.clock.now(), principal.actor());
+    Ok(Json(blocking(move || store.assign_alarm(AlarmId(id), &actor, now, &body.assignee)).await?))
 }
 
 /// Query string of `GET /api/v1/alarms/notifications`.

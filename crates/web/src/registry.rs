@@ -24,7 +24,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use model::registry::RecordStatus;
@@ -32,10 +32,8 @@ use registry::{Format, ImportFile};
 use serde::Deserialize;
 use store::{RegistryEntity, RegistryKind, RegistryRecord};
 
+use crate::auth::Principal;
 use crate::{ApiError, AppState};
-
-/// The actor recorded in the audit log for API changes until accounts exist.
-const API_ACTOR: &str = "api";
 
 fn kind_of(text: &str) -> Result<RegistryKind, ApiError> {
     registry::layout::kind_of_stem(text).ok_or_else(|| {
@@ -152,6 +150,7 @@ fn cell_text(value: &serde_json::Value) -> String {
 
 pub(crate) async fn upsert(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(kind): Path<String>,
     Json(cells): Json<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<Response, ApiError> {
@@ -160,9 +159,10 @@ pub(crate) async fn upsert(
         cells.iter().map(|(column, value)| (column.clone(), cell_text(value))).collect();
     let store = state.store.clone();
     let at = state.clock.now();
+    let actor = principal.actor();
     let outcome = blocking(move || {
         let file = registry::import::row_file("request", kind, &cells)?;
-        registry::import::import(store.as_ref(), &[file], API_ACTOR, at, false)
+        registry::import::import(store.as_ref(), &[file], &actor, at, false)
     })
     .await?;
     Ok(json_or_refusal(outcome))
@@ -177,16 +177,17 @@ pub(crate) struct RetireParams {
 
 pub(crate) async fn retire(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(kind): Path<String>,
     Query(params): Query<RetireParams>,
 ) -> Result<Response, ApiError> {
     let kind = kind_of(&kind)?;
     let store = state.store.clone();
     let at = state.clock.now();
-    let outcome = blocking(move || {
-        registry::import::retire(store.as_ref(), kind, &params.key, API_ACTOR, at)
-    })
-    .await?;
+    let actor = principal.actor();
+    let outcome =
+        blocking(move || registry::import::retire(store.as_ref(), kind, &params.key, &actor, at))
+            .await?;
     Ok(json_or_refusal(outcome))
 }
 
@@ -209,6 +210,7 @@ fn format_of(text: &str) -> Result<Format, ApiError> {
 
 pub(crate) async fn import(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Query(params): Query<ImportParams>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
@@ -216,6 +218,7 @@ pub(crate) async fn import(
     let format = format_of(params.format.as_deref().unwrap_or("csv"))?;
     let store = state.store.clone();
     let at = state.clock.now();
+    let actor = principal.actor();
     let file = ImportFile {
         name: format!("{}.{}", registry::layout::file_stem(kind), format.extension()),
         kind,
@@ -223,7 +226,7 @@ pub(crate) async fn import(
         bytes: body.to_vec(),
     };
     let outcome =
-        blocking(move || registry::import::import(store.as_ref(), &[file], API_ACTOR, at, false))
+        blocking(move || registry::import::import(store.as_ref(), &[file], &actor, at, false))
             .await?;
     Ok(json_or_refusal(outcome))
 }

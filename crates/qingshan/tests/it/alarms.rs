@@ -14,12 +14,12 @@ use store::{DerivedStore, PointLimit, Store};
 use crate::util::{TestServer, load_plan};
 
 /// POSTs a JSON body to the server; returns the status line and the body.
-fn http_post(server: &TestServer, path: &str, body: &str) -> (String, String) {
+fn http_post(server: &TestServer, token: &str, path: &str, body: &str) -> (String, String) {
     let mut stream = TcpStream::connect(server.web).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     write!(
         stream,
-        "POST {path} HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "POST {path} HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -87,24 +87,31 @@ fn a_limit_crossing_is_stored_notified_and_handled_through_the_api() {
     assert_eq!(delivered["alarm"]["key"]["rule"], "limit_crossing");
     assert!(delivered["text_zh"].as_str().unwrap().contains("实时值超限"), "{delivered}");
 
-    let alarms: serde_json::Value =
-        serde_json::from_str(&server.http_get("/api/v1/alarms?rule=limit_crossing")).unwrap();
+    let token = crate::accounts::create_token(&server, "inspector");
+    let (status, body) = server.http_get_as("/api/v1/alarms?rule=limit_crossing", Some(&token));
+    assert_eq!(status, 200, "{body}");
+    let alarms: serde_json::Value = serde_json::from_str(&body).unwrap();
     let alarms = alarms.as_array().unwrap();
     assert_eq!(alarms.len(), 1, "one open alarm per point, rule and pollutant: {alarms:?}");
     assert!(alarms[0]["n_occurrences"].as_u64().unwrap() >= 1);
     let id = alarms[0]["id"].as_i64().unwrap();
-    let (status, _) = http_post(&server, &format!("/api/v1/alarms/{id}/close"), r#"{"note":""}"#);
+    let (status, _) =
+        http_post(&server, &token, &format!("/api/v1/alarms/{id}/close"), r#"{"note":""}"#);
     assert!(status.contains("400"), "{status}");
     let (status, body) = http_post(
         &server,
+        &token,
         &format!("/api/v1/alarms/{id}/close"),
         r#"{"note":"已核实，企业已整改"}"#,
     );
     assert!(status.contains("200"), "{status} {body}");
-    let detail: serde_json::Value =
-        serde_json::from_str(&server.http_get(&format!("/api/v1/alarms/{id}"))).unwrap();
+    let (_, body) = server.http_get_as(&format!("/api/v1/alarms/{id}"), Some(&token));
+    let detail: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(detail["alarm"]["state"], "closed");
-    assert_eq!(detail["alarm"]["closed_by"], "api");
+    assert!(
+        detail["alarm"]["closed_by"].as_str().unwrap().starts_with("token:"),
+        "the acting token is recorded: {detail}"
+    );
     assert!(server.metric("qingshan_alarms_opened_total") >= 1.0);
     assert_eq!(server.metric("qingshan_alarms_notifications_total{outcome=\"retry\"}"), 1.0);
     server.stop();

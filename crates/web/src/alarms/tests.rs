@@ -98,7 +98,7 @@ async fn lifecycle_through_the_api_with_precise_errors() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         (acknowledged["state"].clone(), acknowledged["acknowledged_by"].clone()),
-        (json!("acknowledged"), json!("api"))
+        (json!("acknowledged"), json!("token:1"))
     );
     let (status, _) = check(&state, "POST", &format!("{base}/acknowledge"), None).await;
     assert_eq!(status, StatusCode::CONFLICT, "acknowledged twice");

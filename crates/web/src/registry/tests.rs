@@ -101,7 +101,7 @@ async fn create_update_and_retire_are_validated_and_audited_as_the_api() {
     let audit = state.store.audit_entries(2).unwrap();
     assert_eq!(audit[0].action, "registry_retired");
     assert_eq!(audit[1].action, "registry_created");
-    assert!(audit.iter().all(|entry| entry.actor == "api"));
+    assert!(audit.iter().all(|entry| entry.actor == "token:1"));
 }
 
 #[tokio::test]
