@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use store::{CityTarget, NewCityTarget, NewPlanValue, PlanValue, Store};
 
 use crate::file::{Plan, Source, Target};
-use crate::site::Site;
+use crate::site::{Site, SiteKind};
 use crate::{Error, Result};
 
 /// Largest evidence document accepted, in bytes.
@@ -122,6 +122,72 @@ pub struct PointSites;
 impl SiteSource for PointSites {
     fn sites(&self, store: &dyn Store) -> Result<Vec<Site>> {
         Ok(Site::from_points(&store.points()?))
+    }
+}
+
+/// Sites from the registry (issue #3): the district's national and provincial
+/// air stations (micro-stations are not counted, HJ 663 evaluates control
+/// stations), and every active surface-water section with its water body's
+/// name as the river and its drinking-water flag. Each registered water body
+/// is one river's main stream (tributaries are registered as water bodies of
+/// their own), so every section is on its river's main stream. A point with
+/// no active registry record is not a site; a store whose registry has no
+/// station or section at all falls back to [`PointSites`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RegistrySites;
+
+impl SiteSource for RegistrySites {
+    fn sites(&self, store: &dyn Store) -> Result<Vec<Site>> {
+        use model::registry::{AirStationLevel, RecordStatus};
+        use store::{RegistryEntity, RegistryKind};
+        let active = |kind| -> Result<Vec<store::RegistryRecord>> {
+            Ok(store
+                .registry_records(kind)?
+                .into_iter()
+                .filter(|record| record.status == RecordStatus::Active)
+                .collect())
+        };
+        let rivers: std::collections::HashMap<String, String> = active(RegistryKind::WaterBody)?
+            .into_iter()
+            .filter_map(|record| match record.entity {
+                RegistryEntity::WaterBody(body) => Some((body.code, body.name)),
+                _ => None,
+            })
+            .collect();
+        let mut sites = Vec::new();
+        for record in
+            active(RegistryKind::AirStation)?.into_iter().chain(active(RegistryKind::Section)?)
+        {
+            let Some(point) = record.point else { continue };
+            match record.entity {
+                RegistryEntity::AirStation(station) if station.level != AirStationLevel::Micro => {
+                    sites.push(Site {
+                        point,
+                        code: station.code,
+                        name: station.name,
+                        kind: SiteKind::AirStation,
+                        river: None,
+                        main_stream: false,
+                        drinking_source: false,
+                    });
+                }
+                RegistryEntity::Section(section) => sites.push(Site {
+                    point,
+                    code: section.code,
+                    name: section.name,
+                    kind: SiteKind::WaterSection,
+                    river: rivers.get(&section.water_body).cloned(),
+                    main_stream: true,
+                    drinking_source: section.drinking_source,
+                }),
+                _ => {}
+            }
+        }
+        if sites.is_empty() {
+            return PointSites.sites(store);
+        }
+        sites.sort_by_key(|site| site.point);
+        Ok(sites)
     }
 }
 

@@ -61,7 +61,7 @@ pub mod status;
 pub use assess::{
     Assessment, AssessmentKind, Context, IndicatorYear, assess_indicator, assess_year, trend,
 };
-pub use entry::{PlanConfig, PointSites, SiteSource};
+pub use entry::{PlanConfig, PointSites, RegistrySites, SiteSource};
 pub use file::{Indicator, Plan, SHIPPED_PLAN};
 pub use site::{Selector, Site, SiteKind};
 pub use status::{Status, Value};

@@ -592,3 +592,41 @@ fn pm25_annual_mean_counts_once_the_year_is_valid() {
     let good = plan::assess_indicator(&fixture.context(), "1", 2022).unwrap();
     assert_eq!((good.status, good.value), (Status::Met, Some(Value::Number(100.0))));
 }
+
+/// The registry's sites: control stations without micro-stations, sections with
+/// their river and drinking-water flag, so the plan's selectors for indicators
+/// 4 (Minjiang main stream), 5 (Mangxi) and 6 (drinking-water sources) find
+/// the right sections; with an empty registry, the store's points.
+#[test]
+fn registry_sites_feed_the_river_and_drinking_water_selectors() {
+    use plan::{RegistrySites, Selector, SiteKind, SiteSource};
+    let store = store::SqliteStore::open_in_memory().unwrap();
+    assert!(RegistrySites.sites(&store).unwrap().is_empty(), "no registry, no points: no sites");
+    let now = model::Instant::from_unix_millis(1_796_000_000_000).unwrap();
+    registry::import::import(&store, &registry::sample::files(), "tests", now, true).unwrap();
+    let sites = RegistrySites.sites(&store).unwrap();
+    let codes = |selector: Selector| -> Vec<String> {
+        selector.select(&sites).into_iter().map(|site| site.code.clone()).collect()
+    };
+    let section = |river: Option<&str>, drinking: Option<bool>| Selector {
+        kind: SiteKind::WaterSection,
+        river: river.map(str::to_owned),
+        main_stream: None,
+        drinking_source: drinking,
+    };
+    assert_eq!(codes(section(Some("岷江"), None)), ["WTQ-MJ-01", "WTQ-MJ-02", "WTQ-MJ-03"]);
+    assert_eq!(codes(section(Some("茫溪河"), None)), ["WTQ-MX-01", "WTQ-MX-02"]);
+    assert_eq!(codes(section(None, Some(true))), ["WTQ-MJ-02"]);
+    assert_eq!(codes(section(None, None)).len(), 9);
+    let stations = codes(Selector {
+        kind: SiteKind::AirStation,
+        river: None,
+        main_stream: None,
+        drinking_source: None,
+    });
+    assert_eq!(
+        stations.len(),
+        3,
+        "national and provincial stations, no micro-stations: {stations:?}"
+    );
+}

@@ -97,7 +97,7 @@ fn assess(source: &PlanSource, year: i32) -> anyhow::Result<plan::Assessment> {
     let plan = load_plan(&config, source.plan_file.as_deref())?;
     plan::entry::check_year(&plan, year)?;
     let store = crate::services::open_store(&config)?;
-    let sites = plan::PointSites.sites(store.as_ref())?;
+    let sites = plan::RegistrySites.sites(store.as_ref())?;
     let context = plan::Context { plan: &plan, store: store.as_ref(), sites: &sites };
     Ok(plan::assess_year(&context, year)?)
 }

@@ -65,11 +65,10 @@ impl Running {
         let web_addr = listener.local_addr()?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let (store_for_evaluation, clock_for_evaluation) = (store.clone(), clock.clone());
-        // Sites come from the store's points until the registry supplies rivers and sources.
         let plan_state = web::plan::PlanState {
             store: store.clone(),
             plan: Arc::new(crate::plan::load_plan(config, None)?),
-            sites: Arc::new(plan::PointSites),
+            sites: Arc::new(plan::RegistrySites),
             clock: clock.clone(),
         };
         let (store_for_alarms, clock_for_alarms) = (store.clone(), clock.clone());
