@@ -121,9 +121,10 @@ impl Running {
 /// Starts the alarm service (fast path woken by `committed`, full passes on a
 /// timer) and the notifier; nothing if `[alarms] enabled = false`.
 ///
-/// Site context: until the registry lands, [`alarms::site::KindsOnly`]: rules
-/// needing a target class, drinking-water status, upstream section or
-/// assignee stay silent (see ARCHITECTURE.md).
+/// Site context comes from the registry ([`alarms::site::RegistrySites`],
+/// re-read at most every minute): sections' target classes, drinking-water
+/// sources and upstream sections. The registry has no grid inspectors yet, so
+/// new alarms are not assigned automatically.
 fn start_alarms(
     config: &Config,
     store: &Arc<dyn Store>,
@@ -140,7 +141,10 @@ fn start_alarms(
         store.clone(),
         clock.clone(),
         config.alarms.clone(),
-        Arc::new(alarms::site::KindsOnly),
+        Arc::new(alarms::site::RegistrySites::new(
+            store.clone(),
+            std::time::Duration::from_secs(60),
+        )),
     )
     .with_metrics(metrics.clone());
     let notifier = alarms::notifier::Notifier::new(
