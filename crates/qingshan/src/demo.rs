@@ -211,7 +211,11 @@ pub(crate) async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
     )?;
     writeln!(
         stdout,
-        "                  curl http://{web}/api/v1/registry/enterprises        # sample registry (模拟)"
+        "                  curl -H 'Authorization: Bearer {token}' http://{web}/api/v1/registry/enterprises   # sample registry (模拟)"
+    )?;
+    writeln!(
+        stdout,
+        "                  curl -H 'Authorization: Bearer {token}' 'http://{web}/api/v1/alarms?state=open'"
     )?;
     writeln!(stdout, "                  curl http://{web}/metrics")?;
     writeln!(
