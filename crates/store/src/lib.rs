@@ -26,6 +26,7 @@ mod account;
 mod alarm;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
+mod corrections;
 mod derived;
 mod plan;
 mod registry;
@@ -34,6 +35,7 @@ mod types;
 
 pub use account::*;
 pub use alarm::*;
+pub use corrections::*;
 pub use derived::*;
 pub use plan::*;
 pub use registry::*;
@@ -42,7 +44,7 @@ pub use types::*;
 
 /// The storage interface shared by the SQLite and (later) PostgreSQL implementations.
 pub trait Store:
-    Send + Sync + DerivedStore + RegistryStore + PlanStore + AlarmStore + AccountStore
+    Send + Sync + DerivedStore + RegistryStore + PlanStore + AlarmStore + AccountStore + CorrectionStore
 {
     /// Commits a batch of received packets, their readings, device sightings and
     /// audit entries in one transaction, and returns once it is durable.
