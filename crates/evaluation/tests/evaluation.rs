@@ -484,3 +484,35 @@ fn wastewater_daily_limits_are_judged_on_the_daily_mean() {
     assert_eq!(daily["exceeds"], true);
     assert_eq!(daily["n_exceeding_hours"], 0, "no hourly limit");
 }
+
+#[test]
+fn a_corrected_hour_re_derives_its_day_with_the_next_packet() {
+    use store::{CorrectionStore, NewCorrection};
+    let f = fixture(PointKind::AirStation);
+    f.send_hours("a34004", "2026-03-02", 0..24, 75.0);
+    f.pass();
+    assert_eq!(f.one(DerivedKind::AirDaily, "2026-03-02").detail["aqi"], 114);
+    let corrected = reading(f.point, "a34004", hour("2026-03-02", 5), 315.0);
+    f.store
+        .correct_reading(
+            &NewCorrection {
+                key: corrected.key,
+                values: corrected.values,
+                reason: "人工复核: 采样管路堵塞后恢复".to_owned(),
+            },
+            "analyst",
+            hour("2026-03-03", 9),
+        )
+        .unwrap();
+    // Nothing is judged before the archive moves past the correction.
+    assert_eq!(f.pass().n_results, 0);
+    // Any packet (here a re-sent one, which stores no reading) carries it in.
+    f.send_hours("a34004", "2026-03-02", [0], 75.0);
+    f.pass();
+    let day = f.one(DerivedKind::AirDaily, "2026-03-02").detail;
+    // (23 × 75 + 315) / 24 = 85 µg/m³.
+    assert_eq!(day["pollutants"]["PM2.5"]["value"], 85.0, "{day:#}");
+    assert_ne!(day["aqi"], 114);
+    let hour5 = f.one(DerivedKind::AirHourly, "2026-03-02T05:00").detail;
+    assert_ne!(hour5, f.one(DerivedKind::AirHourly, "2026-03-02T04:00").detail);
+}
