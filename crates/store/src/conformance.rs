@@ -821,6 +821,7 @@ macro_rules! conformance_suite {
             corrections_add_versions_and_queries_show_the_current_one,
             corrections_are_refused_without_reason_unknown_or_unchanged,
             corrections_count_as_late_data_after_the_next_packet,
+            case_raw_packets_are_the_points_for_the_period,
         );
         #[test]
         fn data_persists_across_reopen() {

@@ -90,6 +90,100 @@ pub enum CorrectionError {
         /// The current version.
         version: u32,
     },
+    /// A patch names a field readings do not have.
+    #[error(
+        "unknown reading field {field:?} (未知字段); expected one of Rtd, Min, Avg, Max, ZsRtd, ZsMin, ZsAvg, ZsMax, Cou, Flag, EFlag, SampleTime"
+    )]
+    UnknownField {
+        /// The name given.
+        field: String,
+    },
+    /// A patch gives a field a value of the wrong type.
+    #[error("field {field} takes {expected}, not {found} (字段值类型错误)")]
+    BadValue {
+        /// The field.
+        field: &'static str,
+        /// What it takes.
+        expected: &'static str,
+        /// What was given.
+        found: String,
+    },
+}
+
+/// The HJ 212 names of the value fields, in [`ReadingValues`] order.
+pub const VALUE_FIELDS: [&str; 12] = [
+    "Rtd",
+    "Min",
+    "Avg",
+    "Max",
+    "ZsRtd",
+    "ZsMin",
+    "ZsAvg",
+    "ZsMax",
+    "Cou",
+    "Flag",
+    "EFlag",
+    "SampleTime",
+];
+
+/// `current` with the fields of `patch` replaced: a field is named as in HJ 212
+/// (`Avg`, `ZsAvg`, `EFlag`) or in snake case (`avg`, `zs_avg`, `eflag`); a
+/// number sets a numeric field, a string a text field (`Flag`, `EFlag`,
+/// `SampleTime`), and `null` removes the field.
+pub fn patch_values(
+    current: &ReadingValues,
+    patch: &serde_json::Map<String, serde_json::Value>,
+) -> std::result::Result<ReadingValues, CorrectionError> {
+    let mut values = current.clone();
+    for (name, value) in patch {
+        let normalized = name.replace('_', "").to_ascii_lowercase();
+        let Some(field) =
+            VALUE_FIELDS.into_iter().find(|field| field.to_ascii_lowercase() == normalized)
+        else {
+            return Err(CorrectionError::UnknownField { field: name.clone() });
+        };
+        let number = || match value {
+            serde_json::Value::Null => Ok(None),
+            serde_json::Value::Number(number) => {
+                number.as_f64().filter(|n| n.is_finite()).map(Some).ok_or_else(|| {
+                    CorrectionError::BadValue {
+                        field,
+                        expected: "a finite number or null",
+                        found: value.to_string(),
+                    }
+                })
+            }
+            other => Err(CorrectionError::BadValue {
+                field,
+                expected: "a number or null",
+                found: other.to_string(),
+            }),
+        };
+        let text = || match value {
+            serde_json::Value::Null => Ok(None),
+            serde_json::Value::String(text) => Ok(Some(text.clone())),
+            other => Err(CorrectionError::BadValue {
+                field,
+                expected: "a string or null",
+                found: other.to_string(),
+            }),
+        };
+        match field {
+            "Rtd" => values.rtd = number()?,
+            "Min" => values.min = number()?,
+            "Avg" => values.avg = number()?,
+            "Max" => values.max = number()?,
+            "ZsRtd" => values.zs_rtd = number()?,
+            "ZsMin" => values.zs_min = number()?,
+            "ZsAvg" => values.zs_avg = number()?,
+            "ZsMax" => values.zs_max = number()?,
+            "Cou" => values.cou = number()?,
+            "Flag" => values.flag = text()?,
+            "EFlag" => values.eflag = text()?,
+            _ => values.sample_time = text()?,
+        }
+    }
+    Ok(values)
 }
 
 /// Corrections of stored readings as versions. See the module docs.
@@ -113,4 +207,50 @@ pub trait CorrectionStore {
 
     /// [`crate::Store::readings`] with each reading's correction marker.
     fn marked_readings(&self, query: &ReadingQuery) -> Result<Vec<MarkedReading>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn check(patch: serde_json::Value) -> std::result::Result<ReadingValues, CorrectionError> {
+        let current = ReadingValues {
+            avg: Some(75.0),
+            max: Some(80.0),
+            flag: Some("N".to_owned()),
+            ..ReadingValues::default()
+        };
+        patch_values(&current, patch.as_object().unwrap())
+    }
+
+    #[test]
+    fn patches_name_fields_as_hj212_or_snake_case_and_null_removes() {
+        let patched =
+            check(json!({ "Avg": 12.5, "zs_avg": 13.0, "max": null, "Flag": "M" })).unwrap();
+        assert_eq!(patched.avg, Some(12.5));
+        assert_eq!(patched.zs_avg, Some(13.0));
+        assert_eq!(patched.max, None);
+        assert_eq!(patched.flag.as_deref(), Some("M"));
+        assert_eq!(
+            check(json!({ "EFlag": "A1", "SampleTime": "20260302050000" }))
+                .unwrap()
+                .eflag
+                .as_deref(),
+            Some("A1")
+        );
+    }
+
+    #[test]
+    fn patches_refuse_unknown_fields_and_wrong_types() {
+        assert_eq!(
+            check(json!({ "Average": 1 })).unwrap_err(),
+            CorrectionError::UnknownField { field: "Average".to_owned() }
+        );
+        let error = check(json!({ "Avg": "12" })).unwrap_err();
+        assert!(matches!(error, CorrectionError::BadValue { field: "Avg", .. }), "{error:?}");
+        let error = check(json!({ "Flag": 1 })).unwrap_err();
+        assert!(matches!(error, CorrectionError::BadValue { field: "Flag", .. }), "{error:?}");
+    }
 }

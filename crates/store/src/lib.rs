@@ -24,6 +24,7 @@
 
 mod account;
 mod alarm;
+mod case;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 mod corrections;
@@ -35,6 +36,7 @@ mod types;
 
 pub use account::*;
 pub use alarm::*;
+pub use case::*;
 pub use corrections::*;
 pub use derived::*;
 pub use plan::*;
@@ -44,7 +46,15 @@ pub use types::*;
 
 /// The storage interface shared by the SQLite and (later) PostgreSQL implementations.
 pub trait Store:
-    Send + Sync + DerivedStore + RegistryStore + PlanStore + AlarmStore + AccountStore + CorrectionStore
+    Send
+    + Sync
+    + DerivedStore
+    + RegistryStore
+    + PlanStore
+    + AlarmStore
+    + AccountStore
+    + CorrectionStore
+    + CaseStore
 {
     /// Commits a batch of received packets, their readings, device sightings and
     /// audit entries in one transaction, and returns once it is durable.

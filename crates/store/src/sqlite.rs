@@ -36,6 +36,7 @@
 
 mod account;
 mod alarm;
+mod case;
 mod corrections;
 mod derived;
 mod evidence;

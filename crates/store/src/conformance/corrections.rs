@@ -167,3 +167,40 @@ pub fn corrections_count_as_late_data_after_the_next_packet(store: &dyn Store) {
     let after = store.touched_readings(touched.up_to_raw_id, 100, DataKind::Hour).unwrap();
     assert!(after.readings.is_empty(), "reported once");
 }
+
+/// A point's raw packets for a period: those its devices sent in the period
+/// (refused ones too) and those that brought its readings of the period, oldest
+/// first; another point's packets and packets outside the period are left out.
+pub fn case_raw_packets_are_the_points_for_the_period(store: &dyn Store) {
+    let (point, device) = point_and_device(store, "MN-CASE");
+    let (other_point, other_device) = point_and_device(store, "MN-ELSE");
+    let send = |device, readings, received_offset_ms| {
+        let packet = accepted_packet(device, readings, received_offset_ms);
+        let report = store
+            .commit_batch(&IngestBatch { packets: vec![packet], ..IngestBatch::default() })
+            .unwrap();
+        report.packets[0].raw_id
+    };
+    // The fixture's packets carry MN "M": the point's devices are found by readings here.
+    let before =
+        send(device, vec![reading(point, "a21026", DataKind::Hour, -7_200_000, 1.0)], -7_000_000);
+    let inside = send(device, vec![reading(point, "a21026", DataKind::Hour, 0, 2.0)], 10);
+    let late =
+        send(device, vec![reading(point, "a21026", DataKind::Hour, 3_600_000, 3.0)], 90_000_000);
+    let _other =
+        send(other_device, vec![reading(other_point, "a21026", DataKind::Hour, 0, 4.0)], 20);
+    let mut refused = crate::conformance::fixture::refused_packet(b"##0000bad", 30);
+    refused.raw.mn = Some("MN-CASE".to_owned());
+    let refused_id = store
+        .commit_batch(&IngestBatch { packets: vec![refused], ..IngestBatch::default() })
+        .unwrap()
+        .packets[0]
+        .raw_id;
+    let packets = store.point_raw_packets(point, at(0), at(7_200_000), 0, 100).unwrap();
+    let ids: Vec<i64> = packets.iter().map(|record| record.id).collect();
+    assert_eq!(ids, [inside, late, refused_id]);
+    assert!(!ids.contains(&before));
+    assert_eq!(packets[2].raw.bytes, b"##0000bad");
+    let page = store.point_raw_packets(point, at(0), at(7_200_000), inside, 1).unwrap();
+    assert_eq!(page.iter().map(|record| record.id).collect::<Vec<_>>(), [late]);
+}
