@@ -24,7 +24,7 @@ use model::account::Role;
 
 use crate::auth::{self, Principal, same_secret};
 use crate::i18n::{Lang, query_lang};
-use crate::{ApiError, AppState, alarms, api, assets, derived, pages, registry};
+use crate::{ApiError, AppState, alarms, api, assets, case, corrections, derived, pages, registry};
 
 /// One route and the lowest role allowed on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,6 +129,20 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         route("POST", "/api/v1/alarms/{id}/acknowledge", Inspector, post(alarms::acknowledge)),
         route("POST", "/api/v1/alarms/{id}/close", Inspector, post(alarms::close)),
         route("POST", "/api/v1/alarms/{id}/assign", Inspector, post(alarms::assign)),
+        // Corrections as versions and the enforcement-case export (issue #4).
+        route(
+            "POST",
+            "/api/v1/points/{point}/readings/correct",
+            Analyst,
+            post(corrections::correct_reading),
+        ),
+        route(
+            "GET",
+            "/api/v1/points/{point}/readings/history",
+            Inspector,
+            get(corrections::history),
+        ),
+        route("GET", "/api/v1/points/{point}/case.zip", Analyst, get(case::export)),
     ]
 }
 
