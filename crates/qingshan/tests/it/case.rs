@@ -127,3 +127,89 @@ fn a_cli_correction_is_versioned_and_exported_in_the_case_archive() {
     );
     assert!(audit.iter().any(|entry| entry.action == "case_exported" && entry.actor == "cli"));
 }
+
+/// A correction reaches the alarms like late data: an outlet's daily mean above
+/// its limit opens an exceedance alarm; correcting four hours brings the mean
+/// below it, and once the next packet is archived the full pass marks the
+/// alarm as no longer holding (kept, not deleted).
+#[test]
+fn a_correction_re_evaluates_the_alarms_of_its_day() {
+    use std::sync::Arc;
+
+    use alarms::AlarmsConfig;
+    use alarms::service::AlarmService;
+    use alarms::site::SiteTable;
+    use model::alarm::Rule;
+    use model::{BeijingTime, ParamCode, Reading, ReadingKey, ReadingValues};
+    use store::{AlarmQuery, AlarmStore, CorrectionStore, DerivedStore, NewCorrection, PointLimit};
+
+    let hour = |h: i64| {
+        let midnight = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap().and_hms_opt(0, 0, 0);
+        BeijingTime(midnight.unwrap() + chrono::Duration::hours(h)).to_instant()
+    };
+    let store = Arc::new(store::SqliteStore::open_in_memory().unwrap());
+    let (point, device) = point_and_device(store.as_ref(), "MN-CORR-ALARM");
+    let cod = |h: i64, value: f64| Reading {
+        key: ReadingKey {
+            point,
+            param: ParamCode::parse("w01018").unwrap(),
+            kind: DataKind::Hour,
+            data_time: hour(h),
+        },
+        values: ReadingValues {
+            avg: Some(value),
+            flag: Some("N".to_owned()),
+            ..ReadingValues::default()
+        },
+    };
+    store
+        .set_point_limit(&PointLimit {
+            point,
+            param: "w01018".to_owned(),
+            limit: serde_json::json!({
+                "pollutant": "w01018", "bound": { "max": "50" }, "unit": "mg/L",
+                "averaging": "day", "conversion": "measured",
+            }),
+        })
+        .unwrap();
+    let send = |readings: Vec<Reading>| {
+        let packet = accepted_packet(device, readings, 0);
+        store
+            .commit_batch(&IngestBatch { packets: vec![packet], ..IngestBatch::default() })
+            .unwrap();
+    };
+    send((0..24).map(|h| cod(h, 55.0)).collect());
+    let clock = Arc::new(model::time::FixedClock(hour(25)));
+    let service = AlarmService::new(
+        store.clone(),
+        clock,
+        AlarmsConfig::default(),
+        Arc::new(SiteTable::default()),
+    );
+    service.full_pass().unwrap();
+    let query = AlarmQuery { rule: Some(Rule::Exceedance), ..AlarmQuery::default() };
+    let alarm = store.alarms(&query).unwrap();
+    assert_eq!(alarm.len(), 1, "24 h at 55 mg/L exceed the daily 50");
+    assert!(alarm[0].still_holds);
+
+    // Four hours corrected to 5: (20 × 55 + 4 × 5) / 24 ≈ 46.7, within the limit.
+    for h in 0..4 {
+        let corrected = cod(h, 5.0);
+        let correction = NewCorrection {
+            key: corrected.key,
+            values: corrected.values,
+            reason: "比对监测：仪表量程错误".to_owned(),
+        };
+        store.correct_reading(&correction, "analyst", hour(24)).unwrap();
+    }
+    service.full_pass().unwrap();
+    assert!(store.alarm(alarm[0].id).unwrap().unwrap().still_holds, "not before the next packet");
+    // The next packet (here the device's 25th hour) carries the corrections in.
+    send(vec![cod(24, 40.0)]);
+    service.full_pass().unwrap();
+    let after = store.alarm(alarm[0].id).unwrap().unwrap();
+    assert!(!after.still_holds, "{after:?}");
+    let events: Vec<String> =
+        store.alarm_history(after.id).unwrap().into_iter().map(|event| event.event).collect();
+    assert_eq!(events, ["opened", "no_longer_holds"]);
+}
