@@ -4,7 +4,7 @@
 //! the watermark scan ([`correction_scan_sql`]).
 
 use model::{DataKind, Instant, PointId, ReadingKey, ReadingValues};
-use rusqlite::{Connection, Row, Transaction, params};
+use rusqlite::{Connection, Row, ToSql, Transaction, params, params_from_iter};
 use serde_json::json;
 
 use super::{
@@ -221,6 +221,24 @@ fn subject(key: &ReadingKey) -> String {
     )
 }
 
+/// The 12 value fields of `values`, in [`VALUE_COLUMNS`] order, for binding.
+fn value_params(values: &ReadingValues) -> [&dyn ToSql; 12] {
+    [
+        &values.rtd,
+        &values.min,
+        &values.avg,
+        &values.max,
+        &values.zs_rtd,
+        &values.zs_min,
+        &values.zs_avg,
+        &values.zs_max,
+        &values.cou,
+        &values.flag,
+        &values.eflag,
+        &values.sample_time,
+    ]
+}
+
 /// Inserts the correction as `version` and refreshes the latest values if it
 /// corrects the latest reading.
 fn insert(
@@ -232,68 +250,44 @@ fn insert(
     arrival_raw_id: i64,
 ) -> Result<()> {
     let key = &correction.key;
-    let values = &correction.values;
-    tx.prepare_cached(
-        "INSERT INTO reading_correction (point_id, kind, data_ms, param_id, version,
-             rtd, min, avg, max, zs_rtd, zs_min, zs_avg, zs_max, cou, flag, eflag, sample_time,
-             actor, at_ms, reason, arrival_raw_id)
-         SELECT ?1, ?2, ?3, id, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                ?17, ?18, ?19, ?20
-         FROM param WHERE code = ?21",
-    )
-    .and_then(|mut statement| {
-        statement.execute(params![
-            key.point.0,
-            kind_to_db(key.kind),
-            millis(key.data_time),
-            version,
-            values.rtd,
-            values.min,
-            values.avg,
-            values.max,
-            values.zs_rtd,
-            values.zs_min,
-            values.zs_avg,
-            values.zs_max,
-            values.cou,
-            values.flag,
-            values.eflag,
-            values.sample_time,
-            actor,
-            millis(at),
-            correction.reason,
-            arrival_raw_id,
-            key.param.as_str()
-        ])
-    })
+    let (point, kind, data_ms, code) =
+        (key.point.0, kind_to_db(key.kind), millis(key.data_time), key.param.as_str());
+    let values = value_params(&correction.values);
+    let at_ms = millis(at);
+    // ?1–?4 the key (the parameter by code), ?5–?16 the values.
+    let mut bound: Vec<&dyn ToSql> = vec![&point, &kind, &data_ms, &code];
+    bound.extend(values);
+    let columns = VALUE_COLUMNS.join(", ");
+    let placeholders: Vec<String> = (5..=16).map(|n| format!("?{n}")).collect();
+    let mut insert_bound = bound.clone();
+    insert_bound.extend([
+        &version as &dyn ToSql,
+        &actor,
+        &at_ms,
+        &correction.reason,
+        &arrival_raw_id,
+    ]);
+    tx.prepare_cached(&format!(
+        "INSERT INTO reading_correction (point_id, kind, data_ms, param_id, {columns},
+             version, actor, at_ms, reason, arrival_raw_id)
+         SELECT ?1, ?2, ?3, id, {}, ?17, ?18, ?19, ?20, ?21
+         FROM param WHERE code = ?4",
+        placeholders.join(", ")
+    ))
+    .and_then(|mut statement| statement.execute(params_from_iter(insert_bound)))
     .map_err(database_error("inserting a correction"))?;
-    tx.prepare_cached(
-        "UPDATE latest_reading SET rtd = ?5, min = ?6, avg = ?7, max = ?8, zs_rtd = ?9,
-             zs_min = ?10, zs_avg = ?11, zs_max = ?12, cou = ?13, flag = ?14, eflag = ?15,
-             sample_time = ?16
+    let assignments: Vec<String> = VALUE_COLUMNS
+        .iter()
+        .zip(&placeholders)
+        .map(|(name, at)| format!("{name} = {at}"))
+        .collect();
+    tx.prepare_cached(&format!(
+        "UPDATE latest_reading SET {}
          WHERE point_id = ?1 AND kind = ?2 AND data_ms = ?3
            AND param_id = (SELECT id FROM param WHERE code = ?4)",
-    )
-    .and_then(|mut statement| {
-        statement.execute(params![
-            key.point.0,
-            kind_to_db(key.kind),
-            millis(key.data_time),
-            key.param.as_str(),
-            values.rtd,
-            values.min,
-            values.avg,
-            values.max,
-            values.zs_rtd,
-            values.zs_min,
-            values.zs_avg,
-            values.zs_max,
-            values.cou,
-            values.flag,
-            values.eflag,
-            values.sample_time
-        ])
-    })
+        assignments.join(", ")
+    ))
+    .and_then(|mut statement| statement.execute(params_from_iter(bound)))
     .map_err(database_error("refreshing the latest values"))?;
     Ok(())
 }
