@@ -167,6 +167,25 @@ impl<W: Write> Write for Hashing<'_, W> {
 struct Archive<W: Write> {
     zip: zip::ZipWriter<zip::write::StreamWriter<W>>,
     files: Vec<FileEntry>,
+    /// The entries' modification time: the export's, in Beijing time (ZIP
+    /// times have no zone); the format's default (1980) when out of its range.
+    modified: Option<zip::DateTime>,
+}
+
+/// `at` in Beijing time as a ZIP timestamp.
+fn zip_time(at: Instant) -> Option<zip::DateTime> {
+    use chrono::{Datelike, Timelike};
+    let local = at.to_beijing().0;
+    let narrow = |value: u32| u8::try_from(value).ok();
+    zip::DateTime::from_date_and_time(
+        u16::try_from(local.year()).ok()?,
+        narrow(local.month())?,
+        narrow(local.day())?,
+        narrow(local.hour())?,
+        narrow(local.minute())?,
+        narrow(local.second())?,
+    )
+    .ok()
 }
 
 impl<W: Write> Archive<W> {
@@ -177,9 +196,12 @@ impl<W: Write> Archive<W> {
         content: &'static str,
         fill: impl FnOnce(&mut Hashing<'_, zip::ZipWriter<zip::write::StreamWriter<W>>>) -> Result<u64>,
     ) -> Result<()> {
-        let options = SimpleFileOptions::default()
+        let mut options = SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated)
             .unix_permissions(0o644);
+        if let Some(modified) = self.modified {
+            options = options.last_modified_time(modified);
+        }
         self.zip.start_file(name, options)?;
         let mut hashing = Hashing { inner: &mut self.zip, sha256: Sha256::new() };
         let n_records = fill(&mut hashing)?;
@@ -227,7 +249,11 @@ pub fn write_case<W: Write>(
         .into_iter()
         .find(|record| record.id == request.point)
         .ok_or(Error::UnknownPoint(request.point))?;
-    let mut archive = Archive { zip: zip::ZipWriter::new_stream(out), files: Vec::new() };
+    let mut archive = Archive {
+        zip: zip::ZipWriter::new_stream(out),
+        files: Vec::new(),
+        modified: zip_time(generated.at),
+    };
 
     let mut counts = summary::Counts::default();
     archive.entry(

@@ -125,6 +125,10 @@ fn check(case: &Case) -> (casefile::CaseReport, Vec<(String, Vec<u8>)>) {
         let mut file = archive.by_index(index).unwrap();
         let mut content = Vec::new();
         file.read_to_end(&mut content).unwrap();
+        // Stamped with the export's Beijing time, 2026-11-19 01:06:40 (at(6 h)).
+        let modified = file.last_modified().unwrap();
+        assert_eq!((modified.year(), modified.month(), modified.day()), (2026, 11, 19));
+        assert_eq!((modified.hour(), modified.minute()), (1, 6), "{modified:?}");
         files.push((file.name().unwrap().to_string(), content));
     }
     (report, files)
