@@ -73,6 +73,7 @@ fn case() -> Case {
                     ..ReadingValues::default()
                 },
                 reason: "比对监测：CEMS 零点漂移 | 见 2026-11 校准记录".to_owned(),
+                base_version: None,
             },
             "analyst-li",
             at(5 * HOUR_MS),

@@ -499,6 +499,7 @@ fn a_corrected_hour_re_derives_its_day_with_the_next_packet() {
                 key: corrected.key,
                 values: corrected.values,
                 reason: "人工复核: 采样管路堵塞后恢复".to_owned(),
+                base_version: None,
             },
             "analyst",
             hour("2026-03-03", 9),

@@ -175,7 +175,12 @@ pub(crate) fn run_correct(args: CorrectArgs) -> anyhow::Result<()> {
         bail!("--actor is required: a correction records who made it (须注明更正人)");
     };
     let values = store::patch_values(&current.values, &patch(&args.set)?)?;
-    let correction = NewCorrection { key, values, reason: args.reason.unwrap_or_default() };
+    let correction = NewCorrection {
+        key,
+        values,
+        reason: args.reason.unwrap_or_default(),
+        base_version: Some(current.version),
+    };
     let version = store.correct_reading(&correction, &actor, SystemClock.now())?;
     writeln!(stdout, "{}", serde_json::to_string_pretty(&version)?)?;
     Ok(())

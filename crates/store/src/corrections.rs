@@ -34,6 +34,9 @@ pub struct NewCorrection {
     pub values: ReadingValues,
     /// Why (必填): e.g. the calibration record or the inspection that found the error.
     pub reason: String,
+    /// The version the values were made from, when they patch one: the
+    /// correction is refused if another correction came first.
+    pub base_version: Option<u32>,
 }
 
 /// One version of a reading: as received (version 1) or a correction.
@@ -89,6 +92,16 @@ pub enum CorrectionError {
     Unchanged {
         /// The current version.
         version: u32,
+    },
+    /// Another correction came after the version the values were made from.
+    #[error(
+        "the reading was corrected meanwhile: version {current} is current, not {base} (数据已被他人更正，请基于最新版本)"
+    )]
+    Stale {
+        /// The version the values were made from.
+        base: u32,
+        /// The current version.
+        current: u32,
     },
     /// A patch names a field readings do not have.
     #[error(
@@ -193,7 +206,8 @@ pub trait CorrectionStore {
     /// returns the new version once it is durable.
     ///
     /// Refused with [`crate::Error::NotFound`] when no reading has the key, and
-    /// with [`CorrectionError`] when the reason is blank or nothing changes.
+    /// with [`CorrectionError`] when the reason is blank, nothing changes, or
+    /// the base version is no longer current.
     fn correct_reading(
         &self,
         correction: &NewCorrection,

@@ -71,6 +71,7 @@ impl Error {
             Error::AlreadyExists { .. } => "already_exists",
             Error::Correction(crate::CorrectionError::ReasonRequired) => "reason_required",
             Error::Correction(crate::CorrectionError::Unchanged { .. }) => "unchanged",
+            Error::Correction(crate::CorrectionError::Stale { .. }) => "stale",
             Error::Correction(crate::CorrectionError::UnknownField { .. }) => "unknown_field",
             Error::Correction(crate::CorrectionError::BadValue { .. }) => "bad_value",
         }

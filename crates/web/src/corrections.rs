@@ -67,7 +67,8 @@ pub(crate) fn correct(
         return Err(store::Error::NotFound { entity: "reading", id: describe(&key) });
     };
     let values = patch_values(&current.values, patch)?;
-    store.correct_reading(&NewCorrection { key, values, reason }, actor, now)
+    let base_version = Some(current.version);
+    store.correct_reading(&NewCorrection { key, values, reason, base_version }, actor, now)
 }
 
 fn describe(key: &ReadingKey) -> String {

@@ -199,6 +199,7 @@ fn a_correction_re_evaluates_the_alarms_of_its_day() {
             key: corrected.key,
             values: corrected.values,
             reason: "比对监测：仪表量程错误".to_owned(),
+            base_version: None,
         };
         store.correct_reading(&correction, "analyst", hour(24)).unwrap();
     }

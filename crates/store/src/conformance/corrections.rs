@@ -25,6 +25,7 @@ fn correction(key: &ReadingKey, avg: Option<f64>, reason: &str) -> NewCorrection
         key: key.clone(),
         values: ReadingValues { avg, flag: Some("N".to_owned()), ..ReadingValues::default() },
         reason: reason.to_owned(),
+        base_version: None,
     }
 }
 
@@ -41,8 +42,9 @@ pub fn corrections_add_versions_and_queries_show_the_current_one(store: &dyn Sto
         .unwrap();
     assert_eq!(second.version, 2);
     assert_eq!(second.arrival_raw_id, raw_id + 1, "placed where the next packet goes");
-    let third =
-        store.correct_reading(&correction(&key, Some(13.5), "复核"), "bob", at(6_000)).unwrap();
+    let based_on_2 =
+        NewCorrection { base_version: Some(2), ..correction(&key, Some(13.5), "复核") };
+    let third = store.correct_reading(&based_on_2, "bob", at(6_000)).unwrap();
     assert_eq!(third.version, 3);
 
     let readings = store.readings(&all_readings(key.point, DataKind::Hour)).unwrap();
@@ -110,6 +112,8 @@ pub fn corrections_are_refused_without_reason_unknown_or_unchanged(store: &dyn S
             .reason(),
         "not_found"
     );
+    let stale = NewCorrection { base_version: Some(2), ..correction(&key, Some(1.0), "x") };
+    assert_eq!(store.correct_reading(&stale, "alice", at(1)).unwrap_err().reason(), "stale");
     let same =
         store.correct_reading(&correction(&key, Some(120.0), "x"), "alice", at(1)).unwrap_err();
     assert_eq!(same.reason(), "unchanged");

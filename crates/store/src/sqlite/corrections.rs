@@ -307,6 +307,11 @@ impl CorrectionStore for SqliteStore {
             let Some(current) = versions.last() else {
                 return Err(Error::NotFound { entity: "reading", id: subject(&correction.key) });
             };
+            if let Some(base) = correction.base_version
+                && base != current.version
+            {
+                return Err(CorrectionError::Stale { base, current: current.version }.into());
+            }
             if current.values == correction.values {
                 return Err(CorrectionError::Unchanged { version: current.version }.into());
             }
