@@ -414,7 +414,10 @@ fn write_raw_packets<W: Write>(
                 Ok(text) => (text.to_owned(), String::new()),
                 Err(_) => (String::from_utf8_lossy(&raw.bytes).into_owned(), hex(&raw.bytes)),
             };
-            if raw.verdict.label() != "accepted" {
+            if matches!(
+                raw.verdict,
+                store::Verdict::Refused { .. } | store::Verdict::Malformed { .. }
+            ) {
                 counts.n_refused += 1;
             }
             csv.write_record([
