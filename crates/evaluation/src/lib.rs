@@ -15,7 +15,9 @@
 //! - air stations: hourly (real-time) AQI per Beijing hour and daily AQI per
 //!   Beijing day (HJ 633, GB 3095, HJ 663; the edition in force on the date);
 //! - surface-water sections: class per Beijing day and per Beijing month
-//!   (GB 3838-2002, single-factor method on the period means);
+//!   (GB 3838-2002, single-factor method on the period means), each judged
+//!   as the river, lake or reservoir the registry gives it, drinking-water
+//!   sources with the supplementary items;
 //! - source outlets (flue gas, wastewater) with permit limits in the store:
 //!   exceedance per Beijing hour and day (`standards::emission::judge`).
 //!
@@ -203,11 +205,26 @@ impl Evaluator {
         for &(point, date) in &air_days {
             results.extend(air::derive_day(self.store.as_ref(), point, date, now)?);
         }
+        let sections = if water_days.is_empty() {
+            HashMap::new()
+        } else {
+            water::section_sites(self.store.as_ref())?
+        };
+        let section = |point: &PointId| sections.get(point).copied().unwrap_or_default();
         for &(point, date) in &water_days {
-            results.extend(water::derive_day(self.store.as_ref(), point, date, now)?);
+            let site = section(&point);
+            results.extend(water::derive_day(self.store.as_ref(), site, point, date, now)?);
         }
         for &(point, year, month) in &water_months {
-            results.extend(water::derive_month(self.store.as_ref(), point, year, month, now)?);
+            let site = section(&point);
+            results.extend(water::derive_month(
+                self.store.as_ref(),
+                site,
+                point,
+                year,
+                month,
+                now,
+            )?);
         }
         for &(point, date) in &outlet_days {
             results.extend(outlet::derive_day(self.store.as_ref(), point, date, now)?);
