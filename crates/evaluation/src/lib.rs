@@ -46,6 +46,7 @@
 //! [`HourLabel::PeriodStart`]: standards::edition::HourLabel::PeriodStart
 
 mod air;
+pub mod area;
 mod error;
 mod events;
 mod outlet;

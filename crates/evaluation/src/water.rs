@@ -45,7 +45,7 @@ pub(crate) struct SectionSite {
 impl SectionSite {
     /// The GB 3838 water body: lakes and reservoirs share their limits;
     /// unknown is judged as a river.
-    fn body(self) -> WaterBody {
+    pub(crate) fn body(self) -> WaterBody {
         match self.kind {
             Some(WaterBodyKind::Lake | WaterBodyKind::Reservoir) => WaterBody::LakeReservoir,
             Some(WaterBodyKind::River) | None => WaterBody::River,
@@ -65,6 +65,39 @@ pub(crate) fn section_sites(store: &dyn Store) -> Result<HashMap<PointId, Sectio
             (site.point, section)
         })
         .collect())
+}
+
+/// One section's samples in `from..to`: one per stored hour, each with its
+/// usable item values (a flagged value or one that is not a number is left
+/// out, never taken as zero). At most `limit` readings are read.
+pub(crate) fn load_samples(
+    store: &dyn Store,
+    point: PointId,
+    from: Instant,
+    to: Instant,
+    limit: usize,
+) -> Result<Vec<Vec<(WaterItem, WaterValue)>>> {
+    let readings = store.readings(&ReadingQuery {
+        point,
+        kind: DataKind::Hour,
+        params: Vec::new(),
+        from,
+        to,
+        limit,
+    })?;
+    let mut samples: BTreeMap<Instant, Vec<(WaterItem, WaterValue)>> = BTreeMap::new();
+    for reading in &readings {
+        let Ok(item) = WaterItem::parse(reading.key.param.as_str()) else { continue };
+        let value = if usable(&reading.values) {
+            reading.values.representative(DataKind::Hour).and_then(WaterValue::from_f64)
+        } else {
+            None
+        };
+        if let Some(value) = value {
+            samples.entry(reading.key.data_time).or_default().push((item, value));
+        }
+    }
+    Ok(samples.into_values().collect())
 }
 
 /// Recomputes the class of one section on one Beijing day.
@@ -123,30 +156,10 @@ fn derive(
     period: String,
     now: Instant,
 ) -> Result<Option<DerivedResult>> {
-    let readings = store.readings(&ReadingQuery {
-        point,
-        kind: DataKind::Hour,
-        params: Vec::new(),
-        from,
-        to,
-        limit: MAX_READINGS,
-    })?;
-    let mut samples: BTreeMap<Instant, Vec<(WaterItem, WaterValue)>> = BTreeMap::new();
-    for reading in &readings {
-        let Ok(item) = WaterItem::parse(reading.key.param.as_str()) else { continue };
-        let value = if usable(&reading.values) {
-            reading.values.representative(DataKind::Hour).and_then(WaterValue::from_f64)
-        } else {
-            None
-        };
-        if let Some(value) = value {
-            samples.entry(reading.key.data_time).or_default().push((item, value));
-        }
-    }
+    let samples = load_samples(store, point, from, to, MAX_READINGS)?;
     if samples.is_empty() {
         return Ok(None);
     }
-    let samples: Vec<Vec<(WaterItem, WaterValue)>> = samples.into_values().collect();
     let body = site.body();
     let result = classify_period(&samples, body, &PeriodOptions::default());
     let mut detail = detail_json(&result);
@@ -179,11 +192,11 @@ fn derive(
     }))
 }
 
-fn decimal(value: Decimal) -> f64 {
+pub(crate) fn decimal(value: Decimal) -> f64 {
     value.to_f64()
 }
 
-fn value_json(value: WaterValue) -> Value {
+pub(crate) fn value_json(value: WaterValue) -> Value {
     match value {
         WaterValue::Measured(value) => json!(decimal(value)),
         WaterValue::NotDetected { detection_limit } => {
