@@ -150,11 +150,18 @@ fn grouped(
     Ok(groups)
 }
 
-/// The areas air results are given for: the district, then each town with
-/// at least one active assessment station, by code.
-pub fn air_areas(store: &dyn Store) -> Result<Vec<Area>> {
-    let district = district_points(store, PointKind::AirStation)?;
-    let mut towns = grouped(store, RegistryKind::AirStation, |site| site.town.clone(), &district)?;
+/// The district's area over every point of `point_kind`, then one area per
+/// registry record of `group_kind` (a town or a water body) holding at least
+/// one active site of `site_kind` (`key` gives a site's group), by code.
+fn areas(
+    store: &dyn Store,
+    point_kind: PointKind,
+    site_kind: RegistryKind,
+    key: impl Fn(&store::SiteInfo) -> Option<String>,
+    group_kind: RegistryKind,
+) -> Result<Vec<Area>> {
+    let district = district_points(store, point_kind)?;
+    let mut groups = grouped(store, site_kind, key, &district)?;
     let mut areas = vec![Area {
         kind: AreaKind::District,
         code: DISTRICT.to_owned(),
@@ -162,47 +169,32 @@ pub fn air_areas(store: &dyn Store) -> Result<Vec<Area>> {
         water_body_kind: None,
         points: district,
     }];
-    for record in store.registry_records(RegistryKind::Town)? {
-        let RegistryEntity::Town(town) = record.entity else { continue };
-        if let Some(points) = towns.remove(&town.code) {
-            areas.push(Area {
-                kind: AreaKind::Town,
-                code: town.code,
-                name: town.name,
-                water_body_kind: None,
-                points,
-            });
-        }
+    for record in store.registry_records(group_kind)? {
+        let (kind, water_body_kind) = match &record.entity {
+            RegistryEntity::Town(_) => (AreaKind::Town, None),
+            RegistryEntity::WaterBody(body) => (AreaKind::WaterBody, Some(body.kind)),
+            _ => continue,
+        };
+        let code = record.entity.key();
+        let Some(points) = groups.remove(&code) else { continue };
+        let name = record.entity.name().unwrap_or_default().to_owned();
+        areas.push(Area { kind, code, name, water_body_kind, points });
     }
     Ok(areas)
+}
+
+/// The areas air results are given for: the district, then each town with
+/// at least one active assessment station, by code.
+pub fn air_areas(store: &dyn Store) -> Result<Vec<Area>> {
+    let town = |site: &store::SiteInfo| site.town.clone();
+    areas(store, PointKind::AirStation, RegistryKind::AirStation, town, RegistryKind::Town)
 }
 
 /// The areas water results are given for: the district's basin, then each
 /// water body with at least one active section, by code.
 pub fn water_areas(store: &dyn Store) -> Result<Vec<Area>> {
-    let district = district_points(store, PointKind::SurfaceWater)?;
-    let mut bodies =
-        grouped(store, RegistryKind::Section, |site| site.water_body.clone(), &district)?;
-    let mut areas = vec![Area {
-        kind: AreaKind::District,
-        code: DISTRICT.to_owned(),
-        name: district_name(store)?,
-        water_body_kind: None,
-        points: district,
-    }];
-    for record in store.registry_records(RegistryKind::WaterBody)? {
-        let RegistryEntity::WaterBody(body) = record.entity else { continue };
-        if let Some(points) = bodies.remove(&body.code) {
-            areas.push(Area {
-                kind: AreaKind::WaterBody,
-                code: body.code,
-                name: body.name,
-                water_body_kind: Some(body.kind),
-                points,
-            });
-        }
-    }
-    Ok(areas)
+    let body = |site: &store::SiteInfo| site.water_body.clone();
+    areas(store, PointKind::SurfaceWater, RegistryKind::Section, body, RegistryKind::WaterBody)
 }
 
 /// The district's name as the registry's towns give it, else `全区`.
