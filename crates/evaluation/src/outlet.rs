@@ -7,7 +7,10 @@
 //! exceeding hours into episodes. Limits with daily averaging are judged on
 //! the day's mean of the hour means, valid with at least 20 valid hours
 //! (`aggregate` with `ValidityRule::MinCount(20)`, as GB 18484-2020 3.19;
-//! a project convention for other sectors until the permit says otherwise).
+//! a project convention for other sectors until the permit says otherwise),
+//! unless the device sent the day's value itself as day data (CN 2031):
+//! that value is judged then (`"source": "day_data"`), as the device's
+//! daily statistic is what the permit's daily limit applies to.
 
 use std::collections::BTreeMap;
 
@@ -54,15 +57,10 @@ pub(crate) fn derive_day(
     let Some(midnight) = date.and_hms_opt(0, 0, 0) else { return Ok(Vec::new()) };
     let from = BeijingTime(midnight).to_instant();
     let to = Instant(from.0 + Duration::days(1));
-    let readings = store.readings(&ReadingQuery {
-        point,
-        kind: DataKind::Hour,
-        params: Vec::new(),
-        from,
-        to,
-        limit: 24 * 256,
-    })?;
-    if readings.is_empty() {
+    let query = |kind, limit| ReadingQuery { point, kind, params: Vec::new(), from, to, limit };
+    let readings = store.readings(&query(DataKind::Hour, 24 * 256))?;
+    let day_data = store.readings(&query(DataKind::Day, 256))?;
+    if readings.is_empty() && day_data.is_empty() {
         return Ok(Vec::new());
     }
     let oxygen: BTreeMap<NaiveDateTime, Decimal> = readings
@@ -78,6 +76,38 @@ pub(crate) fn derive_day(
     let mut daily = Map::new();
     let mut hourly: BTreeMap<NaiveDateTime, Map<String, Value>> = BTreeMap::new();
     for (param, limit) in &limits {
+        if limit.averaging == Averaging::Day
+            && let Some(day) = day_data.iter().find(|reading| reading.key.param.as_str() == param)
+        {
+            let day_reading = Reading {
+                start_beijing: midnight,
+                value: day.values.representative(DataKind::Day).and_then(Decimal::from_f64),
+                o2_pct: day_data
+                    .iter()
+                    .find(|reading| reading.key.param.as_str() == OXYGEN_CODE)
+                    .and_then(|oxygen| oxygen.values.representative(DataKind::Day))
+                    .and_then(Decimal::from_f64),
+                flag: DataFlag::parse(day.values.flag.as_deref().unwrap_or("N")),
+            };
+            let report = judge(&[day_reading], limit, &options);
+            let outcome = report
+                .periods
+                .first()
+                .map_or(Value::Null, |period| outcome_json(&period.outcome, limit));
+            daily.insert(
+                param.clone(),
+                json!({
+                    "pollutant": limit.pollutant,
+                    "limit": limit,
+                    "judged": true,
+                    "source": "day_data",
+                    "daily_value": day.values.representative(DataKind::Day),
+                    "outcome": outcome,
+                    "exceeds": report.n_exceeding > 0,
+                }),
+            );
+            continue;
+        }
         let hours: Vec<Reading> = readings
             .iter()
             .filter(|reading| reading.key.param.as_str() == param)
@@ -116,6 +146,7 @@ pub(crate) fn derive_day(
                     "pollutant": limit.pollutant,
                     "limit": limit,
                     "judged": true,
+                    "source": "hour_means",
                     "daily_mean": mean.mean,
                     "n_valid_hours": mean.n_valid,
                     "n_required_hours": DAY_MIN_HOURS,

@@ -587,8 +587,49 @@ fn wastewater_daily_limits_are_judged_on_the_daily_mean() {
     let daily = f.one(DerivedKind::OutletDaily, day).detail;
     let cod = &daily["params"]["w01018"];
     assert_eq!(cod["valid"], true, "{daily:#}");
+    assert_eq!(cod["source"], "hour_means");
     assert_eq!(cod["n_valid_hours"], 24);
     assert_eq!(cod["exceeds"], true);
     assert_eq!(daily["exceeds"], true);
     assert_eq!(daily["n_exceeding_hours"], 0, "no hourly limit");
+}
+
+#[test]
+fn an_outlets_day_data_is_judged_against_its_daily_limit() {
+    let f = fixture(PointKind::Wastewater);
+    f.store
+        .set_point_limit(&store::PointLimit {
+            point: f.point,
+            param: "w01018".to_owned(),
+            limit: serde_json::json!({
+                "pollutant": "COD",
+                "bound": { "max": "50" },
+                "unit": "mg/L",
+                "averaging": "day",
+                "conversion": "measured",
+            }),
+        })
+        .unwrap();
+    // A device that sends only day data (CN 2031, DataTime the start of the day).
+    let day_value = |day: &str, value: f64| {
+        let mut day_reading = reading(f.point, "w01018", hour(day, 0), value);
+        day_reading.key.kind = DataKind::Day;
+        packet(vec![day_reading])
+    };
+    let packets = vec![day_value("2026-03-02", 60.0), day_value("2026-03-03", 45.0)];
+    f.store.commit_batch(&IngestBatch { packets, ..IngestBatch::default() }).unwrap();
+    f.pass();
+    let over = f.one(DerivedKind::OutletDaily, "2026-03-02").detail;
+    let cod = &over["params"]["w01018"];
+    assert_eq!(cod["source"], "day_data", "{over:#}");
+    assert_eq!(cod["exceeds"], true);
+    assert_eq!(over["exceeds"], true);
+    let within = f.one(DerivedKind::OutletDaily, "2026-03-03").detail;
+    assert_eq!(within["params"]["w01018"]["exceeds"], false, "{within:#}");
+    // Hours of 40 on a day whose day value is 60: the device's day value is judged.
+    f.send_hours("w01018", "2026-03-02", 0..24, 40.0);
+    f.pass();
+    let both = f.one(DerivedKind::OutletDaily, "2026-03-02").detail;
+    assert_eq!(both["params"]["w01018"]["source"], "day_data", "{both:#}");
+    assert_eq!(both["exceeds"], true);
 }
