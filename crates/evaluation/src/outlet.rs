@@ -89,23 +89,9 @@ pub(crate) fn derive_day(
                     .and_then(Decimal::from_f64),
                 flag: DataFlag::parse(day.values.flag.as_deref().unwrap_or("N")),
             };
-            let report = judge(&[day_reading], limit, &options);
-            let outcome = report
-                .periods
-                .first()
-                .map_or(Value::Null, |period| outcome_json(&period.outcome, limit));
-            daily.insert(
-                param.clone(),
-                json!({
-                    "pollutant": limit.pollutant,
-                    "limit": limit,
-                    "judged": true,
-                    "source": "day_data",
-                    "daily_value": day.values.representative(DataKind::Day),
-                    "outcome": outcome,
-                    "exceeds": report.n_exceeding > 0,
-                }),
-            );
+            let value = day.values.representative(DataKind::Day);
+            let detail = json!({ "source": "day_data", "daily_value": value });
+            daily.insert(param.clone(), judge_day(day_reading, limit, &options, detail));
             continue;
         }
         let hours: Vec<Reading> = readings
@@ -135,26 +121,14 @@ pub(crate) fn derive_day(
                 o2_pct: mean.mean_o2_pct,
                 flag: mean.flag.clone(),
             };
-            let report = judge(&[day_reading], limit, &options);
-            let outcome = report
-                .periods
-                .first()
-                .map_or(Value::Null, |period| outcome_json(&period.outcome, limit));
-            daily.insert(
-                param.clone(),
-                json!({
-                    "pollutant": limit.pollutant,
-                    "limit": limit,
-                    "judged": true,
-                    "source": "hour_means",
-                    "daily_mean": mean.mean,
-                    "n_valid_hours": mean.n_valid,
-                    "n_required_hours": DAY_MIN_HOURS,
-                    "valid": mean.valid,
-                    "outcome": outcome,
-                    "exceeds": report.n_exceeding > 0,
-                }),
-            );
+            let detail = json!({
+                "source": "hour_means",
+                "daily_mean": mean.mean,
+                "n_valid_hours": mean.n_valid,
+                "n_required_hours": DAY_MIN_HOURS,
+                "valid": mean.valid,
+            });
+            daily.insert(param.clone(), judge_day(day_reading, limit, &options, detail));
             continue;
         }
         let report = judge(&hours, limit, &options);
@@ -227,6 +201,24 @@ pub(crate) fn derive_day(
         });
     }
     Ok(results)
+}
+
+/// Judges one day's value against a daily limit: `detail` (an object saying
+/// where the value came from) with the limit, the outcome and the verdict.
+fn judge_day(day: Reading, limit: &PermitLimit, options: &JudgeOptions, detail: Value) -> Value {
+    let report = judge(&[day], limit, options);
+    let outcome =
+        report.periods.first().map_or(Value::Null, |period| outcome_json(&period.outcome, limit));
+    let mut entry = match detail {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    entry.insert("pollutant".to_owned(), json!(limit.pollutant));
+    entry.insert("limit".to_owned(), json!(limit));
+    entry.insert("judged".to_owned(), json!(true));
+    entry.insert("outcome".to_owned(), outcome);
+    entry.insert("exceeds".to_owned(), json!(report.n_exceeding > 0));
+    Value::Object(entry)
 }
 
 fn outcome_json(outcome: &Outcome, limit: &PermitLimit) -> Value {

@@ -557,9 +557,8 @@ fn passes_are_counted() {
     assert!(text.contains("qingshan_evaluation_watermark 24"), "{text}");
 }
 
-#[test]
-fn wastewater_daily_limits_are_judged_on_the_daily_mean() {
-    let f = fixture(PointKind::Wastewater);
+/// A daily COD limit of 50 mg/L on the fixture's point.
+fn set_daily_cod_limit(f: &Fixture) {
     f.store
         .set_point_limit(&store::PointLimit {
             point: f.point,
@@ -573,6 +572,12 @@ fn wastewater_daily_limits_are_judged_on_the_daily_mean() {
             }),
         })
         .unwrap();
+}
+
+#[test]
+fn wastewater_daily_limits_are_judged_on_the_daily_mean() {
+    let f = fixture(PointKind::Wastewater);
+    set_daily_cod_limit(&f);
     // Hours of 40 with six hours of 90: mean (18·40 + 6·90) / 24 = 52.5 > 50,
     // although most single hours are below the limit.
     let day = "2026-03-02";
@@ -597,19 +602,7 @@ fn wastewater_daily_limits_are_judged_on_the_daily_mean() {
 #[test]
 fn an_outlets_day_data_is_judged_against_its_daily_limit() {
     let f = fixture(PointKind::Wastewater);
-    f.store
-        .set_point_limit(&store::PointLimit {
-            point: f.point,
-            param: "w01018".to_owned(),
-            limit: serde_json::json!({
-                "pollutant": "COD",
-                "bound": { "max": "50" },
-                "unit": "mg/L",
-                "averaging": "day",
-                "conversion": "measured",
-            }),
-        })
-        .unwrap();
+    set_daily_cod_limit(&f);
     // A device that sends only day data (CN 2031, DataTime the start of the day).
     let day_value = |day: &str, value: f64| {
         let mut day_reading = reading(f.point, "w01018", hour(day, 0), value);
