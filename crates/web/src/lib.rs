@@ -15,6 +15,7 @@
 
 mod alarms;
 mod api;
+mod areas;
 mod assets;
 pub mod auth;
 mod case;

@@ -43,7 +43,16 @@ fn allowed_internal(name: &str) -> &'static [&'static str] {
         "simulator" => &["hj212", "model", "store"],
         "batch" => &["standards"],
         "casefile" => &["model", "store"],
-        "web" => &["model", "store", "standards", "evidence", "registry", "plan", "casefile"],
+        "web" => &[
+            "model",
+            "store",
+            "standards",
+            "evidence",
+            "registry",
+            "plan",
+            "casefile",
+            "evaluation",
+        ],
         "qingshan" => &[
             "hj212",
             "standards",
