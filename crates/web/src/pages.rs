@@ -125,7 +125,7 @@ struct ErrorTemplate {
     message: String,
 }
 
-fn render(template: &impl Template, status: StatusCode) -> Response {
+pub(crate) fn render(template: &impl Template, status: StatusCode) -> Response {
     match template.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(error) => {
@@ -172,7 +172,7 @@ pub(crate) fn login_page(
 }
 
 /// Only local paths are followed after login (no open redirect).
-fn safe_next(next: &str) -> &str {
+pub(crate) fn safe_next(next: &str) -> &str {
     if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
         next
     } else {
@@ -210,15 +210,15 @@ impl IntoResponse for PageError {
     }
 }
 
-type PageResult = Result<Response, PageError>;
+pub(crate) type PageResult = Result<Response, PageError>;
 
 /// Everything a page handler starts from.
 pub(crate) struct Ctx {
-    state: AppState,
-    principal: Principal,
-    lang: Lang,
-    uri: Uri,
-    query: PageQuery,
+    pub(crate) state: AppState,
+    pub(crate) principal: Principal,
+    pub(crate) lang: Lang,
+    pub(crate) uri: Uri,
+    pub(crate) query: PageQuery,
 }
 
 impl axum::extract::FromRequestParts<AppState> for Ctx {
@@ -238,7 +238,7 @@ impl axum::extract::FromRequestParts<AppState> for Ctx {
 }
 
 impl Ctx {
-    fn new(
+    pub(crate) fn new(
         state: AppState,
         principal: Principal,
         lang: Lang,
@@ -253,27 +253,27 @@ impl Ctx {
     }
 
     /// A table's header cells: each message key translated.
-    fn headers(&self, keys: &[&str]) -> Vec<String> {
+    pub(crate) fn headers(&self, keys: &[&str]) -> Vec<String> {
         keys.iter().map(|key| self.t(key).to_owned()).collect()
     }
 
-    fn t<'a>(&self, key: &'a str) -> &'a str {
+    pub(crate) fn t<'a>(&self, key: &'a str) -> &'a str {
         self.lang.messages().t(key)
     }
 
-    fn chrome(&self) -> Chrome {
+    pub(crate) fn chrome(&self) -> Chrome {
         Chrome::new(self.lang, &self.principal, &self.uri)
     }
 
-    fn bad_request(&self, message: String) -> PageError {
+    pub(crate) fn bad_request(&self, message: String) -> PageError {
         PageError { lang: self.lang, status: StatusCode::BAD_REQUEST, message }
     }
 
-    fn not_found(&self, message: String) -> PageError {
+    pub(crate) fn not_found(&self, message: String) -> PageError {
         PageError { lang: self.lang, status: StatusCode::NOT_FOUND, message }
     }
 
-    fn internal(&self, error: impl std::fmt::Display) -> PageError {
+    pub(crate) fn internal(&self, error: impl std::fmt::Display) -> PageError {
         tracing::error!(%error, "page failed");
         PageError {
             lang: self.lang,
@@ -282,7 +282,7 @@ impl Ctx {
         }
     }
 
-    async fn read<T: Send + 'static>(
+    pub(crate) async fn read<T: Send + 'static>(
         &self,
         work: impl FnOnce(&dyn store::Store) -> Result<T, store::Error> + Send + 'static,
     ) -> Result<T, PageError> {
@@ -290,12 +290,12 @@ impl Ctx {
         api::blocking(move || work(store.as_ref())).await.map_err(|error| self.internal(error))
     }
 
-    fn today(&self) -> NaiveDate {
+    pub(crate) fn today(&self) -> NaiveDate {
         self.state.clock.now().to_beijing().date()
     }
 
     /// The page's query without `format`, `table` and `lang` (for export links).
-    fn base_query(&self) -> String {
+    pub(crate) fn base_query(&self) -> String {
         self.uri
             .query()
             .unwrap_or("")
@@ -311,7 +311,11 @@ impl Ctx {
     }
 
     /// The export response if the query asks for one of `tables`.
-    fn export(&self, tables: &[&Table], name: &str) -> Option<Result<Response, PageError>> {
+    pub(crate) fn export(
+        &self,
+        tables: &[&Table],
+        name: &str,
+    ) -> Option<Result<Response, PageError>> {
         let format = self.query.format.as_deref()?;
         let Some(format) = Format::parse(format) else {
             return Some(Err(self.bad_request(format!("format={format:?}: expected csv or xlsx"))));
@@ -321,7 +325,7 @@ impl Ctx {
         Some(Ok(export::table_response(table, format, &format!("{name}-{}", table.id))))
     }
 
-    fn page_with(
+    pub(crate) fn page_with(
         &self,
         chrome: Chrome,
         heading: String,
@@ -333,7 +337,7 @@ impl Ctx {
         render(&PageTemplate { chrome, heading, notices, form, cards, sections }, StatusCode::OK)
     }
 
-    fn table_section(&self, heading: &str, table: &Table) -> Section {
+    pub(crate) fn table_section(&self, heading: &str, table: &Table) -> Section {
         Section {
             id: format!("section-{}", table.id),
             heading: heading.to_owned(),
@@ -342,20 +346,20 @@ impl Ctx {
     }
 }
 
-fn parse_date(ctx: &Ctx, name: &str, text: &str) -> Result<NaiveDate, PageError> {
+pub(crate) fn parse_date(ctx: &Ctx, name: &str, text: &str) -> Result<NaiveDate, PageError> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map_err(|_| ctx.bad_request(format!("{name}={text:?}: {}", ctx.t("error.bad_date"))))
 }
 
-fn day_start(date: NaiveDate) -> Instant {
+pub(crate) fn day_start(date: NaiveDate) -> Instant {
     BeijingTime(date.and_time(chrono::NaiveTime::MIN)).to_instant()
 }
 
-fn points_by_id(points: &[PointRecord]) -> HashMap<PointId, &PointRecord> {
+pub(crate) fn points_by_id(points: &[PointRecord]) -> HashMap<PointId, &PointRecord> {
     points.iter().map(|point| (point.id, point)).collect()
 }
 
-fn point_name(points: &HashMap<PointId, &PointRecord>, id: PointId) -> String {
+pub(crate) fn point_name(points: &HashMap<PointId, &PointRecord>, id: PointId) -> String {
     points.get(&id).map_or_else(|| format!("#{}", id.0), |point| point.point.name.clone())
 }
 
@@ -908,7 +912,7 @@ async fn dashboard_data(ctx: &Ctx) -> Result<std::sync::Arc<DashboardData>, Page
 }
 
 /// A device is online if it was seen within this many minutes.
-const ONLINE_MINUTES: i64 = 10;
+pub(crate) const ONLINE_MINUTES: i64 = 10;
 
 /// `GET /dashboard`: today's AQI, water classes, outlets in exceedance,
 /// devices online, for the points the principal may see.

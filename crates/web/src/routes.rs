@@ -24,7 +24,7 @@ use model::account::Role;
 
 use crate::auth::{self, Principal, same_secret};
 use crate::i18n::{Lang, query_lang};
-use crate::{ApiError, AppState, alarms, api, assets, derived, pages, registry};
+use crate::{ApiError, AppState, alarms, api, assets, derived, inbox, pages, registry};
 
 /// One route and the lowest role allowed on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,6 +129,12 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         route("POST", "/api/v1/alarms/{id}/acknowledge", Inspector, post(alarms::acknowledge)),
         route("POST", "/api/v1/alarms/{id}/close", Inspector, post(alarms::close)),
         route("POST", "/api/v1/alarms/{id}/assign", Inspector, post(alarms::assign)),
+        // The alarm inbox pages (issue #5): inspectors handle alarms as themselves.
+        route("GET", "/alarms", Inspector, get(inbox::inbox)),
+        route("GET", "/alarms/{id}", Inspector, get(inbox::detail)),
+        route("POST", "/alarms/{id}/acknowledge", Inspector, post(inbox::acknowledge)),
+        route("POST", "/alarms/{id}/assign", Inspector, post(inbox::assign)),
+        route("POST", "/alarms/{id}/close", Inspector, post(inbox::close)),
     ]
 }
 
