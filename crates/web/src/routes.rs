@@ -135,6 +135,12 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         route("POST", "/alarms/{id}/acknowledge", Inspector, post(inbox::acknowledge)),
         route("POST", "/alarms/{id}/assign", Inspector, post(inbox::assign)),
         route("POST", "/alarms/{id}/close", Inspector, post(inbox::close)),
+        // Registry pages (issue #5): staff read, analysts edit (audited as themselves).
+        route("GET", "/registry", Inspector, get(registry::pages::index)),
+        route("GET", "/registry/{kind}", Inspector, get(registry::pages::list)),
+        route("GET", "/registry/{kind}/edit", Analyst, get(registry::pages::edit_form)),
+        route("POST", "/registry/{kind}/edit", Analyst, post(registry::pages::save)),
+        route("POST", "/registry/{kind}/retire", Analyst, post(registry::pages::retire)),
     ]
 }
 
