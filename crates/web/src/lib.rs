@@ -19,6 +19,7 @@ mod assets;
 pub mod auth;
 pub mod chart;
 mod derived;
+mod enterprise;
 mod error;
 mod export;
 mod form;

@@ -24,7 +24,7 @@ use model::account::Role;
 
 use crate::auth::{self, Principal, same_secret};
 use crate::i18n::{Lang, query_lang};
-use crate::{ApiError, AppState, alarms, api, assets, derived, inbox, pages, registry};
+use crate::{ApiError, AppState, alarms, api, assets, derived, enterprise, inbox, pages, registry};
 
 /// One route and the lowest role allowed on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,6 +141,10 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         route("GET", "/registry/{kind}/edit", Analyst, get(registry::pages::edit_form)),
         route("POST", "/registry/{kind}/edit", Analyst, post(registry::pages::save)),
         route("POST", "/registry/{kind}/retire", Analyst, post(registry::pages::retire)),
+        // The enterprise file (一企一档): enterprise users open only their own.
+        route("GET", "/enterprises", Enterprise, get(enterprise::mine)),
+        route("GET", "/enterprises/{uscc}", Enterprise, get(enterprise::file)),
+        route("GET", "/public/enterprises", Public, get(enterprise::key_supervised)),
     ]
 }
 
