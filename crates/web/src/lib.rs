@@ -83,12 +83,19 @@ pub struct WebState {
     throttle: auth::Throttle,
     /// The dashboard's store snapshot, shared for a few seconds.
     dashboard: std::sync::Mutex<Option<(std::time::Instant, Arc<pages::DashboardData>)>>,
+    /// The plan the plan pages show (none: those pages answer 404).
+    plan: Option<plan::PlanState>,
 }
 
 impl WebState {
     /// State with these settings and counters.
     pub fn new(config: WebConfig, metrics: auth::Metrics) -> WebState {
         WebState { config, metrics, ..WebState::default() }
+    }
+
+    /// The same state, with the plan its plan pages (`/plan…`) show.
+    pub fn with_plan(self, plan: plan::PlanState) -> WebState {
+        WebState { plan: Some(plan), ..self }
     }
 
     fn limits(&self) -> auth::ThrottleLimits {

@@ -145,6 +145,9 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         route("GET", "/enterprises", Enterprise, get(enterprise::mine)),
         route("GET", "/enterprises/{uscc}", Enterprise, get(enterprise::file)),
         route("GET", "/public/enterprises", Public, get(enterprise::key_supervised)),
+        // The plan's pages: indicator progress is published (issue #5).
+        route("GET", "/plan", Public, get(crate::plan::pages::overview)),
+        route("GET", "/plan/indicators/{id}", Public, get(crate::plan::pages::indicator)),
     ]
 }
 
