@@ -3,7 +3,8 @@
 //!
 //! The guard, in order: works out who is asking ([`Principal`]: an API token
 //! from `Authorization: Bearer`, else the session cookie, else anonymous; a
-//! bad token is 401), refuses a role below the route's (401 for anonymous,
+//! bad token is 401), refuses a role below the route's (anonymous: 401 on
+//! the API, a redirect to the login page with the return address for pages;
 //! 403 otherwise), refuses an enterprise principal a `{point}` of another
 //! enterprise (403), checks the CSRF token of a state-changing request made
 //! with a session cookie (403), and hands the principal to the handler.
@@ -264,11 +265,22 @@ fn refuse(state: &AppState, request: &Request, refusal: Refusal) -> Response {
         return response;
     }
     if refusal == Refusal::Unauthenticated {
-        // A browser gets the login form, still with 401.
-        let next = request.uri().path_and_query().map_or("/", |pq| pq.as_str()).to_owned();
-        return pages::login_page(lang, status, None, &next);
+        // A browser goes to the login page, which comes back here after the login.
+        return login_redirect(request);
     }
     pages::error_page(lang, status, lang.messages().t(refusal.message_key()))
+}
+
+/// `303 See Other` to `/login?next=<this page>` (a GET's own address; for a
+/// form, the page it came from is not known, so the dashboard).
+fn login_redirect(request: &Request) -> Response {
+    let next = if *request.method() == Method::GET {
+        request.uri().path_and_query().map_or("/dashboard", |pq| pq.as_str())
+    } else {
+        "/dashboard"
+    };
+    let query = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
+    axum::response::Redirect::to(&format!("/login?{query}")).into_response()
 }
 
 /// Who is asking: a bearer token, else a live session cookie, else nobody.
