@@ -15,6 +15,8 @@ pub(crate) enum Input {
     Text,
     /// Several lines.
     Textarea,
+    /// A password (never echoed back).
+    Password,
     /// A choice among (value, label) pairs.
     Select(Vec<(String, String)>),
 }
@@ -59,6 +61,9 @@ impl Field {
             Input::Text => format!(
                 r#"<input id="{id}" name="{name}" value="{}"{invalid}{required}>"#,
                 escape(&self.value)
+            ),
+            Input::Password => format!(
+                r#"<input id="{id}" name="{name}" type="password" autocomplete="new-password"{invalid}{required}>"#
             ),
             Input::Textarea => format!(
                 r#"<textarea id="{id}" name="{name}" rows="3"{invalid}{required}>{}</textarea>"#,

@@ -30,6 +30,7 @@ mod pages;
 pub mod plan;
 mod registry;
 mod routes;
+mod users;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

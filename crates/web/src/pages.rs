@@ -44,6 +44,8 @@ pub(crate) struct Chrome {
     pub(crate) logged_in: bool,
     pub(crate) user: String,
     pub(crate) csrf: String,
+    /// Whether the user is an administrator (the user-management link).
+    pub(crate) admin: bool,
     /// The current page in the other language.
     pub(crate) switch_href: String,
     /// Seconds after which the script reloads the page (0: never).
@@ -67,6 +69,7 @@ impl Chrome {
             logged_in: principal.user_name().is_some(),
             user: principal.user_name().unwrap_or_default(),
             csrf: principal.csrf().unwrap_or_default().to_owned(),
+            admin: principal.role() == model::account::Role::Admin,
             switch_href: format!("{}?{query}lang={}", uri.path(), lang.other().code()),
             refresh_secs: 0,
         }

@@ -25,7 +25,9 @@ use model::account::Role;
 
 use crate::auth::{self, Principal, same_secret};
 use crate::i18n::{Lang, query_lang};
-use crate::{ApiError, AppState, alarms, api, assets, derived, enterprise, inbox, pages, registry};
+use crate::{
+    ApiError, AppState, alarms, api, assets, derived, enterprise, inbox, pages, registry, users,
+};
 
 /// One route and the lowest role allowed on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +42,7 @@ pub struct RouteSpec {
 
 /// Every route with its handler.
 fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
-    use Role::{Analyst, Enterprise, Inspector, Public};
+    use Role::{Admin, Analyst, Enterprise, Inspector, Public};
     let route = |method: &'static str, path: &'static str, min_role: Role, handler| {
         (RouteSpec { method, path, min_role }, handler)
     };
@@ -149,6 +151,11 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         // The plan's pages: indicator progress is published (issue #5).
         route("GET", "/plan", Public, get(crate::plan::pages::overview)),
         route("GET", "/plan/indicators/{id}", Public, get(crate::plan::pages::indicator)),
+        // User management: administrators only.
+        route("GET", "/admin/users", Admin, get(users::list)),
+        route("POST", "/admin/users", Admin, post(users::add)),
+        route("POST", "/admin/users/{name}/password", Admin, post(users::reset_password)),
+        route("POST", "/admin/users/{name}/retire", Admin, post(users::retire)),
     ]
 }
 
