@@ -467,10 +467,6 @@ fn decode_reading(row: &Row<'_>) -> Result<Reading> {
         column: "code",
         detail: error.to_string(),
     })?;
-    let value =
-        |index: usize, name: &'static str| column::<Option<f64>>(row, index, "reading", name);
-    let text =
-        |index: usize, name: &'static str| column::<Option<String>>(row, index, "reading", name);
     Ok(Reading {
         key: ReadingKey {
             point: PointId(column(row, 0, "reading", "point_id")?),
@@ -478,20 +474,27 @@ fn decode_reading(row: &Row<'_>) -> Result<Reading> {
             kind: kind_from_db(column(row, 2, "reading", "kind")?)?,
             data_time: instant_column(row, 3, "reading", "data_ms")?,
         },
-        values: ReadingValues {
-            rtd: value(4, "rtd")?,
-            min: value(5, "min")?,
-            avg: value(6, "avg")?,
-            max: value(7, "max")?,
-            zs_rtd: value(8, "zs_rtd")?,
-            zs_min: value(9, "zs_min")?,
-            zs_avg: value(10, "zs_avg")?,
-            zs_max: value(11, "zs_max")?,
-            cou: value(12, "cou")?,
-            flag: text(13, "flag")?,
-            eflag: text(14, "eflag")?,
-            sample_time: text(15, "sample_time")?,
-        },
+        values: reading_values(row, "reading")?,
+    })
+}
+
+/// Decodes columns 4–15 of `table`'s row: `rtd … sample_time`.
+fn reading_values(row: &Row<'_>, table: &'static str) -> Result<ReadingValues> {
+    let value = |index: usize, name: &'static str| column::<Option<f64>>(row, index, table, name);
+    let text = |index: usize, name: &'static str| column::<Option<String>>(row, index, table, name);
+    Ok(ReadingValues {
+        rtd: value(4, "rtd")?,
+        min: value(5, "min")?,
+        avg: value(6, "avg")?,
+        max: value(7, "max")?,
+        zs_rtd: value(8, "zs_rtd")?,
+        zs_min: value(9, "zs_min")?,
+        zs_avg: value(10, "zs_avg")?,
+        zs_max: value(11, "zs_max")?,
+        cou: value(12, "cou")?,
+        flag: text(13, "flag")?,
+        eflag: text(14, "eflag")?,
+        sample_time: text(15, "sample_time")?,
     })
 }
 

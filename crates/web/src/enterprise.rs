@@ -26,7 +26,7 @@ use store::{AlarmQuery, Enterprise, RegistryEntity, RegistryKind, RegistryRecord
 use crate::chart::escape;
 use crate::export::{Cell, Table};
 use crate::form;
-use crate::pages::{Card, Ctx, ONLINE_MINUTES, PageResult, Section};
+use crate::pages::{Card, Ctx, PageResult, Section};
 
 /// Whether the principal may open the file of `enterprise`: staff always,
 /// an enterprise user when bound to it (by name or credit code).
@@ -317,33 +317,8 @@ pub(crate) async fn file(ctx: Ctx, Path(uscc): Path<String>) -> PageResult {
         rows: outlet_rows,
     };
     let by_id = crate::pages::points_by_id(&data.points);
-    let online = |device: &store::DeviceRecord| {
-        device.last_seen.is_some_and(|seen| (now.0 - seen.0).num_minutes() < ONLINE_MINUTES)
-    };
-    let n_online = data.devices.iter().filter(|device| online(device)).count();
-    let device_rows: Vec<Vec<Cell>> = data
-        .devices
-        .iter()
-        .map(|device| {
-            vec![
-                Cell::text(device.device.mn.to_string()),
-                Cell::text(crate::pages::point_name(&by_id, device.device.point)),
-                Cell::text(device.last_seen.map_or("—".to_owned(), |seen| {
-                    crate::format::date_time(ctx.lang, seen.to_beijing().0)
-                })),
-                if online(device) {
-                    Cell::badge(ctx.t("device.online"), "#00B050", "#FFFFFF")
-                } else {
-                    Cell::badge(ctx.t("device.offline"), "#9E9E9E", "#FFFFFF")
-                },
-            ]
-        })
-        .collect();
-    let devices = Table {
-        id: "devices",
-        headers: ctx.headers(&["device.mn", "device.point", "device.last_seen", "device.status"]),
-        rows: device_rows,
-    };
+    let device_refs: Vec<&store::DeviceRecord> = data.devices.iter().collect();
+    let (devices, n_online) = crate::pages::device_table(&ctx, &device_refs, &by_id, now);
 
     // Emissions this year against the permitted annual totals.
     let emission_rows: Vec<Vec<Cell>> = data

@@ -1041,34 +1041,9 @@ pub(crate) async fn dashboard(ctx: Ctx) -> PageResult {
     };
 
     // Devices.
-    let visible_devices: Vec<_> =
+    let visible_devices: Vec<&store::DeviceRecord> =
         devices.iter().filter(|device| by_id.contains_key(&device.device.point)).collect();
-    let online = |device: &&store::DeviceRecord| {
-        device.last_seen.is_some_and(|seen| (now.0 - seen.0).num_minutes() < ONLINE_MINUTES)
-    };
-    let n_online = visible_devices.iter().filter(|device| online(device)).count();
-    let device_rows: Vec<Vec<Cell>> = visible_devices
-        .iter()
-        .map(|device| {
-            vec![
-                Cell::text(device.device.mn.to_string()),
-                Cell::link(point_name(&by_id, device.device.point), link(device.device.point)),
-                Cell::text(device.last_seen.map_or("—".to_owned(), |seen| {
-                    format::date_time(ctx.lang, seen.to_beijing().0)
-                })),
-                if online(device) {
-                    Cell::badge(ctx.t("device.online"), "#00B050", "#FFFFFF")
-                } else {
-                    Cell::badge(ctx.t("device.offline"), "#9E9E9E", "#FFFFFF")
-                },
-            ]
-        })
-        .collect();
-    let device_table = Table {
-        id: "devices",
-        headers: ctx.headers(&["device.mn", "device.point", "device.last_seen", "device.status"]),
-        rows: device_rows,
-    };
+    let (device_table, n_online) = device_table(&ctx, &visible_devices, &by_id, now);
     let point_rows: Vec<Vec<Cell>> = visible
         .iter()
         .map(|point| {
@@ -1154,6 +1129,46 @@ pub(crate) async fn dashboard(ctx: Ctx) -> PageResult {
     chrome.refresh_secs = 300;
     let heading = format!("{} · {}", ctx.t("dash.title"), format::date(ctx.lang, today));
     Ok(ctx.page_with(chrome, heading, Vec::new(), String::new(), cards, sections))
+}
+
+/// The devices' table (MN, point linked to its page, last seen, online badge)
+/// and how many are online (seen within [`ONLINE_MINUTES`] of `now`).
+pub(crate) fn device_table(
+    ctx: &Ctx,
+    devices: &[&store::DeviceRecord],
+    by_id: &HashMap<PointId, &PointRecord>,
+    now: Instant,
+) -> (Table, usize) {
+    let online = |device: &store::DeviceRecord| {
+        device.last_seen.is_some_and(|seen| (now.0 - seen.0).num_minutes() < ONLINE_MINUTES)
+    };
+    let n_online = devices.iter().filter(|device| online(device)).count();
+    let rows = devices
+        .iter()
+        .map(|device| {
+            vec![
+                Cell::text(device.device.mn.to_string()),
+                Cell::link(
+                    point_name(by_id, device.device.point),
+                    format!("/points/{}", device.device.point.0),
+                ),
+                Cell::text(device.last_seen.map_or("—".to_owned(), |seen| {
+                    format::date_time(ctx.lang, seen.to_beijing().0)
+                })),
+                if online(device) {
+                    Cell::badge(ctx.t("device.online"), "#00B050", "#FFFFFF")
+                } else {
+                    Cell::badge(ctx.t("device.offline"), "#9E9E9E", "#FFFFFF")
+                },
+            ]
+        })
+        .collect();
+    let table = Table {
+        id: "devices",
+        headers: ctx.headers(&["device.mn", "device.point", "device.last_seen", "device.status"]),
+        rows,
+    };
+    (table, n_online)
 }
 
 /// The reading range of a point page or export: kind (default hour) and

@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, HashMap};
 use model::{DataKind, ParamCode, PointId, Reading, ReadingKey, ReadingValues};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use super::{collect, column, database_error, instant_column, kind_to_db};
+use super::{collect, column, database_error, instant_column, kind_to_db, reading_values};
 use crate::{Error, Result};
 
 /// One parameter's latest values as stored in a blob.
@@ -282,33 +282,12 @@ pub(crate) fn backfill(tx: &Transaction<'_>) -> Result<()> {
         let rows = statement.query([]).map_err(database_error(DURING))?;
         let table = "latest_reading";
         let entries = collect(rows, DURING, |row| {
-            let value =
-                |index: usize, name: &'static str| column::<Option<f64>>(row, index, table, name);
-            let text = |index: usize, name: &'static str| {
-                column::<Option<String>>(row, index, table, name)
-            };
             let point: i64 = column(row, 0, table, "point_id")?;
             let kind: i64 = column(row, 1, table, "kind")?;
             // Checked like every stored instant.
             let data_ms = instant_column(row, 3, table, "data_ms")?.unix_millis();
-            let entry = Entry {
-                param_id: column(row, 2, table, "param_id")?,
-                data_ms,
-                values: ReadingValues {
-                    rtd: value(4, "rtd")?,
-                    min: value(5, "min")?,
-                    avg: value(6, "avg")?,
-                    max: value(7, "max")?,
-                    zs_rtd: value(8, "zs_rtd")?,
-                    zs_min: value(9, "zs_min")?,
-                    zs_avg: value(10, "zs_avg")?,
-                    zs_max: value(11, "zs_max")?,
-                    cou: value(12, "cou")?,
-                    flag: text(13, "flag")?,
-                    eflag: text(14, "eflag")?,
-                    sample_time: text(15, "sample_time")?,
-                },
-            };
+            let param_id = column(row, 2, table, "param_id")?;
+            let entry = Entry { param_id, data_ms, values: reading_values(row, table)? };
             Ok(((kind, point), entry))
         })?;
         for (key, entry) in entries {

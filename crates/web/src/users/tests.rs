@@ -8,8 +8,8 @@ use std::sync::Arc;
 use axum::http::StatusCode;
 use model::account::{Role, UserName};
 use model::time::FixedClock;
-use store::conformance::fixture::at;
 use store::SqliteStore;
+use store::conformance::fixture::at;
 
 use crate::AppState;
 use crate::testing::{get_page, post_form, send, session};
