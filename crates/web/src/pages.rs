@@ -46,6 +46,8 @@ pub(crate) struct Chrome {
     pub(crate) csrf: String,
     /// Whether the user is an administrator (the user-management link).
     pub(crate) admin: bool,
+    /// Whether the user is staff, inspector or above (the alarm and registry links).
+    pub(crate) staff: bool,
     /// The current page in the other language.
     pub(crate) switch_href: String,
     /// Seconds after which the script reloads the page (0: never).
@@ -70,6 +72,7 @@ impl Chrome {
             user: principal.user_name().unwrap_or_default(),
             csrf: principal.csrf().unwrap_or_default().to_owned(),
             admin: principal.role() == model::account::Role::Admin,
+            staff: principal.role().allows(model::account::Role::Inspector),
             switch_href: format!("{}?{query}lang={}", uri.path(), lang.other().code()),
             refresh_secs: 0,
         }

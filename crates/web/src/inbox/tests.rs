@@ -148,6 +148,10 @@ async fn enterprise_users_and_the_public_have_no_inbox() {
         session(inbox.state.store.as_ref(), "ent", Role::Enterprise, Some("E1"), at(1_000));
     let (status, _, _) = send(&inbox.state, get_page("/alarms", &cookie)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, _, page) = send(&inbox.state, get_page("/dashboard", &cookie)).await;
+    assert!(!page.contains(r#"id="nav-alarms""#), "no link to what they may not open");
+    let (_, _, page) = send(&inbox.state, get_page("/dashboard", &inbox.cookie)).await;
+    assert!(page.contains(r#"id="nav-alarms""#) && !page.contains(r#"id="nav-users""#));
     let (status, _, _) = send(&inbox.state, get_page("/alarms/9", &inbox.cookie)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
