@@ -86,6 +86,8 @@ pub struct WebState {
     dashboard: std::sync::Mutex<Option<(std::time::Instant, Arc<pages::DashboardData>)>>,
     /// The plan the plan pages show (none: those pages answer 404).
     plan: Option<plan::PlanState>,
+    /// The plan page's latest assessment (year, when taken), shared for a few seconds.
+    plan_assessment: plan::pages::AssessmentCache,
 }
 
 impl WebState {

@@ -103,12 +103,41 @@ fn value_text(ctx: &Ctx, indicator: &IndicatorYear) -> String {
     }
 }
 
+/// How long an assessment is reused by the plan page (the page is public:
+/// many readers at once cost one assessment, not one each).
+const ASSESSMENT_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The plan page's latest assessment: (when taken, the assessment).
+pub(crate) type AssessmentCache =
+    std::sync::Mutex<Option<(std::time::Instant, std::sync::Arc<Assessment>)>>;
+
+/// The assessment of `year`: the shared one if younger than [`ASSESSMENT_TTL`], else a new one.
+async fn assessment(
+    ctx: &Ctx,
+    state: PlanState,
+    year: i32,
+) -> Result<std::sync::Arc<Assessment>, PageError> {
+    let cache = &ctx.state.web.plan_assessment;
+    if let Some((taken, assessment)) =
+        cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner).as_ref()
+        && assessment.year == year
+        && taken.elapsed() < ASSESSMENT_TTL
+    {
+        return Ok(assessment.clone());
+    }
+    let fresh = std::sync::Arc::new(
+        assess(ctx, state, move |context| plan::assess_year(context, year)).await?,
+    );
+    *cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+        Some((std::time::Instant::now(), fresh.clone()));
+    Ok(fresh)
+}
+
 /// `GET /plan`.
 pub(crate) async fn overview(ctx: Ctx) -> PageResult {
     let state = plan_of(&ctx)?;
     let year = year_of(&ctx, &state)?;
-    let assessment: Assessment =
-        assess(&ctx, state.clone(), move |context| plan::assess_year(context, year)).await?;
+    let assessment = assessment(&ctx, state.clone(), year).await?;
     let rows = assessment
         .indicators
         .iter()
