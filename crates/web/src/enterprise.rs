@@ -14,6 +14,7 @@
 //!   public (the plan requires publishing it).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::extract::Path;
 use axum::http::StatusCode;
@@ -105,8 +106,52 @@ struct FileData {
     devices: Vec<store::DeviceRecord>,
     alarms: Vec<store::Alarm>,
     points: Vec<store::PointRecord>,
-    totals: Option<registry::totals::EmissionTotals>,
+    totals: Option<Arc<registry::totals::EmissionTotals>>,
     towns: HashMap<String, String>,
+}
+
+/// How long the district's emission totals are reused by the enterprise files.
+const TOTALS_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The district's emission totals of this year, shared by every enterprise file.
+pub(crate) type TotalsCache =
+    std::sync::Mutex<Option<(std::time::Instant, Arc<registry::totals::EmissionTotals>)>>;
+
+/// This year's emission totals (every outlet's hours of the year, rolled up):
+/// the shared ones if younger than [`TOTALS_TTL`], else computed again. A
+/// failure leaves the file's emissions section empty (logged).
+async fn emission_totals(ctx: &Ctx) -> Option<Arc<registry::totals::EmissionTotals>> {
+    let now = ctx.state.clock.now();
+    let period = registry::totals::current_year(now);
+    let cache = &ctx.state.web.emission_totals;
+    if let Some((taken, totals)) =
+        cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner).as_ref()
+        && taken.elapsed() < TOTALS_TTL
+        && totals.period == period.label()
+    {
+        return Some(totals.clone());
+    }
+    let store = ctx.state.store.clone();
+    let computed = tokio::task::spawn_blocking(move || {
+        registry::totals::emission_totals(store.as_ref(), period, now)
+    })
+    .await;
+    match computed {
+        Ok(Ok(totals)) => {
+            let totals = Arc::new(totals);
+            *cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+                Some((std::time::Instant::now(), totals.clone()));
+            Some(totals)
+        }
+        Ok(Err(error)) => {
+            tracing::error!(%error, "cannot compute the emission totals");
+            None
+        }
+        Err(error) => {
+            tracing::error!(%error, "the emission totals task failed");
+            None
+        }
+    }
 }
 
 /// `GET /enterprises/{uscc}`: the enterprise file (一企一档).
@@ -173,10 +218,7 @@ pub(crate) async fn file(ctx: Ctx, Path(uscc): Path<String>) -> PageResult {
                 })?);
             }
             alarms.sort_by_key(|alarm: &store::Alarm| std::cmp::Reverse(alarm.last_at));
-            // Totals are a convenience: a failure to compute them leaves the section empty.
-            let totals =
-                registry::totals::emission_totals(store, registry::totals::current_year(now), now)
-                    .ok();
+            let totals = None; // Filled below from the shared totals.
             Ok(FileData {
                 enterprise,
                 permits,
@@ -190,6 +232,10 @@ pub(crate) async fn file(ctx: Ctx, Path(uscc): Path<String>) -> PageResult {
             })
         })
         .await?;
+    let mut data = data;
+    if data.enterprise.is_some() {
+        data.totals = emission_totals(&ctx).await;
+    }
     let Some((enterprise, status)) = &data.enterprise else {
         return Err(ctx.not_found(format!("{} {uscc}", ctx.t("enterprise.unknown"))));
     };

@@ -88,6 +88,8 @@ pub struct WebState {
     plan: Option<plan::PlanState>,
     /// The plan page's latest assessment (year, when taken), shared for a few seconds.
     plan_assessment: plan::pages::AssessmentCache,
+    /// This year's emission totals, shared by the enterprise files for a minute.
+    emission_totals: enterprise::TotalsCache,
 }
 
 impl WebState {
