@@ -77,7 +77,9 @@ impl Running {
             store,
             registry: Arc::new(registry),
             clock,
-            web: Arc::new(web::WebState::new(config.web.clone(), web_metrics)),
+            web: Arc::new(
+                web::WebState::new(config.web.clone(), web_metrics).with_plan(plan_state.clone()),
+            ),
         };
         // Every route behind the role guard, the plan's included.
         let plan_routes = web::guard_plan_routes(&state, web::plan::routes(plan_state));

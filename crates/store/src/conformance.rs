@@ -680,9 +680,11 @@ pub fn latest_readings_per_point_and_parameter(store: &dyn Store) {
             accepted_packet(other_device, other, 0),
         ]))
         .unwrap();
-    // An older reading arriving later changes nothing; a newer one replaces the values.
+    // An older reading arriving later changes nothing; a newer one replaces the values;
+    // a new parameter of a point joins the others, which stay.
     let late = vec![
         reading(point, "a34013", DataKind::Minute, -minute, 50.0),
+        reading(point, "a99999", DataKind::Minute, minute, 1.0),
         reading(other_point, "a34013", DataKind::Minute, 2 * minute, 8.0),
     ];
     store.commit_batch(&batch_of(vec![accepted_packet(device, late, 1)])).unwrap();
@@ -696,6 +698,7 @@ pub fn latest_readings_per_point_and_parameter(store: &dyn Store) {
         vec![
             (point, "a21026".to_owned(), at(2 * minute), Some(4.0)),
             (point, "a34013".to_owned(), at(4 * minute), Some(4.0)),
+            (point, "a99999".to_owned(), at(minute), Some(1.0)),
             (other_point, "a34013".to_owned(), at(2 * minute), Some(8.0)),
         ]
     );

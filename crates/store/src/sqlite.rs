@@ -19,12 +19,13 @@
 //! Measurement rows live in the `WITHOUT ROWID` table `reading`, keyed by
 //! (point, kind, data time, param): a range query for one point and kind is one
 //! contiguous scan in output order, and one packet's readings share a page.
-//! `latest_reading` keeps the newest data time and values per point, kind and parameter.
+//! `latest_point` keeps the newest data time and values of each parameter, one
+//! row per kind and point (`sqlite/latest.rs`).
 //!
 //! **Commit path.** One immediate transaction per batch: raw packets first (their
 //! ids follow the batch order), then readings sorted by key, each with
 //! `ON CONFLICT DO NOTHING` (a duplicate key is counted, never an error), then
-//! `latest_reading`, sightings, audit entries and connection events. Passive WAL
+//! `latest_point`, sightings, audit entries and connection events. Passive WAL
 //! checkpoints run on their own thread after commits, so a batch does not wait
 //! for pages to be copied into the database file.
 //!
@@ -40,6 +41,7 @@ mod case;
 mod corrections;
 mod derived;
 mod evidence;
+mod latest;
 mod migrate;
 mod plan;
 mod registry;
@@ -328,78 +330,10 @@ impl SqliteStore {
         Ok(value)
     }
 
-    /// [`Store::latest_readings`]: sorted by point id, then parameter code. One scan of the small
-    /// `latest_reading` table, which holds the latest values themselves (migration 0008), never the
-    /// histories; parameter codes are read once and the order is made in memory (no sort in SQL).
+    /// [`Store::latest_readings`]: sorted by point id, then parameter code. One range scan of
+    /// `latest_point` (migration 0010), one row and blob per point; see `sqlite/latest.rs`.
     fn query_latest_readings(&self, kind: DataKind) -> Result<Vec<Reading>> {
-        const DURING: &str = "querying latest readings";
-        self.read(|conn| {
-            let mut codes = conn
-                .prepare_cached("SELECT id, code FROM param")
-                .map_err(database_error(DURING))?;
-            let rows = codes.query([]).map_err(database_error(DURING))?;
-            let codes: HashMap<i64, ParamCode> = collect(rows, DURING, |row| {
-                let code: String = column(row, 1, "param", "code")?;
-                let code = ParamCode::parse(&code).map_err(|error| Error::Corrupt {
-                    table: "param",
-                    column: "code",
-                    detail: error.to_string(),
-                })?;
-                Ok((column(row, 0, "param", "id")?, code))
-            })?
-            .into_iter()
-            .collect();
-            let mut statement = conn
-                .prepare_cached(
-                    "SELECT point_id, param_id, data_ms, rtd, min, avg, max, zs_rtd, zs_min,
-                            zs_avg, zs_max, cou, flag, eflag, sample_time
-                     FROM latest_reading
-                     WHERE kind = ?1",
-                )
-                .map_err(database_error("preparing the latest-readings query"))?;
-            let rows =
-                statement.query(params![kind_to_db(kind)]).map_err(database_error(DURING))?;
-            let mut latest = collect(rows, DURING, |row| {
-                let param_id: i64 = column(row, 1, "latest_reading", "param_id")?;
-                let param = codes.get(&param_id).cloned().ok_or_else(|| Error::Corrupt {
-                    table: "latest_reading",
-                    column: "param_id",
-                    detail: format!("no parameter {param_id}"),
-                })?;
-                let value = |index: usize, name: &'static str| {
-                    column::<Option<f64>>(row, index, "latest_reading", name)
-                };
-                let text = |index: usize, name: &'static str| {
-                    column::<Option<String>>(row, index, "latest_reading", name)
-                };
-                Ok(Reading {
-                    key: ReadingKey {
-                        point: PointId(column(row, 0, "latest_reading", "point_id")?),
-                        param,
-                        kind,
-                        data_time: instant_column(row, 2, "latest_reading", "data_ms")?,
-                    },
-                    values: ReadingValues {
-                        rtd: value(3, "rtd")?,
-                        min: value(4, "min")?,
-                        avg: value(5, "avg")?,
-                        max: value(6, "max")?,
-                        zs_rtd: value(7, "zs_rtd")?,
-                        zs_min: value(8, "zs_min")?,
-                        zs_avg: value(9, "zs_avg")?,
-                        zs_max: value(10, "zs_max")?,
-                        cou: value(11, "cou")?,
-                        flag: text(12, "flag")?,
-                        eflag: text(13, "eflag")?,
-                        sample_time: text(14, "sample_time")?,
-                    },
-                })
-            })?;
-            latest.sort_unstable_by(|a, b| {
-                (a.key.point, a.key.param.as_str()).cmp(&(b.key.point, b.key.param.as_str()))
-            });
-            Ok(latest)
-        })
+        self.read(|conn| latest::read(conn, kind))
     }
 }
 
@@ -535,10 +469,6 @@ fn decode_reading(row: &Row<'_>) -> Result<Reading> {
         column: "code",
         detail: error.to_string(),
     })?;
-    let value =
-        |index: usize, name: &'static str| column::<Option<f64>>(row, index, "reading", name);
-    let text =
-        |index: usize, name: &'static str| column::<Option<String>>(row, index, "reading", name);
     Ok(Reading {
         key: ReadingKey {
             point: PointId(column(row, 0, "reading", "point_id")?),
@@ -546,20 +476,27 @@ fn decode_reading(row: &Row<'_>) -> Result<Reading> {
             kind: kind_from_db(column(row, 2, "reading", "kind")?)?,
             data_time: instant_column(row, 3, "reading", "data_ms")?,
         },
-        values: ReadingValues {
-            rtd: value(4, "rtd")?,
-            min: value(5, "min")?,
-            avg: value(6, "avg")?,
-            max: value(7, "max")?,
-            zs_rtd: value(8, "zs_rtd")?,
-            zs_min: value(9, "zs_min")?,
-            zs_avg: value(10, "zs_avg")?,
-            zs_max: value(11, "zs_max")?,
-            cou: value(12, "cou")?,
-            flag: text(13, "flag")?,
-            eflag: text(14, "eflag")?,
-            sample_time: text(15, "sample_time")?,
-        },
+        values: reading_values(row, "reading")?,
+    })
+}
+
+/// Decodes columns 4–15 of `table`'s row: `rtd … sample_time`.
+fn reading_values(row: &Row<'_>, table: &'static str) -> Result<ReadingValues> {
+    let value = |index: usize, name: &'static str| column::<Option<f64>>(row, index, table, name);
+    let text = |index: usize, name: &'static str| column::<Option<String>>(row, index, table, name);
+    Ok(ReadingValues {
+        rtd: value(4, "rtd")?,
+        min: value(5, "min")?,
+        avg: value(6, "avg")?,
+        max: value(7, "max")?,
+        zs_rtd: value(8, "zs_rtd")?,
+        zs_min: value(9, "zs_min")?,
+        zs_avg: value(10, "zs_avg")?,
+        zs_max: value(11, "zs_max")?,
+        cou: value(12, "cou")?,
+        flag: text(13, "flag")?,
+        eflag: text(14, "eflag")?,
+        sample_time: text(15, "sample_time")?,
     })
 }
 
@@ -766,7 +703,7 @@ fn commit_batch(writer: &mut Writer, batch: &IngestBatch) -> Result<CommitReport
     evidence::refresh_chains(&tx, &mut new_chains)?;
     let mut new_param_ids = HashMap::new();
     // (point, kind, param) → newest data time and values among the readings inserted
-    // now, in key order so the upserts into latest_reading walk its pages in order.
+    // now, in key order (merged into latest_point per point).
     let mut latest: BTreeMap<(i64, i64, i64), (i64, &ReadingValues)> = BTreeMap::new();
     let mut report = CommitReport { packets: Vec::with_capacity(batch.packets.len()) };
 
@@ -887,44 +824,7 @@ fn commit_batch(writer: &mut Writer, batch: &IngestBatch) -> Result<CommitReport
         }
     }
 
-    {
-        let mut upsert_latest = tx
-            .prepare_cached(
-                "INSERT INTO latest_reading (point_id, kind, param_id, data_ms, rtd, min, avg, max,
-                                             zs_rtd, zs_min, zs_avg, zs_max, cou, flag, eflag, sample_time)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
-                 ON CONFLICT (point_id, kind, param_id) DO UPDATE SET
-                     data_ms = excluded.data_ms, rtd = excluded.rtd, min = excluded.min,
-                     avg = excluded.avg, max = excluded.max, zs_rtd = excluded.zs_rtd,
-                     zs_min = excluded.zs_min, zs_avg = excluded.zs_avg, zs_max = excluded.zs_max,
-                     cou = excluded.cou, flag = excluded.flag, eflag = excluded.eflag,
-                     sample_time = excluded.sample_time
-                 WHERE excluded.data_ms > latest_reading.data_ms",
-            )
-            .map_err(database_error("preparing the latest-reading upsert"))?;
-        for ((point, kind, param), (data_ms, values)) in latest {
-            upsert_latest
-                .execute(params![
-                    point,
-                    kind,
-                    param,
-                    data_ms,
-                    values.rtd,
-                    values.min,
-                    values.avg,
-                    values.max,
-                    values.zs_rtd,
-                    values.zs_min,
-                    values.zs_avg,
-                    values.zs_max,
-                    values.cou,
-                    values.flag,
-                    values.eflag,
-                    values.sample_time,
-                ])
-                .map_err(database_error("recording the latest reading"))?;
-        }
-    }
+    latest::record(&tx, latest)?;
 
     for sighting in &batch.sightings {
         // Monotonic: an older sighting never moves last_seen (or last_data) backwards.

@@ -23,14 +23,18 @@ pub mod chart;
 mod corrections;
 mod derived;
 mod emissions;
+mod enterprise;
 mod error;
 mod export;
+mod form;
 pub mod format;
 pub mod i18n;
+mod inbox;
 mod pages;
 pub mod plan;
 mod registry;
 mod routes;
+mod users;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -85,12 +89,23 @@ pub struct WebState {
     throttle: auth::Throttle,
     /// The dashboard's store snapshot, shared for a few seconds.
     dashboard: std::sync::Mutex<Option<(std::time::Instant, Arc<pages::DashboardData>)>>,
+    /// The plan the plan pages show (none: those pages answer 404).
+    plan: Option<plan::PlanState>,
+    /// The plan page's latest assessment (year, when taken), shared for a few seconds.
+    plan_assessment: plan::pages::AssessmentCache,
+    /// This year's emission totals, shared by the enterprise files for a minute.
+    emission_totals: enterprise::TotalsCache,
 }
 
 impl WebState {
     /// State with these settings and counters.
     pub fn new(config: WebConfig, metrics: auth::Metrics) -> WebState {
         WebState { config, metrics, ..WebState::default() }
+    }
+
+    /// The same state, with the plan its plan pages (`/plan…`) show.
+    pub fn with_plan(self, plan: plan::PlanState) -> WebState {
+        WebState { plan: Some(plan), ..self }
     }
 
     fn limits(&self) -> auth::ThrottleLimits {
@@ -162,5 +177,84 @@ pub(crate) mod testing {
                 &store::ChangedBy { actor: "tests".into(), at },
             )
             .unwrap();
+    }
+
+    /// A signed-in browser: creates user `name` with `role` (bound to
+    /// `enterprise`) and a live session; returns the `Cookie` header value and
+    /// the session's CSRF token.
+    #[allow(clippy::unwrap_used)]
+    pub(crate) fn session(
+        store: &dyn store::Store,
+        name: &str,
+        role: model::account::Role,
+        enterprise: Option<&str>,
+        at: model::Instant,
+    ) -> (String, String) {
+        let by = store::ChangedBy { actor: "tests".into(), at };
+        let user = store
+            .create_user(
+                &store::NewUser {
+                    name: model::account::UserName::parse(name).unwrap(),
+                    role,
+                    enterprise: enterprise.map(str::to_owned),
+                    password_hash: "not-used".into(),
+                },
+                &by,
+            )
+            .unwrap();
+        let token = format!("session-of-{name}");
+        let csrf = format!("csrf-of-{name}");
+        store
+            .start_session(&store::NewSession {
+                token_hash: crate::auth::token_hash(&token),
+                user,
+                csrf_token: csrf.clone(),
+                created_at: at,
+                expires_at: model::Instant(at.0 + chrono::Duration::hours(1)),
+                peer: "tests".into(),
+            })
+            .unwrap();
+        (format!("{}={token}", crate::auth::SESSION_COOKIE), csrf)
+    }
+
+    /// Sends `request` through the router; returns the status, the `Location` header and the body.
+    #[allow(clippy::unwrap_used)]
+    pub(crate) async fn send(
+        state: &crate::AppState,
+        request: axum::http::Request<axum::body::Body>,
+    ) -> (axum::http::StatusCode, String, String) {
+        use tower::ServiceExt;
+        let response = crate::router(state.clone()).oneshot(request).await.unwrap();
+        let status = response.status();
+        let location = response
+            .headers()
+            .get(axum::http::header::LOCATION)
+            .map(|value| value.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        (status, location, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// A urlencoded POST of `body` with the session `cookie`.
+    #[allow(clippy::unwrap_used)]
+    pub(crate) fn post_form(
+        uri: &str,
+        cookie: &str,
+        body: &str,
+    ) -> axum::http::Request<axum::body::Body> {
+        axum::http::Request::post(uri)
+            .header(axum::http::header::COOKIE, cookie)
+            .header(axum::http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from(body.to_owned()))
+            .unwrap()
+    }
+
+    /// A GET with the session `cookie`.
+    #[allow(clippy::unwrap_used)]
+    pub(crate) fn get_page(uri: &str, cookie: &str) -> axum::http::Request<axum::body::Body> {
+        axum::http::Request::get(uri)
+            .header(axum::http::header::COOKIE, cookie)
+            .body(axum::body::Body::empty())
+            .unwrap()
     }
 }

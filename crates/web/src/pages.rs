@@ -44,6 +44,10 @@ pub(crate) struct Chrome {
     pub(crate) logged_in: bool,
     pub(crate) user: String,
     pub(crate) csrf: String,
+    /// Whether the user is an administrator (the user-management link).
+    pub(crate) admin: bool,
+    /// Whether the user is staff, inspector or above (the alarm and registry links).
+    pub(crate) staff: bool,
     /// The current page in the other language.
     pub(crate) switch_href: String,
     /// Seconds after which the script reloads the page (0: never).
@@ -67,6 +71,8 @@ impl Chrome {
             logged_in: principal.user_name().is_some(),
             user: principal.user_name().unwrap_or_default(),
             csrf: principal.csrf().unwrap_or_default().to_owned(),
+            admin: principal.role() == model::account::Role::Admin,
+            staff: principal.role().allows(model::account::Role::Inspector),
             switch_href: format!("{}?{query}lang={}", uri.path(), lang.other().code()),
             refresh_secs: 0,
         }
@@ -125,7 +131,7 @@ struct ErrorTemplate {
     message: String,
 }
 
-fn render(template: &impl Template, status: StatusCode) -> Response {
+pub(crate) fn render(template: &impl Template, status: StatusCode) -> Response {
     match template.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(error) => {
@@ -172,7 +178,7 @@ pub(crate) fn login_page(
 }
 
 /// Only local paths are followed after login (no open redirect).
-fn safe_next(next: &str) -> &str {
+pub(crate) fn safe_next(next: &str) -> &str {
     if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
         next
     } else {
@@ -210,15 +216,15 @@ impl IntoResponse for PageError {
     }
 }
 
-type PageResult = Result<Response, PageError>;
+pub(crate) type PageResult = Result<Response, PageError>;
 
 /// Everything a page handler starts from.
 pub(crate) struct Ctx {
-    state: AppState,
-    principal: Principal,
-    lang: Lang,
-    uri: Uri,
-    query: PageQuery,
+    pub(crate) state: AppState,
+    pub(crate) principal: Principal,
+    pub(crate) lang: Lang,
+    pub(crate) uri: Uri,
+    pub(crate) query: PageQuery,
 }
 
 impl axum::extract::FromRequestParts<AppState> for Ctx {
@@ -238,7 +244,7 @@ impl axum::extract::FromRequestParts<AppState> for Ctx {
 }
 
 impl Ctx {
-    fn new(
+    pub(crate) fn new(
         state: AppState,
         principal: Principal,
         lang: Lang,
@@ -253,27 +259,27 @@ impl Ctx {
     }
 
     /// A table's header cells: each message key translated.
-    fn headers(&self, keys: &[&str]) -> Vec<String> {
+    pub(crate) fn headers(&self, keys: &[&str]) -> Vec<String> {
         keys.iter().map(|key| self.t(key).to_owned()).collect()
     }
 
-    fn t<'a>(&self, key: &'a str) -> &'a str {
+    pub(crate) fn t<'a>(&self, key: &'a str) -> &'a str {
         self.lang.messages().t(key)
     }
 
-    fn chrome(&self) -> Chrome {
+    pub(crate) fn chrome(&self) -> Chrome {
         Chrome::new(self.lang, &self.principal, &self.uri)
     }
 
-    fn bad_request(&self, message: String) -> PageError {
+    pub(crate) fn bad_request(&self, message: String) -> PageError {
         PageError { lang: self.lang, status: StatusCode::BAD_REQUEST, message }
     }
 
-    fn not_found(&self, message: String) -> PageError {
+    pub(crate) fn not_found(&self, message: String) -> PageError {
         PageError { lang: self.lang, status: StatusCode::NOT_FOUND, message }
     }
 
-    fn internal(&self, error: impl std::fmt::Display) -> PageError {
+    pub(crate) fn internal(&self, error: impl std::fmt::Display) -> PageError {
         tracing::error!(%error, "page failed");
         PageError {
             lang: self.lang,
@@ -282,7 +288,7 @@ impl Ctx {
         }
     }
 
-    async fn read<T: Send + 'static>(
+    pub(crate) async fn read<T: Send + 'static>(
         &self,
         work: impl FnOnce(&dyn store::Store) -> Result<T, store::Error> + Send + 'static,
     ) -> Result<T, PageError> {
@@ -290,12 +296,12 @@ impl Ctx {
         api::blocking(move || work(store.as_ref())).await.map_err(|error| self.internal(error))
     }
 
-    fn today(&self) -> NaiveDate {
+    pub(crate) fn today(&self) -> NaiveDate {
         self.state.clock.now().to_beijing().date()
     }
 
     /// The page's query without `format`, `table` and `lang` (for export links).
-    fn base_query(&self) -> String {
+    pub(crate) fn base_query(&self) -> String {
         self.uri
             .query()
             .unwrap_or("")
@@ -311,7 +317,11 @@ impl Ctx {
     }
 
     /// The export response if the query asks for one of `tables`.
-    fn export(&self, tables: &[&Table], name: &str) -> Option<Result<Response, PageError>> {
+    pub(crate) fn export(
+        &self,
+        tables: &[&Table],
+        name: &str,
+    ) -> Option<Result<Response, PageError>> {
         let format = self.query.format.as_deref()?;
         let Some(format) = Format::parse(format) else {
             return Some(Err(self.bad_request(format!("format={format:?}: expected csv or xlsx"))));
@@ -321,7 +331,7 @@ impl Ctx {
         Some(Ok(export::table_response(table, format, &format!("{name}-{}", table.id))))
     }
 
-    fn page_with(
+    pub(crate) fn page_with(
         &self,
         chrome: Chrome,
         heading: String,
@@ -333,7 +343,7 @@ impl Ctx {
         render(&PageTemplate { chrome, heading, notices, form, cards, sections }, StatusCode::OK)
     }
 
-    fn table_section(&self, heading: &str, table: &Table) -> Section {
+    pub(crate) fn table_section(&self, heading: &str, table: &Table) -> Section {
         Section {
             id: format!("section-{}", table.id),
             heading: heading.to_owned(),
@@ -342,20 +352,20 @@ impl Ctx {
     }
 }
 
-fn parse_date(ctx: &Ctx, name: &str, text: &str) -> Result<NaiveDate, PageError> {
+pub(crate) fn parse_date(ctx: &Ctx, name: &str, text: &str) -> Result<NaiveDate, PageError> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map_err(|_| ctx.bad_request(format!("{name}={text:?}: {}", ctx.t("error.bad_date"))))
 }
 
-fn day_start(date: NaiveDate) -> Instant {
+pub(crate) fn day_start(date: NaiveDate) -> Instant {
     BeijingTime(date.and_time(chrono::NaiveTime::MIN)).to_instant()
 }
 
-fn points_by_id(points: &[PointRecord]) -> HashMap<PointId, &PointRecord> {
+pub(crate) fn points_by_id(points: &[PointRecord]) -> HashMap<PointId, &PointRecord> {
     points.iter().map(|point| (point.id, point)).collect()
 }
 
-fn point_name(points: &HashMap<PointId, &PointRecord>, id: PointId) -> String {
+pub(crate) fn point_name(points: &HashMap<PointId, &PointRecord>, id: PointId) -> String {
     points.get(&id).map_or_else(|| format!("#{}", id.0), |point| point.point.name.clone())
 }
 
@@ -908,7 +918,7 @@ async fn dashboard_data(ctx: &Ctx) -> Result<std::sync::Arc<DashboardData>, Page
 }
 
 /// A device is online if it was seen within this many minutes.
-const ONLINE_MINUTES: i64 = 10;
+pub(crate) const ONLINE_MINUTES: i64 = 10;
 
 /// `GET /dashboard`: today's AQI, water classes, outlets in exceedance,
 /// devices online, for the points the principal may see.
@@ -1034,34 +1044,9 @@ pub(crate) async fn dashboard(ctx: Ctx) -> PageResult {
     };
 
     // Devices.
-    let visible_devices: Vec<_> =
+    let visible_devices: Vec<&store::DeviceRecord> =
         devices.iter().filter(|device| by_id.contains_key(&device.device.point)).collect();
-    let online = |device: &&store::DeviceRecord| {
-        device.last_seen.is_some_and(|seen| (now.0 - seen.0).num_minutes() < ONLINE_MINUTES)
-    };
-    let n_online = visible_devices.iter().filter(|device| online(device)).count();
-    let device_rows: Vec<Vec<Cell>> = visible_devices
-        .iter()
-        .map(|device| {
-            vec![
-                Cell::text(device.device.mn.to_string()),
-                Cell::link(point_name(&by_id, device.device.point), link(device.device.point)),
-                Cell::text(device.last_seen.map_or("—".to_owned(), |seen| {
-                    format::date_time(ctx.lang, seen.to_beijing().0)
-                })),
-                if online(device) {
-                    Cell::badge(ctx.t("device.online"), "#00B050", "#FFFFFF")
-                } else {
-                    Cell::badge(ctx.t("device.offline"), "#9E9E9E", "#FFFFFF")
-                },
-            ]
-        })
-        .collect();
-    let device_table = Table {
-        id: "devices",
-        headers: ctx.headers(&["device.mn", "device.point", "device.last_seen", "device.status"]),
-        rows: device_rows,
-    };
+    let (device_table, n_online) = device_table(&ctx, &visible_devices, &by_id, now);
     let point_rows: Vec<Vec<Cell>> = visible
         .iter()
         .map(|point| {
@@ -1147,6 +1132,46 @@ pub(crate) async fn dashboard(ctx: Ctx) -> PageResult {
     chrome.refresh_secs = 300;
     let heading = format!("{} · {}", ctx.t("dash.title"), format::date(ctx.lang, today));
     Ok(ctx.page_with(chrome, heading, Vec::new(), String::new(), cards, sections))
+}
+
+/// The devices' table (MN, point linked to its page, last seen, online badge)
+/// and how many are online (seen within [`ONLINE_MINUTES`] of `now`).
+pub(crate) fn device_table(
+    ctx: &Ctx,
+    devices: &[&store::DeviceRecord],
+    by_id: &HashMap<PointId, &PointRecord>,
+    now: Instant,
+) -> (Table, usize) {
+    let online = |device: &store::DeviceRecord| {
+        device.last_seen.is_some_and(|seen| (now.0 - seen.0).num_minutes() < ONLINE_MINUTES)
+    };
+    let n_online = devices.iter().filter(|device| online(device)).count();
+    let rows = devices
+        .iter()
+        .map(|device| {
+            vec![
+                Cell::text(device.device.mn.to_string()),
+                Cell::link(
+                    point_name(by_id, device.device.point),
+                    format!("/points/{}", device.device.point.0),
+                ),
+                Cell::text(device.last_seen.map_or("—".to_owned(), |seen| {
+                    format::date_time(ctx.lang, seen.to_beijing().0)
+                })),
+                if online(device) {
+                    Cell::badge(ctx.t("device.online"), "#00B050", "#FFFFFF")
+                } else {
+                    Cell::badge(ctx.t("device.offline"), "#9E9E9E", "#FFFFFF")
+                },
+            ]
+        })
+        .collect();
+    let table = Table {
+        id: "devices",
+        headers: ctx.headers(&["device.mn", "device.point", "device.last_seen", "device.status"]),
+        rows,
+    };
+    (table, n_online)
 }
 
 /// The reading range of a point page or export: kind (default hour) and

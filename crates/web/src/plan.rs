@@ -3,14 +3,16 @@
 //! trend, entered values and city-assigned targets (multipart, with their
 //! evidence documents), the documents, and the assessment report (HTML or XLSX).
 //!
-//! Accounts and roles are not wired yet: changes are recorded with the
-//! actor `api` until the web side supplies the signed-in user.
+//! The routes sit behind the role guard ([`crate::guard_plan_routes`]):
+//! changes are recorded with the signed-in user or API token as the actor,
+//! and a change that reaches a handler without the guard's principal is
+//! refused (500, logged) rather than recorded under a made-up actor.
 
 use std::sync::Arc;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Extension, Multipart, Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -21,9 +23,9 @@ use serde_json::{Value, json};
 use store::{NewCityTarget, NewPlanDocument, NewPlanValue, Store};
 
 use crate::ApiError;
+use crate::auth::Principal;
 
-/// The actor recorded for changes made through the API until accounts exist.
-pub const API_ACTOR: &str = "api";
+pub(crate) mod pages;
 
 /// What the plan handlers reach.
 #[derive(Clone)]
@@ -38,6 +40,23 @@ pub struct PlanState {
     pub emissions: Arc<dyn plan::EmissionSource>,
     /// The clock, for entry times and default years.
     pub clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for PlanState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlanState").field("plan", &self.plan.id).finish_non_exhaustive()
+    }
+}
+
+/// The actor of a change: the principal the guard resolved.
+fn actor_of(principal: Option<Extension<Principal>>) -> Result<String, ApiError> {
+    match principal {
+        Some(Extension(principal)) if principal != Principal::Anonymous => Ok(principal.actor()),
+        _ => {
+            tracing::error!("a plan change reached its handler without the role guard");
+            Err(ApiError::Internal("plan routes must sit behind the role guard".to_owned()))
+        }
+    }
 }
 
 /// The plan routes, to merge into the main router.
@@ -220,9 +239,11 @@ fn required<T: std::str::FromStr>(name: &str, text: Option<String>) -> Result<T,
 
 async fn enter_value(
     State(state): State<PlanState>,
+    principal: Option<Extension<Principal>>,
     Path(id): Path<String>,
     multipart: Multipart,
 ) -> Result<Json<Value>, ApiError> {
+    let actor = actor_of(principal)?;
     let form = read_form(multipart, "evidence").await?;
     let entry = NewPlanValue {
         plan: state.plan.id.clone(),
@@ -234,7 +255,7 @@ async fn enter_value(
     };
     let at = state.clock.now();
     let stored = blocking(move || {
-        plan::entry::enter_value(state.store.as_ref(), &state.plan, &entry, API_ACTOR, at)
+        plan::entry::enter_value(state.store.as_ref(), &state.plan, &entry, &actor, at)
             .map_err(plan_error)
     })
     .await?;
@@ -243,9 +264,11 @@ async fn enter_value(
 
 async fn set_city_target(
     State(state): State<PlanState>,
+    principal: Option<Extension<Principal>>,
     Path(id): Path<String>,
     multipart: Multipart,
 ) -> Result<Json<Value>, ApiError> {
+    let actor = actor_of(principal)?;
     let form = read_form(multipart, "document").await?;
     let document = form.document.ok_or_else(|| {
         ApiError::BadRequest("field document (the assigning document) is missing".to_owned())
@@ -259,7 +282,7 @@ async fn set_city_target(
     };
     let at = state.clock.now();
     let stored = blocking(move || {
-        plan::entry::set_city_target(state.store.as_ref(), &state.plan, &target, API_ACTOR, at)
+        plan::entry::set_city_target(state.store.as_ref(), &state.plan, &target, &actor, at)
             .map_err(plan_error)
     })
     .await?;

@@ -35,6 +35,8 @@ use store::{RegistryEntity, RegistryKind, RegistryRecord};
 use crate::auth::Principal;
 use crate::{ApiError, AppState};
 
+pub(crate) mod pages;
+
 fn kind_of(text: &str) -> Result<RegistryKind, ApiError> {
     registry::layout::kind_of_stem(text).ok_or_else(|| {
         let stems: Vec<&str> =

@@ -3,7 +3,8 @@
 //!
 //! The guard, in order: works out who is asking ([`Principal`]: an API token
 //! from `Authorization: Bearer`, else the session cookie, else anonymous; a
-//! bad token is 401), refuses a role below the route's (401 for anonymous,
+//! bad token is 401), refuses a role below the route's (anonymous: 401 on
+//! the API, a redirect to the login page with the return address for pages;
 //! 403 otherwise), refuses an enterprise principal a `{point}` of another
 //! enterprise (403), checks the CSRF token of a state-changing request made
 //! with a session cookie (403), and hands the principal to the handler.
@@ -25,7 +26,8 @@ use model::account::Role;
 use crate::auth::{self, Principal, same_secret};
 use crate::i18n::{Lang, query_lang};
 use crate::{
-    ApiError, AppState, alarms, api, areas, assets, case, corrections, derived, pages, registry,
+    ApiError, AppState, alarms, api, areas, assets, case, corrections, derived, enterprise, inbox,
+    pages, registry, users,
 };
 
 /// One route and the lowest role allowed on it.
@@ -41,7 +43,7 @@ pub struct RouteSpec {
 
 /// Every route with its handler.
 fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
-    use Role::{Analyst, Enterprise, Inspector, Public};
+    use Role::{Admin, Analyst, Enterprise, Inspector, Public};
     let route = |method: &'static str, path: &'static str, min_role: Role, handler| {
         (RouteSpec { method, path, min_role }, handler)
     };
@@ -150,6 +152,30 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(corrections::history),
         ),
         route("GET", "/api/v1/points/{point}/case.zip", Analyst, get(case::export)),
+        // The alarm inbox pages (issue #5): inspectors handle alarms as themselves.
+        route("GET", "/alarms", Inspector, get(inbox::inbox)),
+        route("GET", "/alarms/{id}", Inspector, get(inbox::detail)),
+        route("POST", "/alarms/{id}/acknowledge", Inspector, post(inbox::acknowledge)),
+        route("POST", "/alarms/{id}/assign", Inspector, post(inbox::assign)),
+        route("POST", "/alarms/{id}/close", Inspector, post(inbox::close)),
+        // Registry pages (issue #5): staff read, analysts edit (audited as themselves).
+        route("GET", "/registry", Inspector, get(registry::pages::index)),
+        route("GET", "/registry/{kind}", Inspector, get(registry::pages::list)),
+        route("GET", "/registry/{kind}/edit", Analyst, get(registry::pages::edit_form)),
+        route("POST", "/registry/{kind}/edit", Analyst, post(registry::pages::save)),
+        route("POST", "/registry/{kind}/retire", Analyst, post(registry::pages::retire)),
+        // The enterprise file (一企一档): enterprise users open only their own.
+        route("GET", "/enterprises", Enterprise, get(enterprise::mine)),
+        route("GET", "/enterprises/{uscc}", Enterprise, get(enterprise::file)),
+        route("GET", "/public/enterprises", Public, get(enterprise::key_supervised)),
+        // The plan's pages: indicator progress is published (issue #5).
+        route("GET", "/plan", Public, get(crate::plan::pages::overview)),
+        route("GET", "/plan/indicators/{id}", Public, get(crate::plan::pages::indicator)),
+        // User management: administrators only.
+        route("GET", "/admin/users", Admin, get(users::list)),
+        route("POST", "/admin/users", Admin, post(users::add)),
+        route("POST", "/admin/users/{name}/password", Admin, post(users::reset_password)),
+        route("POST", "/admin/users/{name}/retire", Admin, post(users::retire)),
     ]
 }
 
@@ -266,11 +292,22 @@ fn refuse(state: &AppState, request: &Request, refusal: Refusal) -> Response {
         return response;
     }
     if refusal == Refusal::Unauthenticated {
-        // A browser gets the login form, still with 401.
-        let next = request.uri().path_and_query().map_or("/", |pq| pq.as_str()).to_owned();
-        return pages::login_page(lang, status, None, &next);
+        // A browser goes to the login page, which comes back here after the login.
+        return login_redirect(request);
     }
     pages::error_page(lang, status, lang.messages().t(refusal.message_key()))
+}
+
+/// `303 See Other` to `/login?next=<this page>` (a GET's own address; for a
+/// form, the page it came from is not known, so the dashboard).
+fn login_redirect(request: &Request) -> Response {
+    let next = if *request.method() == Method::GET {
+        request.uri().path_and_query().map_or("/dashboard", |pq| pq.as_str())
+    } else {
+        "/dashboard"
+    };
+    let query = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
+    axum::response::Redirect::to(&format!("/login?{query}")).into_response()
 }
 
 /// Who is asking: a bearer token, else a live session cookie, else nobody.

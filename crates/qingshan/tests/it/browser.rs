@@ -1,9 +1,10 @@
 //! Browser tests: headless Chromium driven through chromedriver (WebDriver,
 //! the `fantoccini` client) against a real `qingshan serve` with a temporary
 //! store and a simulated day of data. They log in, see the dashboard, switch
-//! the language, open a point's charts, download an XLSX and read the public
-//! pages without login; screenshots of the main pages go to
-//! `target/screenshots/`.
+//! the language, open a point's charts, download an XLSX, acknowledge an
+//! alarm in the inbox, see a registry form refuse a bad value next to its
+//! field, open the enterprise file and the plan, and read the public pages
+//! without login; screenshots of the main pages go to `target/screenshots/`.
 //!
 //! Without `chromium` and `chromedriver` on the PATH the test prints SKIPPED
 //! and passes, except under `CI=true`, where it fails (`.ci/run` installs
@@ -119,6 +120,50 @@ fn a_user_logs_in_sees_the_dashboard_switches_language_and_downloads_xlsx() {
         let points = store.points().unwrap();
         points.iter().find(|point| point.point.code == devices[0].point_code).unwrap().id
     };
+    // The sample registry (enterprises, permits, limits; devices are the fleet's)
+    // and an open alarm on the station, for the inbox and the registry forms.
+    let (limit_key, alarm_id) = {
+        use store::{AlarmStore, RegistryStore};
+        let store = server.open_store();
+        let at = model::Instant::from_unix_millis(1_772_400_000_000).unwrap();
+        let files: Vec<_> = registry::sample::files()
+            .into_iter()
+            .filter(|file| file.kind != store::RegistryKind::Device)
+            .collect();
+        registry::import::import(&store, &files, "tests", at, true).unwrap();
+        let limit_key = store
+            .registry_records(store::RegistryKind::Limit)
+            .unwrap()
+            .into_iter()
+            .find(|record| {
+                registry::layout::write_row(&record.entity, record.status)[3].parse::<f64>().is_ok()
+            })
+            .unwrap()
+            .entity
+            .key();
+        let outcome = store
+            .record_alarm_pass(&store::AlarmPass {
+                at,
+                actor: "system:alarms",
+                findings: &[store::Finding {
+                    key: model::alarm::AlarmKey {
+                        point: station,
+                        rule: model::alarm::Rule::AqiHigh,
+                        pollutant: String::new(),
+                    },
+                    severity: model::alarm::Severity::Warning,
+                    window_from: at,
+                    window_to: model::Instant(at.0 + chrono::Duration::hours(1)),
+                    evidence: serde_json::json!({ "aqi": 160 }),
+                    assignee: None,
+                }],
+                cleared: &[],
+                channels: &[],
+                watermark: None,
+            })
+            .unwrap();
+        (limit_key, outcome.opened[0])
+    };
     // Wait (bounded) until the evaluator published the day.
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while !server.http_get("/api/v1/air/daily?date=2026-03-02").contains("\"aqi\"") {
@@ -232,6 +277,63 @@ fn a_user_logs_in_sees_the_dashboard_switches_language_and_downloads_xlsx() {
         };
         let bytes = std::fs::read(&xlsx).unwrap();
         assert_eq!(&bytes[..2], b"PK", "an XLSX is a zip: {}", xlsx.display());
+
+        // The alarm inbox: open the alarm, acknowledge it as the signed-in user.
+        client.goto(&format!("{base}/alarms")).await.unwrap();
+        screenshot(&client, "alarm-inbox").await;
+        client
+            .find(Locator::Css(&format!(r#"a[href="/alarms/{}"]"#, alarm_id.0)))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        client.find(Locator::Id("acknowledge-form-submit")).await.unwrap().click().await.unwrap();
+        client
+            .wait()
+            .for_element(Locator::XPath("//table[@id='table-history']//td[.='wangmin']"))
+            .await
+            .unwrap();
+        assert!(client.find(Locator::Id("acknowledge-form")).await.is_err(), "acknowledged once");
+        screenshot(&client, "alarm-detail").await;
+        {
+            use store::AlarmStore;
+            let alarm = server.open_store().alarm(alarm_id).unwrap().unwrap();
+            assert_eq!(alarm.acknowledged_by.as_deref(), Some("wangmin"));
+        }
+
+        // Edit a permit limit: a negative value is refused next to its field.
+        client.goto(&format!("{base}/registry")).await.unwrap();
+        screenshot(&client, "registry").await;
+        client
+            .goto(&format!("{base}/registry/limits/edit?key={}", limit_key.replace('/', "%2F")))
+            .await
+            .unwrap();
+        let max = client.find(Locator::Id("field-max")).await.unwrap();
+        max.clear().await.unwrap();
+        max.send_keys("-5").await.unwrap();
+        client.find(Locator::Id("registry-form-submit")).await.unwrap().click().await.unwrap();
+        let error = client.wait().for_element(Locator::Id("error-max")).await.unwrap();
+        assert!(error.text().await.unwrap().contains("must be above 0"));
+        screenshot(&client, "registry-validation").await;
+
+        // The enterprise file, the plan and the key-supervised list.
+        client.goto(&format!("{base}/enterprises/91511112MA65J0DT85")).await.unwrap();
+        assert!(body_text(&client).await.contains("一企一档"));
+        screenshot(&client, "enterprise-file").await;
+        client.goto(&format!("{base}/plan?year=2025")).await.unwrap();
+        assert!(body_text(&client).await.contains("规划"));
+        screenshot(&client, "plan").await;
+        client.goto(&format!("{base}/plan/indicators/1?year=2025")).await.unwrap();
+        assert!(!client.find_all(Locator::Css("#trend-chart svg.chart")).await.unwrap().is_empty());
+        screenshot(&client, "plan-indicator").await;
+        client.set_window_size(390, 844).await.unwrap();
+        client.goto(&format!("{base}/plan?year=2025")).await.unwrap();
+        screenshot(&client, "plan-phone").await;
+        client.goto(&format!("{base}/public/enterprises")).await.unwrap();
+        assert!(body_text(&client).await.contains("重点监管单位名录"));
+        screenshot(&client, "public-key-enterprises-phone").await;
+        client.set_window_size(1280, 1000).await.unwrap();
 
         // Log out: the dashboard asks for a login again.
         client.goto(&format!("{base}/dashboard")).await.unwrap();

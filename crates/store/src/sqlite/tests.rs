@@ -34,50 +34,48 @@ fn new_file_gets_latest_schema_in_wal_mode_with_full_sync() {
 }
 
 #[test]
-fn latest_values_are_backfilled_by_migration_0008() {
+fn latest_values_are_moved_by_migrations_0008_and_0010() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("before-0008.db");
     {
-        let store = open(&path);
-        let (point, device) = fixture::point_and_device(&store, "MN-BACKFILL");
-        let mut batch = IngestBatch::default();
-        batch.packets.push(fixture::accepted_packet(
-            device,
-            vec![fixture::reading(point, "a34013", DataKind::Minute, 60_000, 2.5)],
-            60_000,
-        ));
-        store.commit_batch(&batch).unwrap();
-    }
-    {
-        // Back to the schema before 0008: what an older file has (no value columns).
-        let conn = raw_connection(&path);
-        for column in [
-            "rtd",
-            "min",
-            "avg",
-            "max",
-            "zs_rtd",
-            "zs_min",
-            "zs_avg",
-            "zs_max",
-            "cou",
-            "flag",
-            "eflag",
-            "sample_time",
-        ] {
-            conn.execute_batch(&format!("ALTER TABLE latest_reading DROP COLUMN {column}"))
-                .unwrap();
-        }
-        conn.execute_batch("DROP TABLE user_session; DROP TABLE api_token; DROP TABLE app_user")
+        // A file from before 0008: latest_reading holds only data times.
+        let mut conn = raw_connection(&path);
+        migrate::migrate_to(&mut conn, migrate::version_containing("ADD COLUMN sample_time") - 1)
             .unwrap();
-        // Later migrations' tables go too, so every migration from 0008 on runs again.
-        conn.execute_batch("DROP TABLE reading_correction").unwrap();
-        conn.pragma_update(None, "user_version", 7).unwrap();
+        conn.execute_batch(
+            "INSERT INTO point (id, code, name, kind, enterprise, simulated)
+                 VALUES (7, 'P-OLD', '旧点位', 'flue_gas', NULL, 0);
+             INSERT INTO param (id, code) VALUES (3, 'a34013'), (4, 'a21026');
+             INSERT INTO reading (point_id, kind, data_ms, param_id, raw_id, avg, flag)
+                 VALUES (7, 1, 60000, 3, 1, 2.5, 'N'), (7, 1, 120000, 3, 2, 3.5, 'N'),
+                        (7, 1, 60000, 4, 1, 9.0, 'D');
+             INSERT INTO latest_reading (point_id, kind, param_id, data_ms)
+                 VALUES (7, 1, 3, 120000), (7, 1, 4, 60000);",
+        )
+        .unwrap();
     }
     let store = open(&path);
     let latest = store.latest_readings(DataKind::Minute).unwrap();
-    assert_eq!(latest.len(), 1);
-    assert_eq!((latest[0].values.avg, latest[0].values.flag.as_deref()), (Some(2.5), Some("N")));
+    let seen: Vec<(&str, i64, Option<f64>, Option<&str>)> = latest
+        .iter()
+        .map(|reading| {
+            (
+                reading.key.param.as_str(),
+                reading.key.data_time.unix_millis(),
+                reading.values.avg,
+                reading.values.flag.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [("a21026", 60_000, Some(9.0), Some("D")), ("a34013", 120_000, Some(3.5), Some("N"))]
+    );
+    let conn = lock(&store.writer);
+    assert!(
+        conn.conn.execute("SELECT * FROM latest_reading", []).is_err(),
+        "the old table is gone"
+    );
 }
 
 #[test]
@@ -180,11 +178,11 @@ fn corrupt_stored_values_are_errors_not_panics() {
         other => panic!("expected Corrupt, got {other}"),
     };
 
-    tamper("UPDATE reading SET avg = 'not a number'; UPDATE latest_reading SET avg = 'nan'");
+    tamper("UPDATE reading SET avg = 'not a number'; UPDATE latest_point SET vals = x'0102'");
     assert_eq!(corrupt_column(readings().unwrap_err()), "reading.avg");
     assert_eq!(
         corrupt_column(store.latest_readings(DataKind::Minute).unwrap_err()),
-        "latest_reading.avg"
+        "latest_point.vals"
     );
     tamper("UPDATE reading SET avg = 1.5; UPDATE param SET code = 'has space'");
     assert_eq!(corrupt_column(readings().unwrap_err()), "param.code");
@@ -237,19 +235,8 @@ fn queries_use_the_primary_key_without_sorting_the_range() {
         );
         assert!(readings.contains("LAST TERM OF ORDER BY"), "only ties are sorted: {readings}");
     }
-    let latest = plan(
-        "SELECT r.data_ms FROM latest_reading l
-         CROSS JOIN reading r ON r.point_id = l.point_id AND r.kind = l.kind AND r.data_ms = l.data_ms
-                       AND r.param_id = l.param_id
-         JOIN param q ON q.id = l.param_id
-         WHERE l.kind = 1 ORDER BY l.point_id, q.code",
-    );
-    assert!(
-        latest.contains(
-            "SEARCH r USING PRIMARY KEY (point_id=? AND kind=? AND data_ms=? AND param_id=?)"
-        ),
-        "{latest}"
-    );
+    let latest = plan("SELECT point_id, vals FROM latest_point WHERE kind = 1 ORDER BY point_id");
+    assert_eq!(latest, "SEARCH latest_point USING PRIMARY KEY (kind=?)", "one range, no sort");
 }
 
 #[test]

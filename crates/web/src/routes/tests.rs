@@ -180,8 +180,11 @@ async fn role_matrix_from_the_route_table() {
                     .header(header::COOKIE, "qs_login_csrf=abc")
                     .header("x-csrf-token", "abc"),
             };
-            let (status, _, body) =
+            let (status, headers, body) =
                 check(&fixture.state, builder.body(Body::empty()).unwrap()).await;
+            let location = headers
+                .get(header::LOCATION)
+                .map_or(String::new(), |value| value.to_str().unwrap().to_owned());
             let role = asker.unwrap_or(Role::Public);
             let context =
                 format!("{} {} as {:?}: {status} {body:.200}", spec.method, spec.path, asker);
@@ -192,9 +195,16 @@ async fn role_matrix_from_the_route_table() {
                 );
             } else {
                 n_refused += 1;
-                let expected =
-                    if asker.is_none() { StatusCode::UNAUTHORIZED } else { StatusCode::FORBIDDEN };
+                let expected = match asker {
+                    Some(_) => StatusCode::FORBIDDEN,
+                    None if spec.path.starts_with("/api/") => StatusCode::UNAUTHORIZED,
+                    // A browser is sent to the login page.
+                    None => StatusCode::SEE_OTHER,
+                };
                 assert_eq!(status, expected, "{context}");
+                if status == StatusCode::SEE_OTHER {
+                    assert!(location.starts_with("/login?next="), "{context}: {location}");
+                }
             }
         }
     }
@@ -342,13 +352,29 @@ async fn sessions_log_in_check_csrf_and_log_out_with_audit() {
     assert!(body.contains("表单已过期"), "{body}");
     let (status, _, _) = check(state, logout(&csrf)).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let (status, _, page) = check(
+    let (status, headers, _) = check(
         state,
-        get("/dashboard").header(header::COOKIE, &cookie).body(Body::empty()).unwrap(),
+        get("/dashboard?date=2026-11-10")
+            .header(header::COOKIE, &cookie)
+            .body(Body::empty())
+            .unwrap(),
     )
     .await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "the session ended");
-    assert!(page.contains(r#"id="login-form""#), "a browser gets the login form");
+    assert_eq!(status, StatusCode::SEE_OTHER, "the session ended");
+    assert_eq!(
+        headers[header::LOCATION],
+        "/login?next=%2Fdashboard%3Fdate%3D2026-11-10",
+        "a browser goes to the login page, and back here after it"
+    );
+    let (_, _, page) = check(
+        state,
+        get("/login?next=%2Fdashboard%3Fdate%3D2026-11-10").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert!(
+        page.contains(r#"name="next" value="/dashboard?date=2026-11-10""#),
+        "the login form carries the return address: {page}"
+    );
 
     let actions: Vec<String> =
         state.store.audit_entries(10).unwrap().into_iter().map(|entry| entry.action).collect();

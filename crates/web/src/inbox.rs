@@ -1,0 +1,519 @@
+//! The alarm inbox pages (issue #5): the signed-in inspector's alarms, an
+//! alarm's detail with its history, and the forms that acknowledge, assign
+//! and close it.
+//!
+//! - `GET /alarms?scope=&state=&rule=&point=`: by default the active alarms
+//!   (open or acknowledged) assigned to me, to my role, or to nobody yet;
+//!   `scope=all` lists every alarm; `state` is `active`, `open`,
+//!   `acknowledged` or `closed`.
+//! - `GET /alarms/{id}`: facts, evidence, history, and the forms its state allows.
+//! - `POST /alarms/{id}/acknowledge|assign|close`: urlencoded forms (CSRF
+//!   checked by the guard). Closing needs a note: without one the page comes
+//!   back (422) with the message next to the field. The actor recorded in the
+//!   alarm's history and the audit log is the signed-in user.
+//!
+//! Everything goes through [`store::AlarmStore`]; the lifecycle rules are the store's.
+
+use axum::body::Bytes;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use model::alarm::{AlarmId, AlarmState, Rule, Severity};
+use model::{Instant, PointId};
+use serde::Deserialize;
+use store::{Alarm, AlarmError, AlarmEvent, AlarmQuery};
+
+use crate::chart::escape;
+use crate::export::{Cell, Table};
+use crate::form::{self, Field, Input};
+use crate::i18n::Lang;
+use crate::pages::{Ctx, PageResult, Section, points_by_id};
+
+/// Most alarms listed on the inbox page.
+const INBOX_LIMIT: usize = 500;
+
+/// The inbox's query string.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct InboxQuery {
+    scope: Option<String>,
+    state: Option<String>,
+    rule: Option<String>,
+    point: Option<String>,
+}
+
+/// Whose alarms the inbox lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// Assigned to me, to my role, or to nobody.
+    Mine,
+    /// Every alarm.
+    All,
+}
+
+fn time(lang: Lang, at: Instant) -> String {
+    crate::format::date_time(lang, at.to_beijing().0)
+}
+
+fn rule_label(lang: Lang, rule: Rule) -> String {
+    match lang {
+        Lang::Zh => rule.name_zh().to_owned(),
+        Lang::En => rule.as_str().replace('_', " "),
+    }
+}
+
+fn state_cell(lang: Lang, state: AlarmState) -> Cell {
+    let text = match lang {
+        Lang::Zh => state.name_zh(),
+        Lang::En => state.as_str(),
+    };
+    let colour = match state {
+        AlarmState::Open => "#d32f2f",
+        AlarmState::Acknowledged => "#FF7E00",
+        AlarmState::Closed => "#607D8B",
+    };
+    Cell::badge(text, colour, "#FFFFFF")
+}
+
+fn severity_cell(lang: Lang, severity: Severity) -> Cell {
+    let text = match lang {
+        Lang::Zh => severity.name_zh(),
+        Lang::En => severity.as_str(),
+    };
+    let colour = match severity {
+        Severity::Critical => "#7E0023",
+        Severity::Warning => "#FF7E00",
+        Severity::Info => "#607D8B",
+    };
+    Cell::badge(text, colour, "#FFFFFF")
+}
+
+/// Whether `alarm` is in the signed-in principal's inbox: assigned to them
+/// (by user name), to their role (`inspector` or 巡查员), or to nobody yet.
+fn is_mine(ctx: &Ctx, alarm: &Alarm) -> bool {
+    let role = ctx.principal.role();
+    match alarm.assignee.as_deref().map(str::trim) {
+        None | Some("") => true,
+        Some(assignee) => {
+            Some(assignee) == ctx.principal.user_name().as_deref()
+                || assignee == ctx.principal.actor()
+                || assignee == role.as_str()
+                || assignee == role.name_zh()
+        }
+    }
+}
+
+/// A table of alarms, one row each, linked to their detail page.
+pub(crate) fn alarm_table(
+    ctx: &Ctx,
+    id: &'static str,
+    alarms: &[Alarm],
+    points: &[store::PointRecord],
+) -> Table {
+    let by_id = points_by_id(points);
+    let rows = alarms
+        .iter()
+        .map(|alarm| {
+            vec![
+                Cell::link(format!("#{}", alarm.id.0), format!("/alarms/{}", alarm.id.0)),
+                Cell::link(
+                    crate::pages::point_name(&by_id, alarm.key.point),
+                    format!("/points/{}", alarm.key.point.0),
+                ),
+                Cell::text(rule_label(ctx.lang, alarm.key.rule)),
+                Cell::text(alarm.key.pollutant.clone()),
+                severity_cell(ctx.lang, alarm.severity),
+                state_cell(ctx.lang, alarm.state),
+                Cell::text(time(ctx.lang, alarm.first_at)),
+                Cell::text(time(ctx.lang, alarm.last_at)),
+                Cell::num(alarm.n_occurrences.to_string()),
+                Cell::text(alarm.assignee.clone().unwrap_or_else(|| "—".to_owned())),
+                Cell::text(match (alarm.state, &alarm.closed_by, &alarm.acknowledged_by) {
+                    (AlarmState::Closed, Some(by), _) => {
+                        format!("{by}: {}", alarm.close_note.clone().unwrap_or_default())
+                    }
+                    (_, _, Some(by)) => by.clone(),
+                    _ => "—".to_owned(),
+                }),
+            ]
+        })
+        .collect();
+    Table {
+        id,
+        headers: ctx.headers(&[
+            "alarm.id",
+            "alarm.point",
+            "alarm.rule",
+            "alarm.pollutant",
+            "alarm.severity",
+            "alarm.state",
+            "alarm.first_at",
+            "alarm.last_at",
+            "alarm.occurrences",
+            "alarm.assignee",
+            "alarm.handling",
+        ]),
+        rows,
+    }
+}
+
+/// `GET /alarms`: the inbox.
+pub(crate) async fn inbox(ctx: Ctx) -> PageResult {
+    let query: InboxQuery = serde_urlencoded::from_str(ctx.uri.query().unwrap_or(""))
+        .map_err(|error| ctx.bad_request(error.to_string()))?;
+    let scope = match query.scope.as_deref() {
+        None | Some("" | "mine") => Scope::Mine,
+        Some("all") => Scope::All,
+        Some(other) => {
+            return Err(ctx.bad_request(format!("scope={other:?}: {}", ctx.t("alarm.bad_scope"))));
+        }
+    };
+    let states: Vec<AlarmState> = match query.state.as_deref() {
+        None | Some("" | "active") => vec![AlarmState::Open, AlarmState::Acknowledged],
+        Some(text) => vec![AlarmState::parse(text).ok_or_else(|| {
+            ctx.bad_request(format!("state={text:?}: {}", ctx.t("alarm.bad_state")))
+        })?],
+    };
+    let rule = match query.rule.as_deref() {
+        None | Some("") => None,
+        Some(text) => Some(Rule::parse(text).ok_or_else(|| {
+            ctx.bad_request(format!("rule={text:?}: {}", ctx.t("alarm.bad_rule")))
+        })?),
+    };
+    let point = match query.point.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(PointId(text.parse().map_err(|_| {
+            ctx.bad_request(format!("point={text:?}: {}", ctx.t("alarm.bad_point")))
+        })?)),
+    };
+    let (points, mut alarms) = ctx
+        .read(move |store| {
+            let mut alarms = Vec::new();
+            for state in states {
+                let query = AlarmQuery { state: Some(state), point, rule, limit: INBOX_LIMIT };
+                alarms.extend(store.alarms(&query)?);
+            }
+            Ok((store.points()?, alarms))
+        })
+        .await?;
+    alarms.retain(|alarm| {
+        (scope == Scope::All || is_mine(&ctx, alarm))
+            && points.iter().any(|p| p.id == alarm.key.point && ctx.principal.can_see(p))
+    });
+    alarms.sort_by(|a, b| b.last_at.cmp(&a.last_at).then(b.id.0.cmp(&a.id.0)));
+    alarms.truncate(INBOX_LIMIT);
+    let table = alarm_table(&ctx, "alarms", &alarms, &points);
+    if let Some(export) = ctx.export(&[&table], "alarms") {
+        return export;
+    }
+    let n_open = alarms.iter().filter(|alarm| alarm.state == AlarmState::Open).count();
+    let option = |value: &str, label: &str, current: Option<&str>| {
+        let selected = if current.unwrap_or("") == value { " selected" } else { "" };
+        format!(r#"<option value="{}"{selected}>{}</option>"#, escape(value), escape(label))
+    };
+    let scope_options = option(
+        "mine",
+        ctx.t("alarm.scope_mine"),
+        Some(match scope {
+            Scope::Mine => "mine",
+            Scope::All => "all",
+        }),
+    ) + &option("all", ctx.t("alarm.scope_all"), query.scope.as_deref());
+    let state_now = query.state.as_deref().filter(|text| !text.is_empty()).or(Some("active"));
+    let state_options: String = [
+        ("active", ctx.t("alarm.state_active")),
+        ("open", ctx.t("alarm.state_open")),
+        ("acknowledged", ctx.t("alarm.state_acknowledged")),
+        ("closed", ctx.t("alarm.state_closed")),
+    ]
+    .iter()
+    .map(|(value, label)| option(value, label, state_now))
+    .collect();
+    let rule_options: String =
+        std::iter::once(option("", ctx.t("alarm.any_rule"), query.rule.as_deref()))
+            .chain(Rule::ALL.iter().map(|rule| {
+                option(rule.as_str(), &rule_label(ctx.lang, *rule), query.rule.as_deref())
+            }))
+            .collect();
+    let filters = format!(
+        r#"<form class="inline" method="get" id="inbox-filters"><label>{scope}<select name="scope" id="inbox-scope">{scope_options}</select></label><label>{state}<select name="state" id="inbox-state">{state_options}</select></label><label>{rule_label}<select name="rule">{rule_options}</select></label><label>{point_label}<input name="point" size="6" value="{point}"></label><button class="button" type="submit">{show}</button></form>"#,
+        scope = escape(ctx.t("alarm.scope")),
+        state = escape(ctx.t("alarm.state")),
+        rule_label = escape(ctx.t("alarm.rule")),
+        point_label = escape(ctx.t("alarm.point_id")),
+        point = escape(query.point.as_deref().unwrap_or("")),
+        show = escape(ctx.t("form.show")),
+    );
+    let cards = vec![
+        crate::pages::Card {
+            value: alarms.len().to_string(),
+            label: ctx.t("alarm.listed").to_owned(),
+            style: String::new(),
+        },
+        crate::pages::Card {
+            value: n_open.to_string(),
+            label: ctx.t("alarm.state_open").to_owned(),
+            style: if n_open > 0 { "color:#d32f2f".to_owned() } else { String::new() },
+        },
+    ];
+    let mut chrome = ctx.chrome();
+    chrome.refresh_secs = 120;
+    Ok(ctx.page_with(
+        chrome,
+        ctx.t("alarm.inbox_title").to_owned(),
+        vec![ctx.t("alarm.inbox_note").to_owned()],
+        filters,
+        cards,
+        vec![ctx.table_section(ctx.t("alarm.list_heading"), &table)],
+    ))
+}
+
+/// What a form sent that the detail page shows again: the close note and its message.
+#[derive(Debug, Default)]
+struct Refused {
+    note: String,
+    note_error: Option<String>,
+    notice: Option<String>,
+}
+
+/// `GET /alarms/{id}`.
+pub(crate) async fn detail(ctx: Ctx, Path(id): Path<i64>) -> PageResult {
+    detail_page(&ctx, AlarmId(id), Refused::default()).await
+}
+
+async fn detail_page(ctx: &Ctx, id: AlarmId, refused: Refused) -> PageResult {
+    let (alarm, history, points) = ctx
+        .read(move |store| Ok((store.alarm(id)?, store.alarm_history(id)?, store.points()?)))
+        .await?;
+    let Some(alarm) = alarm else {
+        return Err(ctx.not_found(format!("{} #{}", ctx.t("alarm.unknown"), id.0)));
+    };
+    if !points.iter().any(|p| p.id == alarm.key.point && ctx.principal.can_see(p)) {
+        return Err(ctx.not_found(format!("{} #{}", ctx.t("alarm.unknown"), id.0)));
+    }
+    let by_id = points_by_id(&points);
+    let t = |key| ctx.t(key).to_owned();
+    let state_text = match ctx.lang {
+        Lang::Zh => alarm.state.name_zh(),
+        Lang::En => alarm.state.as_str(),
+    };
+    let severity_text = match ctx.lang {
+        Lang::Zh => alarm.severity.name_zh(),
+        Lang::En => alarm.severity.as_str(),
+    };
+    let mut facts = vec![
+        (t("alarm.point"), crate::pages::point_name(&by_id, alarm.key.point)),
+        (t("alarm.rule"), rule_label(ctx.lang, alarm.key.rule)),
+        (t("alarm.pollutant"), alarm.key.pollutant.clone()),
+        (t("alarm.severity"), severity_text.to_owned()),
+        (t("alarm.state"), state_text.to_owned()),
+        (t("alarm.first_at"), time(ctx.lang, alarm.first_at)),
+        (t("alarm.last_at"), time(ctx.lang, alarm.last_at)),
+        (
+            t("alarm.window"),
+            format!("{} – {}", time(ctx.lang, alarm.window_from), time(ctx.lang, alarm.window_to)),
+        ),
+        (t("alarm.occurrences"), alarm.n_occurrences.to_string()),
+        (
+            t("alarm.still_holds"),
+            t(if alarm.still_holds { "alarm.yes" } else { "alarm.no_longer_holds" }),
+        ),
+        (t("alarm.assignee"), alarm.assignee.clone().unwrap_or_else(|| "—".to_owned())),
+    ];
+    if let (Some(by), Some(at)) = (&alarm.acknowledged_by, alarm.acknowledged_at) {
+        facts.push((t("alarm.acknowledged_by"), format!("{by} · {}", time(ctx.lang, at))));
+    }
+    if let (Some(by), Some(at)) = (&alarm.closed_by, alarm.closed_at) {
+        facts.push((t("alarm.closed_by"), format!("{by} · {}", time(ctx.lang, at))));
+        facts.push((t("alarm.close_note"), alarm.close_note.clone().unwrap_or_default()));
+    }
+    if let Some(file) = &alarm.attachment {
+        facts.push((
+            t("alarm.attachment"),
+            format!("{} ({} B, SHA-256 {})", file.name, file.n_bytes, file.sha256),
+        ));
+    }
+    let evidence = serde_json::to_string_pretty(&alarm.evidence).unwrap_or_default();
+    let mut sections = vec![Section {
+        id: "alarm-facts".into(),
+        heading: t("alarm.facts"),
+        body: format!(
+            r#"{}<h3>{}</h3><pre class="evidence">{}</pre>"#,
+            form::facts("alarm-facts-list", &facts),
+            escape(ctx.t("alarm.evidence")),
+            escape(&evidence)
+        ),
+    }];
+    let csrf = ctx.principal.csrf().unwrap_or_default();
+    let base = format!("/alarms/{}", alarm.id.0);
+    if alarm.state.is_active() && !csrf.is_empty() {
+        let mut actions = String::new();
+        if alarm.state == AlarmState::Open {
+            actions.push_str(&form::button_form(
+                "acknowledge-form",
+                &format!("{base}/acknowledge"),
+                csrf,
+                ctx.t("alarm.acknowledge"),
+            ));
+        }
+        let assignee = Field::text(
+            "assignee",
+            ctx.t("alarm.assignee"),
+            &ctx.principal.user_name().unwrap_or_default(),
+        );
+        actions.push_str(&form::post_form(
+            "assign-form",
+            &format!("{base}/assign"),
+            csrf,
+            &[assignee],
+            ctx.t("alarm.assign"),
+        ));
+        let note = Field {
+            name: "note".into(),
+            label: t("alarm.close_note"),
+            value: refused.note.clone(),
+            error: refused.note_error.clone(),
+            required: true,
+            input: Input::Textarea,
+        };
+        actions.push_str(&form::post_form(
+            "close-form",
+            &format!("{base}/close"),
+            csrf,
+            &[note],
+            ctx.t("alarm.close"),
+        ));
+        sections.push(Section {
+            id: "alarm-actions".into(),
+            heading: t("alarm.actions"),
+            body: format!(r#"<div class="actions">{actions}</div>"#),
+        });
+    }
+    let history_table = history_table(ctx, &history);
+    if let Some(export) = ctx.export(&[&history_table], &format!("alarm-{}", alarm.id.0)) {
+        return export;
+    }
+    sections.push(ctx.table_section(ctx.t("alarm.history"), &history_table));
+    let heading = format!(
+        "{} #{} · {}",
+        ctx.t("alarm.title"),
+        alarm.id.0,
+        rule_label(ctx.lang, alarm.key.rule)
+    );
+    let notices: Vec<String> = refused.notice.into_iter().collect();
+    let back = format!(
+        r#"<p><a href="/alarms" id="back-to-inbox">{}</a></p>"#,
+        escape(ctx.t("alarm.back"))
+    );
+    let mut response = ctx.page_with(ctx.chrome(), heading, notices, back, Vec::new(), sections);
+    if refused.note_error.is_some() {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
+
+fn history_table(ctx: &Ctx, history: &[AlarmEvent]) -> Table {
+    let rows = history
+        .iter()
+        .map(|event| {
+            let detail = if event.detail.is_null() || event.detail == serde_json::json!({}) {
+                String::new()
+            } else {
+                event.detail.to_string()
+            };
+            vec![
+                Cell::text(time(ctx.lang, event.at)),
+                Cell::text(event.actor.clone()),
+                Cell::text(ctx.t(&format!("alarm.event.{}", event.event)).to_owned()),
+                Cell::text(detail),
+            ]
+        })
+        .collect();
+    Table {
+        id: "history",
+        headers: ctx.headers(&["alarm.at", "alarm.actor", "alarm.event", "alarm.detail"]),
+        rows,
+    }
+}
+
+/// Which form was sent.
+#[derive(Debug, Clone, Copy)]
+enum Action {
+    Acknowledge,
+    Assign,
+    Close,
+}
+
+/// Applies a form's action as the signed-in user, then back to the alarm's
+/// page (303); a refusal shows the page again with the reason.
+async fn act(ctx: Ctx, id: i64, body: Bytes, action: Action) -> PageResult {
+    let id = AlarmId(id);
+    let pairs = form::fields(&body);
+    let actor = ctx.principal.actor();
+    let at = ctx.state.clock.now();
+    let note = form::value(&pairs, "note").to_owned();
+    let assignee = form::value(&pairs, "assignee").trim().to_owned();
+    // Only an alarm the principal may see can be changed.
+    let visible = ctx.read(move |store| Ok((store.alarm(id)?, store.points()?))).await?;
+    let allowed = match &visible.0 {
+        Some(alarm) => {
+            visible.1.iter().any(|p| p.id == alarm.key.point && ctx.principal.can_see(p))
+        }
+        None => false,
+    };
+    if !allowed {
+        return Err(ctx.not_found(format!("{} #{}", ctx.t("alarm.unknown"), id.0)));
+    }
+    let work_note = note.clone();
+    let outcome = ctx
+        .read(move |store| {
+            Ok(match action {
+                Action::Acknowledge => store.acknowledge_alarm(id, &actor, at),
+                Action::Assign => store.assign_alarm(id, &actor, at, &assignee),
+                Action::Close => store.close_alarm(id, &actor, at, &work_note, None),
+            })
+        })
+        .await?;
+    match outcome {
+        Ok(_) => Ok(Redirect::to(&format!("/alarms/{}", id.0)).into_response()),
+        Err(store::Error::Alarm(AlarmError::NoteRequired)) => {
+            let refused = Refused {
+                note,
+                note_error: Some(ctx.t("alarm.note_required").to_owned()),
+                notice: None,
+            };
+            detail_page(&ctx, id, refused).await
+        }
+        Err(store::Error::Alarm(error)) => {
+            let refused = Refused {
+                notice: Some(format!("{}: {error}", ctx.t("alarm.refused"))),
+                ..Refused::default()
+            };
+            let mut response = detail_page(&ctx, id, refused).await?;
+            *response.status_mut() = StatusCode::CONFLICT;
+            Ok(response)
+        }
+        Err(store::Error::NotFound { .. }) => {
+            Err(ctx.not_found(format!("{} #{}", ctx.t("alarm.unknown"), id.0)))
+        }
+        Err(error) => Err(ctx.internal(error)),
+    }
+}
+
+/// `POST /alarms/{id}/acknowledge`.
+pub(crate) async fn acknowledge(ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> Response {
+    act(ctx, id, body, Action::Acknowledge).await.into_response()
+}
+
+/// `POST /alarms/{id}/assign` (field `assignee`).
+pub(crate) async fn assign(ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> Response {
+    act(ctx, id, body, Action::Assign).await.into_response()
+}
+
+/// `POST /alarms/{id}/close` (field `note`, required).
+pub(crate) async fn close(ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> Response {
+    act(ctx, id, body, Action::Close).await.into_response()
+}
+
+#[cfg(test)]
+mod tests;
