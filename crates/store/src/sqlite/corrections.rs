@@ -276,19 +276,11 @@ fn insert(
     ))
     .and_then(|mut statement| statement.execute(params_from_iter(insert_bound)))
     .map_err(database_error("inserting a correction"))?;
-    let assignments: Vec<String> = VALUE_COLUMNS
-        .iter()
-        .zip(&placeholders)
-        .map(|(name, at)| format!("{name} = {at}"))
-        .collect();
-    tx.prepare_cached(&format!(
-        "UPDATE latest_reading SET {}
-         WHERE point_id = ?1 AND kind = ?2 AND data_ms = ?3
-           AND param_id = (SELECT id FROM param WHERE code = ?4)",
-        assignments.join(", ")
-    ))
-    .and_then(|mut statement| statement.execute(params_from_iter(bound)))
-    .map_err(database_error("refreshing the latest values"))?;
+    let param_id: i64 = tx
+        .prepare_cached("SELECT id FROM param WHERE code = ?1")
+        .and_then(|mut select| select.query_row([code], |row| row.get(0)))
+        .map_err(database_error("refreshing the latest values"))?;
+    super::latest::correct(tx, (point, kind, param_id), data_ms, &correction.values)?;
     Ok(())
 }
 

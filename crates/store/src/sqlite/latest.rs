@@ -214,6 +214,35 @@ pub(crate) fn record(tx: &Transaction<'_>, latest: Newest<'_>) -> Result<()> {
     Ok(())
 }
 
+/// Follows a correction: if the corrected reading (`point`, `kind`, `param_id`
+/// at `data_ms`) is its parameter's latest, its values become `values`.
+pub(crate) fn correct(
+    tx: &Transaction<'_>,
+    (point, kind, param_id): (i64, i64, i64),
+    data_ms: i64,
+    values: &ReadingValues,
+) -> Result<()> {
+    const DURING: &str = "refreshing the latest values";
+    let stored: Option<Vec<u8>> = tx
+        .prepare_cached("SELECT vals FROM latest_point WHERE kind = ?1 AND point_id = ?2")
+        .and_then(|mut select| select.query_row(params![kind, point], |row| row.get(0)).optional())
+        .map_err(database_error(DURING))?;
+    let Some(blob) = stored else { return Ok(()) };
+    let mut entries: BTreeMap<i64, Entry> = BTreeMap::new();
+    decode(&blob, |entry| {
+        entries.insert(entry.param_id, entry);
+        Ok(())
+    })?;
+    match entries.get_mut(&param_id) {
+        Some(entry) if entry.data_ms == data_ms => entry.values = values.clone(),
+        _ => return Ok(()),
+    }
+    tx.prepare_cached("UPDATE latest_point SET vals = ?3 WHERE kind = ?1 AND point_id = ?2")
+        .and_then(|mut update| update.execute(params![kind, point, blob_of(&entries)]))
+        .map_err(database_error(DURING))?;
+    Ok(())
+}
+
 /// The latest reading of every parameter of every point of `kind`, sorted by
 /// point id, then parameter code: one range scan of `latest_point`.
 pub(crate) fn read(conn: &Connection, kind: DataKind) -> Result<Vec<Reading>> {
