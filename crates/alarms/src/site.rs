@@ -1,6 +1,7 @@
 //! What the rules need to know about a site beyond its readings: the
 //! section's target class, whether it is a drinking-water source, its
-//! upstream neighbour on the same river, and who inspects it.
+//! upstream neighbour on the same river, and who inspects it (the primary
+//! and deputy inspectors of its town's grid cell).
 //!
 //! The registry owns these facts; the binary supplies a [`SiteProvider`].
 //! Until the registry lands it supplies [`KindsOnly`], which knows nothing, so
@@ -18,8 +19,11 @@ pub struct SiteContext {
     pub drinking_water_source: bool,
     /// The nearest section upstream on the same river, if known.
     pub upstream: Option<PointId>,
-    /// Who new alarms of this point are assigned to, e.g. the grid inspector (网格员) of the enterprise's town.
+    /// Who new alarms of this point are assigned to: the primary inspector
+    /// (网格员) of the grid cell of its town (an outlet's: its enterprise's town).
     pub assignee: Option<String>,
+    /// The deputy inspector of that grid cell, for escalation.
+    pub deputy: Option<String>,
 }
 
 /// Supplies [`SiteContext`]s; implemented by the binary's wiring.
@@ -50,9 +54,10 @@ impl SiteProvider for SiteTable {
 
 /// Contexts read from the registry (issue #3): each active section's target
 /// class, drinking-water flag and nearest active upstream section on the same
-/// water body (by `order`). Re-read at most every `max_age`, so registry
-/// edits reach the rules within that time. The registry has no grid
-/// inspectors yet, so no assignee is given.
+/// water body (by `order`), and for every active point the inspectors of the
+/// active grid cell of its town (`store::SupervisionStore::grid_cells`).
+/// Re-read at most every `max_age`, so registry and grid edits reach the
+/// rules within that time.
 pub struct RegistrySites {
     store: std::sync::Arc<dyn store::Store>,
     max_age: std::time::Duration,
@@ -65,10 +70,30 @@ impl RegistrySites {
         RegistrySites { store, max_age, cached: std::sync::Mutex::new(None) }
     }
 
-    /// The contexts of every active section, from the store now.
+    /// The contexts of every active point, from the store now.
     pub fn read(store: &dyn store::Store) -> store::Result<SiteTable> {
         use model::registry::{RecordStatus, WaterTarget};
         use store::{RegistryEntity, RegistryKind};
+        let grid: std::collections::HashMap<String, model::registry::GridCell> = store
+            .grid_cells()?
+            .into_iter()
+            .filter(|record| record.status == RecordStatus::Active)
+            .map(|record| (record.cell.town.clone(), record.cell))
+            .collect();
+        let mut table = std::collections::HashMap::new();
+        for site in store.sites()? {
+            if site.status != RecordStatus::Active {
+                continue;
+            }
+            let cell = site.town.as_ref().and_then(|town| grid.get(town));
+            let name = |name: Option<&model::account::UserName>| name.map(ToString::to_string);
+            let context = SiteContext {
+                assignee: name(cell.and_then(model::registry::GridCell::primary)),
+                deputy: name(cell.and_then(model::registry::GridCell::deputy)),
+                ..SiteContext::default()
+            };
+            table.insert(site.point, context);
+        }
         let mut sections: Vec<(String, u32, PointId, SiteContext)> = Vec::new();
         for record in store.registry_records(RegistryKind::Section)? {
             let (RegistryEntity::Section(section), Some(point), RecordStatus::Active) =
@@ -83,16 +108,15 @@ impl RegistrySites {
                 WaterTarget::IV => WaterClass::IV,
                 WaterTarget::V => WaterClass::V,
             });
+            let inspectors = table.get(&point).cloned().unwrap_or_default();
             let context = SiteContext {
                 target_class,
                 drinking_water_source: section.drinking_source,
-                upstream: None,
-                assignee: None,
+                ..inspectors
             };
             sections.push((section.water_body, section.order, point, context));
         }
         sections.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
-        let mut table = std::collections::HashMap::new();
         let mut previous: Option<(&str, PointId)> = None;
         for (water_body, _, point, context) in &sections {
             let upstream = previous

@@ -135,8 +135,11 @@ pub struct Alarm {
     pub still_holds: bool,
     /// Who should handle it.
     pub assignee: Option<String>,
-    /// When it was escalated for not being acknowledged in time.
+    /// When it was last escalated for not being acknowledged in time.
     pub escalated_at: Option<Instant>,
+    /// The highest escalation level reached (0: not escalated); see [`crate::SupervisionStore`].
+    #[serde(default)]
+    pub escalation_level: u32,
     /// Who acknowledged it.
     pub acknowledged_by: Option<String>,
     /// When.

@@ -32,6 +32,8 @@ mod registry;
 pub use registry::*;
 mod account;
 pub use account::*;
+mod supervision;
+pub use supervision::*;
 
 /// Builders of the values the cases store.
 pub mod fixture {
@@ -815,6 +817,9 @@ macro_rules! conformance_suite {
             sessions_live_until_expiry_or_logout,
             retiring_and_password_change_end_sessions,
             api_tokens_work_until_revoked,
+            // Grid supervision and escalation levels (issue #4).
+            grid_cells_are_upserted_audited_and_retired,
+            escalation_levels_are_recorded_once_each,
         );
         #[test]
         fn data_persists_across_reopen() {

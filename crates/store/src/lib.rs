@@ -30,6 +30,7 @@ mod derived;
 mod plan;
 mod registry;
 mod sqlite;
+mod supervision;
 mod types;
 
 pub use account::*;
@@ -38,11 +39,19 @@ pub use derived::*;
 pub use plan::*;
 pub use registry::*;
 pub use sqlite::{ChainCheck, SqliteOptions, SqliteStore};
+pub use supervision::*;
 pub use types::*;
 
 /// The storage interface shared by the SQLite and (later) PostgreSQL implementations.
 pub trait Store:
-    Send + Sync + DerivedStore + RegistryStore + PlanStore + AlarmStore + AccountStore
+    Send
+    + Sync
+    + DerivedStore
+    + RegistryStore
+    + PlanStore
+    + AlarmStore
+    + AccountStore
+    + SupervisionStore
 {
     /// Commits a batch of received packets, their readings, device sightings and
     /// audit entries in one transaction, and returns once it is durable.

@@ -41,6 +41,7 @@ mod evidence;
 mod migrate;
 mod plan;
 mod registry;
+mod supervision;
 
 pub use evidence::ChainCheck;
 #[cfg(test)]

@@ -25,6 +25,10 @@ const MIGRATIONS: &[&str] = &[
     // Accounts (issue #5). Numbered 0008 because 0005–0007 belong to branches
     // merged alongside; the merge puts the files in number order.
     include_str!("migrations/0008_account.sql"),
+    // Grid supervision and escalation levels (issue #4). Numbered 0010 because
+    // 0009 belongs to a branch merged alongside; the merge puts the files in
+    // number order. Independent of 0009.
+    include_str!("migrations/0010_supervision.sql"),
 ];
 
 /// The schema version this program writes.
