@@ -180,4 +180,56 @@ mod tests {
         assert_eq!(mangxi.target_class, Some(WaterClass::III));
         assert_eq!(provider.site(PointId(999_999)), SiteContext::default());
     }
+
+    /// Grid supervision (issue #4): every point's alarms go to the primary
+    /// inspector of its town's grid cell (an outlet's: its enterprise's
+    /// town; an ambient site's: its own town), the deputy for escalation.
+    #[test]
+    fn registry_sites_give_the_grid_inspectors_of_the_points_town() {
+        let store: std::sync::Arc<dyn Store> =
+            std::sync::Arc::new(store::SqliteStore::open_in_memory().unwrap());
+        let now = model::Instant::from_unix_millis(1_796_000_000_000).unwrap();
+        let files = registry::sample::files();
+        registry::grid::import(
+            store.as_ref(),
+            &files,
+            &registry::sample::grid_files(),
+            "tests",
+            now,
+            true,
+        )
+        .unwrap();
+        let point_of = |kind: RegistryKind, code: &str| -> PointId {
+            store
+                .registry_records(kind)
+                .unwrap()
+                .into_iter()
+                .find(|record| record.entity.key() == code)
+                .and_then(|record| record.point)
+                .unwrap()
+        };
+        let provider = RegistrySites::new(store.clone(), std::time::Duration::from_secs(60));
+        // WTQ-E01-FG1 belongs to an enterprise of 牛华镇 (511112101).
+        let outlet = provider.site(point_of(RegistryKind::Outlet, "WTQ-E01-FG1"));
+        assert_eq!(outlet.assignee.as_deref(), Some("wg.niuhua.1"));
+        assert_eq!(outlet.deputy.as_deref(), Some("wg.niuhua.2"));
+        // The drinking-water section lies in 竹根镇 (511112100); its water facts stay.
+        let section = provider.site(point_of(RegistryKind::Section, "WTQ-MJ-02"));
+        assert_eq!(section.assignee.as_deref(), Some("wg.zhugen.1"));
+        assert!(section.drinking_water_source);
+        let station = provider.site(point_of(RegistryKind::AirStation, "WTQ-AIR-02"));
+        assert_eq!(station.assignee.as_deref(), Some("wg.niuhua.1"));
+
+        // A retired grid cell assigns no one (after the provider re-reads).
+        let mut cell = store.grid_cells().unwrap().remove(1).cell;
+        cell.name.push_str("（已撤销）");
+        let change = store::GridChange {
+            cell,
+            status: model::registry::RecordStatus::Retired,
+            sample: true,
+        };
+        store.apply_grid(&[change], "tests", now).unwrap();
+        let fresh = RegistrySites::new(store.clone(), std::time::Duration::from_secs(60));
+        assert_eq!(fresh.site(point_of(RegistryKind::Outlet, "WTQ-E01-FG1")).assignee, None);
+    }
 }

@@ -97,11 +97,19 @@ pub struct ImportReport {
 }
 
 /// A file's rows as text.
-struct Table {
+pub(crate) struct Table {
     /// The header cells.
-    headers: Vec<String>,
+    pub(crate) headers: Vec<String>,
     /// (line, cells) of each data row.
-    rows: Vec<(usize, Vec<String>)>,
+    pub(crate) rows: Vec<(usize, Vec<String>)>,
+}
+
+/// A CSV or XLSX file's rows as text, or why it cannot be read.
+pub(crate) fn read_table(format: Format, bytes: &[u8]) -> std::result::Result<Table, String> {
+    match format {
+        Format::Csv => read_csv(bytes),
+        Format::Xlsx => read_xlsx(bytes),
+    }
 }
 
 fn read_csv(bytes: &[u8]) -> std::result::Result<Table, String> {
@@ -340,14 +348,13 @@ impl Known {
 }
 
 /// A header problem: (column, reason).
-type HeaderProblem = (Option<String>, String);
+pub(crate) type HeaderProblem = (Option<String>, String);
 
-/// Maps each header cell to its column; problems for unknown, repeated or missing columns.
-fn map_headers(
-    kind: RegistryKind,
+/// Maps each header cell to its column of `layout`; problems for unknown, repeated or missing columns.
+pub(crate) fn map_headers(
+    layout: &'static [crate::layout::Column],
     headers: &[String],
 ) -> std::result::Result<Vec<Option<&'static str>>, Vec<HeaderProblem>> {
-    let layout = columns(kind);
     let mut problems = Vec::new();
     let mut mapped = Vec::new();
     for header in headers {
@@ -402,7 +409,8 @@ pub fn plan(store: &dyn Store, files: &[ImportFile], sample: bool) -> Result<Vec
     Ok(plan_rows(store, files, sample)?.1)
 }
 
-fn plan_rows(
+/// [`plan`], also returning the number of data rows read.
+pub(crate) fn plan_rows(
     store: &dyn Store,
     files: &[ImportFile],
     sample: bool,
@@ -420,10 +428,7 @@ fn plan_rows(
             column,
             reason,
         };
-        let table = match file.format {
-            Format::Csv => read_csv(&file.bytes),
-            Format::Xlsx => read_xlsx(&file.bytes),
-        };
+        let table = read_table(file.format, &file.bytes);
         let table = match table {
             Ok(table) => table,
             Err(reason) => {
@@ -431,7 +436,7 @@ fn plan_rows(
                 continue;
             }
         };
-        let mapped = match map_headers(file.kind, &table.headers) {
+        let mapped = match map_headers(columns(file.kind), &table.headers) {
             Ok(mapped) => mapped,
             Err(header_problems) => {
                 problems.extend(
