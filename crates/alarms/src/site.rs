@@ -150,6 +150,17 @@ mod tests {
 
     use super::*;
 
+    /// The point linked to the registry record `kind`/`code`.
+    fn point_of(store: &dyn Store, kind: RegistryKind, code: &str) -> PointId {
+        store
+            .registry_records(kind)
+            .unwrap()
+            .into_iter()
+            .find(|record| record.entity.key() == code)
+            .and_then(|record| record.point)
+            .unwrap()
+    }
+
     /// The sample registry's sections: target class, drinking-water flag, and
     /// the upstream neighbour on the same water body only.
     #[test]
@@ -159,15 +170,7 @@ mod tests {
         let now = model::Instant::from_unix_millis(1_796_000_000_000).unwrap();
         registry::import::import(store.as_ref(), &registry::sample::files(), "tests", now, true)
             .unwrap();
-        let point_of = |code: &str| -> PointId {
-            store
-                .registry_records(RegistryKind::Section)
-                .unwrap()
-                .into_iter()
-                .find(|record| record.entity.key() == code)
-                .and_then(|record| record.point)
-                .unwrap()
-        };
+        let point_of = |code: &str| point_of(store.as_ref(), RegistryKind::Section, code);
         let provider = RegistrySites::new(store.clone(), std::time::Duration::from_secs(60));
         let source = provider.site(point_of("WTQ-MJ-02"));
         assert_eq!(source.target_class, Some(WaterClass::II));
@@ -199,15 +202,7 @@ mod tests {
             true,
         )
         .unwrap();
-        let point_of = |kind: RegistryKind, code: &str| -> PointId {
-            store
-                .registry_records(kind)
-                .unwrap()
-                .into_iter()
-                .find(|record| record.entity.key() == code)
-                .and_then(|record| record.point)
-                .unwrap()
-        };
+        let point_of = |kind, code: &str| point_of(store.as_ref(), kind, code);
         let provider = RegistrySites::new(store.clone(), std::time::Duration::from_secs(60));
         // WTQ-E01-FG1 belongs to an enterprise of 牛华镇 (511112101).
         let outlet = provider.site(point_of(RegistryKind::Outlet, "WTQ-E01-FG1"));

@@ -16,10 +16,8 @@ use model::Instant;
 use model::registry::{GridCell, RecordStatus, parse_inspectors};
 use store::{GridChange, RegistryChange, RegistryEntity, RegistryKind, Store};
 
-use crate::import::{
-    Format, ImportFile, ImportReport, Problem, map_headers, plan_rows, read_table,
-};
-use crate::layout::{Column, RowReader, STATUS, required};
+use crate::import::{Format, ImportFile, ImportReport, Problem, Sheet, plan_rows};
+use crate::layout::{Column, STATUS, required};
 use crate::{Error, Result};
 
 /// The file stem of the sheet: `grid.csv`, `grid.xlsx`.
@@ -83,36 +81,12 @@ fn plan_rows_of(
             column: column.map(str::to_owned),
             reason,
         };
-        let table = match read_table(file.format, &file.bytes) {
-            Ok(table) => table,
-            Err(reason) => {
-                problems.push(problem(1, None, format!("cannot read the file: {reason}")));
-                continue;
-            }
+        let Some(sheet) = Sheet::read(&file.name, file.format, &file.bytes, COLUMNS, &mut problems)
+        else {
+            continue;
         };
-        let mapped = match map_headers(COLUMNS, &table.headers) {
-            Ok(mapped) => mapped,
-            Err(header_problems) => {
-                problems.extend(header_problems.into_iter().map(|(column, reason)| Problem {
-                    file: file.name.clone(),
-                    line: 1,
-                    column,
-                    reason,
-                }));
-                continue;
-            }
-        };
-        for (line, cells) in &table.rows {
-            if cells.iter().all(|cell| cell.trim().is_empty()) {
-                continue;
-            }
+        for (line, mut row) in sheet.rows() {
             n_rows += 1;
-            let named: Vec<(&'static str, &str)> = mapped
-                .iter()
-                .zip(cells)
-                .filter_map(|(column, cell)| Some(((*column)?, cell.as_str())))
-                .collect();
-            let mut row = RowReader::new(named);
             let status = row.status();
             let town = row.text("town");
             let name = row.text("name");
@@ -120,7 +94,7 @@ fn plan_rows_of(
                 parse_inspectors(text).map_err(|error| error.to_string())
             });
             for (column, reason) in row.problems.drain(..) {
-                problems.push(problem(*line, Some(column), reason));
+                problems.push(problem(line, Some(column), reason));
             }
             let (Some(status), Some(inspectors)) = (status, inspectors) else { continue };
             if town.is_empty() || name.is_empty() {
@@ -129,27 +103,23 @@ fn plan_rows_of(
             match towns.get(&town) {
                 None => {
                     problems.push(problem(
-                        *line,
+                        line,
                         Some("town"),
                         format!("town {town:?} does not exist"),
                     ));
                     continue;
                 }
                 Some(RecordStatus::Retired) if status == RecordStatus::Active => {
-                    problems.push(problem(
-                        *line,
-                        Some("town"),
-                        format!("town {town:?} is retired"),
-                    ));
+                    problems.push(problem(line, Some("town"), format!("town {town:?} is retired")));
                     continue;
                 }
                 Some(_) => {}
             }
             if let Some((first_file, first_line)) =
-                lines_by_town.insert(town.clone(), (file.name.clone(), *line))
+                lines_by_town.insert(town.clone(), (file.name.clone(), line))
             {
                 problems.push(problem(
-                    *line,
+                    line,
                     Some("town"),
                     format!(
                         "town {town:?} already has a grid cell at {first_file}, line {first_line}"

@@ -8,6 +8,7 @@ use rusqlite::{OptionalExtension, Row, Transaction, params};
 use serde_json::json;
 
 use super::alarm::{alarm_audit, insert_event, queue, require_alarm};
+use super::registry::status_column;
 use super::{collect, column, database_error, instant_column, json_column, json_text, millis};
 use crate::{
     ApplyReport, AuditEntry, Error, Escalation, GridChange, GridRecord, RegistryKind, Result,
@@ -21,12 +22,7 @@ const COLUMNS: &str = "SELECT town, name, inspectors, status, sample, updated_ms
 const ACTOR: &str = "system:alarms";
 
 fn decode_grid(row: &Row<'_>) -> Result<GridRecord> {
-    let status: String = column(row, 3, TABLE, "status")?;
-    let status = RecordStatus::parse(&status).ok_or_else(|| Error::Corrupt {
-        table: TABLE,
-        column: "status",
-        detail: format!("unknown status {status:?}"),
-    })?;
+    let status = status_column(row, 3, TABLE)?;
     Ok(GridRecord {
         cell: GridCell {
             town: column(row, 0, TABLE, "town")?,
