@@ -460,10 +460,14 @@ impl AlarmService {
             return Ok(());
         }
         let escalated = self.store.escalate(&escalations, now)?;
-        for escalation in
-            escalations.iter().filter(|escalation| escalated.contains(&escalation.alarm))
-        {
-            self.metrics.record(Event::Escalated { level: escalation.level, n_alarms: 1 });
+        let mut by_level: BTreeMap<u32, usize> = BTreeMap::new();
+        for escalation in &escalations {
+            if escalated.contains(&escalation.alarm) {
+                *by_level.entry(escalation.level).or_default() += 1;
+            }
+        }
+        for (level, n_alarms) in by_level {
+            self.metrics.record(Event::Escalated { level, n_alarms });
         }
         Ok(())
     }

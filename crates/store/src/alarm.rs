@@ -330,8 +330,10 @@ pub trait AlarmStore: Send + Sync {
     fn assign_alarm(&self, id: AlarmId, actor: &str, at: Instant, assignee: &str) -> Result<Alarm>;
 
     /// Escalates open alarms opened before `opened_before` and not yet
-    /// escalated: marks them, records the event and queues a notification per
-    /// channel, in one transaction. Returns the escalated ids.
+    /// escalated: marks them (level 1), records the event and queues a
+    /// notification per channel, in one transaction. Returns the escalated
+    /// ids. The single-level form; the alarm service climbs configured
+    /// levels with [`crate::SupervisionStore::escalate`].
     fn escalate_alarms(
         &self,
         opened_before: Instant,
