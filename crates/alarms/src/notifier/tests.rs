@@ -287,3 +287,31 @@ async fn https_receivers_are_verified_against_the_configured_ca() {
     assert_eq!(body["event"], "opened");
     assert!(setup.notifier.clone().trusting(b"-----BEGIN NOTHING-----").is_err());
 }
+
+/// An escalation's message names the level reached and, for a role, the
+/// role's Chinese name rather than `role:analyst`.
+#[test]
+fn escalation_messages_name_the_level_and_the_role() {
+    let setup = check_setup(vec![], NotifyConfig::default());
+    let opened = setup.store.alarms(&store::AlarmQuery::default()).unwrap().remove(0);
+    let alarm =
+        store::Alarm { escalation_level: 2, assignee: Some("role:analyst".to_owned()), ..opened };
+    let notification = store::Notification {
+        id: 1,
+        alarm: alarm.id,
+        channel: "bureau".to_owned(),
+        event: "escalated".to_owned(),
+        payload: serde_json::to_value(&alarm).unwrap(),
+        created_at: at(0),
+        attempts: 0,
+        next_attempt_at: at(0),
+        status: NotificationStatus::Pending,
+        last_error: None,
+        delivered_at: None,
+    };
+    let (title, lines) = super::message_zh(&notification, &alarm, "点位A");
+    assert!(title.starts_with("【报警升级】"), "{title}");
+    assert!(lines.contains(&"处理人：全体分析人员".to_owned()), "{lines:?}");
+    assert!(lines.contains(&"该报警超时未确认，已升级至第2级。".to_owned()), "{lines:?}");
+    assert_eq!(super::assignee_zh("wg.zhugen.2"), "wg.zhugen.2");
+}
