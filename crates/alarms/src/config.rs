@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use model::account::Role;
 use model::alarm::Rule;
 use serde::{Deserialize, Serialize};
 use store::PointKind;
@@ -22,8 +23,14 @@ pub struct AlarmsConfig {
     /// Minutes of data time before a point's newest data that the fast path
     /// judges against the limits after each commit.
     pub crossing_lookback_mins: u64,
-    /// Escalate an alarm not acknowledged within this many minutes (0: never).
-    pub escalate_after_mins: u64,
+    /// Escalation levels of an alarm left unacknowledged (`[[alarms.escalation]]`),
+    /// in order of their delays; empty: never escalate.
+    pub escalation: Vec<EscalationLevel>,
+    /// Most Beijing days of one point that one full pass re-evaluates when
+    /// new or re-sent readings touch several (the newest first). Older days
+    /// beyond it are skipped, logged and counted
+    /// (`qingshan_alarms_days_skipped_total`).
+    pub resent_max_days: usize,
     /// Hours of derived air results re-checked on every full pass (late data re-derives them).
     pub ambient_lookback_hours: u64,
     /// Days of derived water results re-checked on every full pass.
@@ -46,7 +53,8 @@ impl Default for AlarmsConfig {
             interval_secs: 30,
             max_packets_per_pass: 5_000,
             crossing_lookback_mins: 10,
-            escalate_after_mins: 60,
+            escalation: default_escalation(),
+            resent_max_days: 31,
             ambient_lookback_hours: 48,
             water_lookback_days: 7,
             rules: RuleConfig::default(),
@@ -55,6 +63,22 @@ impl Default for AlarmsConfig {
             channels: Vec::new(),
         }
     }
+}
+
+/// Level 1 after 30 minutes: the grid's deputy inspector; level 2 after 2 hours: the bureau's analysts.
+fn default_escalation() -> Vec<EscalationLevel> {
+    vec![
+        EscalationLevel {
+            after_mins: 30,
+            assign_to: EscalationTarget::Deputy,
+            channels: Vec::new(),
+        },
+        EscalationLevel {
+            after_mins: 120,
+            assign_to: EscalationTarget::Role(Role::Analyst),
+            channels: Vec::new(),
+        },
+    ]
 }
 
 /// Surface-water automatic stations report every 4 hours (HJ 915-2017 practice), 6 values a day.
@@ -87,7 +111,7 @@ impl AlarmsConfig {
             if !names.insert(channel.name.as_str()) {
                 return Err(format!("[[alarms.channels]] name {:?} is used twice", channel.name));
             }
-            crate::http::Target::parse(&channel.url)
+            crate::http::check_url(&channel.url)
                 .map_err(|error| format!("[[alarms.channels]] {:?}: {error}", channel.name))?;
             if channel.kind == ChannelKind::SmsTemplate && channel.template.is_empty() {
                 return Err(format!(
@@ -96,7 +120,118 @@ impl AlarmsConfig {
                 ));
             }
         }
+        let mut previous_mins = 0;
+        for (index, level) in self.escalation.iter().enumerate() {
+            let number = index + 1;
+            if level.after_mins <= previous_mins {
+                return Err(format!(
+                    "[[alarms.escalation]] level {number}: after_mins {} must be above the level before ({previous_mins})",
+                    level.after_mins
+                ));
+            }
+            previous_mins = level.after_mins;
+            if let Some(unknown) = level.channels.iter().find(|name| !names.contains(name.as_str()))
+            {
+                return Err(format!(
+                    "[[alarms.escalation]] level {number}: channel {unknown:?} is not in [[alarms.channels]]"
+                ));
+            }
+        }
+        if self.resent_max_days == 0 {
+            return Err("[alarms] resent_max_days must be at least 1".to_owned());
+        }
         Ok(())
+    }
+
+    /// The channels a notification at escalation `level` (1-based) goes to:
+    /// the level's own, or every channel if it names none.
+    pub fn escalation_channels(&self, level: &EscalationLevel) -> Vec<String> {
+        if level.channels.is_empty() {
+            self.channels.iter().map(|channel| channel.name.clone()).collect()
+        } else {
+            level.channels.clone()
+        }
+    }
+}
+
+/// One escalation level, `[[alarms.escalation]]`: an open alarm not
+/// acknowledged `after_mins` after it opened is escalated to this level
+/// (once), handed to `assign_to` and announced on `channels`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EscalationLevel {
+    /// Minutes after opening; each level's must be above the one before.
+    pub after_mins: u64,
+    /// Who handles the alarm from this level on.
+    #[serde(default)]
+    pub assign_to: EscalationTarget,
+    /// Names of `[[alarms.channels]]` to notify; empty: every channel.
+    #[serde(default)]
+    pub channels: Vec<String>,
+}
+
+/// Who an escalated alarm is handed to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum EscalationTarget {
+    /// `keep`: the assignee stays.
+    #[default]
+    Keep,
+    /// `primary`: the primary inspector of the point's grid cell.
+    Primary,
+    /// `deputy`: the deputy inspector of the point's grid cell (kept if the cell names none).
+    Deputy,
+    /// `role:<role>`, e.g. `role:analyst`: everyone with that role (the
+    /// assignee is recorded as `role:analyst`).
+    Role(Role),
+}
+
+impl EscalationTarget {
+    /// The assignee an alarm at `site` gets, or `None` to keep its own.
+    pub fn assignee(self, site: &crate::site::SiteContext) -> Option<String> {
+        match self {
+            EscalationTarget::Keep => None,
+            EscalationTarget::Primary => site.assignee.clone(),
+            EscalationTarget::Deputy => site.deputy.clone(),
+            EscalationTarget::Role(role) => Some(format!("{ROLE_PREFIX}{}", role.as_str())),
+        }
+    }
+}
+
+/// How an assignee that is a role rather than a login is written.
+pub const ROLE_PREFIX: &str = "role:";
+
+impl TryFrom<String> for EscalationTarget {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        match text.as_str() {
+            "keep" => Ok(EscalationTarget::Keep),
+            "primary" => Ok(EscalationTarget::Primary),
+            "deputy" => Ok(EscalationTarget::Deputy),
+            other => match other.strip_prefix(ROLE_PREFIX).map(Role::parse) {
+                Some(Ok(role)) => Ok(EscalationTarget::Role(role)),
+                _ => Err(format!(
+                    "{text:?} is not keep, primary, deputy or role:<public|enterprise|inspector|analyst|admin>"
+                )),
+            },
+        }
+    }
+}
+
+impl From<EscalationTarget> for String {
+    fn from(target: EscalationTarget) -> String {
+        match target {
+            EscalationTarget::Keep => "keep".to_owned(),
+            EscalationTarget::Primary => "primary".to_owned(),
+            EscalationTarget::Deputy => "deputy".to_owned(),
+            EscalationTarget::Role(role) => format!("{ROLE_PREFIX}{}", role.as_str()),
+        }
+    }
+}
+
+impl std::fmt::Display for EscalationTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&String::from(*self))
     }
 }
 
@@ -205,6 +340,10 @@ pub struct NotifyConfig {
     pub max_retry_secs: u64,
     /// Give up an attempt after this long.
     pub timeout_ms: u64,
+    /// A PEM file of CA certificates trusted for https:// channels in
+    /// addition to the built-in public roots (a bureau's own CA, or a
+    /// self-signed receiver). Certificates are always verified.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl Default for NotifyConfig {
@@ -214,6 +353,7 @@ impl Default for NotifyConfig {
             first_retry_secs: 5,
             max_retry_secs: 600,
             timeout_ms: 5_000,
+            ca_file: None,
         }
     }
 }
@@ -240,7 +380,7 @@ pub struct ChannelConfig {
     pub name: String,
     /// The message format.
     pub kind: ChannelKind,
-    /// Where to POST, `http://host:port/path` (https needs a TLS-terminating relay in this build).
+    /// Where to POST: `https://host[:port]/path` (certificates verified) or `http://…`.
     pub url: String,
     /// DingTalk robot secret (`SEC…`) for the `timestamp`/`sign` parameters.
     #[serde(default)]

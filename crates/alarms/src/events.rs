@@ -36,10 +36,21 @@ pub enum Event<'a> {
         /// The error, if it failed.
         error: Option<&'a str>,
     },
-    /// Alarms were escalated.
+    /// Alarms were escalated to a level.
     Escalated {
+        /// The level reached (1-based).
+        level: u32,
         /// How many.
         n_alarms: usize,
+    },
+    /// A point's touched days beyond `[alarms] resent_max_days` were not re-evaluated.
+    DaysSkipped {
+        /// The point.
+        point: model::PointId,
+        /// How many days (the oldest ones).
+        n_days: usize,
+        /// The oldest day that was re-evaluated.
+        oldest_kept: Option<chrono::NaiveDate>,
     },
 }
 
@@ -69,6 +80,7 @@ pub struct Metrics {
     findings: Counter,
     notifications: Family<DeliveryLabels, Counter>,
     escalated: Counter,
+    days_skipped: Counter,
 }
 
 impl Metrics {
@@ -84,8 +96,18 @@ impl Metrics {
             "Notification delivery attempts, by outcome",
             metrics.notifications.clone(),
         );
-        sub.register("escalated", "Alarms escalated", metrics.escalated.clone());
+        sub.register("escalated", "Alarm escalations to a level", metrics.escalated.clone());
+        sub.register(
+            "days_skipped",
+            "Touched Beijing days not re-evaluated (beyond resent_max_days)",
+            metrics.days_skipped.clone(),
+        );
         metrics
+    }
+
+    /// Touched days skipped so far; for tests.
+    pub fn n_days_skipped(&self) -> u64 {
+        self.days_skipped.get()
     }
 
     /// Delivery attempts that ended with `outcome`; for tests.
@@ -122,9 +144,18 @@ impl Metrics {
                 }
                 self.notifications.get_or_create(&DeliveryLabels { outcome }).inc();
             }
-            Event::Escalated { n_alarms } => {
-                tracing::info!(n_alarms, "alarms escalated");
+            Event::Escalated { level, n_alarms } => {
+                tracing::info!(level, n_alarms, "alarms escalated");
                 self.escalated.inc_by(n_alarms as u64);
+            }
+            Event::DaysSkipped { point, n_days, oldest_kept } => {
+                tracing::warn!(
+                    point = point.0,
+                    n_days,
+                    oldest_kept = ?oldest_kept,
+                    "re-sent history older than resent_max_days not re-evaluated"
+                );
+                self.days_skipped.inc_by(n_days as u64);
             }
         }
     }

@@ -10,13 +10,18 @@
 //!   history re-evaluate their periods. Findings, cleared windows and the
 //!   watermark are committed together (`store::AlarmStore::record_alarm_pass`).
 //! - [`notifier::Notifier`]: delivers the outbox (generic JSON, WeCom,
-//!   DingTalk, SMS template) with exponential backoff, then dead letters.
+//!   DingTalk, SMS template) over HTTPS (certificates verified, see
+//!   [`http`]) or HTTP, with exponential backoff, then dead letters.
+//! - Escalation: open alarms left unacknowledged climb the configured levels
+//!   ([`config::EscalationLevel`]), handed to the grid's deputy inspector or
+//!   a role, each level once.
 //!
 //! **Boundaries.** Channels carry wake-ups; the store carries data. The
 //! service reads through the store's reader pool on blocking threads and
 //! never slows ingest; delivery runs on its own task, so a slow receiver
 //! never delays detection. Site facts (target class, drinking source,
-//! upstream section, assignee) come from a [`site::SiteProvider`] the binary supplies.
+//! upstream section, the grid's primary and deputy inspectors) come from a
+//! [`site::SiteProvider`] the binary supplies.
 //!
 //! ```no_run
 //! # use std::sync::Arc;
@@ -42,6 +47,9 @@ pub mod rules;
 pub mod service;
 pub mod site;
 
-pub use config::{AlarmsConfig, ChannelConfig, ChannelKind, NotifyConfig, RuleConfig};
+pub use config::{
+    AlarmsConfig, ChannelConfig, ChannelKind, EscalationLevel, EscalationTarget, NotifyConfig,
+    RuleConfig,
+};
 pub use error::{Error, Result};
 pub use events::{DeliveryLabels, Event, Metrics, PassLabels};

@@ -12,16 +12,17 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use base64::Engine as _;
+use hmac::{Hmac, Mac};
 use model::alarm::Rule;
 use model::{Clock, Instant, PointId};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use store::{Alarm, Delivery, Notification, Store};
 use tokio::sync::{Notify, watch};
 
 use crate::config::{ChannelConfig, ChannelKind, NotifyConfig};
 use crate::events::{Event, Metrics};
-use crate::http::{Target, post};
+use crate::http::{Client, check_url, with_query};
 use crate::{Error, Result};
 
 /// Most notifications read per round.
@@ -44,6 +45,8 @@ pub struct Notifier {
     point_names: Arc<Mutex<HashMap<PointId, String>>>,
     /// Notifications sent whose result is not recorded yet (never sent twice meanwhile).
     in_flight: Arc<Mutex<std::collections::HashSet<i64>>>,
+    /// The HTTP(S) client, or why it could not be built (every attempt then fails with it).
+    client: std::result::Result<Client, String>,
 }
 
 /// One round of deliveries: the attempts are made; their results are being recorded.
@@ -64,8 +67,8 @@ impl std::fmt::Debug for Notifier {
 /// A formatted request for one channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
-    /// Where.
-    pub target: Target,
+    /// Where: an `http://` or `https://` URL.
+    pub url: String,
     /// The content type.
     pub content_type: String,
     /// The body.
@@ -73,7 +76,8 @@ pub struct Request {
 }
 
 impl Notifier {
-    /// A notifier over `store` for `channels`.
+    /// A notifier over `store` for `channels`, trusting the built-in public
+    /// roots for https:// channels (see [`Notifier::trusting`] for more).
     pub fn new(
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
@@ -91,7 +95,15 @@ impl Notifier {
             metrics,
             point_names: Arc::default(),
             in_flight: Arc::default(),
+            client: Client::new(None),
         }
+    }
+
+    /// The same notifier also trusting the CA certificates of the PEM bundle
+    /// `ca_pem` (`[alarms.notify] ca_file`, read by the binary); an
+    /// unreadable bundle is an error, never a reason to skip verification.
+    pub fn trusting(self, ca_pem: &[u8]) -> std::result::Result<Notifier, String> {
+        Ok(Notifier { client: Ok(Client::new(Some(ca_pem))?), ..self })
     }
 
     /// Attempts every notification due now once and records the results;
@@ -188,8 +200,10 @@ impl Notifier {
         let point_name = self.point_name(alarm.key.point).await;
         let request = format(channel, notification, &alarm, &point_name, self.clock.now())?;
         let timeout = Duration::from_millis(self.config.timeout_ms.max(1));
-        let response =
-            post(&request.target, &request.content_type, request.body.as_bytes(), timeout).await?;
+        let client = self.client.as_ref().map_err(Clone::clone)?;
+        let response = client
+            .post(&request.url, &request.content_type, request.body.as_bytes(), timeout)
+            .await?;
         if !(200..300).contains(&response.status) {
             return Err(format!("HTTP {}: {}", response.status, truncate(&response.body, 200)));
         }
@@ -334,13 +348,21 @@ pub fn message_zh(
     lines.push(format!("详情：{}", summary(rule, &alarm.evidence)));
     lines.push(format!("累计次数：{}", alarm.n_occurrences));
     if let Some(assignee) = &alarm.assignee {
-        lines.push(format!("处理人：{assignee}"));
+        lines.push(format!("处理人：{}", assignee_zh(assignee)));
     }
     if notification.event == "escalated" {
-        lines.push("该报警超时未确认，已升级。".to_owned());
+        lines.push(format!("该报警超时未确认，已升级至第{}级。", alarm.escalation_level.max(1)));
     }
     lines.push(format!("报警编号：{}", alarm.id));
     (title, lines)
+}
+
+/// An assignee in Chinese: a login as it is, a role (`role:analyst`) by its name.
+pub fn assignee_zh(assignee: &str) -> String {
+    match assignee.strip_prefix(crate::config::ROLE_PREFIX).map(model::account::Role::parse) {
+        Some(Ok(role)) => format!("全体{}", role.name_zh()),
+        _ => assignee.to_owned(),
+    }
 }
 
 /// A one-line summary of the evidence in Chinese.
@@ -372,16 +394,17 @@ pub fn format(
     point_name: &str,
     now: Instant,
 ) -> std::result::Result<Request, String> {
-    let target = Target::parse(&channel.url)?;
+    check_url(&channel.url)?;
+    let url = channel.url.clone();
     let (title, lines) = message_zh(notification, alarm, point_name);
-    let json_request = |target: Target, body: Value| Request {
-        target,
+    let json_request = |url: String, body: Value| Request {
+        url,
         content_type: "application/json".to_owned(),
         body: body.to_string(),
     };
     Ok(match channel.kind {
         ChannelKind::Generic => json_request(
-            target,
+            url,
             json!({
                 "event": notification.event,
                 "notification_id": notification.id,
@@ -391,25 +414,25 @@ pub fn format(
             }),
         ),
         ChannelKind::Wecom => json_request(
-            target,
+            url,
             json!({
                 "msgtype": "markdown",
                 "markdown": { "content": format!("**{title}**\n> {}", lines.join("\n> ")) },
             }),
         ),
         ChannelKind::Dingtalk => {
-            let target = match &channel.secret {
+            let url = match &channel.secret {
                 Some(secret) => {
                     let timestamp = now.unix_millis();
-                    target.with_query(&format!(
-                        "timestamp={timestamp}&sign={}",
-                        dingtalk_sign(secret, timestamp)
-                    ))
+                    with_query(
+                        &url,
+                        &format!("timestamp={timestamp}&sign={}", dingtalk_sign(secret, timestamp)),
+                    )
                 }
-                None => target,
+                None => url,
             };
             json_request(
-                target,
+                url,
                 json!({
                     "msgtype": "markdown",
                     "markdown": { "title": title, "text": format!("### {title}\n\n{}", lines.join("\n\n")) },
@@ -432,7 +455,7 @@ pub fn format(
                 .replace("{time}", &escape(&time))
                 .replace("{summary}", &escape(&summary(alarm.key.rule, &alarm.evidence)))
                 .replace("{id}", &alarm.id.to_string());
-            Request { target, content_type: channel.content_type.clone(), body }
+            Request { url, content_type: channel.content_type.clone(), body }
         }
     })
 }
@@ -445,23 +468,13 @@ pub fn dingtalk_sign(secret: &str, timestamp_ms: i64) -> String {
     encoded.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D")
 }
 
-/// HMAC-SHA256 (RFC 2104) over the `sha2` crate.
+/// HMAC-SHA256 (RFC 2104), with the RustCrypto `hmac` crate.
 pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    const BLOCK: usize = 64;
-    let mut block = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        block[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let mut inner = Sha256::new();
-    inner.update(block.map(|byte| byte ^ 0x36));
-    inner.update(message);
-    let inner = inner.finalize();
-    let mut outer = Sha256::new();
-    outer.update(block.map(|byte| byte ^ 0x5c));
-    outer.update(inner);
-    outer.finalize().into()
+    // HMAC accepts keys of any length (longer ones are hashed first).
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length (RFC 2104 §2)");
+    mac.update(message);
+    mac.finalize().into_bytes().into()
 }
 
 #[cfg(test)]

@@ -75,8 +75,9 @@ impl Drop for Receiver {
     }
 }
 
-async fn serve(
-    mut stream: tokio::net::TcpStream,
+/// Reads one request from `stream` (plain TCP, or TLS in tests), records it and answers it.
+pub(crate) async fn serve<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
+    mut stream: S,
     statuses: &[u16],
     n_served: &std::sync::atomic::AtomicUsize,
     seen: &Mutex<Vec<Received>>,

@@ -21,10 +21,11 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use model::alarm::{AlarmId, AlarmKey, AlarmState, Rule};
 use model::{BeijingTime, Clock, DataKind, Instant, ParamCode, PointId, Reading};
+use serde_json::json;
 use standards::emission::PermitLimit;
 use store::{
-    AlarmPass, AlarmQuery, Cleared, DerivedKind, DerivedQuery, Finding, PointKind, ReadingQuery,
-    Store,
+    AlarmPass, AlarmQuery, Cleared, DerivedKind, DerivedQuery, Escalation, Finding, PointKind,
+    ReadingQuery, Store,
 };
 use tokio::sync::{Notify, watch};
 
@@ -333,20 +334,7 @@ impl AlarmService {
         let max = self.config.max_packets_per_pass.max(1);
         let touched = self.store.touched_points(from, max)?;
         let bound = u64::try_from(touched.up_to_raw_id - from).unwrap_or(0);
-        let hours = if bound > 0 {
-            self.store.touched_readings(from, bound, DataKind::Hour)?.readings
-        } else {
-            Vec::new()
-        };
-        let mut days: BTreeSet<(PointId, NaiveDate)> = BTreeSet::new();
-        for hour in &hours {
-            days.insert((hour.point, hour.data_time.to_beijing().date()));
-        }
-        for point in &touched.points {
-            if let Some(last) = point.last_data_time {
-                days.insert((point.point, last.to_beijing().date()));
-            }
-        }
+        let days = self.touched_days(from, bound, &touched.points)?;
         let mut judged = Judged::default();
         for &(point, date) in &days {
             judged.extend(self.evaluate_day(point, date, now)?);
@@ -382,15 +370,7 @@ impl AlarmService {
             channels: &channels,
             watermark: Some((FULL_WATERMARK, touched.up_to_raw_id)),
         })?;
-        if self.config.escalate_after_mins > 0 {
-            let overdue_ms = i64::try_from(self.config.escalate_after_mins.saturating_mul(60_000))
-                .unwrap_or(i64::MAX);
-            let escalated =
-                self.store.escalate_alarms(plus_ms(now, -overdue_ms), now, &channels)?;
-            if !escalated.is_empty() {
-                self.metrics.record(Event::Escalated { n_alarms: escalated.len() });
-            }
-        }
+        self.escalate(now)?;
         Ok(PassReport {
             n_findings: findings.len(),
             n_cleared: outcome.n_cleared,
@@ -399,6 +379,97 @@ impl AlarmService {
             more: touched.up_to_raw_id
                 >= from.saturating_add(i64::try_from(max).unwrap_or(i64::MAX)),
         })
+    }
+
+    /// The (point, Beijing day) pairs to re-evaluate for packets after raw id
+    /// `from` (at most `bound` of them): every day of the minute and hour
+    /// readings they brought (re-sent history included, however old), and
+    /// each touched point's newest data day. Per point, at most
+    /// [`AlarmsConfig::resent_max_days`] days, the newest; older ones are
+    /// skipped and counted.
+    fn touched_days(
+        &self,
+        from: i64,
+        bound: u64,
+        points: &[store::TouchedPoint],
+    ) -> Result<BTreeSet<(PointId, NaiveDate)>> {
+        let mut by_point: BTreeMap<PointId, BTreeSet<NaiveDate>> = BTreeMap::new();
+        if bound > 0 {
+            for kind in [DataKind::Minute, DataKind::Hour] {
+                for reading in self.store.touched_readings(from, bound, kind)?.readings {
+                    by_point
+                        .entry(reading.point)
+                        .or_default()
+                        .insert(reading.data_time.to_beijing().date());
+                }
+            }
+        }
+        for point in points {
+            if let Some(last) = point.last_data_time {
+                by_point.entry(point.point).or_default().insert(last.to_beijing().date());
+            }
+        }
+        let max_days = self.config.resent_max_days.max(1);
+        let mut days = BTreeSet::new();
+        for (point, dates) in by_point {
+            let n_skipped = dates.len().saturating_sub(max_days);
+            if n_skipped > 0 {
+                let oldest_kept = dates.iter().nth(n_skipped).copied();
+                self.metrics.record(Event::DaysSkipped { point, n_days: n_skipped, oldest_kept });
+            }
+            days.extend(dates.into_iter().skip(n_skipped).map(|date| (point, date)));
+        }
+        Ok(days)
+    }
+
+    /// Escalates open alarms left unacknowledged to the highest level their
+    /// age has reached ([`AlarmsConfig::escalation`]), once per level: hands
+    /// them to the level's target and queues the level's notifications.
+    fn escalate(&self, now: Instant) -> Result<()> {
+        let levels = &self.config.escalation;
+        if levels.is_empty() {
+            return Ok(());
+        }
+        let query = AlarmQuery {
+            state: Some(AlarmState::Open),
+            limit: usize::MAX / 2,
+            ..AlarmQuery::default()
+        };
+        let mut escalations = Vec::new();
+        for alarm in self.store.alarms(&query)? {
+            let age_mins = (now.0 - alarm.first_at.0).num_minutes();
+            let reached = levels.iter().rposition(|level| {
+                i64::try_from(level.after_mins).is_ok_and(|after| age_mins >= after)
+            });
+            let Some(index) = reached else { continue };
+            let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
+            if alarm.escalation_level >= number {
+                continue;
+            }
+            let level = &levels[index];
+            let site = self.sites.site(alarm.key.point);
+            escalations.push(Escalation {
+                alarm: alarm.id,
+                level: number,
+                assignee: level.assign_to.assignee(&site),
+                channels: self.config.escalation_channels(level),
+                detail: json!({ "after_mins": level.after_mins, "assign_to": level.assign_to.to_string() }),
+            });
+        }
+        if escalations.is_empty() {
+            return Ok(());
+        }
+        let escalated = self.store.escalate(&escalations, now)?;
+        let mut by_level: BTreeMap<u32, usize> = BTreeMap::new();
+        for escalation in &escalations {
+            if escalated.contains(&escalation.alarm) {
+                *by_level.entry(escalation.level).or_default() += 1;
+            }
+        }
+        for (level, n_alarms) in by_level {
+            self.metrics.record(Event::Escalated { level, n_alarms });
+        }
+        Ok(())
     }
 
     /// Every reading-based rule over one point's Beijing day.

@@ -1,10 +1,15 @@
 //! The registry's vocabulary (一企一档): the unified social credit code
 //! ([`Uscc`]) and the closed code sets of registry records.
 //!
+//! Grid supervision ([`GridCell`]): the inspectors who answer for each town.
+//!
 //! Every code set has a stable English name (storage, JSON, CSV) and a
 //! Chinese label; [`parse`](RecordStatus::parse) accepts either.
 
 use serde::{Deserialize, Serialize};
+
+mod grid;
+pub use grid::{GridCell, GridError, MAX_INSPECTORS, parse_inspectors};
 
 /// Declares a closed code set: an enum with `ALL`, `as_str` (the stable
 /// English name), `label_zh` (the Chinese label), `parse` (either) and serde

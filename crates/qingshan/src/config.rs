@@ -185,8 +185,25 @@ mod tests {
         let https = write(
             "[[alarms.channels]]\nname = \"x\"\nkind = \"generic\"\nurl = \"https://example.org/\"\n",
         );
-        let error = format!("{:#}", Config::load(Some(&https), []).unwrap_err());
-        assert!(error.contains("only http://"), "{error}");
+        assert_eq!(
+            Config::load(Some(&https), []).unwrap().alarms.channels[0].url,
+            "https://example.org/"
+        );
+        let ftp = write(
+            "[[alarms.channels]]\nname = \"x\"\nkind = \"generic\"\nurl = \"ftp://example.org/\"\n",
+        );
+        let error = format!("{:#}", Config::load(Some(&ftp), []).unwrap_err());
+        assert!(error.contains("only http:// and https://"), "{error}");
+        let unknown_channel = write(
+            "[[alarms.escalation]]\nafter_mins = 30\nassign_to = \"deputy\"\nchannels = [\"nobody\"]\n",
+        );
+        let error = format!("{:#}", Config::load(Some(&unknown_channel), []).unwrap_err());
+        assert!(error.contains("\"nobody\" is not in [[alarms.channels]]"), "{error}");
+        let bad_target =
+            write("[[alarms.escalation]]\nafter_mins = 30\nassign_to = \"role:boss\"\n");
+        assert!(
+            format!("{:#}", Config::load(Some(&bad_target), []).unwrap_err()).contains("role:boss")
+        );
         let kind = write("[alarms.by_kind.volcano]\n");
         assert!(format!("{:#}", Config::load(Some(&kind), []).unwrap_err()).contains("volcano"));
     }

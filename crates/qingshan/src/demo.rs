@@ -43,14 +43,22 @@ pub(crate) struct DemoArgs {
     duration_secs: Option<u64>,
 }
 
-/// Loads the sample registry (idempotent) and registers one simulated device
+/// Loads the sample registry and grid (idempotent) and registers one simulated device
 /// for each of its first `n_devices` points the simulator models; returns the fleet.
 pub(crate) fn register_sample_fleet(
     store: &dyn Store,
     n_devices: usize,
 ) -> anyhow::Result<Vec<VirtualDevice>> {
-    registry::import::import(store, &registry::sample::files(), "demo", SystemClock.now(), true)
-        .context("cannot load the sample registry")?;
+    // The sample registry and its grid cells (inspectors' logins, not accounts: see `registry::sample`).
+    registry::grid::import(
+        store,
+        &registry::sample::files(),
+        &registry::sample::grid_files(),
+        "demo",
+        SystemClock.now(),
+        true,
+    )
+    .context("cannot load the sample registry")?;
     let points: Vec<store::PointRecord> =
         store.points()?.into_iter().filter(|point| point.point.simulated).collect();
     let new_points: Vec<NewPoint> = points.iter().map(|point| point.point.clone()).collect();

@@ -16,8 +16,9 @@ use crate::ConfigArgs;
 pub(crate) enum RegistryCommand {
     /// Import registry files (CSV or XLSX, one per kind, named after the kind:
     /// towns, water_bodies, sections, air_stations, noise_points, enterprises,
-    /// outlets, permits, limits, devices). All files are validated first; if any
-    /// row is bad, every problem is listed and nothing is imported.
+    /// outlets, permits, limits, devices, and grid for the grid cells'
+    /// inspectors). All files are validated first; if any row is bad, every
+    /// problem is listed and nothing is imported.
     Import {
         #[command(flatten)]
         config: ConfigArgs,
@@ -30,7 +31,7 @@ pub(crate) enum RegistryCommand {
         /// The files, e.g. `enterprises.csv outlets.xlsx`.
         files: Vec<PathBuf>,
     },
-    /// Export every kind (or one) into a directory, in the import layout.
+    /// Export every kind and the grid (or one) into a directory, in the import layout.
     Export {
         #[command(flatten)]
         config: ConfigArgs,
@@ -40,7 +41,7 @@ pub(crate) enum RegistryCommand {
         /// `csv` or `xlsx`.
         #[arg(long, default_value = "csv")]
         format: String,
-        /// Only this kind (e.g. `enterprises`).
+        /// Only this kind (e.g. `enterprises`, or `grid`).
         #[arg(long)]
         kind: Option<String>,
     },
@@ -54,19 +55,29 @@ pub(crate) enum RegistryCommand {
     },
 }
 
-/// The kind of a registry file from its name, e.g. `data/outlets.xlsx`.
-fn import_file(path: &Path) -> anyhow::Result<ImportFile> {
+/// A file to import: a registry kind's, or the grid sheet.
+enum Sheet {
+    Registry(ImportFile),
+    Grid(registry::grid::GridFile),
+}
+
+/// The kind of a registry file from its name, e.g. `data/outlets.xlsx` or `grid.csv`.
+fn import_file(path: &Path) -> anyhow::Result<Sheet> {
     let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
     let format = Format::of_file_name(&name)
         .with_context(|| format!("{}: expected a .csv or .xlsx file", path.display()))?;
-    let stem = name.rsplit_once('.').map_or(name.as_str(), |(stem, _)| stem);
-    let Some(kind) = registry::layout::kind_of_stem(stem) else {
-        let stems: Vec<&str> =
+    let stem = name.rsplit_once('.').map_or(name.as_str(), |(stem, _)| stem).to_owned();
+    let read = || std::fs::read(path).with_context(|| format!("cannot read {}", path.display()));
+    if stem == registry::grid::STEM {
+        return Ok(Sheet::Grid(registry::grid::GridFile { name, format, bytes: read()? }));
+    }
+    let Some(kind) = registry::layout::kind_of_stem(&stem) else {
+        let mut stems: Vec<&str> =
             RegistryKind::ALL.iter().map(|kind| registry::layout::file_stem(*kind)).collect();
+        stems.push(registry::grid::STEM);
         bail!("{}: the file name must be one of {}", path.display(), stems.join(", "));
     };
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    Ok(ImportFile { name, kind, format, bytes })
+    Ok(Sheet::Registry(ImportFile { name, kind, format, bytes: read()? }))
 }
 
 /// Runs a registry subcommand.
@@ -75,31 +86,42 @@ pub(crate) fn run(command: RegistryCommand) -> anyhow::Result<()> {
         RegistryCommand::Import { config, sample, actor, files } => {
             let config = config.load()?;
             let mut imports = if sample { registry::sample::files() } else { Vec::new() };
+            let mut grid = if sample { registry::sample::grid_files() } else { Vec::new() };
             for path in &files {
-                imports.push(import_file(path)?);
+                match import_file(path)? {
+                    Sheet::Registry(file) => imports.push(file),
+                    Sheet::Grid(file) => grid.push(file),
+                }
             }
-            if imports.is_empty() {
+            if imports.is_empty() && grid.is_empty() {
                 bail!("nothing to import: give files or --sample");
             }
             let store = crate::services::open_store(&config)?;
-            match registry::import::import(
+            match registry::grid::import(
                 store.as_ref(),
                 &imports,
+                &grid,
                 &actor,
                 SystemClock.now(),
                 sample,
             ) {
-                Ok(report) => {
-                    let applied = report.applied;
-                    writeln!(
-                        std::io::stdout(),
-                        "imported {} rows: {} created, {} updated ({} retired), {} unchanged",
-                        report.n_rows,
-                        applied.n_created,
-                        applied.n_updated,
-                        applied.n_retired,
-                        applied.n_unchanged
-                    )?;
+                Ok((report, grid_report)) => {
+                    let mut stdout = std::io::stdout().lock();
+                    for (what, report) in [("rows", report), ("grid rows", grid_report)] {
+                        if report.n_rows == 0 && what == "grid rows" {
+                            continue;
+                        }
+                        let applied = report.applied;
+                        writeln!(
+                            stdout,
+                            "imported {} {what}: {} created, {} updated ({} retired), {} unchanged",
+                            report.n_rows,
+                            applied.n_created,
+                            applied.n_updated,
+                            applied.n_retired,
+                            applied.n_unchanged
+                        )?;
+                    }
                     Ok(())
                 }
                 Err(registry::Error::Rejected { problems }) => {
@@ -119,7 +141,9 @@ pub(crate) fn run(command: RegistryCommand) -> anyhow::Result<()> {
                 "xlsx" => Format::Xlsx,
                 _ => bail!("--format {format:?}: expected csv or xlsx"),
             };
+            let only_grid = kind.as_deref() == Some(registry::grid::STEM);
             let kinds = match &kind {
+                Some(_) if only_grid => Vec::new(),
                 Some(stem) => vec![
                     registry::layout::kind_of_stem(stem)
                         .with_context(|| format!("unknown registry kind {stem:?}"))?,
@@ -129,6 +153,13 @@ pub(crate) fn run(command: RegistryCommand) -> anyhow::Result<()> {
             let store = crate::services::open_store(&config)?;
             std::fs::create_dir_all(&dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
+            if kind.is_none() || only_grid {
+                let bytes = registry::grid::export(store.as_ref(), format)?;
+                let path = dir.join(format!("{}.{}", registry::grid::STEM, format.extension()));
+                std::fs::write(&path, bytes)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                writeln!(std::io::stdout(), "{}", path.display())?;
+            }
             for kind in kinds {
                 let bytes = registry::export::export(store.as_ref(), kind, format)?;
                 let path = dir.join(format!(

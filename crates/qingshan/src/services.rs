@@ -103,7 +103,7 @@ impl Running {
             alarm_metrics,
             committed,
             &shutdown_rx,
-        );
+        )?;
         let gateway = tokio::spawn(gateway.run(shutdown_rx));
         Ok(Running { gateway_addr, web_addr, shutdown, gateway, web, evaluation, alarms })
     }
@@ -126,8 +126,10 @@ impl Running {
 ///
 /// Site context comes from the registry ([`alarms::site::RegistrySites`],
 /// re-read at most every minute): sections' target classes, drinking-water
-/// sources and upstream sections. The registry has no grid inspectors yet, so
-/// new alarms are not assigned automatically.
+/// sources and upstream sections, and the grid cells' inspectors, so new
+/// alarms are assigned to the primary inspector of their town and escalate to
+/// the deputy. `[alarms.notify] ca_file`, if set, is read here: https://
+/// channels then also trust its CA certificates.
 fn start_alarms(
     config: &Config,
     store: &Arc<dyn Store>,
@@ -135,9 +137,9 @@ fn start_alarms(
     metrics: alarms::Metrics,
     committed: Arc<tokio::sync::Notify>,
     shutdown: &watch::Receiver<bool>,
-) -> Vec<tokio::task::JoinHandle<()>> {
+) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
     if !config.alarms.enabled {
-        return Vec::new();
+        return Ok(Vec::new());
     }
     let opened = Arc::new(tokio::sync::Notify::new());
     let service = alarms::service::AlarmService::new(
@@ -157,10 +159,20 @@ fn start_alarms(
         &config.alarms.channels,
         metrics,
     );
-    vec![
+    let notifier = match &config.alarms.notify.ca_file {
+        Some(path) => {
+            let pem = std::fs::read(path)
+                .with_context(|| format!("reading [alarms.notify] ca_file {}", path.display()))?;
+            notifier.trusting(&pem).map_err(|error| {
+                anyhow::anyhow!("[alarms.notify] ca_file {}: {error}", path.display())
+            })?
+        }
+        None => notifier,
+    };
+    Ok(vec![
         tokio::spawn(service.run(committed, opened.clone(), shutdown.clone())),
         tokio::spawn(notifier.run(opened, shutdown.clone())),
-    ]
+    ])
 }
 
 /// Waits for Ctrl-C (or SIGTERM on Unix).

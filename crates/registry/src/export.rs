@@ -18,23 +18,28 @@ pub fn rows(store: &dyn Store, kind: RegistryKind) -> Result<Vec<Vec<String>>> {
 
 /// The records of `kind` as a file in `format`.
 pub fn export(store: &dyn Store, kind: RegistryKind, format: Format) -> Result<Vec<u8>> {
-    let rows = rows(store, kind)?;
+    write_rows(&rows(store, kind)?, kind.as_str(), format)
+}
+
+/// `rows` (the header first) as a CSV file, or an XLSX workbook with one
+/// worksheet named `sheet` where every cell is text.
+pub(crate) fn write_rows(rows: &[Vec<String>], sheet: &str, format: Format) -> Result<Vec<u8>> {
     match format {
         Format::Csv => {
             let mut writer = csv::Writer::from_writer(Vec::new());
-            for row in &rows {
+            for row in rows {
                 writer.write_record(row).map_err(|error| Error::Export(error.to_string()))?;
             }
             writer.into_inner().map_err(|error| Error::Export(error.to_string()))
         }
         Format::Xlsx => {
             let mut workbook = rust_xlsxwriter::Workbook::new();
-            let sheet = workbook.add_worksheet();
-            sheet.set_name(kind.as_str()).map_err(|error| Error::Export(error.to_string()))?;
+            let worksheet = workbook.add_worksheet();
+            worksheet.set_name(sheet).map_err(|error| Error::Export(error.to_string()))?;
             for (row_index, row) in rows.iter().enumerate() {
                 for (column_index, cell) in row.iter().enumerate() {
                     // Every cell as text, so codes like 511112100 keep their digits.
-                    sheet
+                    worksheet
                         .write_string(row_index as u32, column_index as u16, cell)
                         .map_err(|error| Error::Export(error.to_string()))?;
                 }

@@ -97,11 +97,19 @@ pub struct ImportReport {
 }
 
 /// A file's rows as text.
-struct Table {
+pub(crate) struct Table {
     /// The header cells.
-    headers: Vec<String>,
+    pub(crate) headers: Vec<String>,
     /// (line, cells) of each data row.
-    rows: Vec<(usize, Vec<String>)>,
+    pub(crate) rows: Vec<(usize, Vec<String>)>,
+}
+
+/// A CSV or XLSX file's rows as text, or why it cannot be read.
+fn read_table(format: Format, bytes: &[u8]) -> std::result::Result<Table, String> {
+    match format {
+        Format::Csv => read_csv(bytes),
+        Format::Xlsx => read_xlsx(bytes),
+    }
 }
 
 fn read_csv(bytes: &[u8]) -> std::result::Result<Table, String> {
@@ -339,15 +347,72 @@ impl Known {
     }
 }
 
+/// A file's data rows with its headers mapped to a layout's columns.
+pub(crate) struct Sheet {
+    mapped: Vec<Option<&'static str>>,
+    table: Table,
+}
+
+impl Sheet {
+    /// Reads file `name` and maps its headers to `layout`; a file that cannot
+    /// be read, or whose headers are wrong, adds its problems (line 1) and gives `None`.
+    pub(crate) fn read(
+        name: &str,
+        format: Format,
+        bytes: &[u8],
+        layout: &'static [crate::layout::Column],
+        problems: &mut Vec<Problem>,
+    ) -> Option<Sheet> {
+        let problem = |column: Option<String>, reason: String| Problem {
+            file: name.to_owned(),
+            line: 1,
+            column,
+            reason,
+        };
+        let table = match read_table(format, bytes) {
+            Ok(table) => table,
+            Err(reason) => {
+                problems.push(problem(None, format!("cannot read the file: {reason}")));
+                return None;
+            }
+        };
+        match map_headers(layout, &table.headers) {
+            Ok(mapped) => Some(Sheet { mapped, table }),
+            Err(header_problems) => {
+                problems.extend(
+                    header_problems.into_iter().map(|(column, reason)| problem(column, reason)),
+                );
+                None
+            }
+        }
+    }
+
+    /// Each data row that is not blank: its line and a reader of its cells by column.
+    pub(crate) fn rows(&self) -> impl Iterator<Item = (usize, RowReader<'_>)> {
+        self.table
+            .rows
+            .iter()
+            .filter(|(_, cells)| cells.iter().any(|cell| !cell.trim().is_empty()))
+            .map(|(line, cells)| {
+                let named: Vec<(&'static str, &str)> = self
+                    .mapped
+                    .iter()
+                    .zip(cells)
+                    .filter_map(|(column, cell)| Some(((*column)?, cell.as_str())))
+                    .collect();
+                (*line, RowReader::new(named))
+            })
+    }
+}
+
 /// A header problem: (column, reason).
 type HeaderProblem = (Option<String>, String);
 
-/// Maps each header cell to its column; problems for unknown, repeated or missing columns.
+/// Maps each header cell to its column of `layout`; problems for unknown, repeated or missing columns.
 fn map_headers(
-    kind: RegistryKind,
+    layout: &'static [crate::layout::Column],
     headers: &[String],
 ) -> std::result::Result<Vec<Option<&'static str>>, Vec<HeaderProblem>> {
-    let layout = columns(kind);
     let mut problems = Vec::new();
     let mut mapped = Vec::new();
     for header in headers {
@@ -402,7 +467,8 @@ pub fn plan(store: &dyn Store, files: &[ImportFile], sample: bool) -> Result<Vec
     Ok(plan_rows(store, files, sample)?.1)
 }
 
-fn plan_rows(
+/// [`plan`], also returning the number of data rows read.
+pub(crate) fn plan_rows(
     store: &dyn Store,
     files: &[ImportFile],
     sample: bool,
@@ -420,49 +486,25 @@ fn plan_rows(
             column,
             reason,
         };
-        let table = match file.format {
-            Format::Csv => read_csv(&file.bytes),
-            Format::Xlsx => read_xlsx(&file.bytes),
-        };
-        let table = match table {
-            Ok(table) => table,
-            Err(reason) => {
-                problems.push(problem(1, None, format!("cannot read the file: {reason}")));
-                continue;
-            }
-        };
-        let mapped = match map_headers(file.kind, &table.headers) {
-            Ok(mapped) => mapped,
-            Err(header_problems) => {
-                problems.extend(
-                    header_problems.into_iter().map(|(column, reason)| problem(1, column, reason)),
-                );
-                continue;
-            }
+        let Some(sheet) =
+            Sheet::read(&file.name, file.format, &file.bytes, columns(file.kind), &mut problems)
+        else {
+            continue;
         };
         let mut lines_by_key: HashMap<String, usize> = HashMap::new();
-        for (line, cells) in &table.rows {
-            if cells.iter().all(|cell| cell.trim().is_empty()) {
-                continue;
-            }
+        for (line, mut row) in sheet.rows() {
             n_rows += 1;
-            let named: Vec<(&'static str, &str)> = mapped
-                .iter()
-                .zip(cells)
-                .filter_map(|(column, cell)| Some(((*column)?, cell.as_str())))
-                .collect();
-            let mut row = RowReader::new(named);
             let read = read_row(file.kind, &mut row);
             problems.extend(
                 row.problems
                     .drain(..)
-                    .map(|(column, reason)| problem(*line, Some(column.to_owned()), reason)),
+                    .map(|(column, reason)| problem(line, Some(column.to_owned()), reason)),
             );
             let Some((mut entity, status, password)) = read else { continue };
             let key = entity.key();
-            if let Some(first) = lines_by_key.insert(key.clone(), *line) {
+            if let Some(first) = lines_by_key.insert(key.clone(), line) {
                 let column = columns(file.kind)[0].name.to_owned();
-                problems.push(problem(*line, Some(column), format!("duplicate of line {first}")));
+                problems.push(problem(line, Some(column), format!("duplicate of line {first}")));
                 continue;
             }
             let reference_problems = known.problems(&entity, status);
@@ -470,7 +512,7 @@ fn plan_rows(
                 problems.extend(
                     reference_problems
                         .into_iter()
-                        .map(|(column, reason)| problem(*line, Some(column.to_owned()), reason)),
+                        .map(|(column, reason)| problem(line, Some(column.to_owned()), reason)),
                 );
                 continue;
             }
@@ -485,7 +527,7 @@ fn plan_rows(
                     Some(stored_hash) => device.password_hash = stored_hash.clone(),
                     None => {
                         problems.push(problem(
-                            *line,
+                            line,
                             Some("password".to_owned()),
                             "a new device needs a password".to_owned(),
                         ));
@@ -496,7 +538,7 @@ fn plan_rows(
             let sample = sample || known.sample.contains(&(file.kind, key.clone()));
             known.records.insert((file.kind, key), (status, entity.clone()));
             planned.push(Planned {
-                place: (file.name.clone(), *line),
+                place: (file.name.clone(), line),
                 change: RegistryChange { entity, status, sample },
                 password,
                 stored_hash,

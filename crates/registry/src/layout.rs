@@ -31,7 +31,7 @@ pub struct Column {
     pub required: bool,
 }
 
-const fn required(name: &'static str, zh: &'static str) -> Column {
+pub(crate) const fn required(name: &'static str, zh: &'static str) -> Column {
     Column { name, zh, required: true }
 }
 

@@ -9,6 +9,8 @@
 //!   transaction, or [`Error::Rejected`] lists every bad row with its line,
 //!   column and reason, and nothing is applied.
 //! - [`export::export`]: the same layout back, CSV or XLSX.
+//! - [`grid`]: the `grid` sheet of grid cells (a town's inspectors, primary
+//!   first), imported together with the registry files and exported alike.
 //! - [`sample::files`]: the fictional sample registry of the district the
 //!   demo loads (every name marked 模拟).
 //! - [`expiry::expiring_permits`]: permits that expire within N days.
@@ -31,6 +33,7 @@
 
 pub mod expiry;
 pub mod export;
+pub mod grid;
 pub mod import;
 pub mod layout;
 pub mod sample;

@@ -3,6 +3,12 @@
 //! carries 模拟; credit codes have valid check characters but belong to no one).
 //!
 //! The files are in `crates/registry/sample/`, in the import layout.
+//!
+//! The grid sheet (`grid.csv`, [`grid_files`]) gives each town a primary and
+//! a deputy inspector with fictional logins (`wg.<town>.1`, `wg.<town>.2`).
+//! They are logins only, not accounts: alarms are assigned to them by name;
+//! an administrator who wants them to sign in creates them with
+//! `qingshan user add`.
 
 use store::RegistryKind;
 
@@ -32,4 +38,14 @@ pub fn files() -> Vec<ImportFile> {
             bytes: text.as_bytes().to_vec(),
         })
         .collect()
+}
+
+/// The sample grid sheet: one grid cell per town of [`files`], with its
+/// primary and deputy inspectors' logins.
+pub fn grid_files() -> Vec<crate::grid::GridFile> {
+    vec![crate::grid::GridFile {
+        name: format!("sample/{}.csv", crate::grid::STEM),
+        format: Format::Csv,
+        bytes: include_bytes!("../sample/grid.csv").to_vec(),
+    }]
 }

@@ -135,8 +135,11 @@ pub struct Alarm {
     pub still_holds: bool,
     /// Who should handle it.
     pub assignee: Option<String>,
-    /// When it was escalated for not being acknowledged in time.
+    /// When it was last escalated for not being acknowledged in time.
     pub escalated_at: Option<Instant>,
+    /// The highest escalation level reached (0: not escalated); see [`crate::SupervisionStore`].
+    #[serde(default)]
+    pub escalation_level: u32,
     /// Who acknowledged it.
     pub acknowledged_by: Option<String>,
     /// When.
@@ -327,8 +330,10 @@ pub trait AlarmStore: Send + Sync {
     fn assign_alarm(&self, id: AlarmId, actor: &str, at: Instant, assignee: &str) -> Result<Alarm>;
 
     /// Escalates open alarms opened before `opened_before` and not yet
-    /// escalated: marks them, records the event and queues a notification per
-    /// channel, in one transaction. Returns the escalated ids.
+    /// escalated: marks them (level 1), records the event and queues a
+    /// notification per channel, in one transaction. Returns the escalated
+    /// ids. The single-level form; the alarm service climbs configured
+    /// levels with [`crate::SupervisionStore::escalate`].
     fn escalate_alarms(
         &self,
         opened_before: Instant,

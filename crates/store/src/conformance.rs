@@ -34,6 +34,8 @@ mod account;
 pub use account::*;
 mod corrections;
 pub use corrections::*;
+mod supervision;
+pub use supervision::*;
 
 /// Builders of the values the cases store.
 pub mod fixture {
@@ -825,6 +827,9 @@ macro_rules! conformance_suite {
             corrections_are_refused_without_reason_unknown_or_unchanged,
             corrections_count_as_late_data_after_the_next_packet,
             case_raw_packets_are_the_points_for_the_period,
+            // Grid supervision and escalation levels (issue #4).
+            grid_cells_are_upserted_audited_and_retired,
+            escalation_levels_are_recorded_once_each,
         );
         #[test]
         fn data_persists_across_reopen() {

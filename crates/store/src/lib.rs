@@ -32,6 +32,7 @@ mod derived;
 mod plan;
 mod registry;
 mod sqlite;
+mod supervision;
 mod types;
 
 pub use account::*;
@@ -42,6 +43,7 @@ pub use derived::*;
 pub use plan::*;
 pub use registry::*;
 pub use sqlite::{ChainCheck, SqliteOptions, SqliteStore};
+pub use supervision::*;
 pub use types::*;
 
 /// The storage interface shared by the SQLite and (later) PostgreSQL implementations.
@@ -55,6 +57,7 @@ pub trait Store:
     + AccountStore
     + CorrectionStore
     + CaseStore
+    + SupervisionStore
 {
     /// Commits a batch of received packets, their readings, device sightings and
     /// audit entries in one transaction, and returns once it is durable.

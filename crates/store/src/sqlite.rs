@@ -45,6 +45,7 @@ mod latest;
 mod migrate;
 mod plan;
 mod registry;
+mod supervision;
 
 pub use evidence::ChainCheck;
 #[cfg(test)]

@@ -15,6 +15,10 @@
 //! - `GET  /api/v1/registry/export/{kind}.{csv|xlsx}`: download.
 //! - `GET  /api/v1/registry/expiring-permits?days=N` (default 60).
 //! - `GET  /api/v1/registry/sites`: town and water body of each linked point.
+//! - The grid sheet (grid cells: a town's inspectors, primary first) goes
+//!   through the same endpoints with the kind `grid`: `GET
+//!   /api/v1/registry/grid`, `POST /api/v1/registry/import?kind=grid`,
+//!   `GET /api/v1/registry/export/grid.csv` (issue #4).
 //! - `GET  /api/v1/registry/emissions?period=YYYY[-MM[-DD]]`: emission totals
 //!   per outlet, enterprise, town, industry and district (default: this year).
 //!
@@ -101,6 +105,14 @@ pub(crate) async fn list(
     Path(kind): Path<String>,
     Query(params): Query<ListParams>,
 ) -> Result<Response, ApiError> {
+    if kind == registry::grid::STEM {
+        let store = state.store.clone();
+        let cells = match blocking(move || Ok(store.grid_cells()?)).await? {
+            Ok(cells) => cells,
+            Err(response) => return Ok(response),
+        };
+        return Ok(Json(cells).into_response());
+    }
     let kind = kind_of(&kind)?;
     let status = match &params.status {
         Some(text) => Some(RecordStatus::parse(text).ok_or_else(|| {
@@ -216,11 +228,21 @@ pub(crate) async fn import(
     Query(params): Query<ImportParams>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let kind = kind_of(&params.kind)?;
     let format = format_of(params.format.as_deref().unwrap_or("csv"))?;
     let store = state.store.clone();
     let at = state.clock.now();
     let actor = principal.actor();
+    if params.kind == registry::grid::STEM {
+        let name = format!("{}.{}", registry::grid::STEM, format.extension());
+        let file = registry::grid::GridFile { name, format, bytes: body.to_vec() };
+        let outcome = blocking(move || {
+            registry::grid::import(store.as_ref(), &[], &[file], &actor, at, false)
+                .map(|(_, grid)| grid)
+        })
+        .await?;
+        return Ok(json_or_refusal(outcome));
+    }
+    let kind = kind_of(&params.kind)?;
     let file = ImportFile {
         name: format!("{}.{}", registry::layout::file_stem(kind), format.extension()),
         kind,
@@ -240,23 +262,24 @@ pub(crate) async fn export(
     let (stem, extension) = file
         .rsplit_once('.')
         .ok_or_else(|| ApiError::NotFound(format!("{file}: expected <kind>.csv or <kind>.xlsx")))?;
-    let kind = kind_of(stem)?;
     let format = format_of(extension)?;
     let store = state.store.clone();
-    let bytes =
-        match blocking(move || registry::export::export(store.as_ref(), kind, format)).await? {
-            Ok(bytes) => bytes,
-            Err(response) => return Ok(response),
-        };
+    let (stem, export) = if stem == registry::grid::STEM {
+        (stem.to_owned(), blocking(move || registry::grid::export(store.as_ref(), format)).await?)
+    } else {
+        let kind = kind_of(stem)?;
+        let stem = registry::layout::file_stem(kind).to_owned();
+        (stem, blocking(move || registry::export::export(store.as_ref(), kind, format)).await?)
+    };
+    let bytes = match export {
+        Ok(bytes) => bytes,
+        Err(response) => return Ok(response),
+    };
     let content_type = match format {
         Format::Csv => "text/csv; charset=utf-8",
         Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     };
-    let disposition = format!(
-        "attachment; filename=\"{}.{}\"",
-        registry::layout::file_stem(kind),
-        format.extension()
-    );
+    let disposition = format!("attachment; filename=\"{stem}.{}\"", format.extension());
     Ok((
         [
             (header::CONTENT_TYPE, content_type.to_owned()),

@@ -214,3 +214,104 @@ fn hmac_sha256_matches_rfc_4231() {
     let hex: String = mac.iter().map(|byte| format!("{byte:02x}")).collect();
     assert_eq!(hex, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
 }
+
+/// A TLS receiver on loopback port 0 whose certificate (for `localhost` and
+/// 127.0.0.1) is signed by a freshly made self-signed CA. Returns the
+/// `https://` URL, the CA as PEM, and what it received.
+async fn tls_receiver() -> (String, String, Arc<Mutex<Vec<crate::receiver::Received>>>) {
+    use tokio_rustls::rustls;
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params.distinguished_name.push(rcgen::DnType::CommonName, "青山测试 CA (test only)");
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let server_key = rcgen::KeyPair::generate().unwrap();
+    let server_params =
+        rcgen::CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+            .unwrap();
+    let server_cert = server_params.signed_by(&server_key, &ca, &ca_key).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![server_cert.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(server_key.serialize_der().into()),
+        )
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("https://127.0.0.1:{}/hook", listener.local_addr().unwrap().port());
+    let seen: Arc<Mutex<Vec<crate::receiver::Received>>> = Arc::default();
+    let requests = seen.clone();
+    tokio::spawn(async move {
+        let n_served = std::sync::atomic::AtomicUsize::new(0);
+        let clock = TestClock(Mutex::new(at(0)));
+        while let Ok((stream, _)) = listener.accept().await {
+            // A client that refuses the certificate ends the handshake: serve the next one.
+            let Ok(tls) = acceptor.accept(stream).await else { continue };
+            let _ = crate::receiver::serve(tls, &[200], &n_served, &seen, &clock, None).await;
+        }
+    });
+    (url, ca.pem(), requests)
+}
+
+/// HTTPS (issue #4): a receiver whose certificate chains to a self-signed CA
+/// gets nothing while that CA is not trusted (verification is never skipped:
+/// the attempt fails and is retried), and gets the notification once the CA
+/// bundle is configured.
+#[tokio::test]
+async fn https_receivers_are_verified_against_the_configured_ca() {
+    let (url, ca_pem, requests) = tls_receiver().await;
+    let setup = check_setup(
+        vec![channel("hook", ChannelKind::Generic, &url)],
+        NotifyConfig { first_retry_secs: 1, ..NotifyConfig::default() },
+    );
+    setup.notifier.deliver_due().await.unwrap();
+    let refused = setup.only();
+    assert_eq!((refused.status, refused.attempts), (NotificationStatus::Pending, 1));
+    let error = refused.last_error.unwrap();
+    assert!(error.contains("certificate") || error.contains("UnknownIssuer"), "{error}");
+    assert!(requests.lock().unwrap().is_empty(), "nothing sent over an unverified connection");
+
+    let trusting = setup.notifier.clone().trusting(ca_pem.as_bytes()).unwrap();
+    setup.advance_secs(1);
+    assert_eq!(trusting.deliver_due().await.unwrap(), 1);
+    let delivered = setup.only();
+    assert_eq!((delivered.status, delivered.attempts), (NotificationStatus::Delivered, 2));
+    let received = requests.lock().unwrap().clone();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].path, "/hook");
+    let body: Value = serde_json::from_str(&received[0].body).unwrap();
+    assert_eq!(body["event"], "opened");
+    assert!(setup.notifier.clone().trusting(b"-----BEGIN NOTHING-----").is_err());
+}
+
+/// An escalation's message names the level reached and, for a role, the
+/// role's Chinese name rather than `role:analyst`.
+#[test]
+fn escalation_messages_name_the_level_and_the_role() {
+    let setup = check_setup(vec![], NotifyConfig::default());
+    let opened = setup.store.alarms(&store::AlarmQuery::default()).unwrap().remove(0);
+    let alarm =
+        store::Alarm { escalation_level: 2, assignee: Some("role:analyst".to_owned()), ..opened };
+    let notification = store::Notification {
+        id: 1,
+        alarm: alarm.id,
+        channel: "bureau".to_owned(),
+        event: "escalated".to_owned(),
+        payload: serde_json::to_value(&alarm).unwrap(),
+        created_at: at(0),
+        attempts: 0,
+        next_attempt_at: at(0),
+        status: NotificationStatus::Pending,
+        last_error: None,
+        delivered_at: None,
+    };
+    let (title, lines) = super::message_zh(&notification, &alarm, "点位A");
+    assert!(title.starts_with("【报警升级】"), "{title}");
+    assert!(lines.contains(&"处理人：全体分析人员".to_owned()), "{lines:?}");
+    assert!(lines.contains(&"该报警超时未确认，已升级至第2级。".to_owned()), "{lines:?}");
+    assert_eq!(super::assignee_zh("wg.zhugen.2"), "wg.zhugen.2");
+}

@@ -17,7 +17,7 @@ use store::{
 };
 
 use super::{AlarmService, FAST_WATERMARK};
-use crate::config::{AlarmsConfig, ChannelConfig, ChannelKind};
+use crate::config::{AlarmsConfig, ChannelConfig, ChannelKind, EscalationLevel, EscalationTarget};
 use crate::site::{SiteContext, SiteTable};
 
 /// A clock tests move by hand.
@@ -199,7 +199,9 @@ fn hourly_exceedance_across_the_beijing_day_boundary_is_one_alarm_with_two_occur
 
 #[test]
 fn escalation_assignment_and_offline_devices() {
-    let mut config = AlarmsConfig { escalate_after_mins: 60, ..AlarmsConfig::default() };
+    let one_level =
+        EscalationLevel { after_mins: 60, assign_to: EscalationTarget::Keep, channels: Vec::new() };
+    let mut config = AlarmsConfig { escalation: vec![one_level], ..AlarmsConfig::default() };
     config.channels.push(ChannelConfig {
         name: "wecom".to_owned(),
         kind: ChannelKind::Wecom,
@@ -327,4 +329,151 @@ fn under_load_the_fast_path_judges_newest_values_and_the_full_pass_catches_up() 
         .collect();
     assert_eq!(caught.len(), 1, "the full pass judges every minute of the touched day");
     assert_eq!(caught[0].window_from, t(1));
+}
+
+/// Re-sent minute history (issue #4): a device whose newest data is today
+/// re-sends minutes of three days ago, across that Beijing midnight. Every
+/// day the history covers is re-evaluated, not only the device's newest day,
+/// up to `resent_max_days` per point (the newest first).
+#[test]
+fn resent_history_across_midnight_three_days_ago_re_evaluates_both_days() {
+    let check = |resent_max_days: usize| {
+        let config = AlarmsConfig { resent_max_days, ..AlarmsConfig::default() };
+        let fixture = Fixture::new(config, SiteTable::default());
+        fixture.limit("a21026", 35.0, "hour");
+        fixture.set_clock(t(12 * 60));
+        fixture.send(vec![fixture.reading("a21026", DataKind::Minute, 12 * 60, 10.0)]);
+        fixture.service.full_pass().unwrap();
+        assert!(fixture.alarms(Rule::LimitCrossing).is_empty());
+        // Beijing 11-16 23:58 … 11-17 00:02: crossing at 23:59 and at 00:01.
+        let midnight = -3 * 24 * 60;
+        let history =
+            [(-2, 10.0), (-1, 50.0), (0, 10.0), (1, 60.0), (2, 10.0)].map(|(minute, value)| {
+                fixture.reading("a21026", DataKind::Minute, midnight + minute, value)
+            });
+        fixture.send(history.to_vec());
+        fixture.service.full_pass().unwrap();
+        let mut windows: Vec<Instant> = Vec::new();
+        for alarm in fixture.alarms(Rule::LimitCrossing) {
+            windows.extend(
+                fixture
+                    .store
+                    .alarm_history(alarm.id)
+                    .unwrap()
+                    .into_iter()
+                    .filter_map(|event| event.window_from),
+            );
+        }
+        windows.sort();
+        windows.dedup();
+        (windows, fixture.service.metrics().n_days_skipped())
+    };
+    let midnight = -3 * 24 * 60;
+    assert_eq!(check(31), (vec![t(midnight - 1), t(midnight + 1)], 0), "both Beijing days");
+    // With room for one day per point, only the newest (today) is re-evaluated; two are counted as skipped.
+    assert_eq!(check(1), (vec![], 2));
+}
+
+/// Multi-level escalation with a fake clock: a new alarm goes to the grid's
+/// primary inspector (recorded as the system's assignment); unacknowledged
+/// after 30 minutes it goes to the deputy and the town's channel, after two
+/// hours to the bureau's analysts and the bureau's channel, each level once.
+/// An acknowledged alarm is not escalated.
+#[test]
+fn unacknowledged_alarms_climb_the_escalation_levels_once_each() {
+    let channel = |name: &str| ChannelConfig {
+        name: name.to_owned(),
+        kind: ChannelKind::Generic,
+        url: "http://127.0.0.1:9/".to_owned(),
+        secret: None,
+        template: String::new(),
+        content_type: "application/json".to_owned(),
+    };
+    let level = |after_mins, assign_to, channel: &str| EscalationLevel {
+        after_mins,
+        assign_to,
+        channels: vec![channel.to_owned()],
+    };
+    let config = AlarmsConfig {
+        channels: vec![channel("town"), channel("bureau")],
+        escalation: vec![
+            level(30, EscalationTarget::Deputy, "town"),
+            level(120, EscalationTarget::Role(model::account::Role::Analyst), "bureau"),
+        ],
+        ..AlarmsConfig::default()
+    };
+    config.validate().unwrap();
+    let mut sites = SiteTable::default();
+    sites.0.insert(
+        PointId(1),
+        SiteContext {
+            assignee: Some("zg.zhang".to_owned()),
+            deputy: Some("zg.li".to_owned()),
+            ..SiteContext::default()
+        },
+    );
+    let fixture = Fixture::new(config, sites);
+    assert_eq!(fixture.point, PointId(1));
+    fixture.limit("a21026", 35.0, "hour");
+    fixture.limit("a21004", 35.0, "hour");
+    fixture.set_clock(t(1));
+    fixture.send(vec![
+        fixture.reading("a21026", DataKind::Minute, 0, 50.0),
+        fixture.reading("a21004", DataKind::Minute, 0, 50.0),
+    ]);
+    fixture.service.fast_pass().unwrap();
+    let crossings = fixture.alarms(Rule::LimitCrossing);
+    assert_eq!(crossings.len(), 2);
+    let so2 = crossings.iter().find(|alarm| alarm.key.pollutant == "a21026").unwrap().id;
+    let no2 = crossings.iter().find(|alarm| alarm.key.pollutant == "a21004").unwrap().id;
+    let alarm = fixture.store.alarm(so2).unwrap().unwrap();
+    assert_eq!((alarm.assignee.as_deref(), alarm.escalation_level), (Some("zg.zhang"), 0));
+    let assigned = fixture.store.alarm_history(so2).unwrap().remove(1);
+    assert_eq!((assigned.event.as_str(), assigned.actor.as_str()), ("assigned", "system:alarms"));
+    assert_eq!(assigned.detail["assignee"], "zg.zhang");
+    fixture.store.acknowledge_alarm(no2, "zg.zhang", t(5)).unwrap();
+
+    let escalations = |at| -> Vec<(String, String)> {
+        let due = fixture.store.due_notifications(at, 100).unwrap();
+        due.into_iter()
+            .filter(|n| n.alarm == so2 && n.event == "escalated")
+            .map(|n| (n.channel, n.payload["assignee"].as_str().unwrap_or("").to_owned()))
+            .collect()
+    };
+    fixture.set_clock(t(1 + 29));
+    fixture.service.full_pass().unwrap();
+    assert_eq!(fixture.store.alarm(so2).unwrap().unwrap().escalation_level, 0, "not yet");
+    fixture.set_clock(t(1 + 30));
+    fixture.service.full_pass().unwrap();
+    fixture.service.full_pass().unwrap();
+    let alarm = fixture.store.alarm(so2).unwrap().unwrap();
+    assert_eq!((alarm.escalation_level, alarm.assignee.as_deref()), (1, Some("zg.li")));
+    assert_eq!(escalations(t(31)), [("town".to_owned(), "zg.li".to_owned())], "once");
+
+    fixture.set_clock(t(1 + 120));
+    fixture.service.full_pass().unwrap();
+    let alarm = fixture.store.alarm(so2).unwrap().unwrap();
+    assert_eq!((alarm.escalation_level, alarm.assignee.as_deref()), (2, Some("role:analyst")));
+    assert_eq!(alarm.escalated_at, Some(t(121)));
+    assert_eq!(
+        escalations(t(121)),
+        [("town".to_owned(), "zg.li".to_owned()), ("bureau".to_owned(), "role:analyst".to_owned())]
+    );
+    let history: Vec<(String, serde_json::Value)> = fixture
+        .store
+        .alarm_history(so2)
+        .unwrap()
+        .into_iter()
+        .filter(|event| event.event == "escalated")
+        .map(|event| (event.actor, event.detail["level"].clone()))
+        .collect();
+    assert_eq!(
+        history,
+        [("system:alarms".to_owned(), json!(1)), ("system:alarms".to_owned(), json!(2))]
+    );
+    let acknowledged = fixture.store.alarm(no2).unwrap().unwrap();
+    assert_eq!(
+        (acknowledged.escalation_level, acknowledged.assignee.as_deref()),
+        (0, Some("zg.zhang"))
+    );
 }

@@ -116,3 +116,20 @@ fn a_limit_crossing_is_stored_notified_and_handled_through_the_api() {
     assert_eq!(server.metric("qingshan_alarms_notifications_total{outcome=\"retry\"}"), 1.0);
     server.stop();
 }
+
+/// `[alarms.notify] ca_file` (issue #4): a file that holds no certificate
+/// stops `serve` with the file named, rather than running with less trust
+/// than configured.
+#[test]
+fn serve_refuses_a_ca_file_without_certificates() {
+    let server = TestServer::new("");
+    let ca_file = server.dir.path().join("bureau-ca.pem");
+    std::fs::write(&ca_file, "not a certificate\n").unwrap();
+    let mut config = std::fs::read_to_string(&server.config_path).unwrap();
+    config.push_str(&format!("[alarms.notify]\nca_file = \"{}\"\n", ca_file.display()));
+    std::fs::write(&server.config_path, config).unwrap();
+    let (_, stderr, ok) =
+        crate::cli::qingshan(&["serve", "--config", server.config_path.to_str().unwrap()], "");
+    assert!(!ok);
+    assert!(stderr.contains("ca_file") && stderr.contains("no PEM certificate"), "{stderr}");
+}

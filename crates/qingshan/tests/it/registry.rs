@@ -12,6 +12,7 @@ fn registry_import_export_round_trip_and_refusal_through_the_cli() {
         qingshan(&["registry", "import", "--config", &config, "--sample"], "");
     assert!(ok, "{stderr}");
     assert!(stdout.starts_with("imported ") && stdout.contains(" created, 0 updated"), "{stdout}");
+    assert!(stdout.contains("imported 10 grid rows: 10 created"), "the sample grid: {stdout}");
 
     let export_dir = tempfile::tempdir().unwrap();
     let dir = export_dir.path().to_str().unwrap().to_owned();
@@ -20,7 +21,8 @@ fn registry_import_export_round_trip_and_refusal_through_the_cli() {
         "",
     );
     assert!(ok, "{stderr}");
-    assert_eq!(stdout.lines().count(), 10, "{stdout}");
+    assert_eq!(stdout.lines().count(), 11, "ten kinds and the grid: {stdout}");
+    assert!(stdout.contains("grid.xlsx"), "{stdout}");
     let mut files: Vec<String> = std::fs::read_dir(export_dir.path())
         .unwrap()
         .map(|entry| entry.unwrap().path().to_str().unwrap().to_owned())
@@ -31,6 +33,7 @@ fn registry_import_export_round_trip_and_refusal_through_the_cli() {
     let (stdout, stderr, ok) = qingshan(&args, "");
     assert!(ok, "{stderr}");
     assert!(stdout.contains(" 0 created, 0 updated (0 retired)"), "{stdout}");
+    assert!(stdout.contains("imported 10 grid rows: 0 created, 0 updated"), "{stdout}");
 
     let bad = export_dir.path().join("enterprises.csv");
     std::fs::write(

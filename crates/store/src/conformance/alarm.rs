@@ -136,7 +136,8 @@ pub fn alarm_lifecycle_is_validated_and_audited(store: &dyn Store) {
     );
     let events: Vec<String> =
         store.alarm_history(id).unwrap().into_iter().map(|event| event.event).collect();
-    assert_eq!(events, ["opened", "assigned", "acknowledged", "closed"]);
+    // The first assignment is the system's (the finding's assignee), the second the person's.
+    assert_eq!(events, ["opened", "assigned", "assigned", "acknowledged", "closed"]);
     let audit = store.audit_entries(1000).unwrap();
     assert_eq!(audit.len(), n_audit + 3, "refused changes leave no audit entry");
     assert_eq!(audit[0].action, "alarm_closed");
@@ -170,7 +171,7 @@ pub fn alarm_no_longer_holding_is_marked_not_deleted(store: &dyn Store) {
     assert!(store.alarm(id).unwrap().unwrap().still_holds);
     let events: Vec<String> =
         store.alarm_history(id).unwrap().into_iter().map(|event| event.event).collect();
-    assert_eq!(events, ["opened", "no_longer_holds", "re_evaluated"]);
+    assert_eq!(events, ["opened", "assigned", "no_longer_holds", "re_evaluated"]);
 }
 
 /// Opening queues one notification per channel; escalation marks alarms not

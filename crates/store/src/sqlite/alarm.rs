@@ -20,7 +20,7 @@ use crate::{
 const ALARM_COLUMNS: &str = "id, point_id, rule, pollutant, state, severity, first_ms, last_ms,
     window_from_ms, window_to_ms, n_occurrences, evidence, still_holds, assignee, escalated_ms,
     acknowledged_by, acknowledged_ms, closed_by, closed_ms, close_note, attachment_name,
-    attachment_type, length(attachment), attachment_sha256";
+    attachment_type, length(attachment), attachment_sha256, escalation_level";
 
 const NOTIFICATION_COLUMNS: &str = "id, alarm_id, channel, event, payload, created_ms, attempts,
     next_attempt_ms, status, last_error, delivered_ms";
@@ -215,7 +215,10 @@ impl AlarmStore for SqliteStore {
             for id in ids {
                 let id = AlarmId(id);
                 let before = require_alarm(tx, id)?;
-                tx.prepare_cached("UPDATE alarm SET escalated_ms = ?2 WHERE id = ?1")
+                tx.prepare_cached(
+                    "UPDATE alarm SET escalated_ms = ?2, escalation_level = max(escalation_level, 1)
+                     WHERE id = ?1",
+                )
                     .and_then(|mut statement| statement.execute(params![id.0, millis(at)]))
                     .map_err(database_error("escalating an alarm"))?;
                 let after = finish_change(
@@ -432,6 +435,11 @@ fn record_finding(
                 Some(window_ms),
                 &finding.evidence,
             )?;
+            if let Some(assignee) = &finding.assignee {
+                // Assigned by the system (the grid's primary inspector), in the history like a person's assignment.
+                let detail = json!({ "assignee": assignee, "automatic": true });
+                insert_event(tx, id, pass.at, pass.actor, "assigned", None, &detail)?;
+            }
             let after = require_alarm(tx, id)?;
             audit.push(alarm_audit(pass.at, pass.actor, "alarm_opened", None, &after));
             queue(tx, &after, "opened", pass.channels, pass.at)?;
@@ -564,7 +572,7 @@ fn finish_change(
     Ok(after)
 }
 
-fn alarm_audit(
+pub(super) fn alarm_audit(
     at: Instant,
     actor: &str,
     action: &str,
@@ -581,7 +589,7 @@ fn alarm_audit(
 }
 
 /// Queues one notification per channel announcing `event` of `alarm`.
-fn queue(
+pub(super) fn queue(
     tx: &Transaction<'_>,
     alarm: &Alarm,
     event: &str,
@@ -607,7 +615,7 @@ fn queue(
     Ok(())
 }
 
-fn insert_event(
+pub(super) fn insert_event(
     tx: &Transaction<'_>,
     id: AlarmId,
     at: Instant,
@@ -669,7 +677,7 @@ fn load_alarm(conn: &rusqlite::Connection, id: AlarmId) -> Result<Option<Alarm>>
     .transpose()
 }
 
-fn require_alarm(tx: &Transaction<'_>, id: AlarmId) -> Result<Alarm> {
+pub(super) fn require_alarm(tx: &Transaction<'_>, id: AlarmId) -> Result<Alarm> {
     load_alarm(tx, id)?.ok_or_else(|| Error::NotFound { entity: "alarm", id: id.to_string() })
 }
 
@@ -714,6 +722,8 @@ fn decode_alarm(row: &Row<'_>) -> Result<Alarm> {
         still_holds: column::<i64>(row, 12, T, "still_holds")? != 0,
         assignee: column(row, 13, T, "assignee")?,
         escalated_at: optional_instant_column(row, 14, T, "escalated_ms")?,
+        escalation_level: u32::try_from(column::<i64>(row, 24, T, "escalation_level")?)
+            .unwrap_or(0),
         acknowledged_by: column(row, 15, T, "acknowledged_by")?,
         acknowledged_at: optional_instant_column(row, 16, T, "acknowledged_ms")?,
         closed_by: column(row, 17, T, "closed_by")?,

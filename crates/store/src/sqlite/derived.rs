@@ -14,6 +14,30 @@ use crate::{
     Touched, TouchedReading,
 };
 
+/// The scan of [`DerivedStore::touched_readings`] for `kind`: readings whose
+/// packet arrived in the raw-id range, and corrections placed in it (which
+/// count like late readings; `UNION` keeps each pair once). The partial
+/// indexes `reading_by_raw` (hours, migration 3) and `reading_by_raw_minute`
+/// (minutes, migration 11) serve it, and SQLite uses a partial index only
+/// when the query names its kind literally; other kinds scan the table.
+pub(super) fn touched_sql(kind: DataKind) -> String {
+    let readings = match kind {
+        DataKind::Hour => {
+            "SELECT point_id, data_ms FROM reading
+             WHERE raw_id > ?1 AND raw_id <= ?2 AND kind = 2 AND kind = ?3"
+        }
+        DataKind::Minute => {
+            "SELECT point_id, data_ms FROM reading
+             WHERE raw_id > ?1 AND raw_id <= ?2 AND kind = 1 AND kind = ?3"
+        }
+        DataKind::Realtime | DataKind::Day => {
+            "SELECT point_id, data_ms FROM reading
+             WHERE raw_id > ?1 AND raw_id <= ?2 AND kind = ?3"
+        }
+    };
+    format!("{readings} UNION {CORRECTION_SCAN_SQL} ORDER BY 1, 2")
+}
+
 impl DerivedStore for SqliteStore {
     fn watermark(&self, name: &str) -> Result<i64> {
         const DURING: &str = "reading a watermark";
@@ -44,19 +68,8 @@ impl DerivedStore for SqliteStore {
                 .map_err(database_error(DURING))?;
             let bound = after_raw_id.saturating_add(i64::try_from(max_packets).unwrap_or(i64::MAX));
             let up_to_raw_id = newest.unwrap_or(0).min(bound).max(after_raw_id);
-            // The partial index `reading_by_raw` covers hour readings only, and
-            // SQLite uses it only when the query names that kind literally.
-            let readings = if kind == DataKind::Hour {
-                "SELECT point_id, data_ms FROM reading
-                 WHERE raw_id > ?1 AND raw_id <= ?2 AND kind = 2 AND kind = ?3"
-            } else {
-                "SELECT point_id, data_ms FROM reading
-                 WHERE raw_id > ?1 AND raw_id <= ?2 AND kind = ?3"
-            };
-            // Corrections placed in the same range count like late readings
-            // (UNION keeps each pair once).
-            let sql = format!("{readings} UNION {CORRECTION_SCAN_SQL} ORDER BY 1, 2");
-            let mut statement = tx.prepare_cached(&sql).map_err(database_error(DURING))?;
+            let mut statement =
+                tx.prepare_cached(&touched_sql(kind)).map_err(database_error(DURING))?;
             let rows = statement
                 .query(params![after_raw_id, up_to_raw_id, kind_to_db(kind)])
                 .map_err(database_error(DURING))?;

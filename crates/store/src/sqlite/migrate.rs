@@ -29,6 +29,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0009_corrections.sql"),
     // Latest values, one row per point (issue #5); has a data step (see `DATA_STEP`).
     include_str!("migrations/0010_latest_point.sql"),
+    // Grid supervision and escalation levels (issue #4).
+    include_str!("migrations/0011_supervision.sql"),
 ];
 
 /// A migration whose SQL contains this marker with a step's name runs that

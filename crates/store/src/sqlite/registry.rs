@@ -19,13 +19,22 @@ use crate::{
 const TABLE: &str = "registry_record";
 const COLUMNS: &str = "SELECT data, status, sample, point_id, updated_ms FROM registry_record";
 
-fn decode_record(row: &Row<'_>) -> Result<RegistryRecord> {
-    let status: String = column(row, 1, TABLE, "status")?;
-    let status = RecordStatus::parse(&status).ok_or_else(|| Error::Corrupt {
-        table: TABLE,
+/// The [`RecordStatus`] in column `index` (named `status`) of `table`.
+pub(super) fn status_column(
+    row: &Row<'_>,
+    index: usize,
+    table: &'static str,
+) -> Result<RecordStatus> {
+    let status: String = column(row, index, table, "status")?;
+    RecordStatus::parse(&status).ok_or_else(|| Error::Corrupt {
+        table,
         column: "status",
         detail: format!("unknown status {status:?}"),
-    })?;
+    })
+}
+
+fn decode_record(row: &Row<'_>) -> Result<RegistryRecord> {
+    let status = status_column(row, 1, TABLE)?;
     Ok(RegistryRecord {
         entity: json_column(row, 0, TABLE, "data")?,
         status,

@@ -275,22 +275,20 @@ fn store_is_shareable_across_threads() {
 }
 
 #[test]
-fn the_evaluators_hour_scan_uses_the_partial_raw_id_index() {
+fn the_watermark_scans_of_hours_and_minutes_use_the_partial_raw_id_indexes() {
     let store = SqliteStore::open_in_memory().unwrap();
     let writer = lock(&store.writer);
-    let mut statement = writer
-        .conn
-        .prepare(
-            "EXPLAIN QUERY PLAN SELECT DISTINCT point_id, data_ms FROM reading
-             WHERE raw_id > 1 AND raw_id <= 2 AND kind = 2 AND kind = 2
-             ORDER BY point_id, data_ms",
-        )
-        .unwrap();
-    let plan: Vec<String> = statement
-        .query_map([], |row| row.get::<_, String>(3))
-        .unwrap()
-        .map(|row| row.unwrap())
-        .collect();
-    let plan = plan.join("\n");
-    assert!(plan.contains("INDEX reading_by_raw (raw_id>? AND raw_id<?)"), "{plan}");
+    for (kind, index) in
+        [(DataKind::Hour, "reading_by_raw "), (DataKind::Minute, "reading_by_raw_minute ")]
+    {
+        let sql = super::derived::touched_sql(kind);
+        let mut statement = writer.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let plan: Vec<String> = statement
+            .query_map(params![1, 2, super::kind_to_db(kind)], |row| row.get::<_, String>(3))
+            .unwrap()
+            .map(|row| row.unwrap())
+            .collect();
+        let plan = plan.join("\n");
+        assert!(plan.contains(&format!("INDEX {index}(raw_id>? AND raw_id<?)")), "{plan}");
+    }
 }

@@ -161,3 +161,30 @@ async fn emission_totals_are_served_for_a_period() {
     let (status, _) = check(&state, "GET", "/api/v1/registry/emissions?period=2026-13", "").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+/// The grid sheet (issue #4) through the registry endpoints: import a CSV,
+/// list the cells, export them back; a bad row is refused with its line.
+#[tokio::test]
+async fn grid_cells_are_imported_listed_and_exported() {
+    let state = state();
+    let csv = "town,name,inspectors\n511112100,竹根镇网格,wg.a;wg.b\n";
+    let (status, body) = check(&state, "POST", "/api/v1/registry/import?kind=grid", csv).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["applied"]["n_created"], 1);
+    let (status, body) = check(&state, "GET", "/api/v1/registry/grid", "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body[0]["cell"]["inspectors"], serde_json::json!(["wg.a", "wg.b"]));
+    let request =
+        Request::builder().uri("/api/v1/registry/export/grid.csv").body(Body::empty()).unwrap();
+    let (status, content_type, bytes) = send(&state, request).await;
+    assert_eq!((status, content_type.as_str()), (StatusCode::OK, "text/csv; charset=utf-8"));
+    assert_eq!(
+        String::from_utf8(bytes).unwrap(),
+        "town,name,inspectors,status\n511112100,竹根镇网格,wg.a;wg.b,active\n"
+    );
+    let bad = "town,name,inspectors\n999999999,无此镇,wg.a\n";
+    let (status, body) = check(&state, "POST", "/api/v1/registry/import?kind=grid", bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["problems"][0]["line"], 2);
+    assert_eq!(body["problems"][0]["column"], "town");
+}

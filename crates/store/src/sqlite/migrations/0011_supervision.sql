@@ -1,0 +1,29 @@
+-- Schema: grid supervision and multi-level escalation (issue #4), and the
+-- index of the alarm service's scan for re-sent minute history.
+-- Independent of migration 0009 (corrections): it touches other tables.
+
+-- One grid cell per registry town (its code is the key): the grid's name and
+-- its inspectors' logins as a JSON array, in order of duty (primary, deputy,
+-- …). Cells are retired, never deleted.
+CREATE TABLE grid_cell (
+    town        TEXT    PRIMARY KEY,
+    name        TEXT    NOT NULL,
+    inspectors  TEXT    NOT NULL,
+    status      TEXT    NOT NULL CHECK (status IN ('active', 'retired')),
+    sample      INTEGER NOT NULL DEFAULT 0,
+    updated_ms  INTEGER NOT NULL
+);
+CREATE TRIGGER grid_cell_no_delete BEFORE DELETE ON grid_cell
+BEGIN
+    SELECT RAISE(ABORT, 'grid cells are retired, not deleted');
+END;
+
+-- The highest escalation level an alarm reached (0: none). Alarms escalated
+-- by the single-level escalation before this migration are at level 1.
+ALTER TABLE alarm ADD COLUMN escalation_level INTEGER NOT NULL DEFAULT 0;
+UPDATE alarm SET escalation_level = 1 WHERE escalated_ms IS NOT NULL;
+
+-- Which minute readings packets after a watermark brought, so re-sent history
+-- re-evaluates every Beijing day it covers (like `reading_by_raw` for hours).
+-- SQLite uses a partial index only when the query names `kind = 1` literally.
+CREATE INDEX reading_by_raw_minute ON reading (raw_id) WHERE kind = 1;
