@@ -734,6 +734,77 @@ pub fn data_persists_across_reopen(open: &mut dyn FnMut() -> Box<dyn Store>) {
     assert!(report.packets[0].raw_id > raw_ids[1], "archive ids are never reused after a restart");
 }
 
+/// A PostgreSQL server for tests, named by the environment variable
+/// [`postgres::URL_VARIABLE`], with a fresh database per test.
+pub mod postgres {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// The variable naming the server: `postgres://user@host:port/db` (a role that may create databases).
+    pub const URL_VARIABLE: &str = "QINGSHAN_TEST_POSTGRES_URL";
+
+    /// The server's URL from [`URL_VARIABLE`]. Without it, `test` is skipped:
+    /// this says so on stderr and returns `None`, except under `CI=true`,
+    /// where a missing server is a failure (CI must run the PostgreSQL tests).
+    pub fn base_url(test: &str) -> Option<String> {
+        match std::env::var(URL_VARIABLE) {
+            Ok(url) if !url.is_empty() => Some(url),
+            _ if std::env::var("CI").is_ok_and(|value| value == "true") => {
+                panic!(
+                    "{test}: {URL_VARIABLE} is not set, and CI=true requires the PostgreSQL tests to run"
+                )
+            }
+            _ => {
+                // Straight to the process's stderr: the test harness captures `eprintln!`
+                // of passing tests, and a skip must be seen.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "SKIPPED {test}: {URL_VARIABLE} is not set (no PostgreSQL server to test against)"
+                );
+                None
+            }
+        }
+    }
+
+    /// Creates a new, empty database on the server at `base_url` and returns its URL.
+    pub fn fresh_database(base_url: &str) -> String {
+        static N_CREATED: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "qingshan_test_{}_{}",
+            std::process::id(),
+            N_CREATED.fetch_add(1, Ordering::Relaxed)
+        );
+        let base = base_url.to_owned();
+        let create = name.clone();
+        // The blocking client must not run on a tokio worker; a thread of its own is always safe.
+        std::thread::spawn(move || {
+            let mut client = ::postgres::Client::connect(&base, ::postgres::NoTls)
+                .unwrap_or_else(|error| panic!("cannot connect to {base}: {error}"));
+            client.batch_execute(&format!("DROP DATABASE IF EXISTS {create}")).unwrap();
+            client.batch_execute(&format!("CREATE DATABASE {create}")).unwrap();
+        })
+        .join()
+        .unwrap();
+        with_database(base_url, &name)
+    }
+
+    /// `url` with its database name replaced by `name`.
+    pub fn with_database(url: &str, name: &str) -> String {
+        let Some((scheme, rest)) = url.split_once("://") else {
+            panic!("{URL_VARIABLE} must be a URL, postgres://user@host:port/db, not {url:?}")
+        };
+        let (authority, query) = match rest.split_once('?') {
+            Some((before, query)) => (before, Some(query)),
+            None => (rest, None),
+        };
+        let host = authority.split_once('/').map_or(authority, |(host, _)| host);
+        match query {
+            Some(query) => format!("{scheme}://{host}/{name}?{query}"),
+            None => format!("{scheme}://{host}/{name}"),
+        }
+    }
+}
+
 /// Instantiates the whole conformance suite as `#[test]` functions.
 ///
 /// `$check` is a `fn(fn(&dyn Store))` that runs a case on a fresh store;

@@ -22,14 +22,19 @@
 //! # Ok::<(), store::Error>(())
 //! ```
 
+mod chain;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 mod derived;
+mod encoding;
+mod postgres;
 mod sqlite;
 mod types;
 
+pub use chain::ChainCheck;
 pub use derived::*;
-pub use sqlite::{ChainCheck, SqliteOptions, SqliteStore};
+pub use postgres::{PgOptions, PgStore};
+pub use sqlite::{SqliteOptions, SqliteStore};
 pub use types::*;
 
 /// The storage interface shared by the SQLite and (later) PostgreSQL implementations.

@@ -38,7 +38,6 @@ mod derived;
 mod evidence;
 mod migrate;
 
-pub use evidence::ChainCheck;
 #[cfg(test)]
 mod tests;
 
@@ -54,10 +53,15 @@ use rusqlite::types::FromSql;
 use rusqlite::{Connection, OpenFlags, Row, Transaction, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 
+use crate::chain::{audit_record, raw_record};
+use crate::encoding::{
+    cn_from_db, instant_from_db, json_from_db, json_text, kind_from_db, kind_to_db, limit_to_db,
+    millis, mn_from_db, param_from_db, point_kind_from_db, verdict_from_db,
+};
 use crate::{
-    AuditEntry, CommitReport, ConnectionEvent, DeviceLeniency, DeviceRecord, Error, IngestBatch,
-    NewDevice, NewPoint, PacketOutcome, PointKind, PointRecord, RawPacket, RawPacketRecord,
-    RawQuery, ReadingQuery, Result, Store, Verdict,
+    AuditEntry, ChainCheck, CommitReport, ConnectionEvent, DeviceLeniency, DeviceRecord, Error,
+    IngestBatch, NewDevice, NewPoint, PacketOutcome, PointRecord, RawPacket, RawPacketRecord,
+    RawQuery, ReadingQuery, Result, Store,
 };
 
 /// Settings of the SQLite store (`[store.sqlite]` in the config file).
@@ -326,30 +330,6 @@ fn configure(conn: &Connection, options: &SqliteOptions) -> Result<()> {
     Ok(())
 }
 
-// ---- Encoding values for storage ----
-
-fn millis(instant: Instant) -> i64 {
-    instant.unix_millis()
-}
-
-fn kind_to_db(kind: DataKind) -> i64 {
-    match kind {
-        DataKind::Realtime => 0,
-        DataKind::Minute => 1,
-        DataKind::Hour => 2,
-        DataKind::Day => 3,
-    }
-}
-
-fn limit_to_db(limit: usize) -> i64 {
-    i64::try_from(limit).unwrap_or(i64::MAX)
-}
-
-fn json_text<T: Serialize>(value: &T, during: &'static str) -> Result<String> {
-    serde_json::to_string(value)
-        .map_err(|source| Error::Database { during, source: Box::new(source) })
-}
-
 // ---- Decoding stored values ----
 
 /// Column `index` of `row`, or [`Error::Corrupt`] naming `table.column`.
@@ -368,12 +348,7 @@ fn instant_column(
     table: &'static str,
     name: &'static str,
 ) -> Result<Instant> {
-    let ms: i64 = column(row, index, table, name)?;
-    Instant::from_unix_millis(ms).ok_or_else(|| Error::Corrupt {
-        table,
-        column: name,
-        detail: format!("{ms} ms is out of range"),
-    })
+    instant_from_db(column(row, index, table, name)?, table, name)
 }
 
 fn optional_instant_column(
@@ -383,28 +358,7 @@ fn optional_instant_column(
     name: &'static str,
 ) -> Result<Option<Instant>> {
     let ms: Option<i64> = column(row, index, table, name)?;
-    ms.map(|ms| {
-        Instant::from_unix_millis(ms).ok_or_else(|| Error::Corrupt {
-            table,
-            column: name,
-            detail: format!("{ms} ms is out of range"),
-        })
-    })
-    .transpose()
-}
-
-fn kind_from_db(value: i64) -> Result<DataKind> {
-    match value {
-        0 => Ok(DataKind::Realtime),
-        1 => Ok(DataKind::Minute),
-        2 => Ok(DataKind::Hour),
-        3 => Ok(DataKind::Day),
-        other => Err(Error::Corrupt {
-            table: "reading",
-            column: "kind",
-            detail: format!("unknown kind {other}"),
-        }),
-    }
+    ms.map(|ms| instant_from_db(ms, table, name)).transpose()
 }
 
 fn json_column<T: serde::de::DeserializeOwned>(
@@ -414,11 +368,7 @@ fn json_column<T: serde::de::DeserializeOwned>(
     name: &'static str,
 ) -> Result<T> {
     let text: String = column(row, index, table, name)?;
-    serde_json::from_str(&text).map_err(|error| Error::Corrupt {
-        table,
-        column: name,
-        detail: error.to_string(),
-    })
+    json_from_db(&text, table, name)
 }
 
 /// Decodes every row with `decode`.
@@ -437,11 +387,7 @@ fn collect<T>(
 /// Decodes `point_id, code, kind, data_ms, rtd … sample_time` (16 columns).
 fn decode_reading(row: &Row<'_>) -> Result<Reading> {
     let code: String = column(row, 1, "param", "code")?;
-    let param = ParamCode::parse(&code).map_err(|error| Error::Corrupt {
-        table: "param",
-        column: "code",
-        detail: error.to_string(),
-    })?;
+    let param = param_from_db(&code)?;
     let value =
         |index: usize, name: &'static str| column::<Option<f64>>(row, index, "reading", name);
     let text =
@@ -473,29 +419,9 @@ fn decode_reading(row: &Row<'_>) -> Result<Reading> {
 /// Decodes `id, received_ms, peer, mn, device_id, cn, verdict, reason, deviations, bytes`.
 fn decode_raw_packet(row: &Row<'_>) -> Result<RawPacketRecord> {
     const TABLE: &str = "raw_packet";
-    let cn = match column::<Option<i64>>(row, 5, TABLE, "cn")? {
-        None => None,
-        Some(cn) => Some(u16::try_from(cn).map_err(|_| Error::Corrupt {
-            table: TABLE,
-            column: "cn",
-            detail: format!("{cn} is not a CN"),
-        })?),
-    };
+    let cn = cn_from_db(column(row, 5, TABLE, "cn")?)?;
     let label: String = column(row, 6, TABLE, "verdict")?;
-    let reason: Option<String> = column(row, 7, TABLE, "reason")?;
-    let verdict = match (label.as_str(), reason) {
-        ("accepted", None) => Verdict::Accepted,
-        ("archived", None) => Verdict::Archived,
-        ("refused", Some(reason)) => Verdict::Refused { reason },
-        ("malformed", Some(reason)) => Verdict::Malformed { reason },
-        (label, reason) => {
-            return Err(Error::Corrupt {
-                table: TABLE,
-                column: "verdict",
-                detail: format!("verdict {label:?} with reason {reason:?}"),
-            });
-        }
-    };
+    let verdict = verdict_from_db(&label, column(row, 7, TABLE, "reason")?)?;
     Ok(RawPacketRecord {
         id: column(row, 0, TABLE, "id")?,
         raw: RawPacket {
@@ -514,12 +440,7 @@ fn decode_raw_packet(row: &Row<'_>) -> Result<RawPacketRecord> {
 /// Decodes `id, code, name, kind, enterprise, simulated`.
 fn decode_point(row: &Row<'_>) -> Result<PointRecord> {
     const TABLE: &str = "point";
-    let kind: String = column(row, 3, TABLE, "kind")?;
-    let kind = PointKind::parse(&kind).ok_or_else(|| Error::Corrupt {
-        table: TABLE,
-        column: "kind",
-        detail: format!("unknown point kind {kind:?}"),
-    })?;
+    let kind = point_kind_from_db(&column::<String>(row, 3, TABLE, "kind")?)?;
     Ok(PointRecord {
         id: PointId(column(row, 0, TABLE, "id")?),
         point: NewPoint {
@@ -537,12 +458,7 @@ const DEVICE_COLUMNS: &str = "id, mn, password_hash, protocol, point_id, lenienc
 /// Decodes [`DEVICE_COLUMNS`].
 fn decode_device(row: &Row<'_>) -> Result<DeviceRecord> {
     const TABLE: &str = "device";
-    let mn: String = column(row, 1, TABLE, "mn")?;
-    let mn = Mn::parse(&mn).map_err(|error| Error::Corrupt {
-        table: TABLE,
-        column: "mn",
-        detail: error.to_string(),
-    })?;
+    let mn = mn_from_db(&column::<String>(row, 1, TABLE, "mn")?)?;
     let leniency: DeviceLeniency = json_column(row, 5, TABLE, "leniency")?;
     Ok(DeviceRecord {
         id: DeviceId(column(row, 0, TABLE, "id")?),
@@ -660,18 +576,7 @@ fn commit_batch(writer: &mut Writer, batch: &IngestBatch) -> Result<CommitReport
             // Ids follow the chain head: the table only ever grows through it.
             let raw_id = new_chains.raw_packet.head().last_id + 1;
             let deviations = json_text(&raw.deviations, "encoding deviations")?;
-            let chain_hash = new_chains.raw_packet.append(&::evidence::Record::RawPacket {
-                id: raw_id,
-                received_ms: millis(raw.received_at),
-                peer: &raw.peer,
-                mn: raw.mn.as_deref(),
-                device_id: raw.device.map(|device| device.0),
-                cn: raw.cn.map(i64::from),
-                verdict: raw.verdict.label(),
-                reason: raw.verdict.reason(),
-                deviations: &deviations,
-                bytes: &raw.bytes,
-            });
+            let chain_hash = new_chains.raw_packet.append(&raw_record(raw_id, raw, &deviations));
             insert_raw
                 .execute(params![
                     raw_id,
@@ -817,14 +722,7 @@ fn insert_audit(
 ) -> Result<()> {
     let detail = json_text(&entry.detail, "encoding audit detail")?;
     let id = chain.head().last_id + 1;
-    let chain_hash = chain.append(&::evidence::Record::Audit {
-        id,
-        at_ms: millis(entry.at),
-        actor: &entry.actor,
-        action: &entry.action,
-        subject: &entry.subject,
-        detail: &detail,
-    });
+    let chain_hash = chain.append(&audit_record(id, entry, &detail));
     tx.prepare_cached(
         "INSERT INTO audit (id, at_ms, actor, action, subject, detail, chain_hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

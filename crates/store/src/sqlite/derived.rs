@@ -9,8 +9,8 @@ use super::{
     limit_to_db, millis, point_exists,
 };
 use crate::{
-    DerivedKind, DerivedQuery, DerivedResult, DerivedStore, Error, PointLimit, Result, SqliteStore,
-    Touched, TouchedReading,
+    DerivedQuery, DerivedResult, DerivedStore, Error, PointLimit, Result, SqliteStore, Touched,
+    TouchedReading,
 };
 
 impl DerivedStore for SqliteStore {
@@ -189,12 +189,7 @@ impl DerivedStore for SqliteStore {
 /// Decodes `kind, point_id, start_ms, period, edition, detail, computed_ms`.
 fn decode_derived(row: &Row<'_>) -> Result<DerivedResult> {
     const TABLE: &str = "derived_result";
-    let kind: String = column(row, 0, TABLE, "kind")?;
-    let kind = DerivedKind::parse(&kind).ok_or_else(|| Error::Corrupt {
-        table: TABLE,
-        column: "kind",
-        detail: format!("unknown derived kind {kind:?}"),
-    })?;
+    let kind = crate::encoding::derived_kind_from_db(&column::<String>(row, 0, TABLE, "kind")?)?;
     Ok(DerivedResult {
         kind,
         point: PointId(column(row, 1, TABLE, "point_id")?),

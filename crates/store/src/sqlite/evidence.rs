@@ -10,14 +10,12 @@
 //! without a `chain_head` row is walked in id order, its missing hashes filled in
 //! and its head recorded, in one transaction.
 
-use evidence::{Chain, Hash, Head, Record, Verifier};
+use evidence::{Chain, Hash, Head};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
 
 use super::database_error;
-use crate::{Error, Result};
-
-/// The evidence tables, in the order they are verified.
-const TABLES: [&str; 2] = ["raw_packet", "audit"];
+use crate::chain::{OwnedRecord, TABLES, check_table, hash_from_db, head_from_db};
+use crate::{ChainCheck, Error, Result};
 
 /// The columns of each table, in `evidence::Record` order, then `chain_hash`.
 fn select_sql(table: &str) -> &'static str {
@@ -36,24 +34,6 @@ pub(crate) struct Chains {
     pub(crate) raw_packet: Chain,
     /// The `audit` chain.
     pub(crate) audit: Chain,
-}
-
-/// The outcome of verifying one evidence table.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChainCheck {
-    /// The table: `raw_packet` or `audit`.
-    pub table: &'static str,
-    /// How many rows were checked and found intact (before the break, if any).
-    pub n_intact: u64,
-    /// The walked head when the chain is intact, or the first broken link.
-    pub outcome: std::result::Result<Head, evidence::Error>,
-}
-
-impl ChainCheck {
-    /// The last hash of an intact chain, hex (for recording it elsewhere).
-    pub fn head_hex(&self) -> Option<String> {
-        self.outcome.as_ref().ok().map(|head| evidence::to_hex(&head.last_hash))
-    }
 }
 
 /// Fills in the hashes of rows that predate the chain and loads both heads.
@@ -137,76 +117,7 @@ fn read_head(conn: &Connection, table: &'static str) -> Result<Option<Head>> {
         .optional()
         .map_err(database_error(DURING))?;
     let Some((n_records, last_id, last_hash)) = row else { return Ok(None) };
-    let corrupt =
-        |detail: String| Error::Corrupt { table: "chain_head", column: "last_hash", detail };
-    let last_hash = Hash::try_from(last_hash.as_slice())
-        .map_err(|_| corrupt(format!("{table}: a hash of {} bytes", last_hash.len())))?;
-    let n_records =
-        u64::try_from(n_records).map_err(|_| corrupt(format!("{table}: {n_records} records")))?;
-    Ok(Some(Head { n_records, last_id, last_hash }))
-}
-
-/// One row's content, owned, as read back.
-enum OwnedRecord {
-    Raw {
-        id: i64,
-        received_ms: i64,
-        peer: String,
-        mn: Option<String>,
-        device_id: Option<i64>,
-        cn: Option<i64>,
-        verdict: String,
-        reason: Option<String>,
-        deviations: String,
-        bytes: Vec<u8>,
-    },
-    Audit {
-        id: i64,
-        at_ms: i64,
-        actor: String,
-        action: String,
-        subject: String,
-        detail: String,
-    },
-}
-
-impl OwnedRecord {
-    fn id(&self) -> i64 {
-        match self {
-            OwnedRecord::Raw { id, .. } | OwnedRecord::Audit { id, .. } => *id,
-        }
-    }
-
-    fn as_record(&self) -> Record<'_> {
-        match self {
-            OwnedRecord::Raw {
-                id,
-                received_ms,
-                peer,
-                mn,
-                device_id,
-                cn,
-                verdict,
-                reason,
-                deviations,
-                bytes,
-            } => Record::RawPacket {
-                id: *id,
-                received_ms: *received_ms,
-                peer,
-                mn: mn.as_deref(),
-                device_id: *device_id,
-                cn: *cn,
-                verdict,
-                reason: reason.as_deref(),
-                deviations,
-                bytes,
-            },
-            OwnedRecord::Audit { id, at_ms, actor, action, subject, detail } => {
-                Record::Audit { id: *id, at_ms: *at_ms, actor, action, subject, detail }
-            }
-        }
-    }
+    head_from_db(table, n_records, last_id, &last_hash).map(Some)
 }
 
 /// Decodes a row of [`select_sql`] into its record and stored hash (`None` if NULL
@@ -240,8 +151,7 @@ fn decode(table: &'static str, row: &Row<'_>) -> Result<(OwnedRecord, Option<Has
         (record, 6)
     };
     let stored: Option<Vec<u8>> = row.get(hash_index).map_err(decode_error)?;
-    let stored = stored.and_then(|bytes| Hash::try_from(bytes.as_slice()).ok());
-    Ok((record, stored))
+    Ok((record, hash_from_db(stored)))
 }
 
 /// Verifies both chains, streaming each table in id order inside one read transaction.
@@ -250,25 +160,14 @@ pub(crate) fn verify(conn: &Connection) -> Result<Vec<ChainCheck>> {
     let tx = conn.unchecked_transaction().map_err(database_error(DURING))?;
     let mut checks = Vec::with_capacity(TABLES.len());
     for table in TABLES {
-        let mut verifier = Verifier::default();
-        let mut broken = None;
-        {
-            let mut statement = tx.prepare(select_sql(table)).map_err(database_error(DURING))?;
-            let mut rows = statement.query([]).map_err(database_error(DURING))?;
-            while let Some(row) = rows.next().map_err(database_error(DURING))? {
-                let (record, stored) = decode(table, row)?;
-                if let Err(error) = verifier.check(&record.as_record(), stored.as_ref()) {
-                    broken = Some(error);
-                    break;
-                }
-            }
-        }
-        let n_intact = verifier.n_intact();
-        let outcome = match broken {
-            Some(error) => Err(error),
-            None => verifier.finish(read_head(&tx, table)?.as_ref()),
-        };
-        checks.push(ChainCheck { table, n_intact, outcome });
+        let mut statement = tx.prepare(select_sql(table)).map_err(database_error(DURING))?;
+        let mut rows = statement.query([]).map_err(database_error(DURING))?;
+        let records = std::iter::from_fn(|| match rows.next() {
+            Ok(Some(row)) => Some(decode(table, row)),
+            Ok(None) => None,
+            Err(error) => Some(Err(database_error(DURING)(error))),
+        });
+        checks.push(check_table(table, records, || read_head(&tx, table))?);
     }
     tx.finish().map_err(database_error(DURING))?;
     Ok(checks)

@@ -1,0 +1,83 @@
+//! The backend conformance suite against PostgreSQL, when a server is given in
+//! `QINGSHAN_TEST_POSTGRES_URL` (skipped loudly without one; a failure under `CI=true`).
+//! Each case gets a database of its own.
+
+use store::conformance::postgres::{base_url, fresh_database};
+use store::{PgOptions, PgStore, Store};
+
+/// Runs `case` on a fresh store in a new database.
+fn check(case: fn(&dyn Store)) {
+    let Some(base) = base_url("store::conformance on PostgreSQL") else { return };
+    let store =
+        PgStore::open(&fresh_database(&base), PgOptions::default()).expect("the store opens");
+    case(&store);
+}
+
+/// Runs `case` with a function that opens the same new database each time.
+fn check_reopen(case: fn(&mut dyn FnMut() -> Box<dyn Store>)) {
+    let Some(base) = base_url("store::conformance on PostgreSQL") else { return };
+    let url = fresh_database(&base);
+    case(&mut || Box::new(PgStore::open(&url, PgOptions::default()).expect("the store opens")));
+}
+
+store::conformance_suite!(check, check_reopen);
+
+/// Two stores on one database (as two gateway processes) commit concurrently:
+/// the evidence chains stay one unbroken chain each, ids stay unique, and a
+/// reading sent through both is stored once and counted once as a duplicate.
+#[test]
+fn two_writers_share_one_chain_and_store_each_reading_once() {
+    use model::DataKind;
+    use store::conformance::fixture::{accepted_packet, audit_entry, point_and_device, reading};
+    use store::{IngestBatch, RawQuery};
+
+    let Some(base) = base_url("two_writers_share_one_chain_and_store_each_reading_once") else {
+        return;
+    };
+    let url = fresh_database(&base);
+    let first = PgStore::open(&url, PgOptions::default()).unwrap();
+    let second = PgStore::open(&url, PgOptions::default()).unwrap();
+    let (point, device) = point_and_device(&first, "MN-TWO");
+    const N_BATCHES: i64 = 25;
+    let commit_all = |store: &PgStore, offset: i64| {
+        let mut n_inserted = 0;
+        let mut n_duplicate = 0;
+        for index in 0..N_BATCHES {
+            // Both writers send the same readings (a device re-sending through another gateway).
+            let packet = accepted_packet(
+                device,
+                vec![reading(point, "a34013", DataKind::Minute, index * 60_000, 1.0)],
+                offset + index,
+            );
+            let batch = IngestBatch {
+                packets: vec![packet],
+                audit: vec![audit_entry(offset + index, "test")],
+                ..IngestBatch::default()
+            };
+            let report = store.commit_batch(&batch).unwrap();
+            n_inserted += report.packets[0].n_inserted;
+            n_duplicate += report.packets[0].n_duplicate;
+        }
+        (n_inserted, n_duplicate)
+    };
+    let (a, b) = std::thread::scope(|scope| {
+        let a = scope.spawn(|| commit_all(&first, 0));
+        let b = scope.spawn(|| commit_all(&second, 1_000));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert_eq!(a.0 + b.0, N_BATCHES as usize, "each reading stored once");
+    assert_eq!(a.1 + b.1, N_BATCHES as usize, "each re-sent reading counted as a duplicate");
+    assert_eq!(first.count_readings().unwrap(), N_BATCHES as u64);
+    let ids: Vec<i64> = first
+        .raw_packets(&RawQuery { limit: 1_000, ..RawQuery::default() })
+        .unwrap()
+        .iter()
+        .map(|record| record.id)
+        .rev()
+        .collect();
+    assert_eq!(ids, (1..=2 * N_BATCHES).collect::<Vec<_>>(), "gap-free ids in commit order");
+    for check in second.verify_evidence().unwrap() {
+        assert!(check.outcome.is_ok(), "{}: {:?}", check.table, check.outcome);
+        assert_eq!(check.n_intact, 2 * N_BATCHES as u64, "{}", check.table);
+    }
+}
