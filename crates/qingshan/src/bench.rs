@@ -120,7 +120,7 @@ async fn bench_ingest(
         ..plan(1)
     };
     let warm_up = run_fleet(
-        running.gateway_addr,
+        running.gateway_addr.context("the gateway runs in role all")?,
         devices.clone(),
         warm_up_plan,
         simulator::client::FleetControl::new(),
@@ -132,7 +132,7 @@ async fn bench_ingest(
         warm_up.elapsed.as_secs_f64()
     )?;
     let report = run_fleet(
-        running.gateway_addr,
+        running.gateway_addr.context("the gateway runs in role all")?,
         devices.clone(),
         plan(packets_per_device),
         simulator::client::FleetControl::new(),

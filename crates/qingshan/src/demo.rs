@@ -149,7 +149,11 @@ pub(crate) async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
         "青山 Qingshan demo — simulated devices, sample registry (all data is SIMULATED / 模拟数据)"
     )?;
     writeln!(stdout, "  store:          {}", config.store.url)?;
-    writeln!(stdout, "  HJ 212 gateway: {}", running.gateway_addr)?;
+    writeln!(
+        stdout,
+        "  HJ 212 gateway: {}",
+        running.gateway_addr.context("the gateway runs in role all")?
+    )?;
     writeln!(stdout, "  HTTP:           http://{web}/")?;
     writeln!(stdout, "  try:            curl http://{web}/api/v1/points")?;
     writeln!(stdout, "                  curl 'http://{web}/api/v1/points/1/readings?kind=hour'")?;
@@ -200,7 +204,7 @@ pub(crate) async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
         pace: Duration::from_secs(30),
         ..base.clone()
     };
-    let target = running.gateway_addr;
+    let target = running.gateway_addr.context("the gateway runs in role all")?;
     let fleets = [base, live_minutes, live_realtime].map(|plan| {
         let devices = devices.clone();
         let control = control.clone();

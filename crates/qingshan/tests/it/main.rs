@@ -7,6 +7,7 @@ mod cli;
 mod derived;
 mod eval;
 mod evidence;
+mod gateways;
 mod kill9;
 mod limits;
 mod malformed;
