@@ -15,6 +15,7 @@ mod demo;
 mod device;
 mod eval;
 mod field;
+mod migrate;
 mod services;
 mod verify;
 
@@ -73,6 +74,8 @@ enum Command {
     Eval(eval::EvalCommand),
     /// Check the hash chains of the raw packet archive and the audit log (exit 1 if broken).
     Verify(verify::VerifyArgs),
+    /// Move an embedded (SQLite) deployment to PostgreSQL, verified by counts, digests and chains.
+    Migrate(migrate::MigrateArgs),
 }
 
 fn main() -> ExitCode {
@@ -129,6 +132,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Hj212(command) => field::run(command),
         Command::Eval(command) => eval::run(command),
         Command::Verify(args) => verify::run(args),
+        Command::Migrate(args) => migrate::run(args),
     }
 }
 

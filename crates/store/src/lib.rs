@@ -29,12 +29,14 @@ mod derived;
 mod encoding;
 mod postgres;
 mod sqlite;
+mod transfer;
 mod types;
 
 pub use chain::ChainCheck;
 pub use derived::*;
 pub use postgres::{PgOptions, PgStore};
 pub use sqlite::{SqliteOptions, SqliteStore};
+pub use transfer::{TransferReport, copy_sqlite_to_postgres};
 pub use types::*;
 
 /// The storage interface shared by the SQLite and (later) PostgreSQL implementations.

@@ -66,7 +66,7 @@ use crate::{
     IngestBatch, NewDevice, NewPoint, PacketOutcome, PointRecord, RawPacket, RawPacketRecord,
     RawQuery, ReadingQuery, Result, Store,
 };
-use partitions::Month;
+pub(crate) use partitions::{Month, create as create_partitions};
 
 /// Settings of the PostgreSQL store (`[store.postgres]` in the config file).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -155,7 +155,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// Runs `work` on a thread of its own and waits for it: the blocking client
 /// must not run on a tokio worker thread, and this store does not know where it is called from.
-fn off_runtime<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+pub(crate) fn off_runtime<T: Send>(work: impl FnOnce() -> T + Send) -> T {
     std::thread::scope(|scope| match scope.spawn(work).join() {
         Ok(value) => value,
         Err(panic) => std::panic::resume_unwind(panic),

@@ -11,5 +11,6 @@ mod gateways;
 mod kill9;
 mod limits;
 mod malformed;
+mod migrate;
 mod tidy;
 mod util;

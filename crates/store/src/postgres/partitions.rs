@@ -8,7 +8,7 @@
 //! meeting a new month at once do not collide. An empty partition is harmless,
 //! so creating them outside the batch's transaction loses nothing if it rolls back.
 
-use ::postgres::Client;
+use ::postgres::GenericClient;
 use chrono::{DateTime, Datelike, Months, NaiveDate};
 
 use super::database_error;
@@ -64,7 +64,7 @@ impl Month {
 }
 
 /// Creates the partitions of `table` for `months` that do not exist yet.
-pub(crate) fn create(client: &mut Client, table: &str, months: &[Month]) -> Result<()> {
+pub(crate) fn create(client: &mut impl GenericClient, table: &str, months: &[Month]) -> Result<()> {
     const DURING: &str = "creating a monthly partition";
     if months.is_empty() {
         return Ok(());

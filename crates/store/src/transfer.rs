@@ -1,0 +1,588 @@
+//! Moving an embedded deployment to PostgreSQL: [`copy_sqlite_to_postgres`]
+//! copies every table of a SQLite file into an empty PostgreSQL database,
+//! row for row with the same ids, hashes and JSON text, in one transaction,
+//! then checks the copy: row counts per table, SHA-256 digests over the raw
+//! packet bytes and the reading keys in id and key order on both sides, and
+//! the evidence chains walked on the target.
+//!
+//! Nothing is re-encoded on the way: both schemas store instants as UTC
+//! milliseconds and JSON as the text the program wrote, which is what the
+//! evidence hashes cover, so the chains verify unchanged on the target.
+
+use std::path::Path;
+
+use ::postgres::types::ToSql;
+use ::postgres::{Client, NoTls, Transaction};
+use rusqlite::types::ValueRef;
+use sha2::{Digest, Sha256};
+
+use crate::{ChainCheck, Error, PgOptions, PgStore, Result, SqliteOptions, SqliteStore, Store};
+
+/// How many rows go to PostgreSQL in one multi-row insert.
+const CHUNK_ROWS: usize = 5_000;
+
+/// A column's PostgreSQL type (the SQLite side is read by value).
+#[derive(Debug, Clone, Copy)]
+enum Type {
+    Int8,
+    Int4,
+    Bool,
+    Float8,
+    Text,
+    Bytea,
+}
+
+/// One table to copy: its columns in order, the order to read them in, and
+/// what to do about rows the new database has already.
+struct Table {
+    name: &'static str,
+    columns: &'static [(&'static str, Type)],
+    order_by: &'static str,
+    /// An extra target column and the SQL expression (over `u.*`) that fills it.
+    derived: Option<(&'static str, &'static str)>,
+    /// `ON CONFLICT …` for rows the migrations created (`chain_head`'s genesis rows).
+    on_conflict: &'static str,
+    /// Tables whose `id` is an identity column: its sequence continues after the copy.
+    identity: bool,
+}
+
+use Type::{Bool, Bytea, Float8, Int4, Int8, Text};
+
+/// Every table, parents before children.
+const TABLES: &[Table] = &[
+    Table {
+        name: "point",
+        columns: &[
+            ("id", Int8),
+            ("code", Text),
+            ("name", Text),
+            ("kind", Text),
+            ("enterprise", Text),
+            ("simulated", Bool),
+        ],
+        order_by: "id",
+        derived: None,
+        on_conflict: "",
+        identity: true,
+    },
+    Table {
+        name: "device",
+        columns: &[
+            ("id", Int8),
+            ("mn", Text),
+            ("password_hash", Text),
+            ("protocol", Text),
+            ("point_id", Int8),
+            ("leniency", Text),
+            ("simulated", Bool),
+            ("last_seen_ms", Int8),
+            ("last_peer", Text),
+            ("last_data_ms", Int8),
+        ],
+        order_by: "id",
+        derived: None,
+        on_conflict: "",
+        identity: true,
+    },
+    Table {
+        name: "param",
+        columns: &[("id", Int8), ("code", Text)],
+        order_by: "id",
+        derived: None,
+        on_conflict: "",
+        identity: true,
+    },
+    Table {
+        name: "raw_packet",
+        columns: &[
+            ("id", Int8),
+            ("received_ms", Int8),
+            ("peer", Text),
+            ("mn", Text),
+            ("device_id", Int8),
+            ("cn", Int4),
+            ("verdict", Text),
+            ("reason", Text),
+            ("deviations", Text),
+            ("bytes", Bytea),
+            ("chain_hash", Bytea),
+        ],
+        order_by: "id",
+        derived: Some((
+            "point_id",
+            "coalesce((SELECT d.point_id FROM device d WHERE d.id = u.device_id), 0)",
+        )),
+        on_conflict: "",
+        identity: false,
+    },
+    Table {
+        name: "reading",
+        columns: &[
+            ("point_id", Int8),
+            ("kind", Int4),
+            ("data_ms", Int8),
+            ("param_id", Int8),
+            ("raw_id", Int8),
+            ("rtd", Float8),
+            ("min", Float8),
+            ("avg", Float8),
+            ("max", Float8),
+            ("zs_rtd", Float8),
+            ("zs_min", Float8),
+            ("zs_avg", Float8),
+            ("zs_max", Float8),
+            ("cou", Float8),
+            ("flag", Text),
+            ("eflag", Text),
+            ("sample_time", Text),
+        ],
+        order_by: "point_id, kind, data_ms, param_id",
+        derived: None,
+        on_conflict: "",
+        identity: false,
+    },
+    Table {
+        name: "latest_reading",
+        columns: &[("point_id", Int8), ("kind", Int4), ("param_id", Int8), ("data_ms", Int8)],
+        order_by: "point_id, kind, param_id",
+        derived: None,
+        on_conflict: "",
+        identity: false,
+    },
+    Table {
+        name: "audit",
+        columns: &[
+            ("id", Int8),
+            ("at_ms", Int8),
+            ("actor", Text),
+            ("action", Text),
+            ("subject", Text),
+            ("detail", Text),
+            ("chain_hash", Bytea),
+        ],
+        order_by: "id",
+        derived: None,
+        on_conflict: "",
+        identity: false,
+    },
+    Table {
+        name: "chain_head",
+        columns: &[("name", Text), ("n_records", Int8), ("last_id", Int8), ("last_hash", Bytea)],
+        order_by: "name",
+        derived: None,
+        on_conflict: "ON CONFLICT (name) DO UPDATE SET n_records = excluded.n_records,
+                      last_id = excluded.last_id, last_hash = excluded.last_hash",
+        identity: false,
+    },
+    Table {
+        name: "connection_event",
+        columns: &[
+            ("id", Int8),
+            ("at_ms", Int8),
+            ("peer", Text),
+            ("mn", Text),
+            ("event", Text),
+            ("detail", Text),
+        ],
+        order_by: "id",
+        derived: None,
+        on_conflict: "",
+        identity: true,
+    },
+    Table {
+        name: "watermark",
+        columns: &[("name", Text), ("raw_id", Int8)],
+        order_by: "name",
+        derived: None,
+        on_conflict: "",
+        identity: false,
+    },
+    Table {
+        name: "derived_result",
+        columns: &[
+            ("kind", Text),
+            ("point_id", Int8),
+            ("start_ms", Int8),
+            ("period", Text),
+            ("edition", Text),
+            ("detail", Text),
+            ("computed_ms", Int8),
+        ],
+        order_by: "kind, point_id, start_ms",
+        derived: None,
+        on_conflict: "",
+        identity: false,
+    },
+    Table {
+        name: "point_limit",
+        columns: &[("point_id", Int8), ("param", Text), ("limit_json", Text)],
+        order_by: "point_id, param",
+        derived: None,
+        on_conflict: "",
+        identity: false,
+    },
+];
+
+/// What [`copy_sqlite_to_postgres`] copied and found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransferReport {
+    /// Per table: its name, rows in the source, rows in the target.
+    pub tables: Vec<(&'static str, u64, u64)>,
+    /// SHA-256 (hex) over every raw packet's id and bytes in id order: source, target.
+    pub raw_digest: (String, String),
+    /// SHA-256 (hex) over every reading's key and raw id in key order: source, target.
+    pub reading_digest: (String, String),
+    /// The evidence chains walked on the target.
+    pub target_chains: Vec<ChainCheck>,
+}
+
+impl TransferReport {
+    /// True when counts and digests agree and both chains verify on the target.
+    pub fn is_complete(&self) -> bool {
+        self.tables.iter().all(|(_, source, target)| source == target)
+            && self.raw_digest.0 == self.raw_digest.1
+            && self.reading_digest.0 == self.reading_digest.1
+            && self.target_chains.iter().all(|check| check.outcome.is_ok())
+    }
+}
+
+fn sqlite_error(during: &'static str) -> impl FnOnce(rusqlite::Error) -> Error {
+    crate::sqlite::database_error(during)
+}
+
+fn pg_error(during: &'static str) -> impl FnOnce(::postgres::Error) -> Error {
+    crate::postgres::database_error(during)
+}
+
+/// Copies the SQLite store at `from` into the empty PostgreSQL database at `to`
+/// (migrating both schemas first), then checks the copy; see [`TransferReport`].
+///
+/// Refuses a target that holds any point, device, packet, reading or audit entry.
+/// The copy is one transaction: if it fails, the target stays empty.
+pub fn copy_sqlite_to_postgres(from: &Path, to: &str) -> Result<TransferReport> {
+    // Opening migrates the file to the latest schema and hashes rows that predate the chain.
+    drop(SqliteStore::open(from, SqliteOptions::default())?);
+    let target = PgStore::open(to, PgOptions { n_readers: 1, ..PgOptions::default() })?;
+    let source = rusqlite::Connection::open_with_flags(
+        from,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI,
+    )
+    .map_err(sqlite_error("opening the source for reading"))?;
+    let to = to.to_owned();
+    let (tables, raw_digest, reading_digest) = crate::postgres::off_runtime(move || {
+        let mut client =
+            Client::connect(&to, NoTls).map_err(pg_error("connecting to the target"))?;
+        copy_all(&source, &mut client)?;
+        let mut tables = Vec::with_capacity(TABLES.len());
+        for table in TABLES {
+            tables.push((
+                table.name,
+                sqlite_count(&source, table.name)?,
+                pg_count(&mut client, table.name)?,
+            ));
+        }
+        let raw_sql = "SELECT id, bytes FROM raw_packet ORDER BY id";
+        let reading_sql = "SELECT point_id, kind, data_ms, param_id, raw_id FROM reading ORDER BY point_id, kind, data_ms, param_id";
+        let raw_digest = (sqlite_digest(&source, raw_sql)?, pg_digest(&mut client, raw_sql)?);
+        let reading_digest =
+            (sqlite_digest(&source, reading_sql)?, pg_digest(&mut client, reading_sql)?);
+        Ok::<_, Error>((tables, raw_digest, reading_digest))
+    })?;
+    let target_chains = target.verify_evidence()?;
+    Ok(TransferReport { tables, raw_digest, reading_digest, target_chains })
+}
+
+fn copy_all(source: &rusqlite::Connection, client: &mut Client) -> Result<()> {
+    let mut tx = client.transaction().map_err(pg_error("starting the copy"))?;
+    for table in ["point", "device", "raw_packet", "reading", "audit", "connection_event"] {
+        if pg_count(&mut tx, table)? > 0 {
+            return Err(Error::Database {
+                during: "checking that the target is empty",
+                source: format!("the target database already has rows in {table}").into(),
+            });
+        }
+    }
+    // One read transaction on the source: a consistent snapshot of every table.
+    let read = source.unchecked_transaction().map_err(sqlite_error("reading the source"))?;
+    for table in TABLES {
+        copy_table(&read, &mut tx, table)?;
+    }
+    read.finish().map_err(sqlite_error("reading the source"))?;
+    for table in TABLES.iter().filter(|table| table.identity) {
+        tx.execute(
+            &format!(
+                "SELECT setval(pg_get_serial_sequence('{0}', 'id'), coalesce(max(id), 0) + 1, false) FROM {0}",
+                table.name
+            ),
+            &[],
+        )
+        .map_err(pg_error("continuing an id sequence after the copy"))?;
+    }
+    tx.commit().map_err(pg_error("committing the copy"))
+}
+
+/// The rows of one column on their way to PostgreSQL.
+enum Column {
+    Int8(Vec<Option<i64>>),
+    Int4(Vec<Option<i32>>),
+    Bool(Vec<Option<bool>>),
+    Float8(Vec<Option<f64>>),
+    Text(Vec<Option<String>>),
+    Bytea(Vec<Option<Vec<u8>>>),
+}
+
+impl Column {
+    fn new(kind: Type) -> Column {
+        match kind {
+            Int8 => Column::Int8(Vec::new()),
+            Int4 => Column::Int4(Vec::new()),
+            Bool => Column::Bool(Vec::new()),
+            Float8 => Column::Float8(Vec::new()),
+            Text => Column::Text(Vec::new()),
+            Bytea => Column::Bytea(Vec::new()),
+        }
+    }
+
+    fn sql_type(&self) -> &'static str {
+        match self {
+            Column::Int8(_) => "bigint[]",
+            Column::Int4(_) => "int[]",
+            Column::Bool(_) => "boolean[]",
+            Column::Float8(_) => "float8[]",
+            Column::Text(_) => "text[]",
+            Column::Bytea(_) => "bytea[]",
+        }
+    }
+
+    fn as_param(&self) -> &(dyn ToSql + Sync) {
+        match self {
+            Column::Int8(values) => values,
+            Column::Int4(values) => values,
+            Column::Bool(values) => values,
+            Column::Float8(values) => values,
+            Column::Text(values) => values,
+            Column::Bytea(values) => values,
+        }
+    }
+
+    fn clear(&mut self) {
+        match self {
+            Column::Int8(values) => values.clear(),
+            Column::Int4(values) => values.clear(),
+            Column::Bool(values) => values.clear(),
+            Column::Float8(values) => values.clear(),
+            Column::Text(values) => values.clear(),
+            Column::Bytea(values) => values.clear(),
+        }
+    }
+
+    /// Appends a SQLite value, checked against the column's type.
+    fn push(
+        &mut self,
+        value: ValueRef<'_>,
+        table: &'static str,
+        column: &'static str,
+    ) -> Result<()> {
+        let expected = self.sql_type().trim_end_matches("[]");
+        let wrong = |found: &str| Error::Corrupt {
+            table,
+            column,
+            detail: format!("{found} where {expected} was expected"),
+        };
+        match (self, value) {
+            (Column::Int8(values), ValueRef::Null) => values.push(None),
+            (Column::Int8(values), ValueRef::Integer(number)) => values.push(Some(number)),
+            (Column::Int4(values), ValueRef::Null) => values.push(None),
+            (Column::Int4(values), ValueRef::Integer(number)) => {
+                values.push(Some(i32::try_from(number).map_err(|_| Error::Corrupt {
+                    table,
+                    column,
+                    detail: format!("{number} does not fit a 32-bit integer"),
+                })?))
+            }
+            (Column::Bool(values), ValueRef::Null) => values.push(None),
+            (Column::Bool(values), ValueRef::Integer(number)) => values.push(Some(number != 0)),
+            (Column::Float8(values), ValueRef::Null) => values.push(None),
+            (Column::Float8(values), ValueRef::Real(number)) => values.push(Some(number)),
+            (Column::Float8(values), ValueRef::Integer(number)) => values.push(Some(number as f64)),
+            (Column::Text(values), ValueRef::Null) => values.push(None),
+            (Column::Text(values), ValueRef::Text(text)) => {
+                values.push(Some(String::from_utf8(text.to_vec()).map_err(|_| Error::Corrupt {
+                    table,
+                    column,
+                    detail: "text that is not UTF-8".to_owned(),
+                })?))
+            }
+            (Column::Bytea(values), ValueRef::Null) => values.push(None),
+            (Column::Bytea(values), ValueRef::Blob(bytes)) => values.push(Some(bytes.to_vec())),
+            (_, other) => return Err(wrong(&format!("{:?}", other.data_type()))),
+        }
+        Ok(())
+    }
+}
+
+fn copy_table(
+    source: &rusqlite::Transaction<'_>,
+    target: &mut Transaction<'_>,
+    table: &Table,
+) -> Result<()> {
+    const DURING: &str = "reading a source table";
+    let names: Vec<&str> = table.columns.iter().map(|(name, _)| *name).collect();
+    let mut statement = source
+        .prepare(&format!(
+            "SELECT {} FROM {} ORDER BY {}",
+            names.join(", "),
+            table.name,
+            table.order_by
+        ))
+        .map_err(sqlite_error(DURING))?;
+    let mut rows = statement.query([]).map_err(sqlite_error(DURING))?;
+    let mut columns: Vec<Column> =
+        table.columns.iter().map(|(_, kind)| Column::new(*kind)).collect();
+    let mut n_buffered = 0;
+    let mut months = Vec::new();
+    while let Some(row) = rows.next().map_err(sqlite_error(DURING))? {
+        for (index, ((name, _), column)) in table.columns.iter().zip(columns.iter_mut()).enumerate()
+        {
+            let value = row.get_ref(index).map_err(sqlite_error(DURING))?;
+            column.push(value, table.name, name)?;
+        }
+        n_buffered += 1;
+        if n_buffered == CHUNK_ROWS {
+            flush(target, table, &mut columns, &mut months)?;
+            n_buffered = 0;
+        }
+    }
+    if n_buffered > 0 {
+        flush(target, table, &mut columns, &mut months)?;
+    }
+    Ok(())
+}
+
+/// Inserts the buffered rows (creating the monthly partitions they need) and clears the buffers.
+fn flush(
+    target: &mut Transaction<'_>,
+    table: &Table,
+    columns: &mut [Column],
+    months: &mut Vec<crate::postgres::Month>,
+) -> Result<()> {
+    let time_column = match table.name {
+        "reading" => Some("data_ms"),
+        "raw_packet" => Some("received_ms"),
+        _ => None,
+    };
+    if let Some(time_column) = time_column {
+        let index = table.columns.iter().position(|(name, _)| *name == time_column);
+        if let Some(Column::Int8(times)) = index.and_then(|index| columns.get(index)) {
+            let mut needed = Vec::new();
+            for ms in times.iter().flatten() {
+                let month = crate::postgres::Month::containing(*ms)?;
+                if !months.contains(&month) && !needed.contains(&month) {
+                    needed.push(month);
+                }
+            }
+            crate::postgres::create_partitions(target, table.name, &needed)?;
+            months.extend(needed);
+        }
+    }
+    let names: Vec<&str> = table.columns.iter().map(|(name, _)| *name).collect();
+    let arrays: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(index, column)| format!("${}::{}", index + 1, column.sql_type()))
+        .collect();
+    let (extra_column, extra_value) = match table.derived {
+        Some((column, expression)) => (format!(", {column}"), format!(", {expression}")),
+        None => (String::new(), String::new()),
+    };
+    let sql = format!(
+        "INSERT INTO {table} ({columns}{extra_column}) SELECT u.*{extra_value} FROM unnest({arrays}) AS u ({columns}) {conflict}",
+        table = table.name,
+        columns = names.join(", "),
+        arrays = arrays.join(", "),
+        conflict = table.on_conflict,
+    );
+    let params: Vec<&(dyn ToSql + Sync)> = columns.iter().map(Column::as_param).collect();
+    target.execute(&sql, &params).map_err(pg_error("copying rows into the target"))?;
+    columns.iter_mut().for_each(Column::clear);
+    Ok(())
+}
+
+fn sqlite_count(source: &rusqlite::Connection, table: &str) -> Result<u64> {
+    let n: i64 = source
+        .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0))
+        .map_err(sqlite_error("counting source rows"))?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+fn pg_count(client: &mut impl ::postgres::GenericClient, table: &str) -> Result<u64> {
+    let row = client
+        .query_one(&format!("SELECT count(*) FROM {table}"), &[])
+        .map_err(pg_error("counting target rows"))?;
+    let n: i64 = row.try_get(0).map_err(pg_error("counting target rows"))?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// Feeds one value into a digest: integers as 8 bytes, bytes length-prefixed.
+fn digest_value(digest: &mut Sha256, value: DigestValue<'_>) {
+    match value {
+        DigestValue::Int(number) => digest.update(number.to_be_bytes()),
+        DigestValue::Bytes(bytes) => {
+            digest.update((bytes.len() as u64).to_be_bytes());
+            digest.update(bytes);
+        }
+    }
+}
+
+enum DigestValue<'a> {
+    Int(i64),
+    Bytes(&'a [u8]),
+}
+
+fn sqlite_digest(source: &rusqlite::Connection, sql: &str) -> Result<String> {
+    const DURING: &str = "hashing the source";
+    let mut digest = Sha256::new();
+    let mut statement = source.prepare(sql).map_err(sqlite_error(DURING))?;
+    let n_columns = statement.column_count();
+    let mut rows = statement.query([]).map_err(sqlite_error(DURING))?;
+    while let Some(row) = rows.next().map_err(sqlite_error(DURING))? {
+        for index in 0..n_columns {
+            match row.get_ref(index).map_err(sqlite_error(DURING))? {
+                ValueRef::Integer(number) => digest_value(&mut digest, DigestValue::Int(number)),
+                ValueRef::Blob(bytes) => digest_value(&mut digest, DigestValue::Bytes(bytes)),
+                other => {
+                    return Err(Error::Corrupt {
+                        table: "raw_packet",
+                        column: "*",
+                        detail: format!("unexpected {:?} while hashing", other.data_type()),
+                    });
+                }
+            }
+        }
+    }
+    Ok(evidence::to_hex(&digest.finalize().into()))
+}
+
+fn pg_digest(client: &mut Client, sql: &str) -> Result<String> {
+    const DURING: &str = "hashing the target";
+    let mut digest = Sha256::new();
+    let rows = client
+        .query_raw(sql, std::iter::empty::<&(dyn ToSql + Sync)>())
+        .map_err(pg_error(DURING))?;
+    for row in ::postgres::fallible_iterator::FallibleIterator::iterator(rows) {
+        let row = row.map_err(pg_error(DURING))?;
+        for (index, column) in row.columns().iter().enumerate() {
+            if *column.type_() == ::postgres::types::Type::BYTEA {
+                let bytes: Vec<u8> = row.try_get(index).map_err(pg_error(DURING))?;
+                digest_value(&mut digest, DigestValue::Bytes(&bytes));
+            } else if *column.type_() == ::postgres::types::Type::INT4 {
+                let number: i32 = row.try_get(index).map_err(pg_error(DURING))?;
+                digest_value(&mut digest, DigestValue::Int(i64::from(number)));
+            } else {
+                let number: i64 = row.try_get(index).map_err(pg_error(DURING))?;
+                digest_value(&mut digest, DigestValue::Int(number));
+            }
+        }
+    }
+    Ok(evidence::to_hex(&digest.finalize().into()))
+}
