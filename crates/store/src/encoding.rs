@@ -136,3 +136,12 @@ pub(crate) fn derived_kind_from_db(kind: &str) -> Result<crate::DerivedKind> {
         detail: format!("unknown derived kind {kind:?}"),
     })
 }
+
+/// A `count(*)` read back as a count.
+pub(crate) fn count_from_db(n: i64, table: &'static str) -> Result<u64> {
+    u64::try_from(n).map_err(|_| Error::Corrupt {
+        table,
+        column: "count(*)",
+        detail: format!("negative count {n}"),
+    })
+}

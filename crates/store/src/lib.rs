@@ -28,6 +28,7 @@ pub mod conformance;
 mod derived;
 mod encoding;
 mod postgres;
+mod rows;
 mod sqlite;
 mod transfer;
 mod types;

@@ -49,22 +49,19 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use ::postgres::types::ToSql;
 use ::postgres::{Client, IsolationLevel, NoTls, Row, Transaction};
 use evidence::{Chain, Hash, Head};
-use model::{
-    DataKind, DeviceId, Instant, Mn, ParamCode, PointId, Reading, ReadingKey, ReadingValues,
-};
+use model::{DataKind, DeviceId, Mn, ParamCode, PointId, Reading, ReadingValues};
 use serde::{Deserialize, Serialize};
 
-use crate::chain::{
-    OwnedRecord, TABLES, audit_record, check_table, hash_from_db, head_from_db, raw_record,
-};
-use crate::encoding::{
-    cn_from_db, instant_from_db, json_from_db, json_text, kind_from_db, kind_to_db, limit_to_db,
-    millis, mn_from_db, param_from_db, point_kind_from_db, verdict_from_db,
+use crate::chain::{TABLES, audit_record, check_table, head_from_db, raw_record};
+use crate::encoding::{count_from_db, json_text, kind_to_db, limit_to_db, millis};
+use crate::rows::{
+    DEVICE_COLUMNS, decode_audit, decode_connection_event, decode_device, decode_evidence,
+    decode_point, decode_raw_packet, decode_reading, evidence_sql,
 };
 use crate::{
-    AuditEntry, ChainCheck, CommitReport, ConnectionEvent, DeviceLeniency, DeviceRecord, Error,
-    IngestBatch, NewDevice, NewPoint, PacketOutcome, PointRecord, RawPacket, RawPacketRecord,
-    RawQuery, ReadingQuery, Result, Store,
+    AuditEntry, ChainCheck, CommitReport, ConnectionEvent, DeviceRecord, Error, IngestBatch,
+    NewDevice, NewPoint, PacketOutcome, PointRecord, RawPacketRecord, RawQuery, ReadingQuery,
+    Result, Store,
 };
 pub(crate) use partitions::{Month, create as create_partitions};
 
@@ -151,6 +148,16 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding the lock cannot leave a half-done transaction: an
     // unfinished `postgres::Transaction` rolls back when dropped.
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A read-only transaction on one snapshot (repeatable read), for reads that must agree.
+fn snapshot<'a>(client: &'a mut Client, during: &'static str) -> Result<Transaction<'a>> {
+    client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .map_err(database_error(during))
 }
 
 /// Runs `work` on a thread of its own and waits for it: the blocking client
@@ -247,24 +254,6 @@ fn column<'a, T: ::postgres::types::FromSql<'a>>(
     row.try_get(index).map_err(|error| Error::Corrupt { table, column, detail: error.to_string() })
 }
 
-fn instant_column(
-    row: &Row,
-    index: usize,
-    table: &'static str,
-    name: &'static str,
-) -> Result<Instant> {
-    instant_from_db(column(row, index, table, name)?, table, name)
-}
-
-fn json_column<T: serde::de::DeserializeOwned>(
-    row: &Row,
-    index: usize,
-    table: &'static str,
-    name: &'static str,
-) -> Result<T> {
-    json_from_db(column::<&str>(row, index, table, name)?, table, name)
-}
-
 /// Decodes every row with `decode`.
 fn decode_all<T>(rows: Vec<Row>, decode: impl Fn(&Row) -> Result<T>) -> Result<Vec<T>> {
     rows.iter().map(decode).collect()
@@ -274,120 +263,8 @@ const READING_COLUMNS: &str =
     "r.point_id, q.code, r.kind, r.data_ms, r.rtd, r.min, r.avg, r.max, r.zs_rtd, r.zs_min,
      r.zs_avg, r.zs_max, r.cou, r.flag, r.eflag, r.sample_time";
 
-/// Decodes [`READING_COLUMNS`].
-fn decode_reading(row: &Row) -> Result<Reading> {
-    let value =
-        |index: usize, name: &'static str| column::<Option<f64>>(row, index, "reading", name);
-    let text =
-        |index: usize, name: &'static str| column::<Option<String>>(row, index, "reading", name);
-    Ok(Reading {
-        key: ReadingKey {
-            point: PointId(column(row, 0, "reading", "point_id")?),
-            param: param_from_db(column(row, 1, "param", "code")?)?,
-            kind: kind_from_db(i64::from(column::<i32>(row, 2, "reading", "kind")?))?,
-            data_time: instant_column(row, 3, "reading", "data_ms")?,
-        },
-        values: ReadingValues {
-            rtd: value(4, "rtd")?,
-            min: value(5, "min")?,
-            avg: value(6, "avg")?,
-            max: value(7, "max")?,
-            zs_rtd: value(8, "zs_rtd")?,
-            zs_min: value(9, "zs_min")?,
-            zs_avg: value(10, "zs_avg")?,
-            zs_max: value(11, "zs_max")?,
-            cou: value(12, "cou")?,
-            flag: text(13, "flag")?,
-            eflag: text(14, "eflag")?,
-            sample_time: text(15, "sample_time")?,
-        },
-    })
-}
-
 const RAW_COLUMNS: &str =
     "id, received_ms, peer, mn, device_id, cn, verdict, reason, deviations, bytes";
-
-/// Decodes [`RAW_COLUMNS`].
-fn decode_raw_packet(row: &Row) -> Result<RawPacketRecord> {
-    const TABLE: &str = "raw_packet";
-    let cn = cn_from_db(column::<Option<i32>>(row, 5, TABLE, "cn")?.map(i64::from))?;
-    let verdict =
-        verdict_from_db(column(row, 6, TABLE, "verdict")?, column(row, 7, TABLE, "reason")?)?;
-    Ok(RawPacketRecord {
-        id: column(row, 0, TABLE, "id")?,
-        raw: RawPacket {
-            bytes: column(row, 9, TABLE, "bytes")?,
-            received_at: instant_column(row, 1, TABLE, "received_ms")?,
-            peer: column(row, 2, TABLE, "peer")?,
-            mn: column(row, 3, TABLE, "mn")?,
-            device: column::<Option<i64>>(row, 4, TABLE, "device_id")?.map(DeviceId),
-            cn,
-            verdict,
-            deviations: json_column(row, 8, TABLE, "deviations")?,
-        },
-    })
-}
-
-/// Decodes `id, code, name, kind, enterprise, simulated`.
-fn decode_point(row: &Row) -> Result<PointRecord> {
-    const TABLE: &str = "point";
-    Ok(PointRecord {
-        id: PointId(column(row, 0, TABLE, "id")?),
-        point: NewPoint {
-            code: column(row, 1, TABLE, "code")?,
-            name: column(row, 2, TABLE, "name")?,
-            kind: point_kind_from_db(column(row, 3, TABLE, "kind")?)?,
-            enterprise: column(row, 4, TABLE, "enterprise")?,
-            simulated: column(row, 5, TABLE, "simulated")?,
-        },
-    })
-}
-
-const DEVICE_COLUMNS: &str = "id, mn, password_hash, protocol, point_id, leniency, simulated, last_seen_ms, last_peer FROM device";
-
-/// Decodes [`DEVICE_COLUMNS`].
-fn decode_device(row: &Row) -> Result<DeviceRecord> {
-    const TABLE: &str = "device";
-    let leniency: DeviceLeniency = json_column(row, 5, TABLE, "leniency")?;
-    let last_seen: Option<i64> = column(row, 7, TABLE, "last_seen_ms")?;
-    Ok(DeviceRecord {
-        id: DeviceId(column(row, 0, TABLE, "id")?),
-        device: NewDevice {
-            mn: mn_from_db(column(row, 1, TABLE, "mn")?)?,
-            password_hash: column(row, 2, TABLE, "password_hash")?,
-            protocol: column(row, 3, TABLE, "protocol")?,
-            point: PointId(column(row, 4, TABLE, "point_id")?),
-            leniency,
-            simulated: column(row, 6, TABLE, "simulated")?,
-        },
-        last_seen: last_seen.map(|ms| instant_from_db(ms, TABLE, "last_seen_ms")).transpose()?,
-        last_peer: column(row, 8, TABLE, "last_peer")?,
-    })
-}
-
-/// Decodes `at_ms, peer, mn, event, detail`.
-fn decode_connection_event(row: &Row) -> Result<ConnectionEvent> {
-    const TABLE: &str = "connection_event";
-    Ok(ConnectionEvent {
-        at: instant_column(row, 0, TABLE, "at_ms")?,
-        peer: column(row, 1, TABLE, "peer")?,
-        mn: column(row, 2, TABLE, "mn")?,
-        event: column(row, 3, TABLE, "event")?,
-        detail: column(row, 4, TABLE, "detail")?,
-    })
-}
-
-/// Decodes `at_ms, actor, action, subject, detail`.
-fn decode_audit(row: &Row) -> Result<AuditEntry> {
-    const TABLE: &str = "audit";
-    Ok(AuditEntry {
-        at: instant_column(row, 0, TABLE, "at_ms")?,
-        actor: column(row, 1, TABLE, "actor")?,
-        action: column(row, 2, TABLE, "action")?,
-        subject: column(row, 3, TABLE, "subject")?,
-        detail: json_column(row, 4, TABLE, "detail")?,
-    })
-}
 
 // ---- Writing ----
 
@@ -826,20 +703,10 @@ impl Store for PgStore {
     fn verify_evidence(&self) -> Result<Vec<ChainCheck>> {
         const DURING: &str = "verifying the evidence chains";
         self.read(|client| {
-            let mut tx = client
-                .build_transaction()
-                .isolation_level(IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()
-                .map_err(database_error(DURING))?;
+            let mut tx = snapshot(client, DURING)?;
             let mut checks = Vec::with_capacity(TABLES.len());
             for table in TABLES {
-                let sql = if table == "raw_packet" {
-                    "SELECT id, received_ms, peer, mn, device_id, cn, verdict, reason, deviations, bytes, chain_hash
-                     FROM raw_packet ORDER BY id"
-                } else {
-                    "SELECT id, at_ms, actor, action, subject, detail, chain_hash FROM audit ORDER BY id"
-                };
+                let sql = evidence_sql(table);
                 let head = read_head(&mut tx, table)?;
                 let rows = tx
                     .query_raw(sql, std::iter::empty::<&(dyn ToSql + Sync)>())
@@ -879,12 +746,7 @@ impl Store for PgStore {
             let row = client
                 .query_one("SELECT count(*) FROM reading", &[])
                 .map_err(database_error("counting readings"))?;
-            let n: i64 = column(&row, 0, "reading", "count(*)")?;
-            u64::try_from(n).map_err(|_| Error::Corrupt {
-                table: "reading",
-                column: "count(*)",
-                detail: format!("negative count {n}"),
-            })
+            count_from_db(column(&row, 0, "reading", "count(*)")?, "reading")
         })
     }
 
@@ -1058,33 +920,4 @@ fn read_head(tx: &mut Transaction<'_>, table: &'static str) -> Result<Option<Hea
         )
     })
     .transpose()
-}
-
-/// Decodes a row of the verification query into its record and stored hash.
-fn decode_evidence(table: &'static str, row: &Row) -> Result<(OwnedRecord, Option<Hash>)> {
-    if table == "raw_packet" {
-        let record = OwnedRecord::Raw {
-            id: column(row, 0, table, "id")?,
-            received_ms: column(row, 1, table, "received_ms")?,
-            peer: column(row, 2, table, "peer")?,
-            mn: column(row, 3, table, "mn")?,
-            device_id: column(row, 4, table, "device_id")?,
-            cn: column::<Option<i32>>(row, 5, table, "cn")?.map(i64::from),
-            verdict: column(row, 6, table, "verdict")?,
-            reason: column(row, 7, table, "reason")?,
-            deviations: column(row, 8, table, "deviations")?,
-            bytes: column(row, 9, table, "bytes")?,
-        };
-        Ok((record, hash_from_db(column(row, 10, table, "chain_hash")?)))
-    } else {
-        let record = OwnedRecord::Audit {
-            id: column(row, 0, table, "id")?,
-            at_ms: column(row, 1, table, "at_ms")?,
-            actor: column(row, 2, table, "actor")?,
-            action: column(row, 3, table, "action")?,
-            subject: column(row, 4, table, "subject")?,
-            detail: column(row, 5, table, "detail")?,
-        };
-        Ok((record, hash_from_db(column(row, 6, table, "chain_hash")?)))
-    }
 }

@@ -46,22 +46,21 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use model::{
-    DataKind, DeviceId, Instant, Mn, ParamCode, PointId, Reading, ReadingKey, ReadingValues,
-};
+use model::{DataKind, DeviceId, Mn, ParamCode, PointId, Reading};
 use rusqlite::types::FromSql;
 use rusqlite::{Connection, OpenFlags, Row, Transaction, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 
 use crate::chain::{audit_record, raw_record};
-use crate::encoding::{
-    cn_from_db, instant_from_db, json_from_db, json_text, kind_from_db, kind_to_db, limit_to_db,
-    millis, mn_from_db, param_from_db, point_kind_from_db, verdict_from_db,
+use crate::encoding::{count_from_db, json_text, kind_to_db, limit_to_db, millis};
+use crate::rows::{
+    DEVICE_COLUMNS, decode_audit, decode_connection_event, decode_device, decode_point,
+    decode_raw_packet, decode_reading,
 };
 use crate::{
-    AuditEntry, ChainCheck, CommitReport, ConnectionEvent, DeviceLeniency, DeviceRecord, Error,
-    IngestBatch, NewDevice, NewPoint, PacketOutcome, PointRecord, RawPacket, RawPacketRecord,
-    RawQuery, ReadingQuery, Result, Store,
+    AuditEntry, ChainCheck, CommitReport, ConnectionEvent, DeviceRecord, Error, IngestBatch,
+    NewDevice, NewPoint, PacketOutcome, PointRecord, RawPacketRecord, RawQuery, ReadingQuery,
+    Result, Store,
 };
 
 /// Settings of the SQLite store (`[store.sqlite]` in the config file).
@@ -309,7 +308,7 @@ impl SqliteStore {
                 )
                 .map_err(database_error("preparing the latest-readings query"))?;
             let rows = statement.query(params![kind_to_db(kind)]).map_err(database_error("querying latest readings"))?;
-            collect(rows, "querying latest readings", decode_reading)
+            collect(rows, "querying latest readings", |row| decode_reading(row))
         })
     }
 }
@@ -342,35 +341,6 @@ fn column<T: FromSql>(
     row.get(index).map_err(|error| Error::Corrupt { table, column, detail: error.to_string() })
 }
 
-fn instant_column(
-    row: &Row<'_>,
-    index: usize,
-    table: &'static str,
-    name: &'static str,
-) -> Result<Instant> {
-    instant_from_db(column(row, index, table, name)?, table, name)
-}
-
-fn optional_instant_column(
-    row: &Row<'_>,
-    index: usize,
-    table: &'static str,
-    name: &'static str,
-) -> Result<Option<Instant>> {
-    let ms: Option<i64> = column(row, index, table, name)?;
-    ms.map(|ms| instant_from_db(ms, table, name)).transpose()
-}
-
-fn json_column<T: serde::de::DeserializeOwned>(
-    row: &Row<'_>,
-    index: usize,
-    table: &'static str,
-    name: &'static str,
-) -> Result<T> {
-    let text: String = column(row, index, table, name)?;
-    json_from_db(&text, table, name)
-}
-
 /// Decodes every row with `decode`.
 fn collect<T>(
     mut rows: rusqlite::Rows<'_>,
@@ -382,121 +352,6 @@ fn collect<T>(
         out.push(decode(row)?);
     }
     Ok(out)
-}
-
-/// Decodes `point_id, code, kind, data_ms, rtd … sample_time` (16 columns).
-fn decode_reading(row: &Row<'_>) -> Result<Reading> {
-    let code: String = column(row, 1, "param", "code")?;
-    let param = param_from_db(&code)?;
-    let value =
-        |index: usize, name: &'static str| column::<Option<f64>>(row, index, "reading", name);
-    let text =
-        |index: usize, name: &'static str| column::<Option<String>>(row, index, "reading", name);
-    Ok(Reading {
-        key: ReadingKey {
-            point: PointId(column(row, 0, "reading", "point_id")?),
-            param,
-            kind: kind_from_db(column(row, 2, "reading", "kind")?)?,
-            data_time: instant_column(row, 3, "reading", "data_ms")?,
-        },
-        values: ReadingValues {
-            rtd: value(4, "rtd")?,
-            min: value(5, "min")?,
-            avg: value(6, "avg")?,
-            max: value(7, "max")?,
-            zs_rtd: value(8, "zs_rtd")?,
-            zs_min: value(9, "zs_min")?,
-            zs_avg: value(10, "zs_avg")?,
-            zs_max: value(11, "zs_max")?,
-            cou: value(12, "cou")?,
-            flag: text(13, "flag")?,
-            eflag: text(14, "eflag")?,
-            sample_time: text(15, "sample_time")?,
-        },
-    })
-}
-
-/// Decodes `id, received_ms, peer, mn, device_id, cn, verdict, reason, deviations, bytes`.
-fn decode_raw_packet(row: &Row<'_>) -> Result<RawPacketRecord> {
-    const TABLE: &str = "raw_packet";
-    let cn = cn_from_db(column(row, 5, TABLE, "cn")?)?;
-    let label: String = column(row, 6, TABLE, "verdict")?;
-    let verdict = verdict_from_db(&label, column(row, 7, TABLE, "reason")?)?;
-    Ok(RawPacketRecord {
-        id: column(row, 0, TABLE, "id")?,
-        raw: RawPacket {
-            bytes: column(row, 9, TABLE, "bytes")?,
-            received_at: instant_column(row, 1, TABLE, "received_ms")?,
-            peer: column(row, 2, TABLE, "peer")?,
-            mn: column(row, 3, TABLE, "mn")?,
-            device: column::<Option<i64>>(row, 4, TABLE, "device_id")?.map(DeviceId),
-            cn,
-            verdict,
-            deviations: json_column(row, 8, TABLE, "deviations")?,
-        },
-    })
-}
-
-/// Decodes `id, code, name, kind, enterprise, simulated`.
-fn decode_point(row: &Row<'_>) -> Result<PointRecord> {
-    const TABLE: &str = "point";
-    let kind = point_kind_from_db(&column::<String>(row, 3, TABLE, "kind")?)?;
-    Ok(PointRecord {
-        id: PointId(column(row, 0, TABLE, "id")?),
-        point: NewPoint {
-            code: column(row, 1, TABLE, "code")?,
-            name: column(row, 2, TABLE, "name")?,
-            kind,
-            enterprise: column(row, 4, TABLE, "enterprise")?,
-            simulated: column(row, 5, TABLE, "simulated")?,
-        },
-    })
-}
-
-const DEVICE_COLUMNS: &str = "id, mn, password_hash, protocol, point_id, leniency, simulated, last_seen_ms, last_peer FROM device";
-
-/// Decodes [`DEVICE_COLUMNS`].
-fn decode_device(row: &Row<'_>) -> Result<DeviceRecord> {
-    const TABLE: &str = "device";
-    let mn = mn_from_db(&column::<String>(row, 1, TABLE, "mn")?)?;
-    let leniency: DeviceLeniency = json_column(row, 5, TABLE, "leniency")?;
-    Ok(DeviceRecord {
-        id: DeviceId(column(row, 0, TABLE, "id")?),
-        device: NewDevice {
-            mn,
-            password_hash: column(row, 2, TABLE, "password_hash")?,
-            protocol: column(row, 3, TABLE, "protocol")?,
-            point: PointId(column(row, 4, TABLE, "point_id")?),
-            leniency,
-            simulated: column(row, 6, TABLE, "simulated")?,
-        },
-        last_seen: optional_instant_column(row, 7, TABLE, "last_seen_ms")?,
-        last_peer: column(row, 8, TABLE, "last_peer")?,
-    })
-}
-
-/// Decodes `at_ms, peer, mn, event, detail`.
-fn decode_connection_event(row: &Row<'_>) -> Result<ConnectionEvent> {
-    const TABLE: &str = "connection_event";
-    Ok(ConnectionEvent {
-        at: instant_column(row, 0, TABLE, "at_ms")?,
-        peer: column(row, 1, TABLE, "peer")?,
-        mn: column(row, 2, TABLE, "mn")?,
-        event: column(row, 3, TABLE, "event")?,
-        detail: column(row, 4, TABLE, "detail")?,
-    })
-}
-
-/// Decodes `at_ms, actor, action, subject, detail`.
-fn decode_audit(row: &Row<'_>) -> Result<AuditEntry> {
-    const TABLE: &str = "audit";
-    Ok(AuditEntry {
-        at: instant_column(row, 0, TABLE, "at_ms")?,
-        actor: column(row, 1, TABLE, "actor")?,
-        action: column(row, 2, TABLE, "action")?,
-        subject: column(row, 3, TABLE, "subject")?,
-        detail: json_column(row, 4, TABLE, "detail")?,
-    })
 }
 
 // ---- Writing ----
@@ -788,7 +643,7 @@ impl Store for SqliteStore {
                 let mut statement =
                     conn.prepare_cached(ALL_PARAMS).map_err(database_error(DURING))?;
                 let rows = statement.query(bounds).map_err(database_error(DURING))?;
-                collect(rows, DURING, decode_reading)
+                collect(rows, DURING, |row| decode_reading(row))
             } else {
                 let codes = json_text(&codes, "encoding the parameter filter")?;
                 let mut statement =
@@ -803,7 +658,7 @@ impl Store for SqliteStore {
                         codes
                     ])
                     .map_err(database_error(DURING))?;
-                collect(rows, DURING, decode_reading)
+                collect(rows, DURING, |row| decode_reading(row))
             }
         })
     }
@@ -813,11 +668,7 @@ impl Store for SqliteStore {
             let n: i64 = conn
                 .query_row("SELECT count(*) FROM reading", [], |row| row.get(0))
                 .map_err(database_error("counting readings"))?;
-            u64::try_from(n).map_err(|_| Error::Corrupt {
-                table: "reading",
-                column: "count(*)",
-                detail: format!("negative count {n}"),
-            })
+            count_from_db(n, "reading")
         })
     }
 
@@ -838,7 +689,7 @@ impl Store for SqliteStore {
         self.read(|conn| {
             let mut statement = conn.prepare_cached(&sql).map_err(database_error(DURING))?;
             let rows = statement.query(all_args.as_slice()).map_err(database_error(DURING))?;
-            collect(rows, DURING, decode_raw_packet)
+            collect(rows, DURING, |row| decode_raw_packet(row))
         })
     }
 
@@ -870,7 +721,7 @@ impl Store for SqliteStore {
                 )
                 .map_err(database_error(DURING))?;
             let rows = statement.query([]).map_err(database_error(DURING))?;
-            collect(rows, DURING, decode_point)
+            collect(rows, DURING, |row| decode_point(row))
         })
     }
 
@@ -924,7 +775,7 @@ impl Store for SqliteStore {
                 .prepare_cached(&format!("SELECT {DEVICE_COLUMNS} ORDER BY id"))
                 .map_err(database_error(DURING))?;
             let rows = statement.query([]).map_err(database_error(DURING))?;
-            collect(rows, DURING, decode_device)
+            collect(rows, DURING, |row| decode_device(row))
         })
     }
 
@@ -938,7 +789,7 @@ impl Store for SqliteStore {
                     .map_err(database_error(DURING))?;
                 let rows =
                     statement.query(params![limit_to_db(limit)]).map_err(database_error(DURING))?;
-                collect(rows, DURING, decode_connection_event)
+                collect(rows, DURING, |row| decode_connection_event(row))
             }
             Some(mn) => {
                 let mut statement = conn
@@ -949,7 +800,7 @@ impl Store for SqliteStore {
                 let rows = statement
                     .query(params![limit_to_db(limit), mn])
                     .map_err(database_error(DURING))?;
-                collect(rows, DURING, decode_connection_event)
+                collect(rows, DURING, |row| decode_connection_event(row))
             }
         })
     }
@@ -963,7 +814,7 @@ impl Store for SqliteStore {
                 )
                 .map_err(database_error(DURING))?;
             let rows = statement.query(params![limit_to_db(limit)]).map_err(database_error(DURING))?;
-            collect(rows, DURING, decode_audit)
+            collect(rows, DURING, |row| decode_audit(row))
         })
     }
 

@@ -1,15 +1,14 @@
 //! [`DerivedStore`] for [`PgStore`]: tables `watermark`, `derived_result` and
 //! `point_limit`, and the `reading_by_raw` index for the watermark scan.
 
-use ::postgres::IsolationLevel;
 use ::postgres::types::ToSql;
 use model::{DataKind, PointId};
 
-use super::{column, database_error, decode_all, instant_column, json_column, point_exists};
-use crate::encoding::{derived_kind_from_db, json_text, kind_to_db, limit_to_db, millis};
+use super::{column, database_error, decode_all, point_exists};
+use crate::encoding::{json_text, kind_to_db, limit_to_db, millis};
+use crate::rows::{decode_derived, decode_point_limit, decode_touched};
 use crate::{
     DerivedQuery, DerivedResult, DerivedStore, Error, PgStore, PointLimit, Result, Touched,
-    TouchedReading,
 };
 
 impl DerivedStore for PgStore {
@@ -33,18 +32,12 @@ impl DerivedStore for PgStore {
         self.read(|client| {
             // One snapshot: the newest id and the readings. Ids are committed in
             // increasing order (the chain head lock), so none below it can appear later.
-            let mut tx = client
-                .build_transaction()
-                .isolation_level(IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()
-                .map_err(database_error(DURING))?;
+            let mut tx = super::snapshot(client, DURING)?;
             let newest: i64 = tx
                 .query_opt("SELECT last_id FROM chain_head WHERE name = 'raw_packet'", &[])
                 .map_err(database_error(DURING))?
                 .map_or(Ok(0), |row| column(&row, 0, "chain_head", "last_id"))?;
-            let bound = after_raw_id.saturating_add(i64::try_from(max_packets).unwrap_or(i64::MAX));
-            let up_to_raw_id = newest.min(bound).max(after_raw_id);
+            let up_to_raw_id = crate::derived::touched_up_to(after_raw_id, max_packets, newest);
             // The partial index `reading_by_raw` covers hour readings only; name the kind
             // literally so a generic plan can use it.
             let sql = if kind == DataKind::Hour {
@@ -59,12 +52,7 @@ impl DerivedStore for PgStore {
             let rows = tx
                 .query(sql, &[&after_raw_id, &up_to_raw_id, &db_kind])
                 .map_err(database_error(DURING))?;
-            let readings = decode_all(rows, |row| {
-                Ok(TouchedReading {
-                    point: PointId(column(row, 0, "reading", "point_id")?),
-                    data_time: instant_column(row, 1, "reading", "data_ms")?,
-                })
-            })?;
+            let readings = decode_all(rows, decode_touched)?;
             tx.commit().map_err(database_error(DURING))?;
             Ok(Touched { readings, up_to_raw_id })
         })
@@ -130,18 +118,7 @@ impl DerivedStore for PgStore {
                 ),
             };
             let rows = client.query(&sql, &params).map_err(database_error("querying derived results"))?;
-            decode_all(rows, |row| {
-                const TABLE: &str = "derived_result";
-                Ok(DerivedResult {
-                    kind: derived_kind_from_db(column(row, 0, TABLE, "kind")?)?,
-                    point: PointId(column(row, 1, TABLE, "point_id")?),
-                    start: instant_column(row, 2, TABLE, "start_ms")?,
-                    period: column(row, 3, TABLE, "period")?,
-                    edition: column(row, 4, TABLE, "edition")?,
-                    detail: json_column(row, 5, TABLE, "detail")?,
-                    computed_at: instant_column(row, 6, TABLE, "computed_ms")?,
-                })
-            })
+            decode_all(rows, decode_derived)
         })
     }
 
@@ -169,13 +146,7 @@ impl DerivedStore for PgStore {
                     &[&point.0],
                 )
                 .map_err(database_error("querying point limits"))?;
-            decode_all(rows, |row| {
-                Ok(PointLimit {
-                    point: PointId(column(row, 0, "point_limit", "point_id")?),
-                    param: column(row, 1, "point_limit", "param")?,
-                    limit: json_column(row, 2, "point_limit", "limit_json")?,
-                })
-            })
+            decode_all(rows, decode_point_limit)
         })
     }
 }

@@ -2,15 +2,14 @@
 //! (migration 3), and the `reading_by_raw` index for the watermark scan.
 
 use model::{DataKind, PointId};
-use rusqlite::{Row, params};
+use rusqlite::params;
 
 use super::{
-    collect, column, database_error, instant_column, json_column, json_text, kind_to_db,
-    limit_to_db, millis, point_exists,
+    collect, column, database_error, json_text, kind_to_db, limit_to_db, millis, point_exists,
 };
+use crate::rows::{decode_derived, decode_point_limit, decode_touched};
 use crate::{
     DerivedQuery, DerivedResult, DerivedStore, Error, PointLimit, Result, SqliteStore, Touched,
-    TouchedReading,
 };
 
 impl DerivedStore for SqliteStore {
@@ -41,8 +40,8 @@ impl DerivedStore for SqliteStore {
             let newest: Option<i64> = tx
                 .query_row("SELECT max(id) FROM raw_packet", [], |row| row.get(0))
                 .map_err(database_error(DURING))?;
-            let bound = after_raw_id.saturating_add(i64::try_from(max_packets).unwrap_or(i64::MAX));
-            let up_to_raw_id = newest.unwrap_or(0).min(bound).max(after_raw_id);
+            let up_to_raw_id =
+                crate::derived::touched_up_to(after_raw_id, max_packets, newest.unwrap_or(0));
             // The partial index `reading_by_raw` covers hour readings only, and
             // SQLite uses it only when the query names that kind literally.
             let sql = if kind == DataKind::Hour {
@@ -58,12 +57,7 @@ impl DerivedStore for SqliteStore {
             let rows = statement
                 .query(params![after_raw_id, up_to_raw_id, kind_to_db(kind)])
                 .map_err(database_error(DURING))?;
-            let readings = collect(rows, DURING, |row| {
-                Ok(TouchedReading {
-                    point: PointId(column(row, 0, "reading", "point_id")?),
-                    data_time: instant_column(row, 1, "reading", "data_ms")?,
-                })
-            })?;
+            let readings = collect(rows, DURING, |row| decode_touched(row))?;
             drop(statement);
             tx.finish().map_err(database_error(DURING))?;
             Ok(Touched { readings, up_to_raw_id })
@@ -128,7 +122,7 @@ impl DerivedStore for SqliteStore {
                         limit_to_db(query.limit)
                     ])
                     .map_err(database_error(DURING))?;
-                collect(rows, DURING, decode_derived)
+                collect(rows, DURING, |row| decode_derived(row))
             }
             None => {
                 let mut statement = conn
@@ -145,7 +139,7 @@ impl DerivedStore for SqliteStore {
                         limit_to_db(query.limit)
                     ])
                     .map_err(database_error(DURING))?;
-                collect(rows, DURING, decode_derived)
+                collect(rows, DURING, |row| decode_derived(row))
             }
         })
     }
@@ -175,30 +169,9 @@ impl DerivedStore for SqliteStore {
                 )
                 .map_err(database_error(DURING))?;
             let rows = statement.query(params![point.0]).map_err(database_error(DURING))?;
-            collect(rows, DURING, |row| {
-                Ok(PointLimit {
-                    point: PointId(column(row, 0, "point_limit", "point_id")?),
-                    param: column(row, 1, "point_limit", "param")?,
-                    limit: json_column(row, 2, "point_limit", "limit_json")?,
-                })
-            })
+            collect(rows, DURING, |row| decode_point_limit(row))
         })
     }
-}
-
-/// Decodes `kind, point_id, start_ms, period, edition, detail, computed_ms`.
-fn decode_derived(row: &Row<'_>) -> Result<DerivedResult> {
-    const TABLE: &str = "derived_result";
-    let kind = crate::encoding::derived_kind_from_db(&column::<String>(row, 0, TABLE, "kind")?)?;
-    Ok(DerivedResult {
-        kind,
-        point: PointId(column(row, 1, TABLE, "point_id")?),
-        start: instant_column(row, 2, TABLE, "start_ms")?,
-        period: column(row, 3, TABLE, "period")?,
-        edition: column(row, 4, TABLE, "edition")?,
-        detail: json_column(row, 5, TABLE, "detail")?,
-        computed_at: instant_column(row, 6, TABLE, "computed_ms")?,
-    })
 }
 
 #[cfg(test)]

@@ -11,21 +11,12 @@
 //! and its head recorded, in one transaction.
 
 use evidence::{Chain, Hash, Head};
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::database_error;
-use crate::chain::{OwnedRecord, TABLES, check_table, hash_from_db, head_from_db};
-use crate::{ChainCheck, Error, Result};
-
-/// The columns of each table, in `evidence::Record` order, then `chain_hash`.
-fn select_sql(table: &str) -> &'static str {
-    if table == "raw_packet" {
-        "SELECT id, received_ms, peer, mn, device_id, cn, verdict, reason, deviations, bytes, chain_hash
-         FROM raw_packet ORDER BY id"
-    } else {
-        "SELECT id, at_ms, actor, action, subject, detail, chain_hash FROM audit ORDER BY id"
-    }
-}
+use crate::chain::{TABLES, check_table, head_from_db};
+use crate::rows::{decode_evidence, evidence_sql};
+use crate::{ChainCheck, Result};
 
 /// The heads of both chains, as the writer keeps them.
 #[derive(Debug, Clone, Default)]
@@ -64,10 +55,10 @@ fn backfill(tx: &Transaction<'_>, table: &'static str) -> Result<Head> {
     let mut chain = Chain::default();
     let mut missing: Vec<(i64, Hash)> = Vec::new();
     {
-        let mut statement = tx.prepare(select_sql(table)).map_err(database_error(DURING))?;
+        let mut statement = tx.prepare(evidence_sql(table)).map_err(database_error(DURING))?;
         let mut rows = statement.query([]).map_err(database_error(DURING))?;
         while let Some(row) = rows.next().map_err(database_error(DURING))? {
-            let (record, stored) = decode(table, row)?;
+            let (record, stored) = decode_evidence(table, row)?;
             let hash = chain.append(&record.as_record());
             if stored.is_none() {
                 missing.push((record.id(), hash));
@@ -120,50 +111,16 @@ fn read_head(conn: &Connection, table: &'static str) -> Result<Option<Head>> {
     head_from_db(table, n_records, last_id, &last_hash).map(Some)
 }
 
-/// Decodes a row of [`select_sql`] into its record and stored hash (`None` if NULL
-/// or not 32 bytes long, which verification reports as a missing hash).
-fn decode(table: &'static str, row: &Row<'_>) -> Result<(OwnedRecord, Option<Hash>)> {
-    let decode_error =
-        |source: rusqlite::Error| Error::Corrupt { table, column: "*", detail: source.to_string() };
-    let (record, hash_index) = if table == "raw_packet" {
-        let record = OwnedRecord::Raw {
-            id: row.get(0).map_err(decode_error)?,
-            received_ms: row.get(1).map_err(decode_error)?,
-            peer: row.get(2).map_err(decode_error)?,
-            mn: row.get(3).map_err(decode_error)?,
-            device_id: row.get(4).map_err(decode_error)?,
-            cn: row.get(5).map_err(decode_error)?,
-            verdict: row.get(6).map_err(decode_error)?,
-            reason: row.get(7).map_err(decode_error)?,
-            deviations: row.get(8).map_err(decode_error)?,
-            bytes: row.get(9).map_err(decode_error)?,
-        };
-        (record, 10)
-    } else {
-        let record = OwnedRecord::Audit {
-            id: row.get(0).map_err(decode_error)?,
-            at_ms: row.get(1).map_err(decode_error)?,
-            actor: row.get(2).map_err(decode_error)?,
-            action: row.get(3).map_err(decode_error)?,
-            subject: row.get(4).map_err(decode_error)?,
-            detail: row.get(5).map_err(decode_error)?,
-        };
-        (record, 6)
-    };
-    let stored: Option<Vec<u8>> = row.get(hash_index).map_err(decode_error)?;
-    Ok((record, hash_from_db(stored)))
-}
-
 /// Verifies both chains, streaming each table in id order inside one read transaction.
 pub(crate) fn verify(conn: &Connection) -> Result<Vec<ChainCheck>> {
     const DURING: &str = "verifying the evidence chains";
     let tx = conn.unchecked_transaction().map_err(database_error(DURING))?;
     let mut checks = Vec::with_capacity(TABLES.len());
     for table in TABLES {
-        let mut statement = tx.prepare(select_sql(table)).map_err(database_error(DURING))?;
+        let mut statement = tx.prepare(evidence_sql(table)).map_err(database_error(DURING))?;
         let mut rows = statement.query([]).map_err(database_error(DURING))?;
         let records = std::iter::from_fn(|| match rows.next() {
-            Ok(Some(row)) => Some(decode(table, row)),
+            Ok(Some(row)) => Some(decode_evidence(table, row)),
             Ok(None) => None,
             Err(error) => Some(Err(database_error(DURING)(error))),
         });
