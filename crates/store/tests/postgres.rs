@@ -81,3 +81,56 @@ fn two_writers_share_one_chain_and_store_each_reading_once() {
         assert_eq!(check.n_intact, 2 * N_BATCHES as u64, "{}", check.table);
     }
 }
+
+/// With a realtime retention, realtime readings older than it (counted from
+/// the newest receive time) are deleted after a commit; other kinds stay.
+#[test]
+fn realtime_retention_deletes_only_old_realtime_readings() {
+    use model::DataKind;
+    use store::IngestBatch;
+    use store::conformance::fixture::{accepted_packet, all_readings, point_and_device, reading};
+
+    let Some(base) = base_url("realtime_retention_deletes_only_old_realtime_readings") else {
+        return;
+    };
+    let options = PgOptions { realtime_retention_days: 1, ..PgOptions::default() };
+    let store = PgStore::open(&fresh_database(&base), options).unwrap();
+    let (point, device) = point_and_device(&store, "MN-RETAIN");
+    let day_ms = 86_400_000;
+    let readings = vec![
+        reading(point, "a34013", DataKind::Realtime, -3 * day_ms, 1.0),
+        reading(point, "a34013", DataKind::Minute, -3 * day_ms, 2.0),
+        reading(point, "a34013", DataKind::Realtime, -day_ms / 2, 3.0),
+    ];
+    let batch = IngestBatch {
+        packets: vec![accepted_packet(device, readings.clone(), 0)],
+        ..IngestBatch::default()
+    };
+    store.commit_batch(&batch).unwrap();
+    assert_eq!(
+        store.readings(&all_readings(point, DataKind::Realtime)).unwrap(),
+        vec![readings[2].clone()]
+    );
+    assert_eq!(
+        store.readings(&all_readings(point, DataKind::Minute)).unwrap(),
+        vec![readings[1].clone()]
+    );
+    assert_eq!(store.verify_evidence().unwrap()[0].n_intact, 1, "the raw archive is kept");
+}
+
+/// A database written by a newer program is refused, not changed.
+#[test]
+fn newer_schema_is_refused() {
+    let Some(base) = base_url("newer_schema_is_refused") else { return };
+    let url = fresh_database(&base);
+    drop(PgStore::open(&url, PgOptions::default()).unwrap());
+    std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        client.batch_execute("UPDATE qingshan_schema SET version = 999").unwrap();
+        drop(client);
+        let error = PgStore::open(&url, PgOptions::default()).unwrap_err();
+        assert_eq!(error.reason(), "schema_too_new", "{error}");
+    })
+    .join()
+    .unwrap();
+}
