@@ -55,8 +55,8 @@ use serde::{Deserialize, Serialize};
 use crate::chain::{TABLES, audit_record, check_table, head_from_db, raw_record};
 use crate::encoding::{count_from_db, json_text, kind_to_db, limit_to_db, millis};
 use crate::rows::{
-    DEVICE_COLUMNS, decode_audit, decode_connection_event, decode_device, decode_evidence,
-    decode_point, decode_raw_packet, decode_reading, evidence_sql,
+    DEVICE_COLUMNS, StoredRow, decode_audit, decode_connection_event, decode_device,
+    decode_evidence, decode_point, decode_raw_packet, decode_reading, evidence_sql,
 };
 use crate::{
     AuditEntry, ChainCheck, CommitReport, ConnectionEvent, DeviceRecord, Error, IngestBatch,
@@ -594,26 +594,7 @@ fn commit_batch(writer: &mut Writer, batch: &IngestBatch) -> Result<CommitReport
         }
     }
 
-    // Devices in id order, so concurrent writers lock their rows in one order.
-    let mut sightings: Vec<_> = batch.sightings.iter().collect();
-    sightings.sort_by_key(|sighting| sighting.device);
-    for sighting in sightings {
-        // Monotonic: an older sighting never moves last_seen (or last_data) backwards.
-        let n_matched = tx
-            .execute(
-                "UPDATE device SET
-                     last_peer = CASE WHEN last_seen_ms IS NULL OR last_seen_ms <= $2 THEN $3 ELSE last_peer END,
-                     last_seen_ms = greatest(coalesce(last_seen_ms, $2), $2),
-                     last_data_ms = CASE WHEN $4::bigint IS NULL THEN last_data_ms
-                                         ELSE greatest(coalesce(last_data_ms, $4), $4) END
-                 WHERE id = $1",
-                &[&sighting.device.0, &millis(sighting.at), &sighting.peer, &sighting.latest_data_time.map(millis)],
-            )
-            .map_err(database_error("recording a device sighting"))?;
-        if n_matched == 0 {
-            return Err(Error::NotFound { entity: "device", id: sighting.device.to_string() });
-        }
-    }
+    record_sightings(&mut tx, &batch.sightings)?;
 
     if !batch.audit.is_empty() {
         let mut chain = lock_head(&mut tx, "audit")?;
@@ -663,6 +644,52 @@ fn commit_batch(writer: &mut Writer, batch: &IngestBatch) -> Result<CommitReport
     // Only now are the new parameter ids real: a rolled-back batch must not leave them cached.
     known_params.extend(new_param_ids);
     Ok(report)
+}
+
+/// Records the batch's device sightings in one statement. Monotonic: an older
+/// sighting never moves last_seen (or last_data) backwards; within the batch
+/// the newest sighting of a device wins (the later one of equal times).
+fn record_sightings(tx: &mut Transaction<'_>, sightings: &[crate::DeviceSighting]) -> Result<()> {
+    if sightings.is_empty() {
+        return Ok(());
+    }
+    // Device → (seen ms, peer, newest data ms), in id order so concurrent writers
+    // lock the rows in one order.
+    let mut newest: BTreeMap<i64, (i64, &str, Option<i64>)> = BTreeMap::new();
+    for sighting in sightings {
+        let (at, data) = (millis(sighting.at), sighting.latest_data_time.map(millis));
+        let entry = newest.entry(sighting.device.0).or_insert((at, &sighting.peer, data));
+        if at >= entry.0 {
+            (entry.0, entry.1) = (at, &sighting.peer);
+        }
+        entry.2 = entry.2.max(data);
+    }
+    let devices: Vec<i64> = newest.keys().copied().collect();
+    let seen: Vec<i64> = newest.values().map(|value| value.0).collect();
+    let peers: Vec<&str> = newest.values().map(|value| value.1).collect();
+    let data: Vec<Option<i64>> = newest.values().map(|value| value.2).collect();
+    let updated = tx
+        .query(
+            "UPDATE device d SET
+                 last_peer = CASE WHEN d.last_seen_ms IS NULL OR d.last_seen_ms <= u.seen_ms
+                                  THEN u.peer ELSE d.last_peer END,
+                 last_seen_ms = greatest(coalesce(d.last_seen_ms, u.seen_ms), u.seen_ms),
+                 last_data_ms = CASE WHEN u.data_ms IS NULL THEN d.last_data_ms
+                                     ELSE greatest(coalesce(d.last_data_ms, u.data_ms), u.data_ms) END
+             FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[]) AS u (id, seen_ms, peer, data_ms)
+             WHERE d.id = u.id
+             RETURNING d.id",
+            &[&devices, &seen, &peers, &data],
+        )
+        .map_err(database_error("recording device sightings"))?;
+    if updated.len() < devices.len() {
+        let found: HashSet<i64> =
+            updated.iter().map(|row| row.required_int(0, "device", "id")).collect::<Result<_>>()?;
+        if let Some(missing) = devices.iter().find(|device| !found.contains(device)) {
+            return Err(Error::NotFound { entity: "device", id: DeviceId(*missing).to_string() });
+        }
+    }
+    Ok(())
 }
 
 /// Deletes realtime readings older than the retention, at most every
