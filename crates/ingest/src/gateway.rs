@@ -54,10 +54,23 @@ impl Gateway {
         clock: Arc<dyn Clock>,
         metrics: Metrics,
     ) -> std::io::Result<Gateway> {
+        Gateway::bind_notifying(config, store, clock, metrics, None).await
+    }
+
+    /// [`Gateway::bind`], waking `committed` after every successful group
+    /// commit (a wake-up for services that follow the store, e.g. alarms;
+    /// `notify_one` never blocks the writer).
+    pub async fn bind_notifying(
+        config: IngestConfig,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        metrics: Metrics,
+        committed: Option<Arc<tokio::sync::Notify>>,
+    ) -> std::io::Result<Gateway> {
         let listener = TcpListener::bind(config.listen).await?;
         let local_addr = listener.local_addr()?;
         let (writer, writer_thread) =
-            Writer::spawn(store.clone(), metrics.clone(), config.batch_max_packets)?;
+            Writer::spawn(store.clone(), metrics.clone(), config.batch_max_packets, committed)?;
         let shared = Arc::new(Shared {
             connection_slots: Arc::new(Semaphore::new(config.max_connections)),
             directory: DeviceDirectory::new(store),

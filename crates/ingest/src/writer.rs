@@ -12,7 +12,7 @@ use std::sync::Arc;
 use store::{
     AuditEntry, ConnectionEvent, DeviceSighting, IncomingPacket, IngestBatch, PacketOutcome, Store,
 };
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::events::{Event, Metrics};
 
@@ -42,15 +42,17 @@ pub(crate) struct Writer {
 
 impl Writer {
     /// Starts the writer thread. It stops when every [`Writer`] handle is dropped.
+    /// After each successful commit it wakes `committed`, if given (never blocks).
     pub(crate) fn spawn(
         store: Arc<dyn Store>,
         metrics: Metrics,
         batch_max_packets: usize,
+        committed: Option<Arc<Notify>>,
     ) -> std::io::Result<(Writer, std::thread::JoinHandle<()>)> {
         let (sender, receiver) = mpsc::channel(batch_max_packets.max(1) * 4);
         let handle = std::thread::Builder::new()
             .name("qingshan-writer".into())
-            .spawn(move || run(store, metrics, batch_max_packets.max(1), receiver))?;
+            .spawn(move || run(store, metrics, batch_max_packets.max(1), receiver, committed))?;
         Ok((Writer { sender }, handle))
     }
 
@@ -77,6 +79,7 @@ fn run(
     metrics: Metrics,
     batch_max_packets: usize,
     mut receiver: mpsc::Receiver<WriteRequest>,
+    committed: Option<Arc<Notify>>,
 ) {
     let mut requests: Vec<WriteRequest> = Vec::with_capacity(batch_max_packets);
     while let Some(first) = receiver.blocking_recv() {
@@ -87,11 +90,16 @@ fn run(
                 Err(_) => break,
             }
         }
-        commit_requests(store.as_ref(), &metrics, &mut requests);
+        let stored = commit_requests(store.as_ref(), &metrics, &mut requests);
+        if let Some(committed) = committed.as_ref().filter(|_| stored) {
+            // A wake-up only: the woken service reads what changed from the store.
+            committed.notify_one();
+        }
     }
 }
 
-fn commit_requests(store: &dyn Store, metrics: &Metrics, requests: &mut Vec<WriteRequest>) {
+/// Commits the requests as one batch; returns whether the commit succeeded.
+fn commit_requests(store: &dyn Store, metrics: &Metrics, requests: &mut Vec<WriteRequest>) -> bool {
     let mut batch = IngestBatch::default();
     let mut replies = Vec::with_capacity(requests.len());
     let mut latest_sighting: HashMap<model::DeviceId, DeviceSighting> = HashMap::new();
@@ -119,6 +127,7 @@ fn commit_requests(store: &dyn Store, metrics: &Metrics, requests: &mut Vec<Writ
                     let _ = reply.send(Ok(outcome));
                 }
             }
+            true
         }
         Err(error) => {
             let error = error.to_string();
@@ -126,6 +135,7 @@ fn commit_requests(store: &dyn Store, metrics: &Metrics, requests: &mut Vec<Writ
             for reply in replies.into_iter().flatten() {
                 let _ = reply.send(Err(error.clone()));
             }
+            false
         }
     }
 }

@@ -5,18 +5,27 @@
 //!   The wall clock is read only through [`time::Clock`].
 //! - [`ids`]: validated newtypes for device ids ([`ids::Mn`]) and parameter
 //!   codes ([`ids::ParamCode`]), and the numeric ids of stored entities.
+//! - [`registry`]: the registry's vocabulary: the credit code [`registry::Uscc`]
+//!   and the closed code sets of registry records.
+//! - [`alarm`]: alarm rules, severities and the lifecycle (open → acknowledged → closed).
 //! - [`reading`]: one measured value set and its identity
 //!   ([`reading::ReadingKey`]): what makes two packets "the same data".
+//!
+//! - [`account`]: roles ([`account::Role`]), users and the password rule.
 //!
 //! This crate does no I/O and never panics on input. Apart from
 //! [`time::SystemClock`], it reads no clock.
 
+pub mod account;
+pub mod alarm;
 pub mod ids;
 pub mod reading;
+pub mod registry;
 pub mod time;
 
 pub use ids::{DeviceId, Mn, ParamCode, PointId};
 pub use reading::{DataKind, Reading, ReadingKey, ReadingValues};
+pub use registry::{InvalidUscc, Uscc};
 pub use time::{BeijingTime, Clock, Instant, SystemClock};
 
 /// Errors raised when text does not form one of this crate's values.

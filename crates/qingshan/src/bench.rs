@@ -25,6 +25,8 @@ use crate::config::Config;
 use crate::demo::{print_report, register_fleet};
 use crate::services::{Role, Running};
 
+mod alarms;
+
 /// Benchmarks.
 #[derive(Debug, Subcommand)]
 pub(crate) enum BenchCommand {
@@ -49,6 +51,18 @@ pub(crate) enum BenchCommand {
         #[arg(long, default_value_t = 1)]
         gateways: usize,
     },
+    /// Alarm latency under the ingest load: packet received → alarm stored → webhook received.
+    Alarms {
+        /// Concurrent devices.
+        #[arg(long, default_value_t = 1000)]
+        devices: usize,
+        /// Minute packets each device sends.
+        #[arg(long, default_value_t = 40)]
+        packets_per_device: usize,
+        /// Every n-th outlet gets a limit each of its values crosses.
+        #[arg(long, default_value_t = 10)]
+        crossing_every: usize,
+    },
 }
 
 /// Runs a benchmark subcommand.
@@ -66,7 +80,38 @@ pub(crate) fn run(command: BenchCommand) -> anyhow::Result<()> {
             };
             runtime.block_on(bench_ingest(options))
         }
+        BenchCommand::Alarms { devices, packets_per_device, crossing_every } => {
+            crate::init_logging("error");
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            runtime.block_on(alarms::bench_alarms(devices, packets_per_device, crossing_every))
+        }
     }
+}
+
+/// Loopback listeners on free ports, a store in `directory`, no rate limits.
+fn bench_config(directory: &std::path::Path) -> Config {
+    let mut config = Config::default();
+    config.store.url = format!("sqlite://{}", directory.join("bench.sqlite").display());
+    loopback(&mut config);
+    config
+}
+
+/// Loopback listeners on free ports and no rate limits.
+fn loopback(config: &mut Config) {
+    config.ingest.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    config.ingest.max_packets_per_sec = 1_000_000;
+    config.ingest.packet_burst = 1_000_000;
+    config.web.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+}
+
+/// `n_devices` flue-gas outlets of the simulator fleet (12 parameters each).
+fn flue_gas_devices(n_devices: usize) -> Vec<simulator::fleet::VirtualDevice> {
+    // Flue-gas outlets are 13 of every 20 fleet devices.
+    simulator::fleet::fleet(n_devices * 2 + 20)
+        .into_iter()
+        .filter(|device| device.kind == store::PointKind::FlueGas)
+        .take(n_devices)
+        .collect()
 }
 
 /// What `bench ingest` runs.
@@ -106,12 +151,7 @@ struct Measured {
 }
 
 async fn bench_ingest(options: IngestBench) -> anyhow::Result<()> {
-    // Flue-gas outlets (12 parameters) are 13 of every 20 fleet devices.
-    let devices = simulator::fleet::fleet(options.n_devices * 2 + 20)
-        .into_iter()
-        .filter(|device| device.kind == store::PointKind::FlueGas)
-        .take(options.n_devices)
-        .collect::<Vec<_>>();
+    let devices = flue_gas_devices(options.n_devices);
     let packets_per_device = options.packets_per_device;
     let mut out = std::io::stdout().lock();
     writeln!(
@@ -203,10 +243,7 @@ async fn run_store(
 ) -> anyhow::Result<LoadReport> {
     let mut config = Config::default();
     config.store.url = url.to_owned();
-    config.ingest.listen = SocketAddr::from(([127, 0, 0, 1], 0));
-    config.ingest.max_packets_per_sec = 1_000_000;
-    config.ingest.packet_burst = 1_000_000;
-    config.web.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    loopback(&mut config);
     let mut stores = Vec::with_capacity(n_gateways);
     for _ in 0..n_gateways {
         stores.push(crate::services::open_store(&config)?);

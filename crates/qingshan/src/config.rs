@@ -87,8 +87,14 @@ pub(crate) struct Config {
     pub(crate) web: web::WebConfig,
     /// `[evaluation]`.
     pub(crate) evaluation: evaluation::EvaluationConfig,
+    /// `[registry]`.
+    pub(crate) registry: registry::RegistryConfig,
+    /// `[alarms]`.
+    pub(crate) alarms: alarms::AlarmsConfig,
     /// `[log]`.
     pub(crate) log: LogConfig,
+    /// `[plan]`.
+    pub(crate) plan: plan::PlanConfig,
 }
 
 impl Config {
@@ -126,7 +132,12 @@ impl Config {
             let toml::Value::Table(table) = nested else { continue };
             merge(&mut layered, toml::Value::Table(table));
         }
-        layered.try_into().context("invalid configuration")
+        let config: Config = layered.try_into().context("invalid configuration")?;
+        config
+            .alarms
+            .validate()
+            .map_err(|error| anyhow::anyhow!("invalid configuration: {error}"))?;
+        Ok(config)
     }
 }
 
@@ -184,5 +195,34 @@ mod tests {
         assert!(parse_store_url("mysql://x").is_err());
         let bad = [("QINGSHAN_INGEST__NO_SUCH_KEY".to_owned(), "1".to_owned())];
         assert!(Config::load(None, bad).is_err());
+    }
+
+    #[test]
+    fn alarm_channels_and_kinds_are_validated() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |text: &str| {
+            let path = dir.path().join("c.toml");
+            std::fs::write(&path, text).unwrap();
+            path
+        };
+        let ok = write(
+            "[alarms.by_kind.wastewater]\noffline_after_mins = 60\n[[alarms.channels]]\nname = \"wecom\"\nkind = \"wecom\"\nurl = \"http://relay.local:8080/cgi-bin/webhook/send?key=k\"\n",
+        );
+        let loaded = Config::load(Some(&ok), []).unwrap();
+        let wastewater = loaded.alarms.rules_for(store::PointKind::Wastewater);
+        assert_eq!(wastewater.offline_after_mins, 60);
+        assert_eq!(wastewater.constant_min_mins, 120, "other keys keep their defaults");
+        assert_eq!(loaded.alarms.rules_for(store::PointKind::FlueGas).offline_after_mins, 30);
+        assert_eq!(
+            loaded.alarms.rules_for(store::PointKind::SurfaceWater).expected_hours_per_day,
+            6
+        );
+        let https = write(
+            "[[alarms.channels]]\nname = \"x\"\nkind = \"generic\"\nurl = \"https://example.org/\"\n",
+        );
+        let error = format!("{:#}", Config::load(Some(&https), []).unwrap_err());
+        assert!(error.contains("only http://"), "{error}");
+        let kind = write("[alarms.by_kind.volcano]\n");
+        assert!(format!("{:#}", Config::load(Some(&kind), []).unwrap_err()).contains("volcano"));
     }
 }

@@ -19,8 +19,9 @@ use crate::services::{self, Running};
 /// Options of `qingshan demo`.
 #[derive(Debug, Args)]
 pub(crate) struct DemoArgs {
-    /// Number of simulated devices.
-    #[arg(long, default_value_t = 40)]
+    /// Number of simulated devices: one per station, section and outlet of the
+    /// sample registry, at most this many.
+    #[arg(long, default_value_t = 100)]
     devices: usize,
     /// Hours of hourly history each device sends at start.
     #[arg(long, default_value_t = 48)]
@@ -40,6 +41,39 @@ pub(crate) struct DemoArgs {
     /// Stop after this many seconds (default: run until Ctrl-C).
     #[arg(long)]
     duration_secs: Option<u64>,
+}
+
+/// Loads the sample registry (idempotent) and registers one simulated device
+/// for each of its first `n_devices` points the simulator models; returns the fleet.
+pub(crate) fn register_sample_fleet(
+    store: &dyn Store,
+    n_devices: usize,
+) -> anyhow::Result<Vec<VirtualDevice>> {
+    registry::import::import(store, &registry::sample::files(), "demo", SystemClock.now(), true)
+        .context("cannot load the sample registry")?;
+    let points: Vec<store::PointRecord> =
+        store.points()?.into_iter().filter(|point| point.point.simulated).collect();
+    let new_points: Vec<NewPoint> = points.iter().map(|point| point.point.clone()).collect();
+    let mut devices = simulator::fleet::for_points(&new_points);
+    devices.truncate(n_devices);
+    let Some(first) = devices.first() else { return Ok(devices) };
+    // Every simulated device shares one password, so one hash serves them all.
+    let password_hash =
+        ingest::hash_device_password(&first.password).map_err(anyhow::Error::msg)?;
+    for device in &devices {
+        let Some(point) = points.iter().find(|point| point.point.code == device.point_code) else {
+            continue;
+        };
+        store.upsert_device(&NewDevice {
+            mn: model::Mn::parse(&device.mn)?,
+            password_hash: password_hash.clone(),
+            protocol: "2017".to_owned(),
+            point: point.id,
+            leniency: DeviceLeniency::default(),
+            simulated: true,
+        })?;
+    }
+    Ok(devices)
 }
 
 /// Registers the simulated fleet's points and devices (idempotent).
@@ -139,8 +173,14 @@ pub(crate) async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot create {}", args.data_dir.display()))?;
     let mut config = demo_config(&args, &args.data_dir);
     let store = services::open_store(&config)?;
-    let devices = simulator::fleet::fleet(args.devices);
-    register_fleet(store.as_ref(), &devices)?;
+    let devices = register_sample_fleet(store.as_ref(), args.devices)?;
+    // The first air station of the sample registry, for the hint below.
+    let air_station = store
+        .points()?
+        .into_iter()
+        .find(|point| point.point.kind == store::PointKind::AirStation)
+        .map_or(1, |point| point.id.0);
+    let (password, token) = crate::user::demo_accounts(store.as_ref())?;
     let running = start_with_fallback(&mut config, store.clone()).await?;
     let web = running.web_addr;
     let mut stdout = std::io::stdout().lock();
@@ -155,15 +195,31 @@ pub(crate) async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
         running.gateway_addr.context("the gateway runs in role all")?
     )?;
     writeln!(stdout, "  HTTP:           http://{web}/")?;
-    writeln!(stdout, "  try:            curl http://{web}/api/v1/points")?;
-    writeln!(stdout, "                  curl 'http://{web}/api/v1/points/1/readings?kind=hour'")?;
+    writeln!(stdout, "  web login:      demo-admin / {password}   (random, this run only)")?;
+    writeln!(stdout, "  API token:      {token}   (analyst)")?;
     writeln!(
         stdout,
-        "                  curl http://{web}/api/v1/air/stations/1/daily        # daily AQI (derived)"
+        "  try:            curl -H 'Authorization: Bearer {token}' http://{web}/api/v1/points"
     )?;
     writeln!(
         stdout,
-        "                  curl http://{web}/api/v1/outlets/exceedance/daily    # outlets vs permit limits"
+        "                  curl -H 'Authorization: Bearer {token}' 'http://{web}/api/v1/points/1/readings?kind=hour'"
+    )?;
+    writeln!(
+        stdout,
+        "                  curl http://{web}/api/v1/air/stations/{air_station}/daily       # daily AQI (derived)"
+    )?;
+    writeln!(
+        stdout,
+        "                  curl -H 'Authorization: Bearer {token}' http://{web}/api/v1/outlets/exceedance/daily"
+    )?;
+    writeln!(
+        stdout,
+        "                  curl -H 'Authorization: Bearer {token}' http://{web}/api/v1/registry/enterprises   # sample registry (模拟)"
+    )?;
+    writeln!(
+        stdout,
+        "                  curl -H 'Authorization: Bearer {token}' 'http://{web}/api/v1/alarms?state=open'"
     )?;
     writeln!(stdout, "                  curl http://{web}/metrics")?;
     writeln!(
@@ -245,9 +301,13 @@ pub(crate) struct SimulateArgs {
     /// Gateway address.
     #[arg(long, default_value = "127.0.0.1:9212")]
     target: SocketAddr,
-    /// Number of devices (fleet indices 0..N; register them first, e.g. with the demo).
+    /// Number of devices (fleet indices 0..N; register them first, e.g. with `device add`).
     #[arg(long, default_value_t = 10)]
     devices: usize,
+    /// Be the demo's devices instead: one per point of the sample registry
+    /// (the first `--devices`), as `qingshan demo` registers them.
+    #[arg(long)]
+    sample_registry: bool,
     /// Data kind: realtime, minute, hour or day.
     #[arg(long, default_value = "minute")]
     kind: String,
@@ -296,7 +356,13 @@ pub(crate) async fn run_simulate(args: SimulateArgs) -> anyhow::Result<()> {
         bad_packet_ratio: args.bad_ratio,
         give_up_after: Duration::from_secs(60),
     };
-    let devices = simulator::fleet::fleet(args.devices);
+    let devices = if args.sample_registry {
+        // The same points in the same order as a demo store gets them.
+        let scratch = store::SqliteStore::open_in_memory()?;
+        register_sample_fleet(&scratch, args.devices)?
+    } else {
+        simulator::fleet::fleet(args.devices)
+    };
     let report =
         run_fleet(args.target, devices, plan, simulator::client::FleetControl::new()).await;
     print_report(&report)?;

@@ -16,7 +16,10 @@ mod device;
 mod eval;
 mod field;
 mod migrate;
+mod plan;
+mod registry;
 mod services;
+mod user;
 mod verify;
 
 /// Qingshan (青山): environmental monitoring platform for the 五通桥 district plan.
@@ -72,10 +75,22 @@ enum Command {
     /// Offline evaluation of CSV files: air daily AQI / annual statistics, water classes.
     #[command(subcommand)]
     Eval(eval::EvalCommand),
+    /// Registry (一企一档): import, export, expiring permits.
+    #[command(subcommand)]
+    Registry(registry::RegistryCommand),
     /// Check the hash chains of the raw packet archive and the audit log (exit 1 if broken).
     Verify(verify::VerifyArgs),
     /// Move an embedded (SQLite) deployment to PostgreSQL, verified by counts, digests and chains.
     Migrate(migrate::MigrateArgs),
+    /// The district plan's indicators: status per year and assessment reports.
+    #[command(subcommand)]
+    Plan(plan::PlanCommand),
+    /// Manage users of the web interface (the first administrator is made here).
+    #[command(subcommand)]
+    User(user::UserCommand),
+    /// Manage API tokens of machine clients.
+    #[command(subcommand)]
+    Token(user::TokenCommand),
 }
 
 fn main() -> ExitCode {
@@ -133,6 +148,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Eval(command) => eval::run(command),
         Command::Verify(args) => verify::run(args),
         Command::Migrate(args) => migrate::run(args),
+        Command::Registry(command) => registry::run(command),
+        Command::Plan(command) => plan::run(command),
+        Command::User(command) => user::run_user(command),
+        Command::Token(command) => user::run_token(command),
     }
 }
 

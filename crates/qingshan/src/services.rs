@@ -65,6 +65,8 @@ pub(crate) struct Running {
     web: tokio::task::JoinHandle<std::io::Result<()>>,
     /// The evaluator's loop (derived results); stops on `shutdown`. `None` in the gateway role.
     evaluation: Option<tokio::task::JoinHandle<()>>,
+    /// The alarm service and its notifier; stop on `shutdown`. Empty in the gateway role.
+    alarms: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
@@ -83,15 +85,26 @@ impl Running {
         let mut registry = Registry::default();
         let metrics = ingest::Metrics::register(&mut registry);
         let evaluation_metrics = evaluation::Metrics::register(&mut registry);
+        let web_metrics = web::auth::Metrics::register(&mut registry);
+        let alarm_metrics = alarms::Metrics::register(&mut registry);
+        // Wakes the alarm service after each ingest commit (a wake-up only; data stays in the store).
+        // In the worker role no gateway shares the process: the alarm service's timed passes find the data.
+        let committed = Arc::new(tokio::sync::Notify::new());
         let gateway = if role == Role::Worker {
             None
         } else {
             Some(
-                ingest::Gateway::bind(config.ingest.clone(), store.clone(), clock.clone(), metrics)
-                    .await
-                    .with_context(|| {
-                        format!("cannot bind the HJ 212 gateway on {}", config.ingest.listen)
-                    })?,
+                ingest::Gateway::bind_notifying(
+                    config.ingest.clone(),
+                    store.clone(),
+                    clock.clone(),
+                    metrics,
+                    Some(committed.clone()),
+                )
+                .await
+                .with_context(|| {
+                    format!("cannot bind the HJ 212 gateway on {}", config.ingest.listen)
+                })?,
             )
         };
         let gateway_addr = gateway.as_ref().map(ingest::Gateway::local_addr);
@@ -101,9 +114,24 @@ impl Running {
         let web_addr = listener.local_addr()?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let (store_for_evaluation, clock_for_evaluation) = (store.clone(), clock.clone());
-        let state = web::AppState { store, registry: Arc::new(registry), clock };
+        let plan_state = web::plan::PlanState {
+            store: store.clone(),
+            plan: Arc::new(crate::plan::load_plan(config, None)?),
+            sites: Arc::new(plan::RegistrySites),
+            clock: clock.clone(),
+        };
+        let (store_for_alarms, clock_for_alarms) = (store.clone(), clock.clone());
+        let state = web::AppState {
+            store,
+            registry: Arc::new(registry),
+            clock,
+            web: Arc::new(web::WebState::new(config.web.clone(), web_metrics)),
+        };
+        // Every route behind the role guard, the plan's included.
+        let plan_routes = web::guard_plan_routes(&state, web::plan::routes(plan_state));
+        let app = web::router(state).merge(plan_routes);
         let mut web_shutdown = shutdown_rx.clone();
-        let web = tokio::spawn(web::serve(listener, state, async move {
+        let web = tokio::spawn(web::serve_router(listener, app, async move {
             let _ = web_shutdown.changed().await;
         }));
         // Evaluation: reads the store behind ingest and writes derived results; restarts from its watermark.
@@ -115,8 +143,21 @@ impl Running {
         .with_metrics(evaluation_metrics);
         let evaluation =
             (role != Role::Gateway).then(|| tokio::spawn(evaluator.run(shutdown_rx.clone())));
+        // Alarms, like evaluation, run only in the worker and all roles.
+        let alarms = if role == Role::Gateway {
+            Vec::new()
+        } else {
+            start_alarms(
+                config,
+                &store_for_alarms,
+                &clock_for_alarms,
+                alarm_metrics,
+                committed,
+                &shutdown_rx,
+            )
+        };
         let gateway = gateway.map(|gateway| tokio::spawn(gateway.run(shutdown_rx)));
-        Ok(Running { gateway_addr, web_addr, shutdown, gateway, web, evaluation })
+        Ok(Running { gateway_addr, web_addr, shutdown, gateway, web, evaluation, alarms })
     }
 
     /// Stops accepting, lets in-flight commits finish, and waits for both servers and the evaluator.
@@ -129,8 +170,53 @@ impl Running {
         if let Some(evaluation) = self.evaluation {
             evaluation.await.context("evaluation task failed")?;
         }
+        for task in self.alarms {
+            task.await.context("alarm task failed")?;
+        }
         Ok(())
     }
+}
+
+/// Starts the alarm service (fast path woken by `committed`, full passes on a
+/// timer) and the notifier; nothing if `[alarms] enabled = false`.
+///
+/// Site context comes from the registry ([`alarms::site::RegistrySites`],
+/// re-read at most every minute): sections' target classes, drinking-water
+/// sources and upstream sections. The registry has no grid inspectors yet, so
+/// new alarms are not assigned automatically.
+fn start_alarms(
+    config: &Config,
+    store: &Arc<dyn Store>,
+    clock: &Arc<dyn Clock>,
+    metrics: alarms::Metrics,
+    committed: Arc<tokio::sync::Notify>,
+    shutdown: &watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    if !config.alarms.enabled {
+        return Vec::new();
+    }
+    let opened = Arc::new(tokio::sync::Notify::new());
+    let service = alarms::service::AlarmService::new(
+        store.clone(),
+        clock.clone(),
+        config.alarms.clone(),
+        Arc::new(alarms::site::RegistrySites::new(
+            store.clone(),
+            std::time::Duration::from_secs(60),
+        )),
+    )
+    .with_metrics(metrics.clone());
+    let notifier = alarms::notifier::Notifier::new(
+        store.clone(),
+        clock.clone(),
+        config.alarms.notify.clone(),
+        &config.alarms.channels,
+        metrics,
+    );
+    vec![
+        tokio::spawn(service.run(committed, opened.clone(), shutdown.clone())),
+        tokio::spawn(notifier.run(opened, shutdown.clone())),
+    ]
 }
 
 /// Waits for Ctrl-C (or SIGTERM on Unix).

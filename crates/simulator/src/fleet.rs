@@ -1,9 +1,11 @@
 //! The catalogue of virtual devices: what each one measures and how.
 //!
+//! [`fleet`] invents points for tests and benchmarks; [`for_points`] gives one
+//! device per registry point (the demo's fleet, on the sample registry).
 //! Every point and enterprise here is fictional and marked as simulated
 //! (名称带“（模拟）”), so demo data can never be mistaken for real monitoring.
 
-use store::PointKind;
+use store::{NewPoint, PointKind};
 
 /// How one parameter of a virtual device behaves.
 #[derive(Debug, Clone, PartialEq)]
@@ -244,6 +246,41 @@ pub fn virtual_device(index: usize) -> VirtualDevice {
     }
 }
 
+/// Whether the simulator models readings of this point kind (flue gas,
+/// wastewater, air and surface-water stations).
+pub fn simulates(kind: PointKind) -> bool {
+    matches!(
+        kind,
+        PointKind::FlueGas
+            | PointKind::Wastewater
+            | PointKind::AirStation
+            | PointKind::MicroStation
+            | PointKind::SurfaceWater
+    )
+}
+
+/// One virtual device for each given point of a kind the simulator models
+/// ([`simulates`]), in the given order: the demo's fleet reports for the
+/// sample registry's stations, sections and outlets. Their MNs (prefix
+/// `5A54514`) never collide with those of [`fleet`] (prefix `5A54513`).
+pub fn for_points(points: &[NewPoint]) -> Vec<VirtualDevice> {
+    points
+        .iter()
+        .filter(|point| simulates(point.kind))
+        .enumerate()
+        .map(|(index, point)| VirtualDevice {
+            index,
+            mn: format!("5A54514{index:017X}"),
+            password: "123456".to_owned(),
+            kind: point.kind,
+            point_code: point.code.clone(),
+            point_name: point.name.clone(),
+            enterprise: point.enterprise.clone(),
+            params: params_for(point.kind),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,6 +295,28 @@ mod tests {
         mns.dedup();
         assert_eq!(mns.len(), 1000);
         assert_eq!(flue_gas_params().len(), 12);
+    }
+
+    #[test]
+    fn registry_points_get_one_device_each_of_the_modelled_kinds() {
+        let point = |code: &str, kind| NewPoint {
+            code: code.to_owned(),
+            name: format!("{code}（模拟）"),
+            kind,
+            enterprise: None,
+            simulated: true,
+        };
+        let points = [
+            point("S-1", PointKind::SurfaceWater),
+            point("N-1", PointKind::Noise),
+            point("FG-1", PointKind::FlueGas),
+        ];
+        let devices = for_points(&points);
+        let codes: Vec<&str> = devices.iter().map(|device| device.point_code.as_str()).collect();
+        assert_eq!(codes, ["S-1", "FG-1"], "no device for a kind the simulator does not model");
+        assert_eq!(devices[1].mn, "5A5451400000000000000001");
+        assert_eq!(devices[1].params, flue_gas_params());
+        assert!(fleet(2).iter().all(|device| !devices.iter().any(|other| other.mn == device.mn)));
     }
 
     #[test]

@@ -616,14 +616,17 @@ pub const LOADED: usize = 24 + LOOKBACK;
 /// One day's hourly values in evaluation form, reused from day to day
 /// (allocation-free hot path): per pollutant the sum and count of the valid
 /// hours starting 00:00..23:00 of the day, and for O3 the 31 hours from
-/// 17:00 of the previous day (for 8 h windows) as thousandths (0 when
-/// missing) with validity flags.
+/// 17:00 of the previous day (for 8 h windows) in their stored form
+/// (thousandths + 1, 0 when missing).
 #[derive(Debug, Clone)]
 pub struct DayHours {
     sum_milli: [i64; 6],
     n_valid: [u32; 6],
-    o3_milli: [i64; LOADED],
-    o3_valid: [u8; LOADED],
+    o3_stored: [u32; LOADED],
+    /// [`evaluate_days_into`]'s day sums of the pollutants other than O3,
+    /// column by column: one tight pass per column instead of a call per
+    /// day and pollutant.
+    day_sums: Vec<(i64, u32)>,
 }
 
 impl Default for DayHours {
@@ -631,10 +634,79 @@ impl Default for DayHours {
         DayHours {
             sum_milli: [0; 6],
             n_valid: [0; 6],
-            o3_milli: [0; LOADED],
-            o3_valid: [0; LOADED],
+            o3_stored: [0; LOADED],
+            day_sums: Vec::new(),
         }
     }
+}
+
+/// The pollutants whose day needs only a sum, in [`DayHours::day_sums`] order.
+const SUMMED: [Pollutant; 5] =
+    [Pollutant::So2, Pollutant::No2, Pollutant::Co, Pollutant::Pm10, Pollutant::Pm25];
+
+/// The exact sum (thousandths) and the number of the present values among
+/// stored forms (see [`Conc::stored`]): branch-free, so it vectorises.
+fn stored_sum(stored: impl Iterator<Item = u32>) -> (i64, u32) {
+    let (mut total, mut n) = (0u64, 0u32);
+    for value in stored {
+        total += u64::from(value);
+        n += u32::from(value != 0);
+    }
+    // Each present value adds its thousandths + 1; at most 31 values below
+    // 2^31 each, so the total fits in i64.
+    (total as i64 - i64::from(n), n)
+}
+
+/// The exact sum (thousandths) and number of the present values of the 24
+/// hours from `day_start` of a column; hours outside it are missing.
+#[inline(always)]
+fn day_sum(column: &[Option<Conc>], day_start: i64) -> (i64, u32) {
+    // Fast path when the day's 24 hours lie inside the column: a
+    // fixed-length array, which the compiler unrolls.
+    let day: Option<&[Option<Conc>; 24]> = usize::try_from(day_start)
+        .ok()
+        .and_then(|start| column.get(start..start.checked_add(24)?))
+        .and_then(|day| day.try_into().ok());
+    match day {
+        Some(day) => inside_day_sum(day),
+        None => {
+            let len = column.len() as i64;
+            let at = |i: i64| if i >= 0 && i < len { column[i as usize] } else { None };
+            stored_sum((0..24).map(|h| Conc::stored(at(day_start + h))))
+        }
+    }
+}
+
+/// [`day_sum`] of a day inside the column.
+#[inline(always)]
+fn inside_day_sum(day: &[Option<Conc>; 24]) -> (i64, u32) {
+    stored_sum(day.iter().map(|&v| Conc::stored(v)))
+}
+
+/// Appends the [`day_sum`] of the `n_days` days starting at hour `first_base`
+/// of `column`: the days wholly inside it in one pass over fixed-length
+/// chunks, the others hour by hour.
+fn push_day_sums(
+    column: &[Option<Conc>],
+    first_base: i64,
+    n_days: usize,
+    out: &mut Vec<(i64, u32)>,
+) {
+    let n = n_days as i64;
+    // Days d with 0 ≤ first_base + 24 d and first_base + 24 (d + 1) ≤ len.
+    let first_inside = if first_base >= 0 { 0 } else { (-first_base + 23) / 24 }.min(n);
+    let end_inside = ((column.len() as i64 - first_base).div_euclid(24)).clamp(first_inside, n);
+    out.extend((0..first_inside).map(|d| day_sum(column, first_base + 24 * d)));
+    let start = first_base + 24 * first_inside;
+    let end = first_base + 24 * end_inside;
+    if let (Ok(start), Ok(end)) = (usize::try_from(start), usize::try_from(end))
+        && let Some(inside) = column.get(start..end)
+    {
+        out.extend(inside.as_chunks::<24>().0.iter().map(inside_day_sum));
+    } else {
+        out.extend((first_inside..end_inside).map(|d| day_sum(column, first_base + 24 * d)));
+    }
+    out.extend((end_inside..n).map(|d| day_sum(column, first_base + 24 * d)));
 }
 
 impl DayHours {
@@ -667,44 +739,80 @@ impl DayHours {
         let len = column.len() as i64;
         let at = |i: i64| if i >= 0 && i < len { column[i as usize] } else { None };
         if pollutant != Pollutant::O3 {
-            let (mut sum, mut n) = (0i64, 0u32);
-            if day_start >= 0 && day_start + 24 <= len {
-                // Fast path: branch-free sums over the day's 24 hours.
-                let day = &column[day_start as usize..day_start as usize + 24];
-                sum = day.iter().map(|v| v.map_or(0, Conc::milli)).sum();
-                n = day.iter().map(|v| u32::from(v.is_some())).sum();
-            } else {
-                for value in (0..24).filter_map(|h| at(day_start + h)) {
-                    sum += value.milli();
-                    n += 1;
-                }
-            }
-            self.sum_milli[p] = sum;
-            self.n_valid[p] = n;
+            (self.sum_milli[p], self.n_valid[p]) = day_sum(column, day_start);
             return;
         }
         let skip = if o3_lookback { 0 } else { LOOKBACK };
         let first = day_start - LOOKBACK as i64;
-        let (lo, end) = (first + skip as i64, first + LOADED as i64);
-        let (milli, valid) = (&mut self.o3_milli, &mut self.o3_valid);
-        if lo >= 0 && end <= len {
-            let src = &column[lo as usize..end as usize];
-            for ((m, v), value) in milli[skip..].iter_mut().zip(&mut valid[skip..]).zip(src) {
-                *m = value.map_or(0, Conc::milli);
-                *v = u8::from(value.is_some());
+        let stored = &mut self.o3_stored;
+        // Fixed-length copies when the hours lie inside the column, which
+        // the compiler turns into a few vector moves.
+        let fixed = |from: i64| usize::try_from(from).ok().and_then(|from| column.get(from..));
+        let inside: Option<&[Option<Conc>; 24]> =
+            fixed(day_start).and_then(|day| day.get(..24)).and_then(|day| day.try_into().ok());
+        let before: Option<&[Option<Conc>; LOOKBACK]> =
+            fixed(first).and_then(|hours| hours.get(..LOOKBACK)).and_then(|h| h.try_into().ok());
+        match (inside, before) {
+            (Some(day), Some(before)) if o3_lookback => {
+                for (s, &value) in stored.iter_mut().zip(before.iter().chain(day)) {
+                    *s = Conc::stored(value);
+                }
             }
-        } else {
-            for k in skip..LOADED {
-                let value = at(first + k as i64);
-                milli[k] = value.map_or(0, Conc::milli);
-                valid[k] = u8::from(value.is_some());
+            (Some(day), _) if !o3_lookback => {
+                stored[..LOOKBACK].fill(0);
+                for (s, &value) in stored[LOOKBACK..].iter_mut().zip(day) {
+                    *s = Conc::stored(value);
+                }
+            }
+            _ => {
+                for (k, s) in stored.iter_mut().enumerate() {
+                    *s = if k < skip { 0 } else { Conc::stored(at(first + k as i64)) };
+                }
             }
         }
-        milli[..skip].fill(0);
-        valid[..skip].fill(0);
-        self.sum_milli[p] = milli[LOOKBACK..].iter().sum();
-        self.n_valid[p] = valid[LOOKBACK..].iter().map(|&v| u32::from(v)).sum();
+        let (sum, n) = stored_sum(stored[LOOKBACK..].iter().copied());
+        self.sum_milli[p] = sum;
+        self.n_valid[p] = n;
     }
+}
+
+/// The 8 h windows ending at hour-ends `FIRST_END..=24` of the loaded O3
+/// hours in stored form (window e covers loaded hours [LOOKBACK+e-8,
+/// LOOKBACK+e)): the first window with the largest mean among those with at
+/// least 6 hours (GB 3095 table 4) as (sum, count), and the number of such
+/// windows ending 8–24 (HJ 663-2013). A constant first end lets the
+/// compiler drop the bounds checks and unroll.
+#[inline(always)]
+fn mda8_windows<const FIRST_END: usize>(o3: &[u32; LOADED]) -> (Option<(i64, u32)>, u32) {
+    let first_end = FIRST_END;
+    let first_lo = LOOKBACK + first_end - 8;
+    let (mut stored_total, mut n) = (0u64, 0u32);
+    for &value in &o3[first_lo..first_lo + 8] {
+        stored_total += u64::from(value);
+        n += u32::from(value != 0);
+    }
+    // The best window so far as (sum, count); count 0 while there is none.
+    let (mut best_sum, mut best_n) = (0i64, 0u32);
+    let mut n_windows: u32 = 0;
+    for end in first_end..=24usize {
+        if end > first_end {
+            // Slide by one hour: hour LOOKBACK+end-1 enters, LOOKBACK+end-9 leaves.
+            let (enters, leaves) = (o3[LOOKBACK + end - 1], o3[LOOKBACK + end - 9]);
+            stored_total = stored_total + u64::from(enters) - u64::from(leaves);
+            n = n + u32::from(enters != 0) - u32::from(leaves != 0);
+        }
+        let valid = n >= EIGHT_HOUR_MIN_HOURS;
+        n_windows += u32::from(valid & (end >= 8));
+        // At most 8 stored forms below 2^31 + 1 each: fits in i64.
+        let sum = stored_total as i64 - i64::from(n);
+        // Compare sum/n exactly by cross-multiplication; the first of equal
+        // means is kept. Sums of 8 values below 2^31 each, times counts ≤ 8,
+        // fit in i64. Selected without branches, since the values are data.
+        let better = valid & ((best_n == 0) | (sum * i64::from(best_n) > best_sum * i64::from(n)));
+        (best_sum, best_n) = std::hint::select_unpredictable(better, (sum, n), (best_sum, best_n));
+    }
+    let best = (best_n > 0).then_some((best_sum, best_n));
+    (best, n_windows)
 }
 
 /// Evaluates one day from its [`DayHours`]: 24 h means (GB 3095 3.7,
@@ -712,6 +820,7 @@ impl DayHours {
 /// valid hours — project convention, unverified) and MDA8 (HJ 663-2013:
 /// ≥ 14 valid windows ending 8–24, or above the limit), O3 maximum 1 h, and
 /// the daily AQI (HJ 633 daily report).
+#[inline]
 pub fn evaluate_day_hours(
     date: NaiveDate,
     edition: AirEdition,
@@ -733,21 +842,13 @@ pub fn evaluate_day_hours(
         daily[p] = DailyValue { value, validity };
     }
 
-    // O3: prefix sums over the 31 loaded hours.
-    let o3 = &hours.o3_milli;
-    let o3_valid = &hours.o3_valid;
-    let mut prefix_sum = [0i64; LOADED + 1];
-    let mut prefix_n = [0u32; LOADED + 1];
-    for k in 0..LOADED {
-        prefix_sum[k + 1] = prefix_sum[k] + o3[k];
-        prefix_n[k + 1] = prefix_n[k] + u32::from(o3_valid[k]);
-    }
-    let n_o3_hours = prefix_n[LOADED] - prefix_n[LOOKBACK];
-    // Missing hours are 0 and valid ones ≥ 0, so the plain maximum is the
-    // maximum of the valid hours whenever there is one.
-    let max_1h = (n_o3_hours > 0)
-        .then(|| o3[LOOKBACK..].iter().copied().max().unwrap_or(0))
-        .and_then(|m| Conc::from_milli(m).ok());
+    // O3 from the 31 loaded hours in stored form (thousandths + 1, 0 when
+    // missing).
+    let o3 = &hours.o3_stored;
+    let n_o3_hours = hours.n_valid[Pollutant::O3.index()];
+    // Missing hours are 0 and present ones ≥ 1, so the plain maximum is the
+    // maximum of the present hours whenever there is one.
+    let max_1h = Conc::from_stored(o3[LOOKBACK..].iter().copied().max().unwrap_or(0));
     let o3_precision = statistic_precision(edition, Pollutant::O3, options);
     let max_validity =
         Validity { n_valid: n_o3_hours, n_required: options.o3_max_1h_min_hours, n_possible: 24 };
@@ -759,30 +860,12 @@ pub fn evaluate_day_hours(
         },
         validity: max_validity,
     };
-    // Window ending at hour-end e (1..=24) covers loaded hours [LOOKBACK+e-8, LOOKBACK+e).
-    let first_end = match options.mda8_windows {
-        Mda8Windows::EndingAt8To24 => 8,
-        Mda8Windows::AllEndingInDay => 1,
+    // Window ending at hour-end e (1..=24) covers loaded hours [LOOKBACK+e-8, LOOKBACK+e);
+    // it is kept as a running sum of stored forms and a count of present hours.
+    let (best, n_windows) = match options.mda8_windows {
+        Mda8Windows::EndingAt8To24 => mda8_windows::<8>(o3),
+        Mda8Windows::AllEndingInDay => mda8_windows::<1>(o3),
     };
-    let mut best: Option<(i64, u32)> = None;
-    let mut n_windows: u32 = 0;
-    for end in first_end..=24usize {
-        let hi = LOOKBACK + end;
-        let lo = hi - 8;
-        let n = prefix_n[hi] - prefix_n[lo];
-        if n < EIGHT_HOUR_MIN_HOURS {
-            continue;
-        }
-        if end >= 8 {
-            n_windows += 1;
-        }
-        let sum = prefix_sum[hi] - prefix_sum[lo];
-        // Compare sum/n exactly by cross-multiplication.
-        // Sums of 8 values below 2^31 each, times counts ≤ 8, fit in i64.
-        if best.is_none_or(|(bs, bn)| sum * i64::from(bn) > bs * i64::from(n)) {
-            best = Some((sum, n));
-        }
-    }
     let mda8_validity =
         Validity { n_valid: n_windows, n_required: MDA8_MIN_WINDOWS, n_possible: 17 };
     let mda8_value = best.and_then(|(s, n)| MeanConc::new(s, n)).map(|m| finish(m, o3_precision));
@@ -828,15 +911,24 @@ pub fn evaluate_days_into(
     // Reserve for up to ten years; longer periods grow as needed.
     out.reserve(((to - from).num_days() as usize).saturating_add(1).min(3660));
     // Hour index of 00:00 on `from` relative to element 0.
-    let mut base = (from.and_hms_opt(0, 0, 0).unwrap_or_default() - first_start).num_hours();
-    let mut date = from;
+    let first_base = (from.and_hms_opt(0, 0, 0).unwrap_or_default() - first_start).num_hours();
+    let n_days = usize::try_from((to - from).num_days()).unwrap_or(0).saturating_add(1);
+    let mut day_sums = std::mem::take(&mut hours.day_sums);
+    day_sums.clear();
+    for pollutant in SUMMED {
+        let column = series.columns[pollutant.index()];
+        push_day_sums(column, first_base, n_days, &mut day_sums);
+    }
+    // Only O3 windows ending before 8:00 reach into the previous day.
+    let needs_lookback = options.mda8_windows == Mda8Windows::AllEndingInDay;
+    let o3_column = series.columns[Pollutant::O3.index()];
+    let (mut base, mut date, mut day) = (first_base, from, 0);
     loop {
-        for pollutant in Pollutant::ALL {
-            // Only O3 windows ending before 8:00 reach into the previous day.
-            let needs_lookback =
-                pollutant == Pollutant::O3 && options.mda8_windows == Mda8Windows::AllEndingInDay;
-            hours.load_from(pollutant, series.columns[pollutant.index()], base, needs_lookback);
+        for (k, pollutant) in SUMMED.into_iter().enumerate() {
+            let p = pollutant.index();
+            (hours.sum_milli[p], hours.n_valid[p]) = day_sums[k * n_days + day];
         }
+        hours.load_from(Pollutant::O3, o3_column, base, needs_lookback);
         out.push(evaluate_day_hours(date, choice.edition_on(date), hours, options));
         if date >= to {
             break;
@@ -844,7 +936,9 @@ pub fn evaluate_days_into(
         let Some(next) = date.succ_opt() else { break };
         date = next;
         base += 24;
+        day += 1;
     }
+    hours.day_sums = day_sums;
     Ok(())
 }
 
@@ -1202,14 +1296,44 @@ fn percentile_unsorted(values: &mut [Conc], percent: u8) -> Option<MeanConc> {
     let k100 = 100 + (n - 1) * i64::from(percent);
     let s = (k100 / 100) as usize;
     let frac = k100 % 100;
-    let (_, x_s, rest) = values.select_nth_unstable(s - 1);
+    // X(s) and X(s+1) are the two smallest of the n - s + 1 largest values.
+    let n_top = values.len() + 1 - s;
+    let (x_s, x_next) = if n_top <= TOP_MAX {
+        // High percentiles (HJ 663 uses 90, 95 and 98): keep the largest
+        // values in a small ascending buffer in one pass, instead of a
+        // selection whose data-dependent branches mispredict.
+        let (head, tail) = values.split_at(n_top);
+        let mut top = [Conc::ZERO; TOP_MAX];
+        let top = &mut top[..n_top];
+        top.copy_from_slice(head);
+        top.sort_unstable();
+        for &value in tail {
+            if value > top[0] {
+                // Drop the smallest and insert `value` in order.
+                let mut i = 0;
+                while i + 1 < n_top && top[i + 1] < value {
+                    top[i] = top[i + 1];
+                    i += 1;
+                }
+                top[i] = value;
+            }
+        }
+        (top[0], top.get(1).copied())
+    } else {
+        let (_, x_s, rest) = values.select_nth_unstable(s - 1);
+        (*x_s, rest.iter().min().copied())
+    };
     let x_s = x_s.milli();
     if frac == 0 {
         return MeanConc::new(x_s, 1);
     }
-    let x_next = rest.iter().min().map_or(x_s, |c| c.milli());
+    let x_next = x_next.map_or(x_s, Conc::milli);
     MeanConc::new(100 * x_s + (x_next - x_s) * frac, 100)
 }
+
+/// Largest number of top values [`percentile_unsorted`] keeps in a buffer
+/// (P90 of a year needs 38).
+const TOP_MAX: usize = 48;
 
 fn pollutant_statistics(
     days: &[DayResult],

@@ -352,22 +352,175 @@ pub const IAQI_ROWS: [u32; 8] = [0, 50, 100, 150, 200, 300, 400, 500];
 /// 120 and 60 instead of 150 and 75). SO2 1 h ends at 800 (IAQI 200) and
 /// O3 8 h at 800 (IAQI 300): see [`iaqi`] for the rule above them.
 pub fn breakpoints(edition: AirEdition, column: Column) -> &'static [i64] {
-    let y2026 = edition == AirEdition::Hj633_2026;
+    BREAKPOINT_COLUMNS[column_index(edition, column)]
+}
+
+/// Position of the breakpoint column `column` has under `edition` in
+/// [`BREAKPOINT_COLUMNS`] and [`IAQI_TABLES`] (only PM10 and PM2.5 differ
+/// between the editions).
+fn column_index(edition: AirEdition, column: Column) -> usize {
+    let y2026 = usize::from(edition == AirEdition::Hj633_2026);
     match column {
-        Column::So2_24h => &[0, 50, 150, 475, 800, 1600, 2100, 2620],
-        Column::So2_1h => &[0, 150, 500, 650, 800],
-        Column::No2_24h => &[0, 40, 80, 180, 280, 565, 750, 940],
-        Column::No2_1h => &[0, 100, 200, 700, 1200, 2340, 3090, 3840],
-        Column::Pm10_24h if y2026 => &[0, 50, 120, 250, 350, 420, 500, 600],
-        Column::Pm10_24h => &[0, 50, 150, 250, 350, 420, 500, 600],
-        Column::Co_24h => &[0, 2, 4, 14, 24, 36, 48, 60],
-        Column::Co_1h => &[0, 5, 10, 35, 60, 90, 120, 150],
-        Column::O3_1h => &[0, 160, 200, 300, 400, 800, 1000, 1200],
-        Column::O3_8h => &[0, 100, 160, 215, 265, 800],
-        Column::Pm25_24h if y2026 => &[0, 35, 60, 115, 150, 250, 350, 500],
-        Column::Pm25_24h => &[0, 35, 75, 115, 150, 250, 350, 500],
+        Column::So2_24h => 0,
+        Column::So2_1h => 1,
+        Column::No2_24h => 2,
+        Column::No2_1h => 3,
+        Column::Pm10_24h => 4 + y2026,
+        Column::Co_24h => 6,
+        Column::Co_1h => 7,
+        Column::O3_1h => 8,
+        Column::O3_8h => 9,
+        Column::Pm25_24h => 10 + y2026,
     }
 }
+
+/// The breakpoint columns in [`column_index`] order.
+static BREAKPOINT_COLUMNS: [&[i64]; 12] = [
+    &SO2_24H,
+    &SO2_1H,
+    &NO2_24H,
+    &NO2_1H,
+    &PM10_24H_2012,
+    &PM10_24H_2026,
+    &CO_24H,
+    &CO_1H,
+    &O3_1H,
+    &O3_8H,
+    &PM25_24H_2012,
+    &PM25_24H_2026,
+];
+
+// The breakpoint columns (HJ 633-2012 table 1; HJ 633-2026 table 3).
+const SO2_24H: [i64; 8] = [0, 50, 150, 475, 800, 1600, 2100, 2620];
+const SO2_1H: [i64; 5] = [0, 150, 500, 650, 800];
+const NO2_24H: [i64; 8] = [0, 40, 80, 180, 280, 565, 750, 940];
+const NO2_1H: [i64; 8] = [0, 100, 200, 700, 1200, 2340, 3090, 3840];
+const PM10_24H_2012: [i64; 8] = [0, 50, 150, 250, 350, 420, 500, 600];
+const PM10_24H_2026: [i64; 8] = [0, 50, 120, 250, 350, 420, 500, 600];
+const CO_24H: [i64; 8] = [0, 2, 4, 14, 24, 36, 48, 60];
+const CO_1H: [i64; 8] = [0, 5, 10, 35, 60, 90, 120, 150];
+const O3_1H: [i64; 8] = [0, 160, 200, 300, 400, 800, 1000, 1200];
+const O3_8H: [i64; 6] = [0, 100, 160, 215, 265, 800];
+const PM25_24H_2012: [i64; 8] = [0, 35, 75, 115, 150, 250, 350, 500];
+const PM25_24H_2026: [i64; 8] = [0, 35, 60, 115, 150, 250, 350, 500];
+
+/// Linear interpolation of the exact mean `num / n` thousandths on a column
+/// given in whole units, rounded up (HJ 633-2012 eq. 1 and 6.2, HJ 633-2026
+/// eq. 1 and 4.2.6); `None` above the last breakpoint.
+/// Needs 0 ≤ num < 2^40 and 1 ≤ n < 2^16, which keep every product below
+/// 2^63 (breakpoints ≤ 3.84e6 thousandths, IAQI steps ≤ 100).
+/// A `const fn`, so the same formula fills [`IaqiTable`] at compile time.
+const fn interpolate(bps: &[i64], num: i64, n: i64) -> Option<u32> {
+    // The segment is the first whose upper breakpoint is ≥ the value: the
+    // number of upper breakpoints below it, as the table is ascending.
+    // Counted without branches, since the value is data.
+    let mut i = 0;
+    let mut k = 1;
+    while k < bps.len() {
+        i += (num > bps[k] * SCALE * n) as usize;
+        k += 1;
+    }
+    if i + 1 >= bps.len() {
+        return None;
+    }
+    let (lo, hi) = (bps[i] * SCALE, bps[i + 1] * SCALE);
+    let (i_lo, i_hi) = (IAQI_ROWS[i] as i64, IAQI_ROWS[i + 1] as i64);
+    let top = (i_hi - i_lo) * (num - lo * n);
+    let den = (hi - lo) * n;
+    // 0 ≤ top / den ≤ i_hi - i_lo, so the result is at most 500.
+    Some((i_lo + top / den + (top % den != 0) as i64) as u32)
+}
+
+/// The IAQI of every concentration on a column that is a whole multiple of
+/// the reporting precision (HJ 633-2026 4.2.2: integers, CO one decimal), up
+/// to the last breakpoint: what HJ 633-2026 inputs always are, after
+/// rounding. Computed at compile time by [`interpolate`], so a lookup is
+/// exactly the interpolation, without a division at run time.
+struct IaqiTable<const N: usize> {
+    iaqi: [u16; N],
+}
+
+impl<const N: usize> IaqiTable<N> {
+    /// The table of `bps` for steps of `step_milli` thousandths; `N` must be
+    /// the last breakpoint in steps, plus one.
+    const fn new(bps: &[i64], step_milli: i64) -> IaqiTable<N> {
+        let mut iaqi = [0u16; N];
+        let mut k = 0;
+        while k < N {
+            iaqi[k] = match interpolate(bps, k as i64 * step_milli, 1) {
+                Some(value) => value as u16,
+                None => u16::MAX,
+            };
+            k += 1;
+        }
+        IaqiTable { iaqi }
+    }
+}
+
+/// Table length of a column in whole units.
+const fn units_len(bps: &[i64]) -> usize {
+    bps[bps.len() - 1] as usize + 1
+}
+
+/// Table length of a CO column in tenths.
+const fn tenths_len(bps: &[i64]) -> usize {
+    bps[bps.len() - 1] as usize * 10 + 1
+}
+
+static SO2_24H_TABLE: IaqiTable<{ units_len(&SO2_24H) }> = IaqiTable::new(&SO2_24H, SCALE);
+static SO2_1H_TABLE: IaqiTable<{ units_len(&SO2_1H) }> = IaqiTable::new(&SO2_1H, SCALE);
+static NO2_24H_TABLE: IaqiTable<{ units_len(&NO2_24H) }> = IaqiTable::new(&NO2_24H, SCALE);
+static NO2_1H_TABLE: IaqiTable<{ units_len(&NO2_1H) }> = IaqiTable::new(&NO2_1H, SCALE);
+static PM10_24H_2012_TABLE: IaqiTable<{ units_len(&PM10_24H_2012) }> =
+    IaqiTable::new(&PM10_24H_2012, SCALE);
+static PM10_24H_2026_TABLE: IaqiTable<{ units_len(&PM10_24H_2026) }> =
+    IaqiTable::new(&PM10_24H_2026, SCALE);
+static CO_24H_TABLE: IaqiTable<{ tenths_len(&CO_24H) }> = IaqiTable::new(&CO_24H, SCALE / 10);
+static CO_1H_TABLE: IaqiTable<{ tenths_len(&CO_1H) }> = IaqiTable::new(&CO_1H, SCALE / 10);
+static O3_1H_TABLE: IaqiTable<{ units_len(&O3_1H) }> = IaqiTable::new(&O3_1H, SCALE);
+static O3_8H_TABLE: IaqiTable<{ units_len(&O3_8H) }> = IaqiTable::new(&O3_8H, SCALE);
+static PM25_24H_2012_TABLE: IaqiTable<{ units_len(&PM25_24H_2012) }> =
+    IaqiTable::new(&PM25_24H_2012, SCALE);
+static PM25_24H_2026_TABLE: IaqiTable<{ units_len(&PM25_24H_2026) }> =
+    IaqiTable::new(&PM25_24H_2026, SCALE);
+
+/// The IAQI from `column`'s table when `conc` is a single value at the
+/// reporting precision (every HJ 633-2026 input) within the table.
+fn table_lookup(table: &[u16], column: Column, conc: MeanConc) -> Option<u32> {
+    if conc.n() != 1 {
+        return None;
+    }
+    let milli = conc.sum_milli();
+    let (aligned, step) = if matches!(column, Column::Co_24h | Column::Co_1h) {
+        (milli % 100 == 0, milli / 100)
+    } else {
+        (milli % 1000 == 0, milli / 1000)
+    };
+    let value = *table.get(usize::try_from(step).ok().filter(|_| aligned)?)?;
+    (value != u16::MAX).then_some(u32::from(value))
+}
+
+/// The precomputed IAQIs of `column` under `edition`, one per step of the
+/// pollutant's reporting precision ([`Pollutant::precision`]).
+fn iaqi_table(edition: AirEdition, column: Column) -> &'static [u16] {
+    IAQI_TABLES[column_index(edition, column)]
+}
+
+/// The IAQI tables in [`column_index`] order.
+static IAQI_TABLES: [&[u16]; 12] = [
+    &SO2_24H_TABLE.iaqi,
+    &SO2_1H_TABLE.iaqi,
+    &NO2_24H_TABLE.iaqi,
+    &NO2_1H_TABLE.iaqi,
+    &PM10_24H_2012_TABLE.iaqi,
+    &PM10_24H_2026_TABLE.iaqi,
+    &CO_24H_TABLE.iaqi,
+    &CO_1H_TABLE.iaqi,
+    &O3_1H_TABLE.iaqi,
+    &O3_8H_TABLE.iaqi,
+    &PM25_24H_2012_TABLE.iaqi,
+    &PM25_24H_2026_TABLE.iaqi,
+];
 
 /// What to do with a concentration above the last breakpoint of a column
 /// that has no special rule (all but SO2 1 h and O3 8 h).
@@ -397,23 +550,33 @@ pub fn iaqi(
     conc: MeanConc,
     above_top: AboveTopBreakpoint,
 ) -> Option<u32> {
-    let bps = breakpoints(edition, column);
-    // Fast path in 64 bits: 0 ≤ sum < 2^40 and n < 2^16 keep every product
-    // below 2^63 (breakpoints ≤ 3.84e6 thousandths, IAQI steps ≤ 100).
-    if conc.sum_milli() < 1 << 40 && conc.n() < 1 << 16 {
-        let n = i64::from(conc.n());
-        let num = conc.sum_milli();
-        for (i, pair) in bps.windows(2).enumerate() {
-            let (lo, hi) = (pair[0] * SCALE, pair[1] * SCALE);
-            if num <= hi * n {
-                let (i_lo, i_hi) = (i64::from(IAQI_ROWS[i]), i64::from(IAQI_ROWS[i + 1]));
-                let top = (i_hi - i_lo) * (num - lo * n);
-                let den = (hi - lo) * n;
-                // 0 ≤ top / den ≤ i_hi - i_lo, so the result is at most 500.
-                return Some((i_lo + top / den + i64::from(top % den != 0)) as u32);
-            }
-        }
+    if conc.n() == 1
+        && let Some(value) = table_lookup(iaqi_table(edition, column), column, conc)
+    {
+        return Some(value);
     }
+    let bps = breakpoints(edition, column);
+    // Fast path in 64 bits (the bounds of `interpolate`).
+    if conc.sum_milli() < 1 << 40
+        && conc.n() < 1 << 16
+        && let Some(value) = interpolate(bps, conc.sum_milli(), i64::from(conc.n()))
+    {
+        return Some(value);
+    }
+    iaqi_wide(edition, column, conc, above_top)
+}
+
+/// [`iaqi`] in 128 bits, and above the last breakpoint: the rare cases,
+/// kept out of line so the common path stays small.
+#[cold]
+#[inline(never)]
+fn iaqi_wide(
+    edition: AirEdition,
+    column: Column,
+    conc: MeanConc,
+    above_top: AboveTopBreakpoint,
+) -> Option<u32> {
+    let bps = breakpoints(edition, column);
     let n = i128::from(conc.n());
     let num = i128::from(conc.sum_milli());
     let scale = i128::from(SCALE);
@@ -760,20 +923,53 @@ pub fn round_input(
 /// indicators incl. O3 max 1 h; HJ 633-2026 4.2.2: six indicators, O3 MDA8
 /// only).
 pub fn daily_aqi(edition: AirEdition, day: &DailyConcs, options: &AqiOptions) -> AqiReport {
-    let mut values: [Option<(Column, MeanConc)>; 7] = [None; 7];
-    values[Indicator::So2.index()] = day.so2_24h.map(|c| (Column::So2_24h, c));
-    values[Indicator::No2.index()] = day.no2_24h.map(|c| (Column::No2_24h, c));
-    values[Indicator::Pm10.index()] = day.pm10_24h.map(|c| (Column::Pm10_24h, c));
-    values[Indicator::Pm25.index()] = day.pm25_24h.map(|c| (Column::Pm25_24h, c));
-    values[Indicator::Co.index()] = day.co_24h.map(|c| (Column::Co_24h, c));
-    values[Indicator::O3_8h.index()] = day.o3_mda8.map(|c| (Column::O3_8h, c));
-    let mut expected = IndicatorSet(0b0111_1111);
-    if edition == AirEdition::Hj633_2012 {
-        values[Indicator::O3_1h.index()] = day.o3_max_1h.map(|c| (Column::O3_1h, c));
-    } else {
-        expected = expected.without(Indicator::O3_1h);
+    // The daily columns in Indicator::ALL order; O3_1h is a 2012 indicator only.
+    const COLUMNS: [Column; 7] = [
+        Column::So2_24h,
+        Column::No2_24h,
+        Column::Pm10_24h,
+        Column::Pm25_24h,
+        Column::Co_24h,
+        Column::O3_8h,
+        Column::O3_1h,
+    ];
+    let y2012 = edition == AirEdition::Hj633_2012;
+    let inputs = [
+        day.so2_24h,
+        day.no2_24h,
+        day.pm10_24h,
+        day.pm25_24h,
+        day.co_24h,
+        day.o3_mda8,
+        if y2012 { day.o3_max_1h } else { None },
+    ];
+    let n_expected = if y2012 { 7 } else { 6 };
+    // The columns' tables, chosen once per day rather than per indicator.
+    let tables = COLUMNS.map(|column| iaqi_table(edition, column));
+    let mut conc = [None; 7];
+    let mut iaqis = [None; 7];
+    let mut missing = IndicatorSet::EMPTY;
+    for k in 0..n_expected {
+        let (indicator, column) = (Indicator::ALL[k], COLUMNS[k]);
+        let pollutant = indicator.pollutant();
+        match inputs[k] {
+            Some(raw) => {
+                let used = round_input(edition, pollutant, raw, options);
+                conc[k] = Some(used);
+                // None only for O3 8 h > 800 under 2012 (table 1 note 3): the
+                // O3 IAQI then comes from O3_1h, its own indicator.
+                iaqis[k] = match table_lookup(tables[k], column, used) {
+                    Some(value) => Some(value),
+                    None => iaqi(edition, column, used, options.above_top),
+                };
+            }
+            None if !options.not_in_plan.contains(pollutant) => {
+                missing = missing.with(indicator);
+            }
+            None => {}
+        }
     }
-    build_report(edition, ReportKind::Daily, values, expected, None, options)
+    finish_report(edition, ReportKind::Daily, conc, iaqis, missing, options)
 }
 
 /// The real-time (hourly) AQI (实时报) (HJ 633-2012 5.1.3 and table 4: PM
@@ -851,19 +1047,32 @@ fn build_report(
             None => {}
         }
     }
+    finish_report(edition, kind, conc, iaqis, missing, options)
+}
+
+/// AQI, primary and exceeding indicators and publication from the IAQIs
+/// (HJ 633-2012 3.3, 3.4, 5.1.1; HJ 633-2026 3.3, 5.3.1).
+fn finish_report(
+    edition: AirEdition,
+    kind: ReportKind,
+    conc: [Option<MeanConc>; 7],
+    iaqis: [Option<u32>; 7],
+    missing: IndicatorSet,
+    options: &AqiOptions,
+) -> AqiReport {
     let aqi = iaqis.iter().flatten().copied().max();
-    let mut primary = IndicatorSet::EMPTY;
-    let mut exceeding = IndicatorSet::EMPTY;
-    for indicator in Indicator::ALL {
-        if let Some(value) = iaqis[indicator.index()] {
-            if aqi.is_some_and(|a| a > 50 && value == a) {
-                primary = primary.with(indicator);
-            }
-            if value > 100 {
-                exceeding = exceeding.with(indicator);
-            }
+    // Bit sets built without branches (the IAQIs are data).
+    let (mut primary_bits, mut exceeding_bits) = (0u8, 0u8);
+    if let Some(a) = aqi {
+        for (k, value) in iaqis.iter().enumerate() {
+            let value = value.unwrap_or(0);
+            let present = iaqis[k].is_some();
+            primary_bits |= u8::from(present & (a > 50) & (value == a)) << k;
+            exceeding_bits |= u8::from(present & (value > 100)) << k;
         }
     }
+    let mut primary = IndicatorSet(primary_bits);
+    let exceeding = IndicatorSet(exceeding_bits);
     if options.o3_tie == O3Tie::PreferEightHour
         && primary.contains(Indicator::O3_8h)
         && primary.contains(Indicator::O3_1h)
@@ -897,4 +1106,36 @@ pub fn iaqi_of_conc(
 ) -> Option<u32> {
     let used = round_input(edition, column.pollutant(), conc.into(), options);
     iaqi(edition, column, used, options.above_top)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every entry of every compile-time IAQI table equals the run-time
+    /// interpolation of the same mean taken as two values (n = 2 skips the
+    /// table), and the lookup is used exactly up to the last breakpoint.
+    #[test]
+    fn iaqi_tables_equal_the_interpolation() {
+        for edition in crate::edition::AIR_EDITIONS {
+            for column in Column::ALL {
+                let table = iaqi_table(edition, column);
+                let step = if column.pollutant() == Pollutant::Co { 100 } else { 1000 };
+                let last = *breakpoints(edition, column).last().unwrap() * SCALE;
+                assert_eq!((table.len() as i64 - 1) * step, last, "{column:?}");
+                for (k, &value) in table.iter().enumerate() {
+                    let milli = k as i64 * step;
+                    let as_two = MeanConc::new(2 * milli, 2).unwrap();
+                    let expected = iaqi(edition, column, as_two, AboveTopBreakpoint::CapAt500);
+                    assert_eq!(Some(u32::from(value)), expected, "{edition} {column:?} {milli}");
+                    let single = MeanConc::new(milli, 1).unwrap();
+                    assert_eq!(table_lookup(table, column, single), expected);
+                }
+                let above = MeanConc::new(last + step, 1).unwrap();
+                assert_eq!(table_lookup(table, column, above), None);
+                let between = MeanConc::new(step / 2, 1).unwrap();
+                assert_eq!(table_lookup(table, column, between), None);
+            }
+        }
+    }
 }

@@ -136,6 +136,20 @@ impl Conc {
         Conc::from_milli(milli)
     }
 
+    /// The stored form of an optional concentration: thousandths + 1, or 0
+    /// when missing (the niche of `Option<Conc>`, so this is a plain load).
+    /// A sum of stored forms minus the number of non-zero ones is the exact
+    /// sum of the thousandths, which lets hot loops add without branches.
+    pub(crate) fn stored(value: Option<Conc>) -> u32 {
+        value.map_or(0, |conc| conc.0.get())
+    }
+
+    /// The concentration of a stored form (see [`Conc::stored`]); `None`
+    /// for 0.
+    pub(crate) fn from_stored(stored: u32) -> Option<Conc> {
+        NonZeroU32::new(stored).map(Conc)
+    }
+
     /// The value in thousandths of the unit.
     pub fn milli(self) -> i64 {
         i64::from(self.0.get() - 1)
@@ -233,7 +247,13 @@ impl MeanConc {
     /// Rounds the exact mean to `precision` by GB/T 8170 (half to even).
     pub fn round(self, precision: Precision) -> Conc {
         let step = precision.step_milli();
-        if self.n() == 1 && self.sum_milli % step == 0 {
+        // Constant divisors per arm, so no hardware division here.
+        let aligned = match precision {
+            Precision::Units => self.sum_milli % 1000 == 0,
+            Precision::Tenths => self.sum_milli % 100 == 0,
+            Precision::Milli => true,
+        };
+        if self.n() == 1 && aligned {
             // Already at the precision (e.g. a single reading, or a rounded mean).
             return Conc::from_checked(self.sum_milli.clamp(0, i64::from(i32::MAX)) as u32);
         }
@@ -276,12 +296,9 @@ pub(crate) fn div_round_half_even(num: i128, den: i128) -> i128 {
         && d < i64::MAX / 2
     {
         let (q, r) = (n / d, n % d);
-        let q = match (2 * r).cmp(&d) {
-            std::cmp::Ordering::Less => q,
-            std::cmp::Ordering::Greater => q + 1,
-            std::cmp::Ordering::Equal => q + (q & 1),
-        };
-        return i128::from(q);
+        // Branch-free: the remainder is data, so a branch on it mispredicts.
+        let up = (2 * r > d) | ((2 * r == d) & (q & 1 == 1));
+        return i128::from(q + i64::from(up));
     }
     let q = num.div_euclid(den);
     let r = num.rem_euclid(den);

@@ -16,12 +16,22 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod plan;
+pub use plan::*;
+mod alarm;
+pub use alarm::*;
+
 use model::{DataKind, Instant, Mn, ParamCode, PointId, Reading, ReadingKey, ReadingValues};
 
 use crate::{
     DeviceLeniency, DeviceSighting, IncomingPacket, IngestBatch, NewDevice, NewPoint, PointKind,
     RawQuery, ReadingQuery, Store, Verdict,
 };
+
+mod registry;
+pub use registry::*;
+mod account;
+pub use account::*;
 
 /// Builders of the values the cases store.
 pub mod fixture {
@@ -555,6 +565,25 @@ pub fn audit_entries_are_newest_first(store: &dyn Store) {
     assert_eq!(newest, audit_entry(4_000, "a4"), "every field round-trips, JSON detail included");
 }
 
+/// Audit entries recorded on their own (a login, an export) join the same
+/// hash chain as those of ingest batches, in order, and the chain verifies.
+pub fn recorded_audit_joins_the_chain(store: &dyn Store) {
+    store
+        .commit_batch(&IngestBatch {
+            audit: vec![audit_entry(0, "device_refused")],
+            ..IngestBatch::default()
+        })
+        .unwrap();
+    store.record_audit(&[audit_entry(1_000, "login"), audit_entry(2_000, "export")]).unwrap();
+    store.record_audit(&[]).unwrap();
+    let actions: Vec<String> =
+        store.audit_entries(10).unwrap().into_iter().map(|entry| entry.action).collect();
+    assert_eq!(actions, vec!["export", "login", "device_refused"]);
+    for check in store.verify_evidence().unwrap() {
+        assert!(check.outcome.is_ok(), "chain {check:?} must verify");
+    }
+}
+
 /// The connection log reads back newest first, optionally for one MN, at most `limit`.
 pub fn connection_log_is_newest_first_and_filtered(store: &dyn Store) {
     let events = vec![
@@ -649,17 +678,23 @@ pub fn latest_readings_per_point_and_parameter(store: &dyn Store) {
             accepted_packet(other_device, other, 0),
         ]))
         .unwrap();
+    // An older reading arriving later changes nothing; a newer one replaces the values.
+    let late = vec![
+        reading(point, "a34013", DataKind::Minute, -minute, 50.0),
+        reading(other_point, "a34013", DataKind::Minute, 2 * minute, 8.0),
+    ];
+    store.commit_batch(&batch_of(vec![accepted_packet(device, late, 1)])).unwrap();
     let latest = store.latest_readings(DataKind::Minute).unwrap();
-    let summary: Vec<(PointId, String, Instant)> = latest
+    let summary: Vec<(PointId, String, Instant, Option<f64>)> = latest
         .into_iter()
-        .map(|r| (r.key.point, r.key.param.as_str().to_owned(), r.key.data_time))
+        .map(|r| (r.key.point, r.key.param.as_str().to_owned(), r.key.data_time, r.values.avg))
         .collect();
     assert_eq!(
         summary,
         vec![
-            (point, "a21026".to_owned(), at(2 * minute)),
-            (point, "a34013".to_owned(), at(4 * minute)),
-            (other_point, "a34013".to_owned(), at(minute)),
+            (point, "a21026".to_owned(), at(2 * minute), Some(4.0)),
+            (point, "a34013".to_owned(), at(4 * minute), Some(4.0)),
+            (other_point, "a34013".to_owned(), at(2 * minute), Some(8.0)),
         ]
     );
     assert_eq!(store.latest_readings(DataKind::Day).unwrap(), vec![]);
@@ -941,6 +976,7 @@ macro_rules! conformance_suite {
             device_of_unknown_point_is_refused,
             last_seen_never_moves_backwards,
             audit_entries_are_newest_first,
+            recorded_audit_joins_the_chain,
             connection_log_is_newest_first_and_filtered,
             failed_batch_leaves_nothing_half_written,
             latest_readings_per_point_and_parameter,
@@ -948,6 +984,25 @@ macro_rules! conformance_suite {
             touched_readings_are_bounded_by_packets_and_skip_duplicates,
             point_limits_round_trip_and_need_a_point,
             evidence_chains_verify_after_commits,
+            registry_records_round_trip_and_link_points,
+            registry_changes_are_audited_with_before_and_after,
+            retired_records_stay_readable,
+            permit_limits_drive_point_limits,
+            registry_apply_is_all_or_nothing,
+            registry_device_is_registered_for_its_point,
+            plan_value_corrections_keep_history,
+            plan_documents_round_trip_with_their_hash,
+            city_targets_are_versioned_with_their_document,
+            alarm_findings_are_deduplicated,
+            alarm_lifecycle_is_validated_and_audited,
+            alarm_no_longer_holding_is_marked_not_deleted,
+            alarm_escalation_and_notification_outbox,
+            alarm_scan_finds_touched_points,
+            // Accounts (issue #5).
+            users_are_unique_by_name_and_audited,
+            sessions_live_until_expiry_or_logout,
+            retiring_and_password_change_end_sessions,
+            api_tokens_work_until_revoked,
         );
         #[test]
         fn data_persists_across_reopen() {

@@ -22,26 +22,36 @@
 //! # Ok::<(), store::Error>(())
 //! ```
 
+mod account;
+mod alarm;
 mod chain;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 mod derived;
 mod encoding;
+mod plan;
 mod postgres;
+mod registry;
 mod rows;
 mod sqlite;
 mod transfer;
 mod types;
 
+pub use account::*;
+pub use alarm::*;
 pub use chain::ChainCheck;
 pub use derived::*;
+pub use plan::*;
 pub use postgres::{PgOptions, PgStore};
+pub use registry::*;
 pub use sqlite::{SqliteOptions, SqliteStore};
 pub use transfer::{TransferReport, copy_sqlite_to_postgres};
 pub use types::*;
 
 /// The storage interface shared by the SQLite and (later) PostgreSQL implementations.
-pub trait Store: Send + Sync + DerivedStore {
+pub trait Store:
+    Send + Sync + DerivedStore + RegistryStore + PlanStore + AlarmStore + AccountStore
+{
     /// Commits a batch of received packets, their readings, device sightings and
     /// audit entries in one transaction, and returns once it is durable.
     ///
@@ -72,7 +82,7 @@ pub trait Store: Send + Sync + DerivedStore {
     /// Creates a device, or updates the one with the same MN; returns its id.
     fn upsert_device(&self, device: &NewDevice) -> Result<model::DeviceId>;
 
-    /// The device with this MN, if registered.
+    /// The device with this MN, if registered and not retired in the registry.
     fn device_by_mn(&self, mn: &model::Mn) -> Result<Option<DeviceRecord>>;
 
     /// All devices with their last-seen status.
@@ -80,6 +90,12 @@ pub trait Store: Send + Sync + DerivedStore {
 
     /// Connection log entries, newest first, optionally for one MN, at most `limit`.
     fn connection_log(&self, mn: Option<&str>, limit: usize) -> Result<Vec<ConnectionEvent>>;
+
+    /// Appends `entries` to the audit log (and its hash chain) in one
+    /// transaction; returns once they are durable. For actions that change no
+    /// other stored data (a login, an export); a change to stored data records
+    /// its audit entry in the change's own transaction instead.
+    fn record_audit(&self, entries: &[AuditEntry]) -> Result<()>;
 
     /// Audit entries, newest first, at most `limit`.
     fn audit_entries(&self, limit: usize) -> Result<Vec<AuditEntry>>;

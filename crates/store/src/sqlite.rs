@@ -19,7 +19,7 @@
 //! Measurement rows live in the `WITHOUT ROWID` table `reading`, keyed by
 //! (point, kind, data time, param): a range query for one point and kind is one
 //! contiguous scan in output order, and one packet's readings share a page.
-//! `latest_reading` keeps the newest data time per point, kind and parameter.
+//! `latest_reading` keeps the newest data time and values per point, kind and parameter.
 //!
 //! **Commit path.** One immediate transaction per batch: raw packets first (their
 //! ids follow the batch order), then readings sorted by key, each with
@@ -34,9 +34,13 @@
 //! from the chain head it keeps in memory, and `chain_head` records each chain's
 //! end in the same transaction; [`Store::verify_evidence`] walks the chains.
 
+mod account;
+mod alarm;
 mod derived;
 mod evidence;
 mod migrate;
+mod plan;
+mod registry;
 
 #[cfg(test)]
 mod tests;
@@ -291,24 +295,111 @@ impl SqliteStore {
         Ok(value)
     }
 
-    /// [`Store::latest_readings`]: sorted by point id, then parameter code. Reads the small `latest_reading`
-    /// table and one primary-key lookup per result, never the histories.
+    /// Runs `write` in one immediate transaction on the writer connection, appends
+    /// the audit entries it pushed to the audit hash chain in that same
+    /// transaction, and commits: a change and its audit record are durable
+    /// together or not at all.
+    ///
+    /// Every registry, alarm, account or plan change goes through here, so no
+    /// change escapes the audit log.
+    pub(crate) fn write_audited<T>(
+        &self,
+        during: &'static str,
+        write: impl FnOnce(&Transaction<'_>, &mut Vec<AuditEntry>) -> Result<T>,
+    ) -> Result<T> {
+        let mut writer = lock(&self.writer);
+        let Writer { conn, chains, .. } = &mut *writer;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(database_error("starting a write transaction"))?;
+        // Another process (the CLI, a second server) may have extended the chains.
+        evidence::refresh_chains(&tx, chains)?;
+        let mut entries = Vec::new();
+        let value = write(&tx, &mut entries)?;
+        let mut audit_chain = chains.audit.clone();
+        for entry in &entries {
+            insert_audit(&tx, &mut audit_chain, entry)?;
+        }
+        if !entries.is_empty() {
+            evidence::write_head(&tx, "audit", &audit_chain.head())?;
+        }
+        tx.commit().map_err(database_error(during))?;
+        // Only now is the new head real: a rolled-back transaction keeps the old one.
+        chains.audit = audit_chain;
+        Ok(value)
+    }
+
+    /// [`Store::latest_readings`]: sorted by point id, then parameter code. One scan of the small
+    /// `latest_reading` table, which holds the latest values themselves (migration 0008), never the
+    /// histories; parameter codes are read once and the order is made in memory (no sort in SQL).
     fn query_latest_readings(&self, kind: DataKind) -> Result<Vec<Reading>> {
+        const DURING: &str = "querying latest readings";
         self.read(|conn| {
+            let mut codes = conn
+                .prepare_cached("SELECT id, code FROM param")
+                .map_err(database_error(DURING))?;
+            let rows = codes.query([]).map_err(database_error(DURING))?;
+            let codes: HashMap<i64, ParamCode> = collect(rows, DURING, |row| {
+                let code: String = column(row, 1, "param", "code")?;
+                let code = ParamCode::parse(&code).map_err(|error| Error::Corrupt {
+                    table: "param",
+                    column: "code",
+                    detail: error.to_string(),
+                })?;
+                Ok((column(row, 0, "param", "id")?, code))
+            })?
+            .into_iter()
+            .collect();
             let mut statement = conn
                 .prepare_cached(
-                    "SELECT r.point_id, q.code, r.kind, r.data_ms, r.rtd, r.min, r.avg, r.max, r.zs_rtd, r.zs_min,
-                            r.zs_avg, r.zs_max, r.cou, r.flag, r.eflag, r.sample_time
-                     FROM latest_reading l
-                     CROSS JOIN reading r ON r.point_id = l.point_id AND r.kind = l.kind AND r.data_ms = l.data_ms
-                                   AND r.param_id = l.param_id
-                     JOIN param q ON q.id = l.param_id
-                     WHERE l.kind = ?1
-                     ORDER BY l.point_id, q.code",
+                    "SELECT point_id, param_id, data_ms, rtd, min, avg, max, zs_rtd, zs_min,
+                            zs_avg, zs_max, cou, flag, eflag, sample_time
+                     FROM latest_reading
+                     WHERE kind = ?1",
                 )
                 .map_err(database_error("preparing the latest-readings query"))?;
-            let rows = statement.query(params![kind_to_db(kind)]).map_err(database_error("querying latest readings"))?;
-            collect(rows, "querying latest readings", |row| decode_reading(row))
+            let rows =
+                statement.query(params![kind_to_db(kind)]).map_err(database_error(DURING))?;
+            let mut latest = collect(rows, DURING, |row| {
+                let param_id: i64 = column(row, 1, "latest_reading", "param_id")?;
+                let param = codes.get(&param_id).cloned().ok_or_else(|| Error::Corrupt {
+                    table: "latest_reading",
+                    column: "param_id",
+                    detail: format!("no parameter {param_id}"),
+                })?;
+                let value = |index: usize, name: &'static str| {
+                    column::<Option<f64>>(row, index, "latest_reading", name)
+                };
+                let text = |index: usize, name: &'static str| {
+                    column::<Option<String>>(row, index, "latest_reading", name)
+                };
+                Ok(Reading {
+                    key: ReadingKey {
+                        point: PointId(column(row, 0, "latest_reading", "point_id")?),
+                        param,
+                        kind,
+                        data_time: instant_column(row, 2, "latest_reading", "data_ms")?,
+                    },
+                    values: ReadingValues {
+                        rtd: value(3, "rtd")?,
+                        min: value(4, "min")?,
+                        avg: value(5, "avg")?,
+                        max: value(6, "max")?,
+                        zs_rtd: value(7, "zs_rtd")?,
+                        zs_min: value(8, "zs_min")?,
+                        zs_avg: value(9, "zs_avg")?,
+                        zs_max: value(10, "zs_max")?,
+                        cou: value(11, "cou")?,
+                        flag: text(12, "flag")?,
+                        eflag: text(13, "eflag")?,
+                        sample_time: text(14, "sample_time")?,
+                    },
+                })
+            })?;
+            latest.sort_unstable_by(|a, b| {
+                (a.key.point, a.key.param.as_str()).cmp(&(b.key.point, b.key.param.as_str()))
+            });
+            Ok(latest)
         })
     }
 }
@@ -384,6 +475,55 @@ fn param_id(
     Ok(id)
 }
 
+/// Creates the point with `point.code` or updates it, inside `tx`; returns its id.
+fn upsert_point_in(tx: &Transaction<'_>, point: &NewPoint) -> Result<PointId> {
+    tx.prepare_cached(
+        "INSERT INTO point (code, name, kind, enterprise, simulated) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind,
+             enterprise = excluded.enterprise, simulated = excluded.simulated
+         RETURNING id",
+    )
+    .and_then(|mut statement| {
+        statement.query_row(
+            params![point.code, point.name, point.kind.as_str(), point.enterprise, point.simulated],
+            |row| row.get(0),
+        )
+    })
+    .map(PointId)
+    .map_err(database_error("upserting a point"))
+}
+
+/// Creates the device with `device.mn` or updates it, inside `tx`; `leniency`
+/// is its leniency as JSON. Fails with [`Error::NotFound`] if its point does not exist.
+fn upsert_device_in(tx: &Transaction<'_>, device: &NewDevice, leniency: &str) -> Result<DeviceId> {
+    if !point_exists(tx, device.point)? {
+        return Err(Error::NotFound { entity: "point", id: device.point.to_string() });
+    }
+    tx.prepare_cached(
+        "INSERT INTO device (mn, password_hash, protocol, point_id, leniency, simulated)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (mn) DO UPDATE SET password_hash = excluded.password_hash,
+             protocol = excluded.protocol, point_id = excluded.point_id,
+             leniency = excluded.leniency, simulated = excluded.simulated
+         RETURNING id",
+    )
+    .and_then(|mut statement| {
+        statement.query_row(
+            params![
+                device.mn.as_str(),
+                device.password_hash,
+                device.protocol,
+                device.point.0,
+                leniency,
+                device.simulated
+            ],
+            |row| row.get(0),
+        )
+    })
+    .map(DeviceId)
+    .map_err(database_error("upserting a device"))
+}
+
 fn commit_batch(writer: &mut Writer, batch: &IngestBatch) -> Result<CommitReport> {
     let Writer { conn, param_ids, chains } = writer;
     // Extended as rows are inserted; kept only if the transaction commits.
@@ -391,10 +531,12 @@ fn commit_batch(writer: &mut Writer, batch: &IngestBatch) -> Result<CommitReport
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(database_error("starting the batch transaction"))?;
+    // Another process (the CLI adding a user while `serve` runs) may have extended a chain.
+    evidence::refresh_chains(&tx, &mut new_chains)?;
     let mut new_param_ids = HashMap::new();
-    // (point, kind, param) → newest data time among the readings inserted now, in
-    // key order so the upserts into latest_reading walk its pages in order.
-    let mut latest: BTreeMap<(i64, i64, i64), i64> = BTreeMap::new();
+    // (point, kind, param) → newest data time and values among the readings inserted
+    // now, in key order so the upserts into latest_reading walk its pages in order.
+    let mut latest: BTreeMap<(i64, i64, i64), (i64, &ReadingValues)> = BTreeMap::new();
     let mut report = CommitReport { packets: Vec::with_capacity(batch.packets.len()) };
 
     // Refuse readings of unknown points with a clear error; the foreign key is the backstop.
@@ -493,8 +635,10 @@ fn commit_batch(writer: &mut Writer, batch: &IngestBatch) -> Result<CommitReport
                 .map_err(database_error("inserting a reading"))?;
             if n_new > 0 {
                 outcome.n_inserted += 1;
-                let newest = latest.entry((point, kind, param)).or_insert(data_ms);
-                *newest = (*newest).max(data_ms);
+                let newest = latest.entry((point, kind, param)).or_insert((data_ms, values));
+                if data_ms > newest.0 {
+                    *newest = (data_ms, values);
+                }
             } else {
                 outcome.n_duplicate += 1;
             }
@@ -504,14 +648,38 @@ fn commit_batch(writer: &mut Writer, batch: &IngestBatch) -> Result<CommitReport
     {
         let mut upsert_latest = tx
             .prepare_cached(
-                "INSERT INTO latest_reading (point_id, kind, param_id, data_ms) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (point_id, kind, param_id) DO UPDATE SET data_ms = excluded.data_ms
+                "INSERT INTO latest_reading (point_id, kind, param_id, data_ms, rtd, min, avg, max,
+                                             zs_rtd, zs_min, zs_avg, zs_max, cou, flag, eflag, sample_time)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                 ON CONFLICT (point_id, kind, param_id) DO UPDATE SET
+                     data_ms = excluded.data_ms, rtd = excluded.rtd, min = excluded.min,
+                     avg = excluded.avg, max = excluded.max, zs_rtd = excluded.zs_rtd,
+                     zs_min = excluded.zs_min, zs_avg = excluded.zs_avg, zs_max = excluded.zs_max,
+                     cou = excluded.cou, flag = excluded.flag, eflag = excluded.eflag,
+                     sample_time = excluded.sample_time
                  WHERE excluded.data_ms > latest_reading.data_ms",
             )
             .map_err(database_error("preparing the latest-reading upsert"))?;
-        for ((point, kind, param), data_ms) in latest {
+        for ((point, kind, param), (data_ms, values)) in latest {
             upsert_latest
-                .execute(params![point, kind, param, data_ms])
+                .execute(params![
+                    point,
+                    kind,
+                    param,
+                    data_ms,
+                    values.rtd,
+                    values.min,
+                    values.avg,
+                    values.max,
+                    values.zs_rtd,
+                    values.zs_min,
+                    values.zs_avg,
+                    values.zs_max,
+                    values.cou,
+                    values.flag,
+                    values.eflag,
+                    values.sample_time,
+                ])
                 .map_err(database_error("recording the latest reading"))?;
         }
     }
@@ -694,22 +862,7 @@ impl Store for SqliteStore {
     }
 
     fn upsert_point(&self, point: &NewPoint) -> Result<PointId> {
-        self.write("committing a point", |tx| {
-            tx.prepare_cached(
-                "INSERT INTO point (code, name, kind, enterprise, simulated) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind,
-                     enterprise = excluded.enterprise, simulated = excluded.simulated
-                 RETURNING id",
-            )
-            .and_then(|mut statement| {
-                statement.query_row(
-                    params![point.code, point.name, point.kind.as_str(), point.enterprise, point.simulated],
-                    |row| row.get(0),
-                )
-            })
-            .map(PointId)
-            .map_err(database_error("upserting a point"))
-        })
+        self.write("committing a point", |tx| upsert_point_in(tx, point))
     }
 
     fn points(&self) -> Result<Vec<PointRecord>> {
@@ -727,41 +880,15 @@ impl Store for SqliteStore {
 
     fn upsert_device(&self, device: &NewDevice) -> Result<DeviceId> {
         let leniency = json_text(&device.leniency, "encoding device leniency")?;
-        self.write("committing a device", |tx| {
-            if !point_exists(tx, device.point)? {
-                return Err(Error::NotFound { entity: "point", id: device.point.to_string() });
-            }
-            tx.prepare_cached(
-                "INSERT INTO device (mn, password_hash, protocol, point_id, leniency, simulated)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (mn) DO UPDATE SET password_hash = excluded.password_hash,
-                     protocol = excluded.protocol, point_id = excluded.point_id,
-                     leniency = excluded.leniency, simulated = excluded.simulated
-                 RETURNING id",
-            )
-            .and_then(|mut statement| {
-                statement.query_row(
-                    params![
-                        device.mn.as_str(),
-                        device.password_hash,
-                        device.protocol,
-                        device.point.0,
-                        leniency,
-                        device.simulated
-                    ],
-                    |row| row.get(0),
-                )
-            })
-            .map(DeviceId)
-            .map_err(database_error("upserting a device"))
-        })
+        self.write("committing a device", |tx| upsert_device_in(tx, device, &leniency))
     }
 
     fn device_by_mn(&self, mn: &Mn) -> Result<Option<DeviceRecord>> {
         const DURING: &str = "looking up a device by MN";
         self.read(|conn| {
             let mut statement = conn
-                .prepare_cached(&format!("SELECT {DEVICE_COLUMNS} WHERE mn = ?1"))
+                // A device retired in the registry is no longer known to the gateway.
+                .prepare_cached(&format!("SELECT {DEVICE_COLUMNS} WHERE mn = ?1 AND retired = 0"))
                 .map_err(database_error(DURING))?;
             let mut rows = statement.query(params![mn.as_str()]).map_err(database_error(DURING))?;
             rows.next().map_err(database_error(DURING))?.map(decode_device).transpose()
@@ -802,6 +929,13 @@ impl Store for SqliteStore {
                     .map_err(database_error(DURING))?;
                 collect(rows, DURING, |row| decode_connection_event(row))
             }
+        })
+    }
+
+    fn record_audit(&self, entries: &[AuditEntry]) -> Result<()> {
+        self.write_audited("appending audit entries", |_, audit| {
+            audit.extend_from_slice(entries);
+            Ok(())
         })
     }
 

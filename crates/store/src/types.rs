@@ -41,6 +41,17 @@ pub enum Error {
         /// Its id or code.
         id: String,
     },
+    /// An alarm lifecycle rule refused the change (an illegal transition, a missing note).
+    #[error(transparent)]
+    Alarm(#[from] crate::AlarmError),
+    /// An entity with this unique name exists already.
+    #[error("{entity} {id} exists already")]
+    AlreadyExists {
+        /// The kind of entity.
+        entity: &'static str,
+        /// Its name.
+        id: String,
+    },
 }
 
 impl Error {
@@ -51,6 +62,10 @@ impl Error {
             Error::SchemaTooNew { .. } => "schema_too_new",
             Error::Corrupt { .. } => "corrupt",
             Error::NotFound { .. } => "not_found",
+            Error::Alarm(crate::AlarmError::Transition(_)) => "invalid_transition",
+            Error::Alarm(crate::AlarmError::NoteRequired) => "note_required",
+            Error::Alarm(crate::AlarmError::AssigneeRequired) => "assignee_required",
+            Error::AlreadyExists { .. } => "already_exists",
         }
     }
 }

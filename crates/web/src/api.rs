@@ -2,21 +2,22 @@
 
 use std::collections::BTreeMap;
 
-use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::IntoResponse;
+use axum::{Extension, Json};
 use chrono::DateTime;
 use model::{DataKind, Instant, ParamCode, PointId, Reading};
 use serde::{Deserialize, Serialize};
 use store::{RawQuery, ReadingQuery};
 
+use crate::auth::Principal;
 use crate::{ApiError, AppState};
 
 /// Most readings one query returns.
 const MAX_READINGS: usize = 100_000;
 
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, store::Error> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(work)
@@ -39,9 +40,60 @@ pub(crate) async fn metrics(State(state): State<AppState>) -> Result<impl IntoRe
     ))
 }
 
-pub(crate) async fn points(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+/// `GET /api/v1/points`: the points the principal may see (an enterprise
+/// user: its own enterprise's).
+pub(crate) async fn points(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+) -> Result<impl IntoResponse, ApiError> {
     let store = state.store.clone();
-    Ok(Json(blocking(move || store.points()).await?))
+    let points = blocking(move || store.points()).await?;
+    let visible: Vec<_> = points.into_iter().filter(|point| principal.can_see(point)).collect();
+    Ok(Json(visible))
+}
+
+/// Query string of `/api/v1/latest`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct LatestParams {
+    /// `realtime`, `minute`, `hour` or `day`; default `minute`.
+    kind: Option<String>,
+}
+
+/// `GET /api/v1/latest?kind=minute`: the latest value of every parameter of
+/// every point the principal may see, in one store query (what a live
+/// overview or a map needs).
+pub(crate) async fn latest(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Query(params): Query<LatestParams>,
+) -> Result<impl IntoResponse, ApiError> {
+    let kind = parse_kind(params.kind.as_deref())?;
+    let store = state.store.clone();
+    let (points, readings) =
+        blocking(move || Ok((store.points()?, store.latest_readings(kind)?))).await?;
+    let visible: std::collections::HashSet<PointId> =
+        points.iter().filter(|point| principal.can_see(point)).map(|point| point.id).collect();
+    let views: Vec<serde_json::Value> = readings
+        .into_iter()
+        .filter(|reading| visible.contains(&reading.key.point))
+        .map(|reading| {
+            let point = reading.key.point;
+            let mut view = serde_json::to_value(reading_view(reading)).unwrap_or_default();
+            view["point"] = serde_json::json!(point);
+            view
+        })
+        .collect();
+    Ok(Json(serde_json::json!({ "kind": kind.as_str(), "count": views.len(), "latest": views })))
+}
+
+/// Parses `kind=` (default minute).
+pub(crate) fn parse_kind(text: Option<&str>) -> Result<DataKind, ApiError> {
+    match text {
+        None | Some("") => Ok(DataKind::Minute),
+        Some(text) => DataKind::parse(text).ok_or_else(|| {
+            ApiError::BadRequest(format!("kind={text:?}: expected realtime, minute, hour or day"))
+        }),
+    }
 }
 
 /// A device as the API shows it: never its password hash.
@@ -91,7 +143,7 @@ pub(crate) struct ReadingParams {
 
 /// One reading in the API's shape: HJ 212 field names, times in UTC and Beijing.
 #[derive(Debug, Serialize)]
-struct ReadingView {
+pub(crate) struct ReadingView {
     param: String,
     data_time: Instant,
     data_time_beijing: String,
@@ -99,7 +151,7 @@ struct ReadingView {
     values: BTreeMap<&'static str, serde_json::Value>,
 }
 
-fn reading_view(reading: Reading) -> ReadingView {
+pub(crate) fn reading_view(reading: Reading) -> ReadingView {
     let values = reading.values;
     let mut fields = BTreeMap::new();
     let numbers = [
@@ -133,7 +185,7 @@ fn reading_view(reading: Reading) -> ReadingView {
     }
 }
 
-fn parse_instant(name: &str, text: &str) -> Result<Instant, ApiError> {
+pub(crate) fn parse_instant(name: &str, text: &str) -> Result<Instant, ApiError> {
     DateTime::parse_from_rfc3339(text).map(|time| Instant(time.to_utc())).map_err(|error| {
         ApiError::BadRequest(format!("{name}={text:?} is not an RFC 3339 time: {error}"))
     })
@@ -144,12 +196,7 @@ pub(crate) async fn readings(
     Path(point): Path<i64>,
     Query(params): Query<ReadingParams>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let kind = match params.kind.as_deref() {
-        None => DataKind::Minute,
-        Some(text) => DataKind::parse(text).ok_or_else(|| {
-            ApiError::BadRequest(format!("kind={text:?}: expected realtime, minute, hour or day"))
-        })?,
-    };
+    let kind = parse_kind(params.kind.as_deref())?;
     let to = match params.to.as_deref() {
         Some(text) => parse_instant("to", text)?,
         None => state.clock.now(),

@@ -405,7 +405,7 @@ mod tests {
     use axum::body::Body;
     use axum::http::{Request, StatusCode};
     use model::time::FixedClock;
-    use store::{DerivedStore, NewPoint, SqliteStore, Store};
+    use store::{AccountStore, DerivedStore, NewPoint, SqliteStore, Store};
     use tower::ServiceExt;
 
     use super::*;
@@ -494,19 +494,39 @@ mod tests {
                 1,
             )
             .unwrap();
+        // Outlets' results need a role: the tests act as an inspector's machine client.
+        store
+            .create_api_token(
+                &store::NewApiToken {
+                    name: "tests".into(),
+                    token_hash: crate::auth::token_hash(TOKEN),
+                    role: model::account::Role::Inspector,
+                    enterprise: None,
+                },
+                &store::ChangedBy { actor: "tests".into(), at: now },
+            )
+            .unwrap();
         let state = AppState {
             store: Arc::new(store),
             registry: Arc::new(prometheus_client::registry::Registry::default()),
             clock: Arc::new(FixedClock(now)),
+            web: Arc::default(),
         };
         (state, station, section)
     }
 
-    /// GETs `uri` and returns the status and the JSON body.
+    const TOKEN: &str = "token-of-the-derived-tests";
+
+    /// GETs `uri` as an inspector and returns the status and the JSON body.
     async fn check(uri: &str) -> (StatusCode, Value) {
         let (state, _, _) = state();
         let response = crate::router(state)
-            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+            .oneshot(
+                Request::get(uri)
+                    .header("authorization", format!("Bearer {TOKEN}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
             .await
             .unwrap();
         let status = response.status();

@@ -14,12 +14,29 @@ pub enum ApiError {
     /// The thing asked for does not exist.
     #[error("not found: {0}")]
     NotFound(String),
+    /// The request conflicts with the thing's state (e.g. closing a closed alarm).
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// The store failed.
     #[error("store error: {0}")]
-    Store(#[from] store::Error),
+    Store(store::Error),
     /// A blocking task failed.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl From<store::Error> for ApiError {
+    /// A missing entity is 404 and a refused alarm change 409 or 400; the rest is internal.
+    fn from(error: store::Error) -> ApiError {
+        match error {
+            store::Error::NotFound { entity, id } => ApiError::NotFound(format!("{entity} {id}")),
+            store::Error::Alarm(store::AlarmError::Transition(transition)) => {
+                ApiError::Conflict(transition.to_string())
+            }
+            store::Error::Alarm(other) => ApiError::BadRequest(other.to_string()),
+            other => ApiError::Store(other),
+        }
+    }
 }
 
 impl IntoResponse for ApiError {
@@ -32,6 +49,9 @@ impl IntoResponse for ApiError {
             ),
             ApiError::NotFound(detail) => {
                 (StatusCode::NOT_FOUND, format!("未找到：{detail}"), format!("not found: {detail}"))
+            }
+            ApiError::Conflict(detail) => {
+                (StatusCode::CONFLICT, format!("状态冲突：{detail}"), format!("conflict: {detail}"))
             }
             ApiError::Store(_) | ApiError::Internal(_) => {
                 tracing::error!(error = %self, "request failed");

@@ -1,36 +1,99 @@
-//! Qingshan's HTTP side (axum): `/healthz`, `/metrics` and the JSON API.
+//! Qingshan's HTTP side (axum): the JSON API, the server-rendered pages (the
+//! public portal and the bureau's dashboard), accounts and roles, SVG charts,
+//! CSV/XLSX exports and the embedded static assets.
 //!
-//! Main items: [`WebConfig`], [`AppState`] and [`router`]. Handlers read through
-//! [`store::Store`] on blocking threads; errors are mapped to HTTP in one place
-//! (`error.rs`). This crate is the only one that speaks HTTP; it knows nothing
+//! Main items: [`WebConfig`], [`AppState`] and [`router`]. Every route is
+//! declared once in `routes.rs` with the lowest [`model::account::Role`] that
+//! may use it; one guard resolves who is asking (session cookie or API
+//! token), refuses the others (401 anonymous, 403 too low a role or another
+//! enterprise's point), and checks the CSRF token of state-changing requests.
+//! Handlers read through [`store::Store`] on blocking threads; errors are
+//! mapped to HTTP in one place (`error.rs`). Pages are askama templates
+//! (`crates/web/templates/`), in Chinese by default with an English switch
+//! (`i18n.rs`). This crate is the only one that speaks HTTP; it knows nothing
 //! of HJ 212.
 
+mod alarms;
 mod api;
+mod assets;
+pub mod auth;
+pub mod chart;
 mod derived;
 mod error;
+mod export;
+pub mod format;
+pub mod i18n;
+mod pages;
+pub mod plan;
+mod registry;
+mod routes;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::get;
 use prometheus_client::registry::Registry;
 use serde::{Deserialize, Serialize};
 
 pub use error::ApiError;
+pub use routes::{RouteSpec, guard_plan_routes, plan_route_role, route_table};
 
 /// Settings of the HTTP server, `[web]` in the configuration file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct WebConfig {
-    /// Address the HTTP server binds. Loopback by default: the API has no
-    /// login yet, so expose it only behind the bureau's own reverse proxy.
+    /// Address the HTTP server binds. Loopback by default: put the bureau's
+    /// reverse proxy (with HTTPS) in front of it.
     pub listen: SocketAddr,
+    /// Mark cookies `Secure` (set it when the site is served over HTTPS).
+    pub secure_cookies: bool,
+    /// How long a login session lasts, in hours.
+    pub session_hours: u32,
+    /// Failed logins per account within `login_window_secs` before its logins are refused.
+    pub login_failures_per_account: u32,
+    /// Failed logins per client address within `login_window_secs` before its logins are refused.
+    pub login_failures_per_ip: u32,
+    /// The throttle's window, in seconds.
+    pub login_window_secs: u32,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { listen: SocketAddr::from(([127, 0, 0, 1], 8080)) }
+        WebConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            secure_cookies: false,
+            session_hours: 12,
+            login_failures_per_account: 5,
+            login_failures_per_ip: 20,
+            login_window_secs: 900,
+        }
+    }
+}
+
+/// The web side's own state: its settings, counters and login throttle.
+#[derive(Debug, Default)]
+pub struct WebState {
+    /// The settings.
+    pub config: WebConfig,
+    /// Counters (`qingshan_web_*`).
+    pub metrics: auth::Metrics,
+    throttle: auth::Throttle,
+    /// The dashboard's store snapshot, shared for a few seconds.
+    dashboard: std::sync::Mutex<Option<(std::time::Instant, Arc<pages::DashboardData>)>>,
+}
+
+impl WebState {
+    /// State with these settings and counters.
+    pub fn new(config: WebConfig, metrics: auth::Metrics) -> WebState {
+        WebState { config, metrics, ..WebState::default() }
+    }
+
+    fn limits(&self) -> auth::ThrottleLimits {
+        auth::ThrottleLimits {
+            per_account: self.config.login_failures_per_account,
+            per_ip: self.config.login_failures_per_ip,
+            window_secs: i64::from(self.config.login_window_secs),
+        }
     }
 }
 
@@ -43,6 +106,8 @@ pub struct AppState {
     pub registry: Arc<Registry>,
     /// The clock, for default query ranges.
     pub clock: Arc<dyn model::Clock>,
+    /// Settings, counters and the login throttle.
+    pub web: Arc<WebState>,
 }
 
 /// Serves [`router`] on `listener` until `shutdown` completes, then finishes
@@ -52,26 +117,45 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    serve_router(listener, router(state), shutdown).await
 }
 
-/// All routes.
+/// Serves `app` (e.g. [`router`] merged with [`plan::routes`]) on `listener`
+/// until `shutdown` completes, then finishes in-flight requests.
+pub async fn serve_router(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// All routes, each behind the role guard (see `routes.rs`).
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(api::healthz))
-        .route("/metrics", get(api::metrics))
-        .route("/api/v1/points", get(api::points))
-        .route("/api/v1/devices", get(api::devices))
-        .route("/api/v1/points/{point}/readings", get(api::readings))
-        .route("/api/v1/raw", get(api::raw_packets))
-        .route("/api/v1/air/stations/{point}/daily", get(derived::air_station_daily))
-        .route("/api/v1/air/stations/{point}/hourly", get(derived::air_station_hourly))
-        .route("/api/v1/air/daily", get(derived::air_area_daily))
-        .route("/api/v1/water/daily", get(derived::water_area_daily))
-        .route("/api/v1/water/sections/{point}/daily", get(derived::water_section_daily))
-        .route("/api/v1/water/sections/{point}/monthly", get(derived::water_section_monthly))
-        .route("/api/v1/outlets/exceedance/daily", get(derived::outlet_area_daily))
-        .route("/api/v1/outlets/{point}/exceedance/daily", get(derived::outlet_daily))
-        .route("/api/v1/outlets/{point}/exceedance/hourly", get(derived::outlet_hourly))
-        .with_state(state)
+    routes::router(state)
+}
+
+/// What the in-process tests of several modules share.
+#[cfg(test)]
+pub(crate) mod testing {
+    /// The bearer token [`grant_analyst`] creates.
+    pub(crate) const ANALYST_TOKEN: &str = "analyst-token-for-in-process-tests";
+
+    /// Creates an analyst's API token [`ANALYST_TOKEN`] in `store`, so tests act as a staff machine client.
+    #[allow(clippy::unwrap_used)]
+    pub(crate) fn grant_analyst(store: &dyn store::Store, at: model::Instant) {
+        store
+            .create_api_token(
+                &store::NewApiToken {
+                    name: "tests".into(),
+                    token_hash: crate::auth::token_hash(ANALYST_TOKEN),
+                    role: model::account::Role::Analyst,
+                    enterprise: None,
+                },
+                &store::ChangedBy { actor: "tests".into(), at },
+            )
+            .unwrap();
+    }
 }

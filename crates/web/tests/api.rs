@@ -8,8 +8,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use model::{BeijingTime, DataKind, Mn, ParamCode, Reading, ReadingKey, ReadingValues};
 use store::{
-    IncomingPacket, IngestBatch, NewDevice, NewPoint, PointKind, RawPacket, SqliteStore, Store,
-    Verdict,
+    AccountStore, IncomingPacket, IngestBatch, NewDevice, NewPoint, PointKind, RawPacket,
+    SqliteStore, Store, Verdict,
 };
 use tower::ServiceExt;
 
@@ -60,17 +60,38 @@ fn state() -> (web::AppState, model::PointId) {
             ..Default::default()
         })
         .unwrap();
+    // The API's raw data needs a staff role: the tests act as an analyst's machine client.
+    store
+        .create_api_token(
+            &store::NewApiToken {
+                name: "tests".into(),
+                token_hash: web::auth::token_hash(TOKEN),
+                role: model::account::Role::Analyst,
+                enterprise: None,
+            },
+            &store::ChangedBy { actor: "tests".into(), at },
+        )
+        .unwrap();
     let state = web::AppState {
         store: Arc::new(store),
         registry: Arc::new(prometheus_client::registry::Registry::default()),
         clock: Arc::new(model::time::FixedClock(at)),
+        web: Arc::default(),
     };
     (state, point)
 }
 
+/// The analyst token `state()` creates.
+const TOKEN: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
 async fn get(state: &web::AppState, uri: &str) -> (StatusCode, serde_json::Value) {
     let response = web::router(state.clone())
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .oneshot(
+            Request::get(uri)
+                .header("authorization", format!("Bearer {TOKEN}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await
         .unwrap();
     let status = response.status();

@@ -8,7 +8,8 @@ use crate::util::{TestServer, free_port};
 
 const EXAMPLE_SEGMENT: &str = "QN=20160801085857223;ST=32;CN=1062;PW=100000;MN=010000A8900016F000169DC0;Flag=5;CP=&&RtdInterval=30&&";
 
-fn qingshan(args: &[&str], stdin: &str) -> (String, String, bool) {
+/// Runs the binary with `args` and `stdin`; returns stdout, stderr and success.
+pub(crate) fn qingshan(args: &[&str], stdin: &str) -> (String, String, bool) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_qingshan"))
         .args(args)
         .stdin(Stdio::piped())
@@ -16,7 +17,11 @@ fn qingshan(args: &[&str], stdin: &str) -> (String, String, bool) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    // A command that fails before reading its input (a refused argument)
+    // closes the pipe first: that is its answer, not a test failure.
+    if let Err(error) = child.stdin.take().unwrap().write_all(stdin.as_bytes()) {
+        assert_eq!(error.kind(), std::io::ErrorKind::BrokenPipe, "writing stdin: {error}");
+    }
     let output = child.wait_with_output().unwrap();
     (
         String::from_utf8(output.stdout).unwrap(),
@@ -94,7 +99,7 @@ fn device_add_registers_a_device_with_a_hashed_password() {
 }
 
 #[test]
-fn the_demo_shows_readings_of_simulated_points() {
+fn the_demo_shows_readings_of_the_sample_registry_points() {
     let directory = tempfile::tempdir().unwrap();
     let gateway = format!("127.0.0.1:{}", free_port());
     let web = format!("127.0.0.1:{}", free_port());
@@ -117,21 +122,28 @@ fn the_demo_shows_readings_of_simulated_points() {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut web_addr = None;
+    let (mut web_addr, mut token) = (None, None);
     for line in lines.by_ref() {
         let line = line.unwrap();
         if let Some(rest) = line.trim().strip_prefix("HTTP:") {
             web_addr =
                 Some(rest.trim().trim_start_matches("http://").trim_end_matches('/').to_owned());
+        }
+        if let Some(rest) = line.trim().strip_prefix("API token:") {
+            token = rest.split_whitespace().next().map(str::to_owned);
             break;
         }
     }
+    let token = token.expect("the demo prints an API token");
     std::thread::spawn(move || for _ in lines {});
     let web_addr = web_addr.expect("the demo prints its HTTP address");
     let deadline = Instant::now() + Duration::from_secs(60);
     let body = loop {
-        let body =
-            http_get(&web_addr, "/api/v1/points/1/readings?kind=hour&from=2000-01-01T00:00:00Z");
+        let body = http_get(
+            &web_addr,
+            "/api/v1/points/1/readings?kind=hour&from=2000-01-01T00:00:00Z",
+            &token,
+        );
         let json: serde_json::Value = serde_json::from_str(&body).unwrap();
         if json["count"].as_u64().unwrap_or(0) >= 6 {
             break json;
@@ -140,22 +152,29 @@ fn the_demo_shows_readings_of_simulated_points() {
         std::thread::sleep(Duration::from_millis(200));
     };
     let points: serde_json::Value =
-        serde_json::from_str(&http_get(&web_addr, "/api/v1/points")).unwrap();
+        serde_json::from_str(&http_get(&web_addr, "/api/v1/points", &token)).unwrap();
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(body["kind"], "hour");
-    assert_eq!(points.as_array().unwrap().len(), 4);
+    // The demo's points are the sample registry's sections, stations and outlets.
+    let points = points.as_array().unwrap();
+    assert!(points.len() > 60, "{} points", points.len());
+    assert_eq!(points[0]["code"], "WTQ-MJ-01");
     assert!(
-        points[0]["name"].as_str().unwrap().contains("模拟"),
+        points.iter().all(|point| point["name"].as_str().unwrap().contains("模拟")),
         "demo points are marked simulated"
     );
     assert!(body["readings"][0]["param"].as_str().is_some());
 }
 
-fn http_get(addr: &str, path: &str) -> String {
+fn http_get(addr: &str, path: &str, token: &str) -> String {
     use std::io::Read;
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     response.split_once("\r\n\r\n").map(|(_, body)| body.to_owned()).unwrap_or_default()

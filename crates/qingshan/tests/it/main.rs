@@ -3,6 +3,9 @@
 // Test helpers may unwrap: a failure there is a test failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accounts;
+mod alarms;
+mod browser;
 mod cli;
 mod derived;
 mod eval;
@@ -12,5 +15,7 @@ mod kill9;
 mod limits;
 mod malformed;
 mod migrate;
+mod plan;
+mod registry;
 mod tidy;
 mod util;

@@ -42,7 +42,7 @@ fn allowed_internal(name: &str) -> &'static [&'static str] {
         }
         "simulator" => &["hj212", "model", "store"],
         "batch" => &["standards"],
-        "web" => &["model", "store", "standards", "evidence"],
+        "web" => &["model", "store", "standards", "evidence", "registry", "plan"],
         "qingshan" => &[
             "hj212",
             "standards",

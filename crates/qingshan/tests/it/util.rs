@@ -172,6 +172,25 @@ impl TestServer {
         body.to_owned()
     }
 
+    /// GET a path with `Authorization: Bearer <token>` (or none); returns the
+    /// status code and the body.
+    pub(crate) fn http_get_as(&self, path: &str, token: Option<&str>) -> (u16, String) {
+        let mut stream = TcpStream::connect(self.web).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let authorization =
+            token.map(|token| format!("Authorization: Bearer {token}\r\n")).unwrap_or_default();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: test\r\n{authorization}Connection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let (head, body) = response.split_once("\r\n\r\n").unwrap();
+        let status = head.split_whitespace().nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
+        (status, body.to_owned())
+    }
+
     /// The value of one metric line (exact name with labels), 0 when absent.
     pub(crate) fn metric(&self, name_with_labels: &str) -> f64 {
         let text = self.http_get("/metrics");

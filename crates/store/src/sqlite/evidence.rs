@@ -79,6 +79,21 @@ fn backfill(tx: &Transaction<'_>, table: &'static str) -> Result<Head> {
 }
 
 /// Records the head of `table`'s chain, in the caller's transaction.
+/// Replaces each chain in `chains` whose stored head (read inside the write
+/// transaction `tx`, so no other writer can move it meanwhile) differs from the
+/// one held in memory: another process sharing the file extended it.
+pub(crate) fn refresh_chains(tx: &Transaction<'_>, chains: &mut Chains) -> Result<()> {
+    for table in TABLES {
+        let chain = if table == "raw_packet" { &mut chains.raw_packet } else { &mut chains.audit };
+        if let Some(head) = read_head(tx, table)?
+            && head != chain.head()
+        {
+            *chain = Chain::from_head(head);
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn write_head(tx: &Transaction<'_>, table: &str, head: &Head) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO chain_head (name, n_records, last_id, last_hash) VALUES (?1, ?2, ?3, ?4)

@@ -19,6 +19,12 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_connection_log.sql"),
     include_str!("migrations/0003_derived.sql"),
     include_str!("migrations/0004_evidence.sql"),
+    include_str!("migrations/0005_registry.sql"),
+    include_str!("migrations/0006_plan.sql"),
+    include_str!("migrations/0007_alarms.sql"),
+    // Accounts (issue #5). Numbered 0008 because 0005–0007 belong to branches
+    // merged alongside; the merge puts the files in number order.
+    include_str!("migrations/0008_account.sql"),
 ];
 
 /// The schema version this program writes.

@@ -34,6 +34,51 @@ fn new_file_gets_latest_schema_in_wal_mode_with_full_sync() {
 }
 
 #[test]
+fn latest_values_are_backfilled_by_migration_0008() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("before-0008.db");
+    {
+        let store = open(&path);
+        let (point, device) = fixture::point_and_device(&store, "MN-BACKFILL");
+        let mut batch = IngestBatch::default();
+        batch.packets.push(fixture::accepted_packet(
+            device,
+            vec![fixture::reading(point, "a34013", DataKind::Minute, 60_000, 2.5)],
+            60_000,
+        ));
+        store.commit_batch(&batch).unwrap();
+    }
+    {
+        // Back to the schema before 0008: what an older file has (no value columns).
+        let conn = raw_connection(&path);
+        for column in [
+            "rtd",
+            "min",
+            "avg",
+            "max",
+            "zs_rtd",
+            "zs_min",
+            "zs_avg",
+            "zs_max",
+            "cou",
+            "flag",
+            "eflag",
+            "sample_time",
+        ] {
+            conn.execute_batch(&format!("ALTER TABLE latest_reading DROP COLUMN {column}"))
+                .unwrap();
+        }
+        conn.execute_batch("DROP TABLE user_session; DROP TABLE api_token; DROP TABLE app_user")
+            .unwrap();
+        conn.pragma_update(None, "user_version", migrate::LATEST_VERSION - 1).unwrap();
+    }
+    let store = open(&path);
+    let latest = store.latest_readings(DataKind::Minute).unwrap();
+    assert_eq!(latest.len(), 1);
+    assert_eq!((latest[0].values.avg, latest[0].values.flag.as_deref()), (Some(2.5), Some("N")));
+}
+
+#[test]
 fn version_1_file_is_migrated_and_keeps_its_data() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.db");
@@ -133,9 +178,12 @@ fn corrupt_stored_values_are_errors_not_panics() {
         other => panic!("expected Corrupt, got {other}"),
     };
 
-    tamper("UPDATE reading SET avg = 'not a number'");
+    tamper("UPDATE reading SET avg = 'not a number'; UPDATE latest_reading SET avg = 'nan'");
     assert_eq!(corrupt_column(readings().unwrap_err()), "reading.avg");
-    assert_eq!(corrupt_column(store.latest_readings(DataKind::Minute).unwrap_err()), "reading.avg");
+    assert_eq!(
+        corrupt_column(store.latest_readings(DataKind::Minute).unwrap_err()),
+        "latest_reading.avg"
+    );
     tamper("UPDATE reading SET avg = 1.5; UPDATE param SET code = 'has space'");
     assert_eq!(corrupt_column(readings().unwrap_err()), "param.code");
 

@@ -1,0 +1,243 @@
+//! Browser tests: headless Chromium driven through chromedriver (WebDriver,
+//! the `fantoccini` client) against a real `qingshan serve` with a temporary
+//! store and a simulated day of data. They log in, see the dashboard, switch
+//! the language, open a point's charts, download an XLSX and read the public
+//! pages without login; screenshots of the main pages go to
+//! `target/screenshots/`.
+//!
+//! Without `chromium` and `chromedriver` on the PATH the test prints SKIPPED
+//! and passes, except under `CI=true`, where it fails (`.ci/run` installs
+//! Debian's `chromium` and `chromium-driver`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use model::DataKind;
+use simulator::client::{FleetControl, run_fleet};
+
+use crate::cli::qingshan;
+use crate::util::{TestServer, free_port, load_plan};
+
+const PASSWORD: &str = "browser-test-2026";
+
+fn on_path(program: &str) -> bool {
+    Command::new("which").arg(program).stdout(Stdio::null()).status().is_ok_and(|s| s.success())
+}
+
+/// chromedriver, killed when dropped.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn screenshots_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    let png = client.screenshot().await.unwrap();
+    std::fs::write(screenshots_dir().join(format!("{name}.png")), png).unwrap();
+}
+
+async fn body_text(client: &Client) -> String {
+    client.find(Locator::Css("body")).await.unwrap().text().await.unwrap()
+}
+
+async fn connect(port: u16, downloads: &Path) -> Client {
+    let capabilities = serde_json::json!({
+        "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1280,1000",
+                format!("--user-data-dir={}", downloads.join("profile").display()),
+            ],
+            "prefs": {
+                "download.default_directory": downloads.display().to_string(),
+                "download.prompt_for_download": false,
+            },
+        }
+    });
+    let serde_json::Value::Object(capabilities) = capabilities else { unreachable!() };
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    // chromedriver takes a moment to listen: retry for a bounded time.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        match ClientBuilder::new(connector.clone())
+            .capabilities(capabilities.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(client) => return client,
+            Err(error) => {
+                assert!(std::time::Instant::now() < deadline, "cannot start a session: {error}");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+}
+
+#[test]
+fn a_user_logs_in_sees_the_dashboard_switches_language_and_downloads_xlsx() {
+    if !(on_path("chromium") && on_path("chromedriver")) {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but chromium/chromedriver are missing: .ci/run must install chromium chromium-driver"
+        );
+        eprintln!("\n*** SKIPPED browser test: chromium and chromedriver are not installed ***\n");
+        return;
+    }
+    // A server with an air station and a water section that sent a day of hours.
+    let fleet = simulator::fleet::fleet(11);
+    let devices = vec![fleet[0].clone(), fleet[10].clone()];
+    let mut server = TestServer::new("[evaluation]\ninterval_secs = 1");
+    server.register_fleet(&devices);
+    let config = server.config_path.to_str().unwrap().to_owned();
+    let (_, stderr, ok) = qingshan(
+        &["user", "add", "--name", "wangmin", "--role", "analyst", "--config", &config],
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(ok, "{stderr}");
+    server.start();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let plan = load_plan(DataKind::Hour, "2026-03-02", chrono::Duration::hours(1), 24);
+    let report =
+        runtime.block_on(run_fleet(server.gateway, devices.clone(), plan, FleetControl::new()));
+    assert_eq!(report.n_acked(), 48);
+    let station = {
+        use store::Store;
+        let store = server.open_store();
+        let points = store.points().unwrap();
+        points.iter().find(|point| point.point.code == devices[0].point_code).unwrap().id
+    };
+    // Wait (bounded) until the evaluator published the day.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !server.http_get("/api/v1/air/daily?date=2026-03-02").contains("\"aqi\"") {
+        assert!(std::time::Instant::now() < deadline, "the day was never evaluated");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    let port = free_port();
+    let downloads = server.dir.path().join("downloads");
+    std::fs::create_dir_all(&downloads).unwrap();
+    let _driver = Driver(
+        Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://{}", server.web);
+    runtime.block_on(async {
+        let client = connect(port, &downloads).await;
+
+        // Public pages, no login.
+        client.goto(&format!("{base}/public/air/daily?date=2026-03-02")).await.unwrap();
+        let text = body_text(&client).await;
+        assert!(text.contains("空气质量日报") && text.contains("2026年3月2日"), "{text}");
+        assert!(text.contains("全区") && text.contains("建议采取的措施"), "{text}");
+        screenshot(&client, "public-air-daily").await;
+        client.goto(&format!("{base}/")).await.unwrap();
+        assert!(body_text(&client).await.contains("各站点最新小时AQI"));
+        screenshot(&client, "public-home").await;
+        client.goto(&format!("{base}/public/water/monthly?month=2026-03")).await.unwrap();
+        assert!(body_text(&client).await.contains("地表水水质月报"));
+        screenshot(&client, "public-water-monthly").await;
+        // Readable on a phone.
+        client.set_window_size(390, 844).await.unwrap();
+        client.goto(&format!("{base}/public/air/daily?date=2026-03-02")).await.unwrap();
+        screenshot(&client, "public-air-daily-phone").await;
+        client.set_window_size(1280, 1000).await.unwrap();
+
+        // The dashboard asks for a login; a wrong password says so.
+        client.goto(&format!("{base}/dashboard")).await.unwrap();
+        client.find(Locator::Id("login-name")).await.unwrap().send_keys("wangmin").await.unwrap();
+        client
+            .find(Locator::Id("login-password"))
+            .await
+            .unwrap()
+            .send_keys("wrong-password-1")
+            .await
+            .unwrap();
+        client.find(Locator::Id("login-submit")).await.unwrap().click().await.unwrap();
+        let error = client.wait().for_element(Locator::Id("login-error")).await.unwrap();
+        assert!(error.text().await.unwrap().contains("用户名或密码错误"));
+        screenshot(&client, "login-failed").await;
+        client.find(Locator::Id("login-name")).await.unwrap().send_keys("wangmin").await.unwrap();
+        client
+            .find(Locator::Id("login-password"))
+            .await
+            .unwrap()
+            .send_keys(PASSWORD)
+            .await
+            .unwrap();
+        client.find(Locator::Id("login-submit")).await.unwrap().click().await.unwrap();
+        client.wait().for_element(Locator::Id("user-name")).await.unwrap();
+        assert_eq!(client.current_url().await.unwrap().path(), "/dashboard");
+        let text = body_text(&client).await;
+        assert!(
+            text.contains("工作台") && text.contains("设备在线率") && text.contains("wangmin"),
+            "{text}"
+        );
+        screenshot(&client, "dashboard-zh").await;
+
+        // Switch to English and back.
+        client.find(Locator::Id("lang-switch")).await.unwrap().click().await.unwrap();
+        client.wait().for_element(Locator::XPath("//h1[contains(., 'Dashboard')]")).await.unwrap();
+        assert!(body_text(&client).await.contains("Devices online"));
+        screenshot(&client, "dashboard-en").await;
+        client.goto(&format!("{base}/public/air/daily?date=2026-03-02")).await.unwrap();
+        assert!(
+            body_text(&client).await.contains("Daily air quality report"),
+            "the cookie keeps English"
+        );
+        client.find(Locator::Id("lang-switch")).await.unwrap().click().await.unwrap();
+        client
+            .wait()
+            .for_element(Locator::XPath("//h1[contains(., '空气质量日报')]"))
+            .await
+            .unwrap();
+
+        // A point's hour data: charts and the readings table; download its XLSX.
+        client
+            .goto(&format!("{base}/points/{}?kind=hour&from=2026-03-02&to=2026-03-02", station.0))
+            .await
+            .unwrap();
+        let charts = client.find_all(Locator::Css("#charts svg.chart")).await.unwrap();
+        assert!(!charts.is_empty(), "one chart per parameter");
+        screenshot(&client, "point-station").await;
+        client.find(Locator::Id("export-xlsx-readings")).await.unwrap().click().await.unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let xlsx = loop {
+            let found = std::fs::read_dir(&downloads)
+                .unwrap()
+                .filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .find(|path| path.extension().is_some_and(|ext| ext == "xlsx"));
+            if let Some(path) = found {
+                break path;
+            }
+            assert!(std::time::Instant::now() < deadline, "no XLSX downloaded");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        let bytes = std::fs::read(&xlsx).unwrap();
+        assert_eq!(&bytes[..2], b"PK", "an XLSX is a zip: {}", xlsx.display());
+
+        // Log out: the dashboard asks for a login again.
+        client.goto(&format!("{base}/dashboard")).await.unwrap();
+        client.find(Locator::Css("header form button")).await.unwrap().click().await.unwrap();
+        client.goto(&format!("{base}/dashboard")).await.unwrap();
+        client.wait().for_element(Locator::Id("login-form")).await.unwrap();
+        client.close().await.unwrap();
+    });
+}
