@@ -41,6 +41,7 @@
 mod derived;
 mod migrate;
 mod partitions;
+mod pending;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -894,6 +895,10 @@ impl Store for PgStore {
             .map_err(database_error(DURING))?;
             decode_all(rows, decode_connection_event)
         })
+    }
+
+    fn record_audit(&self, _entries: &[AuditEntry]) -> Result<()> {
+        Err(Error::Unsupported { operation: "Store::record_audit" })
     }
 
     fn audit_entries(&self, limit: usize) -> Result<Vec<AuditEntry>> {

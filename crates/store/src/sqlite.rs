@@ -57,6 +57,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::chain::{audit_record, raw_record};
 use crate::encoding::{count_from_db, json_text, kind_to_db, limit_to_db, millis};
+use model::{Instant, ReadingKey, ReadingValues};
 use crate::rows::{
     DEVICE_COLUMNS, decode_audit, decode_connection_event, decode_device, decode_point,
     decode_raw_packet, decode_reading,
@@ -430,6 +431,50 @@ fn column<T: FromSql>(
     column: &'static str,
 ) -> Result<T> {
     row.get(index).map_err(|error| Error::Corrupt { table, column, detail: error.to_string() })
+}
+
+fn instant_column(
+    row: &Row<'_>,
+    index: usize,
+    table: &'static str,
+    name: &'static str,
+) -> Result<Instant> {
+    let ms: i64 = column(row, index, table, name)?;
+    Instant::from_unix_millis(ms).ok_or_else(|| Error::Corrupt {
+        table,
+        column: name,
+        detail: format!("{ms} ms is out of range"),
+    })
+}
+
+fn optional_instant_column(
+    row: &Row<'_>,
+    index: usize,
+    table: &'static str,
+    name: &'static str,
+) -> Result<Option<Instant>> {
+    let ms: Option<i64> = column(row, index, table, name)?;
+    ms.map(|ms| {
+        Instant::from_unix_millis(ms).ok_or_else(|| Error::Corrupt {
+            table,
+            column: name,
+            detail: format!("{ms} ms is out of range"),
+        })
+    })
+    .transpose()
+}
+fn json_column<T: serde::de::DeserializeOwned>(
+    row: &Row<'_>,
+    index: usize,
+    table: &'static str,
+    name: &'static str,
+) -> Result<T> {
+    let text: String = column(row, index, table, name)?;
+    serde_json::from_str(&text).map_err(|error| Error::Corrupt {
+        table,
+        column: name,
+        detail: error.to_string(),
+    })
 }
 
 /// Decodes every row with `decode`.
