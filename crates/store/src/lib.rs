@@ -24,6 +24,7 @@
 
 mod account;
 mod alarm;
+mod alarm_sync;
 mod chain;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
@@ -32,6 +33,7 @@ mod encoding;
 mod plan;
 mod postgres;
 mod registry;
+mod registry_sync;
 mod rows;
 mod sqlite;
 mod transfer;

@@ -38,17 +38,20 @@
 //! not the wall clock) are deleted after a commit, at most every ten minutes of
 //! receive time. Raw packets are evidence and are never deleted.
 
+mod account;
+mod alarm;
 mod derived;
 mod migrate;
 mod partitions;
-mod pending;
+mod plan;
+mod registry;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use ::postgres::types::ToSql;
-use ::postgres::{Client, IsolationLevel, NoTls, Row, Transaction};
+use ::postgres::{Client, GenericClient, IsolationLevel, NoTls, Row, Transaction};
 use evidence::{Chain, Hash, Head};
 use model::{DataKind, DeviceId, Mn, ParamCode, PointId, Reading, ReadingValues};
 use serde::{Deserialize, Serialize};
@@ -231,6 +234,25 @@ impl PgStore {
             Ok(value)
         })
     }
+
+    /// Runs `write` in one transaction on the writer connection, appends the
+    /// audit entries it pushed to the audit chain in that same transaction (the
+    /// chain head row locked `FOR UPDATE`, last, as in [`Store::commit_batch`]),
+    /// and commits: a change and its audit record are durable together or not at all.
+    ///
+    /// Every registry, alarm, account or plan change goes through here.
+    fn write_audited<T: Send>(
+        &self,
+        during: &'static str,
+        write: impl FnOnce(&mut Transaction<'_>, &mut Vec<AuditEntry>) -> Result<T> + Send,
+    ) -> Result<T> {
+        self.write(during, |tx| {
+            let mut entries = Vec::new();
+            let value = write(tx, &mut entries)?;
+            append_audit(tx, &entries)?;
+            Ok(value)
+        })
+    }
 }
 
 impl Drop for PgStore {
@@ -260,6 +282,28 @@ fn decode_all<T>(rows: Vec<Row>, decode: impl Fn(&Row) -> Result<T>) -> Result<V
     rows.iter().map(decode).collect()
 }
 
+/// Runs `sql` and decodes every row it returns with `decode`.
+fn select<T>(
+    client: &mut impl GenericClient,
+    during: &'static str,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+    decode: impl Fn(&Row) -> Result<T>,
+) -> Result<Vec<T>> {
+    decode_all(client.query(sql, params).map_err(database_error(during))?, decode)
+}
+
+/// Runs `sql` and decodes the row it returns, if any.
+fn select_opt<T>(
+    client: &mut impl GenericClient,
+    during: &'static str,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+    decode: impl Fn(&Row) -> Result<T>,
+) -> Result<Option<T>> {
+    client.query_opt(sql, params).map_err(database_error(during))?.as_ref().map(decode).transpose()
+}
+
 const READING_COLUMNS: &str =
     "r.point_id, q.code, r.kind, r.data_ms, r.rtd, r.min, r.avg, r.max, r.zs_rtd, r.zs_min,
      r.zs_avg, r.zs_max, r.cou, r.flag, r.eflag, r.sample_time";
@@ -273,6 +317,51 @@ fn point_exists(tx: &mut Transaction<'_>, point: PointId) -> Result<bool> {
     tx.query_opt("SELECT 1 FROM point WHERE id = $1", &[&point.0])
         .map(|row| row.is_some())
         .map_err(database_error("checking that a point exists"))
+}
+
+/// Creates the point with `point.code` or updates it, inside `tx`; returns its id.
+fn upsert_point_in(tx: &mut Transaction<'_>, point: &NewPoint) -> Result<PointId> {
+    let row = tx
+        .query_one(
+            "INSERT INTO point (code, name, kind, enterprise, simulated) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind,
+                 enterprise = excluded.enterprise, simulated = excluded.simulated
+             RETURNING id",
+            &[&point.code, &point.name, &point.kind.as_str(), &point.enterprise, &point.simulated],
+        )
+        .map_err(database_error("upserting a point"))?;
+    Ok(PointId(column(&row, 0, "point", "id")?))
+}
+
+/// Creates the device with `device.mn` or updates it, inside `tx`; `leniency`
+/// is its leniency as JSON. Fails with [`Error::NotFound`] if its point does not exist.
+fn upsert_device_in(
+    tx: &mut Transaction<'_>,
+    device: &NewDevice,
+    leniency: &str,
+) -> Result<DeviceId> {
+    if !point_exists(tx, device.point)? {
+        return Err(Error::NotFound { entity: "point", id: device.point.to_string() });
+    }
+    let row = tx
+        .query_one(
+            "INSERT INTO device (mn, password_hash, protocol, point_id, leniency, simulated)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (mn) DO UPDATE SET password_hash = excluded.password_hash,
+                 protocol = excluded.protocol, point_id = excluded.point_id,
+                 leniency = excluded.leniency, simulated = excluded.simulated
+             RETURNING id",
+            &[
+                &device.mn.as_str(),
+                &device.password_hash,
+                &device.protocol,
+                &device.point.0,
+                &leniency,
+                &device.simulated,
+            ],
+        )
+        .map_err(database_error("upserting a device"))?;
+    Ok(DeviceId(column(&row, 0, "device", "id")?))
 }
 
 /// Locks the chain head of `table` until the transaction ends and reads it.
@@ -560,36 +649,45 @@ fn commit_batch(writer: &mut Writer, batch: &IngestBatch) -> Result<CommitReport
                 column::<i64>(row, 3, "reading", "param_id")?,
             ));
         }
-        // (point, kind, param) → newest data time among the readings inserted now.
-        let mut latest: BTreeMap<(i64, i64, i64), i64> = BTreeMap::new();
-        for (key, (index, _)) in &candidates {
+        // (point, kind, param) → the newest of the readings inserted now (time, values).
+        let mut latest: BTreeMap<(i64, i64, i64), (i64, &ReadingValues)> = BTreeMap::new();
+        for (key, (index, reading)) in &candidates {
             let outcome = &mut report.packets[*index];
             if inserted_keys.contains(key) {
                 outcome.n_inserted += 1;
                 let (point, kind, data_ms, param) = *key;
-                let newest = latest.entry((point, kind, param)).or_insert(data_ms);
-                *newest = (*newest).max(data_ms);
+                let newest =
+                    latest.entry((point, kind, param)).or_insert((data_ms, &reading.values));
+                if data_ms > newest.0 {
+                    *newest = (data_ms, &reading.values);
+                }
             } else {
                 outcome.n_duplicate += 1;
             }
         }
         if !latest.is_empty() {
-            let mut points = Vec::with_capacity(latest.len());
-            let mut kinds = Vec::with_capacity(latest.len());
-            let mut params = Vec::with_capacity(latest.len());
-            let mut times = Vec::with_capacity(latest.len());
-            for ((point, kind, param), data_ms) in latest {
-                points.push(point);
-                kinds.push(i32::try_from(kind).unwrap_or(i32::MAX));
-                params.push(param);
-                times.push(data_ms);
+            let mut columns = ReadingColumns::default();
+            for ((point, kind, param), (data_ms, values)) in latest {
+                columns.push((point, kind, data_ms, param), 0, values);
             }
             tx.execute(
-                "INSERT INTO latest_reading (point_id, kind, param_id, data_ms)
-                 SELECT * FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::bigint[])
-                 ON CONFLICT (point_id, kind, param_id) DO UPDATE SET data_ms = excluded.data_ms
+                "INSERT INTO latest_reading (point_id, kind, data_ms, param_id, rtd, min, avg, max,
+                                             zs_rtd, zs_min, zs_avg, zs_max, cou, flag, eflag, sample_time)
+                 SELECT u.point_id, u.kind, u.data_ms, u.param_id, u.rtd, u.min, u.avg, u.max, u.zs_rtd,
+                        u.zs_min, u.zs_avg, u.zs_max, u.cou, u.flag, u.eflag, u.sample_time
+                 FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::bigint[], $5::bigint[],
+                             $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::float8[],
+                             $11::float8[], $12::float8[], $13::float8[], $14::float8[],
+                             $15::text[], $16::text[], $17::text[])
+                      AS u (point_id, kind, data_ms, param_id, raw_id, rtd, min, avg, max, zs_rtd,
+                            zs_min, zs_avg, zs_max, cou, flag, eflag, sample_time)
+                 ON CONFLICT (point_id, kind, param_id) DO UPDATE SET data_ms = excluded.data_ms,
+                     rtd = excluded.rtd, min = excluded.min, avg = excluded.avg, max = excluded.max,
+                     zs_rtd = excluded.zs_rtd, zs_min = excluded.zs_min, zs_avg = excluded.zs_avg,
+                     zs_max = excluded.zs_max, cou = excluded.cou, flag = excluded.flag,
+                     eflag = excluded.eflag, sample_time = excluded.sample_time
                  WHERE excluded.data_ms > latest_reading.data_ms",
-                &[&points, &kinds, &params, &times],
+                &columns.params(),
             )
             .map_err(database_error("recording the latest readings"))?;
         }
@@ -597,29 +695,7 @@ fn commit_batch(writer: &mut Writer, batch: &IngestBatch) -> Result<CommitReport
 
     record_sightings(&mut tx, &batch.sightings)?;
 
-    if !batch.audit.is_empty() {
-        let mut chain = lock_head(&mut tx, "audit")?;
-        for entry in &batch.audit {
-            let detail = json_text(&entry.detail, "encoding audit detail")?;
-            let id = chain.head().last_id + 1;
-            let hash = chain.append(&audit_record(id, entry, &detail));
-            tx.execute(
-                "INSERT INTO audit (id, at_ms, actor, action, subject, detail, chain_hash)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                &[
-                    &id,
-                    &millis(entry.at),
-                    &entry.actor,
-                    &entry.action,
-                    &entry.subject,
-                    &detail,
-                    &hash.as_slice(),
-                ],
-            )
-            .map_err(database_error("appending an audit entry"))?;
-        }
-        write_head(&mut tx, "audit", &chain.head())?;
-    }
+    append_audit(&mut tx, &batch.audit)?;
 
     if !batch.connections.is_empty() {
         let at: Vec<i64> = batch.connections.iter().map(|event| millis(event.at)).collect();
@@ -645,6 +721,36 @@ fn commit_batch(writer: &mut Writer, batch: &IngestBatch) -> Result<CommitReport
     // Only now are the new parameter ids real: a rolled-back batch must not leave them cached.
     known_params.extend(new_param_ids);
     Ok(report)
+}
+
+/// Appends `entries` to the audit log and its hash chain inside `tx`: the
+/// chain head is locked until the transaction ends, so writers in several
+/// processes extend one chain. Nothing happens for no entries.
+fn append_audit(tx: &mut Transaction<'_>, entries: &[AuditEntry]) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let mut chain = lock_head(tx, "audit")?;
+    for entry in entries {
+        let detail = json_text(&entry.detail, "encoding audit detail")?;
+        let id = chain.head().last_id + 1;
+        let hash = chain.append(&audit_record(id, entry, &detail));
+        tx.execute(
+            "INSERT INTO audit (id, at_ms, actor, action, subject, detail, chain_hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                &id,
+                &millis(entry.at),
+                &entry.actor,
+                &entry.action,
+                &entry.subject,
+                &detail,
+                &hash.as_slice(),
+            ],
+        )
+        .map_err(database_error("appending an audit entry"))?;
+    }
+    write_head(tx, "audit", &chain.head())
 }
 
 /// Records the batch's device sightings in one statement. Monotonic: an older
@@ -805,18 +911,7 @@ impl Store for PgStore {
     }
 
     fn upsert_point(&self, point: &NewPoint) -> Result<PointId> {
-        self.write("committing a point", |tx| {
-            let row = tx
-                .query_one(
-                    "INSERT INTO point (code, name, kind, enterprise, simulated) VALUES ($1, $2, $3, $4, $5)
-                     ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind,
-                         enterprise = excluded.enterprise, simulated = excluded.simulated
-                     RETURNING id",
-                    &[&point.code, &point.name, &point.kind.as_str(), &point.enterprise, &point.simulated],
-                )
-                .map_err(database_error("upserting a point"))?;
-            Ok(PointId(column(&row, 0, "point", "id")?))
-        })
+        self.write("committing a point", |tx| upsert_point_in(tx, point))
     }
 
     fn points(&self) -> Result<Vec<PointRecord>> {
@@ -833,36 +928,16 @@ impl Store for PgStore {
 
     fn upsert_device(&self, device: &NewDevice) -> Result<DeviceId> {
         let leniency = json_text(&device.leniency, "encoding device leniency")?;
-        self.write("committing a device", |tx| {
-            if !point_exists(tx, device.point)? {
-                return Err(Error::NotFound { entity: "point", id: device.point.to_string() });
-            }
-            let row = tx
-                .query_one(
-                    "INSERT INTO device (mn, password_hash, protocol, point_id, leniency, simulated)
-                     VALUES ($1, $2, $3, $4, $5, $6)
-                     ON CONFLICT (mn) DO UPDATE SET password_hash = excluded.password_hash,
-                         protocol = excluded.protocol, point_id = excluded.point_id,
-                         leniency = excluded.leniency, simulated = excluded.simulated
-                     RETURNING id",
-                    &[
-                        &device.mn.as_str(),
-                        &device.password_hash,
-                        &device.protocol,
-                        &device.point.0,
-                        &leniency,
-                        &device.simulated,
-                    ],
-                )
-                .map_err(database_error("upserting a device"))?;
-            Ok(DeviceId(column(&row, 0, "device", "id")?))
-        })
+        self.write("committing a device", |tx| upsert_device_in(tx, device, &leniency))
     }
 
     fn device_by_mn(&self, mn: &Mn) -> Result<Option<DeviceRecord>> {
         self.read(|client| {
             client
-                .query_opt(&format!("SELECT {DEVICE_COLUMNS} WHERE mn = $1"), &[&mn.as_str()])
+                .query_opt(
+                    &format!("SELECT {DEVICE_COLUMNS} WHERE mn = $1 AND NOT retired"),
+                    &[&mn.as_str()],
+                )
                 .map_err(database_error("looking up a device by MN"))?
                 .as_ref()
                 .map(decode_device)
@@ -897,8 +972,8 @@ impl Store for PgStore {
         })
     }
 
-    fn record_audit(&self, _entries: &[AuditEntry]) -> Result<()> {
-        Err(Error::Unsupported { operation: "Store::record_audit" })
+    fn record_audit(&self, entries: &[AuditEntry]) -> Result<()> {
+        self.write("recording audit entries", |tx| append_audit(tx, entries))
     }
 
     fn audit_entries(&self, limit: usize) -> Result<Vec<AuditEntry>> {
@@ -919,15 +994,11 @@ impl Store for PgStore {
         self.read(|client| {
             let rows = client
                 .query(
-                    &format!(
-                        "SELECT {READING_COLUMNS}
-                         FROM latest_reading l
-                         JOIN reading r ON r.point_id = l.point_id AND r.kind = l.kind AND r.data_ms = l.data_ms
-                                       AND r.param_id = l.param_id
-                         JOIN param q ON q.id = l.param_id
-                         WHERE l.kind = $1
-                         ORDER BY l.point_id, q.code"
-                    ),
+                    "SELECT l.point_id, q.code, l.kind, l.data_ms, l.rtd, l.min, l.avg, l.max,
+                            l.zs_rtd, l.zs_min, l.zs_avg, l.zs_max, l.cou, l.flag, l.eflag, l.sample_time
+                     FROM latest_reading l JOIN param q ON q.id = l.param_id
+                     WHERE l.kind = $1
+                     ORDER BY l.point_id, q.code",
                     &[&kind],
                 )
                 .map_err(database_error("querying latest readings"))?;

@@ -4,6 +4,16 @@
 //! the rows both backends select into our types. Each backend's queries select
 //! the columns in the order the decoder documents.
 
+mod account;
+mod alarm;
+mod plan;
+mod registry;
+
+pub(crate) use account::*;
+pub(crate) use alarm::*;
+pub(crate) use plan::*;
+pub(crate) use registry::*;
+
 use evidence::Hash;
 use model::{DeviceId, Instant, PointId, Reading, ReadingKey, ReadingValues};
 
@@ -58,6 +68,26 @@ pub(crate) trait StoredRow {
     /// A NOT NULL instant column (UTC milliseconds).
     fn instant(&self, index: usize, table: &'static str, column: &'static str) -> Result<Instant> {
         instant_from_db(self.required_int(index, table, column)?, table, column)
+    }
+
+    /// A nullable instant column (UTC milliseconds).
+    fn optional_instant(
+        &self,
+        index: usize,
+        table: &'static str,
+        column: &'static str,
+    ) -> Result<Option<Instant>> {
+        self.int(index, table, column)?.map(|ms| instant_from_db(ms, table, column)).transpose()
+    }
+
+    /// A NOT NULL integer column that must fit a `u32` (versions, counts).
+    fn required_u32(&self, index: usize, table: &'static str, column: &'static str) -> Result<u32> {
+        let value = self.required_int(index, table, column)?;
+        u32::try_from(value).map_err(|_| Error::Corrupt {
+            table,
+            column,
+            detail: format!("{value} is not a count"),
+        })
     }
 
     /// A NOT NULL JSON text column.

@@ -57,7 +57,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::chain::{audit_record, raw_record};
 use crate::encoding::{count_from_db, json_text, kind_to_db, limit_to_db, millis};
-use model::{Instant, ReadingKey, ReadingValues};
 use crate::rows::{
     DEVICE_COLUMNS, decode_audit, decode_connection_event, decode_device, decode_point,
     decode_raw_packet, decode_reading,
@@ -67,6 +66,7 @@ use crate::{
     NewDevice, NewPoint, PacketOutcome, PointRecord, RawPacketRecord, RawQuery, ReadingQuery,
     Result, Store,
 };
+use model::{Instant, ReadingKey, ReadingValues};
 
 /// Settings of the SQLite store (`[store.sqlite]` in the config file).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -462,19 +462,6 @@ fn optional_instant_column(
         })
     })
     .transpose()
-}
-fn json_column<T: serde::de::DeserializeOwned>(
-    row: &Row<'_>,
-    index: usize,
-    table: &'static str,
-    name: &'static str,
-) -> Result<T> {
-    let text: String = column(row, index, table, name)?;
-    serde_json::from_str(&text).map_err(|error| Error::Corrupt {
-        table,
-        column: name,
-        detail: error.to_string(),
-    })
 }
 
 /// Decodes every row with `decode`.

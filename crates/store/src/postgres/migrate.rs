@@ -16,7 +16,10 @@ use super::database_error;
 use crate::{Error, Result};
 
 /// The migrations, in order. Index `i` takes the schema to version `i + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0002_registry_plan_alarms_accounts.sql"),
+];
 
 /// The schema version this program writes.
 pub(crate) const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;

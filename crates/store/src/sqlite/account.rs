@@ -2,68 +2,23 @@
 //! `api_token` (migration 0008). Every change goes through `write_audited`.
 
 use model::Instant;
-use model::account::{Role, User, UserId, UserName};
-use rusqlite::{OptionalExtension, Row, Transaction, params};
+use model::account::{User, UserId, UserName};
+use rusqlite::{OptionalExtension, Transaction, params};
 use serde_json::json;
 
-use super::{collect, column, database_error, instant_column, millis, optional_instant_column};
+use super::{collect, column, database_error, instant_column, millis};
+use crate::rows::{TOKEN_COLUMNS, USER_COLUMNS, decode_token, decode_user};
 use crate::{
     AccountStore, ApiToken, AuditEntry, ChangedBy, Error, NewApiToken, NewSession, NewUser, Result,
     Session, SqliteStore, UserRecord,
 };
-
-const USER_COLUMNS: &str = "id, name, role, enterprise, retired_ms, password_hash, created_ms";
-
-fn role_column(row: &Row<'_>, index: usize, table: &'static str) -> Result<Role> {
-    let text: String = column(row, index, table, "role")?;
-    Role::parse(&text).map_err(|error| Error::Corrupt {
-        table,
-        column: "role",
-        detail: error.to_string(),
-    })
-}
-
-/// Decodes [`USER_COLUMNS`].
-fn decode_user(row: &Row<'_>) -> Result<UserRecord> {
-    let name: String = column(row, 1, "app_user", "name")?;
-    let name = UserName::parse(&name).map_err(|error| Error::Corrupt {
-        table: "app_user",
-        column: "name",
-        detail: error.to_string(),
-    })?;
-    Ok(UserRecord {
-        user: User {
-            id: UserId(column(row, 0, "app_user", "id")?),
-            name,
-            role: role_column(row, 2, "app_user")?,
-            enterprise: column(row, 3, "app_user", "enterprise")?,
-            retired: column::<Option<i64>>(row, 4, "app_user", "retired_ms")?.is_some(),
-        },
-        password_hash: column(row, 5, "app_user", "password_hash")?,
-        created_at: instant_column(row, 6, "app_user", "created_ms")?,
-    })
-}
-
-const TOKEN_COLUMNS: &str = "id, name, role, enterprise, created_by, created_ms, revoked_ms";
-
-fn decode_token(row: &Row<'_>) -> Result<ApiToken> {
-    Ok(ApiToken {
-        id: column(row, 0, "api_token", "id")?,
-        name: column(row, 1, "api_token", "name")?,
-        role: role_column(row, 2, "api_token")?,
-        enterprise: column(row, 3, "api_token", "enterprise")?,
-        created_by: column(row, 4, "api_token", "created_by")?,
-        created_at: instant_column(row, 5, "api_token", "created_ms")?,
-        revoked_at: optional_instant_column(row, 6, "api_token", "revoked_ms")?,
-    })
-}
 
 fn user_in(tx: &Transaction<'_>, user: UserId) -> Result<UserRecord> {
     const DURING: &str = "reading a user";
     let sql = format!("SELECT {USER_COLUMNS} FROM app_user WHERE id = ?1");
     let mut statement = tx.prepare_cached(&sql).map_err(database_error(DURING))?;
     let rows = statement.query(params![user.0]).map_err(database_error(DURING))?;
-    collect(rows, DURING, decode_user)?
+    collect(rows, DURING, |row| decode_user(row))?
         .pop()
         .ok_or_else(|| Error::NotFound { entity: "user", id: user.0.to_string() })
 }
@@ -137,7 +92,7 @@ impl AccountStore for SqliteStore {
             let sql = format!("SELECT {USER_COLUMNS} FROM app_user WHERE name = ?1");
             let mut statement = conn.prepare_cached(&sql).map_err(database_error(DURING))?;
             let rows = statement.query(params![name.as_str()]).map_err(database_error(DURING))?;
-            Ok(collect(rows, DURING, decode_user)?.pop())
+            Ok(collect(rows, DURING, |row| decode_user(row))?.pop())
         })
     }
 
@@ -147,7 +102,10 @@ impl AccountStore for SqliteStore {
             let sql = format!("SELECT {USER_COLUMNS} FROM app_user ORDER BY name");
             let mut statement = conn.prepare_cached(&sql).map_err(database_error(DURING))?;
             let rows = statement.query([]).map_err(database_error(DURING))?;
-            Ok(collect(rows, DURING, decode_user)?.into_iter().map(|record| record.user).collect())
+            Ok(collect(rows, DURING, |row| decode_user(row))?
+                .into_iter()
+                .map(|record| record.user)
+                .collect())
         })
     }
 
@@ -311,7 +269,7 @@ impl AccountStore for SqliteStore {
             );
             let mut statement = conn.prepare_cached(&sql).map_err(database_error(DURING))?;
             let rows = statement.query(params![token_hash]).map_err(database_error(DURING))?;
-            Ok(collect(rows, DURING, decode_token)?.pop())
+            Ok(collect(rows, DURING, |row| decode_token(row))?.pop())
         })
     }
 
@@ -321,7 +279,7 @@ impl AccountStore for SqliteStore {
             let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_token ORDER BY id");
             let mut statement = conn.prepare_cached(&sql).map_err(database_error(DURING))?;
             let rows = statement.query([]).map_err(database_error(DURING))?;
-            collect(rows, DURING, decode_token)
+            collect(rows, DURING, |row| decode_token(row))
         })
     }
 
