@@ -3,8 +3,8 @@
 //!
 //! The store copies every table in one transaction into an empty database
 //! (`store::copy_sqlite_to_postgres`) and checks the copy; this prints per
-//! table the rows in the source and the target, the digests of the raw packet
-//! bytes and of the reading keys on both sides, and the evidence chains as
+//! table the rows in the source and the target and the start of the SHA-256
+//! digest over all its values on both sides, and the evidence chains as
 //! verified on the target. Exit code 0 only when everything agrees. Stop the
 //! gateway before migrating: packets received during the copy would stay behind.
 
@@ -40,15 +40,23 @@ pub(crate) fn run(args: MigrateArgs) -> anyhow::Result<()> {
     let report = store::copy_sqlite_to_postgres(&from, &to)
         .with_context(|| format!("cannot copy {} to {}", from.display(), redacted(&to)))?;
     let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "{:<18} {:>12} {:>12}", "table", "source", "target")?;
-    for (table, source, target) in &report.tables {
-        let mark = if source == target { "" } else { "  MISMATCH" };
-        writeln!(stdout, "{table:<18} {source:>12} {target:>12}{mark}")?;
+    writeln!(
+        stdout,
+        "{:<18} {:>12} {:>12}  {:<16}  {:<16}",
+        "table", "source rows", "target rows", "source sha256", "target sha256"
+    )?;
+    for table in &report.tables {
+        let mark = if table.matches() { "" } else { "  MISMATCH" };
+        writeln!(
+            stdout,
+            "{:<18} {:>12} {:>12}  {:<16}  {:<16}{mark}",
+            table.name,
+            table.rows.0,
+            table.rows.1,
+            table.sha256.0.get(..16).unwrap_or_default(),
+            table.sha256.1.get(..16).unwrap_or_default(),
+        )?;
     }
-    writeln!(stdout, "raw packet bytes sha256: source {}", report.raw_digest.0)?;
-    writeln!(stdout, "                         target {}", report.raw_digest.1)?;
-    writeln!(stdout, "reading keys sha256:     source {}", report.reading_digest.0)?;
-    writeln!(stdout, "                         target {}", report.reading_digest.1)?;
     for check in &report.target_chains {
         match &check.outcome {
             Ok(_) => writeln!(

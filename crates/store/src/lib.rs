@@ -47,7 +47,7 @@ pub use plan::*;
 pub use postgres::{PgOptions, PgStore};
 pub use registry::*;
 pub use sqlite::{SqliteOptions, SqliteStore};
-pub use transfer::{TransferReport, copy_sqlite_to_postgres};
+pub use transfer::{TableCheck, TransferReport, copy_sqlite_to_postgres};
 pub use types::*;
 
 /// The storage interface shared by the SQLite and (later) PostgreSQL implementations.

@@ -1,9 +1,11 @@
 //! Moving an embedded deployment to PostgreSQL: [`copy_sqlite_to_postgres`]
 //! copies every table of a SQLite file into an empty PostgreSQL database,
 //! row for row with the same ids, hashes and JSON text, in one transaction,
-//! then checks the copy: row counts per table, SHA-256 digests over the raw
-//! packet bytes and the reading keys in id and key order on both sides, and
-//! the evidence chains walked on the target.
+//! then checks the copy: per table the row counts and a SHA-256 digest over
+//! every copied value in key order on both sides ([`TableCheck`]), and the
+//! evidence chains walked on the target. Every table of the schema is copied:
+//! registry, plan entries and their documents, alarms with their history and
+//! notification outbox, users, sessions and API tokens, and the audit log.
 //!
 //! Nothing is re-encoded on the way: both schemas store instants as UTC
 //! milliseconds and JSON as the text the program wrote, which is what the
@@ -78,6 +80,7 @@ const TABLES: &[Table] = &[
             ("last_seen_ms", Int8),
             ("last_peer", Text),
             ("last_data_ms", Int8),
+            ("retired", Bool),
         ],
         order_by: "id",
         derived: None,
@@ -143,7 +146,24 @@ const TABLES: &[Table] = &[
     },
     Table {
         name: "latest_reading",
-        columns: &[("point_id", Int8), ("kind", Int4), ("param_id", Int8), ("data_ms", Int8)],
+        columns: &[
+            ("point_id", Int8),
+            ("kind", Int4),
+            ("param_id", Int8),
+            ("data_ms", Int8),
+            ("rtd", Float8),
+            ("min", Float8),
+            ("avg", Float8),
+            ("max", Float8),
+            ("zs_rtd", Float8),
+            ("zs_min", Float8),
+            ("zs_avg", Float8),
+            ("zs_max", Float8),
+            ("cou", Float8),
+            ("flag", Text),
+            ("eflag", Text),
+            ("sample_time", Text),
+        ],
         order_by: "point_id, kind, param_id",
         derived: None,
         on_conflict: "",
@@ -221,27 +241,226 @@ const TABLES: &[Table] = &[
         on_conflict: "",
         identity: false,
     },
+    Table {
+        name: "registry_record",
+        columns: &[
+            ("kind", Text),
+            ("key", Text),
+            ("status", Text),
+            ("sample", Bool),
+            ("point_id", Int8),
+            ("data", Text),
+            ("updated_ms", Int8),
+        ],
+        order_by: "kind, key",
+        derived: None,
+        on_conflict: "",
+        identity: false,
+    },
+    Table {
+        name: "plan_document",
+        columns: &[
+            ("id", Int8),
+            ("file_name", Text),
+            ("media_type", Text),
+            ("sha256", Text),
+            ("n_bytes", Int8),
+            ("bytes", Bytea),
+            ("stored_ms", Int8),
+            ("actor", Text),
+        ],
+        order_by: "id",
+        derived: None,
+        on_conflict: "",
+        identity: true,
+    },
+    Table {
+        name: "plan_value",
+        columns: &[
+            ("plan", Text),
+            ("indicator", Text),
+            ("year", Int4),
+            ("version", Int8),
+            ("value", Float8),
+            ("note", Text),
+            ("document_id", Int8),
+            ("actor", Text),
+            ("at_ms", Int8),
+        ],
+        order_by: "plan, indicator, year, version",
+        derived: None,
+        on_conflict: "",
+        identity: false,
+    },
+    Table {
+        name: "plan_city_target",
+        columns: &[
+            ("plan", Text),
+            ("indicator", Text),
+            ("version", Int8),
+            ("value", Float8),
+            ("note", Text),
+            ("document_id", Int8),
+            ("actor", Text),
+            ("at_ms", Int8),
+        ],
+        order_by: "plan, indicator, version",
+        derived: None,
+        on_conflict: "",
+        identity: false,
+    },
+    Table {
+        name: "alarm",
+        columns: &[
+            ("id", Int8),
+            ("point_id", Int8),
+            ("rule", Text),
+            ("pollutant", Text),
+            ("state", Text),
+            ("severity", Text),
+            ("first_ms", Int8),
+            ("last_ms", Int8),
+            ("window_from_ms", Int8),
+            ("window_to_ms", Int8),
+            ("n_occurrences", Int8),
+            ("evidence", Text),
+            ("still_holds", Bool),
+            ("assignee", Text),
+            ("escalated_ms", Int8),
+            ("acknowledged_by", Text),
+            ("acknowledged_ms", Int8),
+            ("closed_by", Text),
+            ("closed_ms", Int8),
+            ("close_note", Text),
+            ("attachment_name", Text),
+            ("attachment_type", Text),
+            ("attachment", Bytea),
+            ("attachment_sha256", Text),
+        ],
+        order_by: "id",
+        derived: None,
+        on_conflict: "",
+        identity: true,
+    },
+    Table {
+        name: "alarm_event",
+        columns: &[
+            ("id", Int8),
+            ("alarm_id", Int8),
+            ("at_ms", Int8),
+            ("actor", Text),
+            ("event", Text),
+            ("window_ms", Int8),
+            ("detail", Text),
+        ],
+        order_by: "id",
+        derived: None,
+        on_conflict: "",
+        identity: true,
+    },
+    Table {
+        name: "notification",
+        columns: &[
+            ("id", Int8),
+            ("alarm_id", Int8),
+            ("channel", Text),
+            ("event", Text),
+            ("payload", Text),
+            ("created_ms", Int8),
+            ("attempts", Int8),
+            ("next_attempt_ms", Int8),
+            ("status", Text),
+            ("last_error", Text),
+            ("delivered_ms", Int8),
+        ],
+        order_by: "id",
+        derived: None,
+        on_conflict: "",
+        identity: true,
+    },
+    Table {
+        name: "app_user",
+        columns: &[
+            ("id", Int8),
+            ("name", Text),
+            ("role", Text),
+            ("enterprise", Text),
+            ("password_hash", Text),
+            ("created_ms", Int8),
+            ("retired_ms", Int8),
+        ],
+        order_by: "id",
+        derived: None,
+        on_conflict: "",
+        identity: true,
+    },
+    Table {
+        name: "user_session",
+        columns: &[
+            ("token_hash", Text),
+            ("user_id", Int8),
+            ("csrf_token", Text),
+            ("created_ms", Int8),
+            ("expires_ms", Int8),
+            ("ended_ms", Int8),
+        ],
+        order_by: "token_hash",
+        derived: None,
+        on_conflict: "",
+        identity: false,
+    },
+    Table {
+        name: "api_token",
+        columns: &[
+            ("id", Int8),
+            ("name", Text),
+            ("token_hash", Text),
+            ("role", Text),
+            ("enterprise", Text),
+            ("created_by", Text),
+            ("created_ms", Int8),
+            ("revoked_ms", Int8),
+        ],
+        order_by: "id",
+        derived: None,
+        on_conflict: "",
+        identity: true,
+    },
 ];
+
+/// One table compared after the copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableCheck {
+    /// The table.
+    pub name: &'static str,
+    /// Its rows in the source and in the target.
+    pub rows: (u64, u64),
+    /// SHA-256 (hex) over every copied column of every row, in key order, in
+    /// the source and in the target (each value typed and length-prefixed, so
+    /// a changed, missing or extra value or row changes it).
+    pub sha256: (String, String),
+}
+
+impl TableCheck {
+    /// True when the counts and the digests agree.
+    pub fn matches(&self) -> bool {
+        self.rows.0 == self.rows.1 && self.sha256.0 == self.sha256.1
+    }
+}
 
 /// What [`copy_sqlite_to_postgres`] copied and found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransferReport {
-    /// Per table: its name, rows in the source, rows in the target.
-    pub tables: Vec<(&'static str, u64, u64)>,
-    /// SHA-256 (hex) over every raw packet's id and bytes in id order: source, target.
-    pub raw_digest: (String, String),
-    /// SHA-256 (hex) over every reading's key and raw id in key order: source, target.
-    pub reading_digest: (String, String),
+    /// Every table, parents before children.
+    pub tables: Vec<TableCheck>,
     /// The evidence chains walked on the target.
     pub target_chains: Vec<ChainCheck>,
 }
 
 impl TransferReport {
-    /// True when counts and digests agree and both chains verify on the target.
+    /// True when every table's counts and digests agree and both chains verify on the target.
     pub fn is_complete(&self) -> bool {
-        self.tables.iter().all(|(_, source, target)| source == target)
-            && self.raw_digest.0 == self.raw_digest.1
-            && self.reading_digest.0 == self.reading_digest.1
+        self.tables.iter().all(TableCheck::matches)
             && self.target_chains.iter().all(|check| check.outcome.is_ok())
     }
 }
@@ -269,32 +488,38 @@ pub fn copy_sqlite_to_postgres(from: &Path, to: &str) -> Result<TransferReport> 
     )
     .map_err(sqlite_error("opening the source for reading"))?;
     let to = to.to_owned();
-    let (tables, raw_digest, reading_digest) = crate::postgres::off_runtime(move || {
+    let tables = crate::postgres::off_runtime(move || {
         let mut client =
             Client::connect(&to, NoTls).map_err(pg_error("connecting to the target"))?;
         copy_all(&source, &mut client)?;
         let mut tables = Vec::with_capacity(TABLES.len());
         for table in TABLES {
-            tables.push((
-                table.name,
-                sqlite_count(&source, table.name)?,
-                pg_count(&mut client, table.name)?,
-            ));
+            tables.push(TableCheck {
+                name: table.name,
+                rows: (sqlite_count(&source, table.name)?, pg_count(&mut client, table.name)?),
+                sha256: (sqlite_digest(&source, table)?, pg_digest(&mut client, table)?),
+            });
         }
-        let raw_sql = "SELECT id, bytes FROM raw_packet ORDER BY id";
-        let reading_sql = "SELECT point_id, kind, data_ms, param_id, raw_id FROM reading ORDER BY point_id, kind, data_ms, param_id";
-        let raw_digest = (sqlite_digest(&source, raw_sql)?, pg_digest(&mut client, raw_sql)?);
-        let reading_digest =
-            (sqlite_digest(&source, reading_sql)?, pg_digest(&mut client, reading_sql)?);
-        Ok::<_, Error>((tables, raw_digest, reading_digest))
+        Ok::<_, Error>(tables)
     })?;
     let target_chains = target.verify_evidence()?;
-    Ok(TransferReport { tables, raw_digest, reading_digest, target_chains })
+    Ok(TransferReport { tables, target_chains })
 }
 
 fn copy_all(source: &rusqlite::Connection, client: &mut Client) -> Result<()> {
     let mut tx = client.transaction().map_err(pg_error("starting the copy"))?;
-    for table in ["point", "device", "raw_packet", "reading", "audit", "connection_event"] {
+    for table in [
+        "point",
+        "device",
+        "raw_packet",
+        "reading",
+        "audit",
+        "connection_event",
+        "registry_record",
+        "plan_value",
+        "alarm",
+        "app_user",
+    ] {
         if pg_count(&mut tx, table)? > 0 {
             return Err(Error::Database {
                 during: "checking that the target is empty",
@@ -523,64 +748,121 @@ fn pg_count(client: &mut impl ::postgres::GenericClient, table: &str) -> Result<
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
-/// Feeds one value into a digest: integers as 8 bytes, bytes length-prefixed.
+/// Feeds one value into a digest: a type tag, then integers and floats as 8
+/// bytes, text and bytes length-prefixed.
 fn digest_value(digest: &mut Sha256, value: DigestValue<'_>) {
     match value {
-        DigestValue::Int(number) => digest.update(number.to_be_bytes()),
+        DigestValue::Null => digest.update([0]),
+        DigestValue::Int(number) => {
+            digest.update([1]);
+            digest.update(number.to_be_bytes());
+        }
+        DigestValue::Float(number) => {
+            digest.update([2]);
+            digest.update(number.to_bits().to_be_bytes());
+        }
+        DigestValue::Text(bytes) => {
+            digest.update([3]);
+            digest.update((bytes.len() as u64).to_be_bytes());
+            digest.update(bytes);
+        }
         DigestValue::Bytes(bytes) => {
+            digest.update([4]);
             digest.update((bytes.len() as u64).to_be_bytes());
             digest.update(bytes);
         }
     }
 }
 
+/// A value as the digest sees it, the same from either database.
 enum DigestValue<'a> {
+    Null,
     Int(i64),
+    Float(f64),
+    Text(&'a [u8]),
     Bytes(&'a [u8]),
 }
 
-fn sqlite_digest(source: &rusqlite::Connection, sql: &str) -> Result<String> {
+/// The query that reads `table`'s copied columns in key order; text keys
+/// compare byte-wise on both sides.
+fn digest_sql(table: &Table) -> String {
+    let names: Vec<&str> = table.columns.iter().map(|(name, _)| *name).collect();
+    let order: Vec<String> = table
+        .order_by
+        .split(", ")
+        .map(|key| match table.columns.iter().find(|(name, _)| *name == key) {
+            Some((_, Text)) => format!("{key} COLLATE \"C\""),
+            _ => key.to_owned(),
+        })
+        .collect();
+    format!("SELECT {} FROM {} ORDER BY {}", names.join(", "), table.name, order.join(", "))
+}
+
+fn sqlite_digest(source: &rusqlite::Connection, table: &Table) -> Result<String> {
     const DURING: &str = "hashing the source";
+    // SQLite's BINARY collation is byte-wise already; it has no collation "C".
+    let sql = digest_sql(table).replace(" COLLATE \"C\"", "");
     let mut digest = Sha256::new();
-    let mut statement = source.prepare(sql).map_err(sqlite_error(DURING))?;
-    let n_columns = statement.column_count();
+    let mut statement = source.prepare(&sql).map_err(sqlite_error(DURING))?;
     let mut rows = statement.query([]).map_err(sqlite_error(DURING))?;
     while let Some(row) = rows.next().map_err(sqlite_error(DURING))? {
-        for index in 0..n_columns {
-            match row.get_ref(index).map_err(sqlite_error(DURING))? {
-                ValueRef::Integer(number) => digest_value(&mut digest, DigestValue::Int(number)),
-                ValueRef::Blob(bytes) => digest_value(&mut digest, DigestValue::Bytes(bytes)),
-                other => {
+        for (index, (column, kind)) in table.columns.iter().enumerate() {
+            let value = match (kind, row.get_ref(index).map_err(sqlite_error(DURING))?) {
+                (_, ValueRef::Null) => DigestValue::Null,
+                (Float8, ValueRef::Integer(number)) => DigestValue::Float(number as f64),
+                (Float8, ValueRef::Real(number)) => DigestValue::Float(number),
+                (Int8 | Int4 | Bool, ValueRef::Integer(number)) => DigestValue::Int(number),
+                (Text, ValueRef::Text(text)) => DigestValue::Text(text),
+                (Bytea, ValueRef::Blob(bytes)) => DigestValue::Bytes(bytes),
+                (_, other) => {
                     return Err(Error::Corrupt {
-                        table: "raw_packet",
-                        column: "*",
+                        table: table.name,
+                        column,
                         detail: format!("unexpected {:?} while hashing", other.data_type()),
                     });
                 }
-            }
+            };
+            digest_value(&mut digest, value);
         }
     }
     Ok(evidence::to_hex(&digest.finalize().into()))
 }
 
-fn pg_digest(client: &mut Client, sql: &str) -> Result<String> {
+fn pg_digest(client: &mut Client, table: &Table) -> Result<String> {
     const DURING: &str = "hashing the target";
     let mut digest = Sha256::new();
     let rows = client
-        .query_raw(sql, std::iter::empty::<&(dyn ToSql + Sync)>())
+        .query_raw(&digest_sql(table), std::iter::empty::<&(dyn ToSql + Sync)>())
         .map_err(pg_error(DURING))?;
     for row in ::postgres::fallible_iterator::FallibleIterator::iterator(rows) {
         let row = row.map_err(pg_error(DURING))?;
-        for (index, column) in row.columns().iter().enumerate() {
-            if *column.type_() == ::postgres::types::Type::BYTEA {
-                let bytes: Vec<u8> = row.try_get(index).map_err(pg_error(DURING))?;
-                digest_value(&mut digest, DigestValue::Bytes(&bytes));
-            } else if *column.type_() == ::postgres::types::Type::INT4 {
-                let number: i32 = row.try_get(index).map_err(pg_error(DURING))?;
-                digest_value(&mut digest, DigestValue::Int(i64::from(number)));
-            } else {
-                let number: i64 = row.try_get(index).map_err(pg_error(DURING))?;
-                digest_value(&mut digest, DigestValue::Int(number));
+        for (index, (_, kind)) in table.columns.iter().enumerate() {
+            let get = pg_error(DURING);
+            match kind {
+                Int8 => match row.try_get::<_, Option<i64>>(index).map_err(get)? {
+                    Some(number) => digest_value(&mut digest, DigestValue::Int(number)),
+                    None => digest_value(&mut digest, DigestValue::Null),
+                },
+                Int4 => match row.try_get::<_, Option<i32>>(index).map_err(get)? {
+                    Some(number) => digest_value(&mut digest, DigestValue::Int(i64::from(number))),
+                    None => digest_value(&mut digest, DigestValue::Null),
+                },
+                Bool => match row.try_get::<_, Option<bool>>(index).map_err(get)? {
+                    Some(flag) => digest_value(&mut digest, DigestValue::Int(i64::from(flag))),
+                    None => digest_value(&mut digest, DigestValue::Null),
+                },
+                Float8 => match row.try_get::<_, Option<f64>>(index).map_err(get)? {
+                    Some(number) => digest_value(&mut digest, DigestValue::Float(number)),
+                    None => digest_value(&mut digest, DigestValue::Null),
+                },
+                Text => match row.try_get::<_, Option<&str>>(index).map_err(get)? {
+                    Some(text) => digest_value(&mut digest, DigestValue::Text(text.as_bytes())),
+                    None => digest_value(&mut digest, DigestValue::Null),
+                },
+                Bytea => match row.try_get::<_, Option<&[u8]>>(index).map_err(get)? {
+                    Some(bytes) => digest_value(&mut digest, DigestValue::Bytes(bytes)),
+                    None => digest_value(&mut digest, DigestValue::Null),
+                },
             }
         }
     }
