@@ -32,6 +32,9 @@ pub(crate) struct DemoArgs {
     /// Directory of the demo's SQLite file.
     #[arg(long, default_value = "qingshan-data/demo")]
     data_dir: PathBuf,
+    /// Store to run on instead of the SQLite file: `postgres://…` (or `sqlite://PATH`).
+    #[arg(long)]
+    store: Option<String>,
     /// HJ 212 gateway address (falls back to a free port if taken).
     #[arg(long, default_value = "127.0.0.1:9212")]
     gateway: SocketAddr,
@@ -134,7 +137,10 @@ pub(crate) fn register_fleet(store: &dyn Store, devices: &[VirtualDevice]) -> an
 
 fn demo_config(args: &DemoArgs, data_dir: &Path) -> Config {
     let mut config = Config::default();
-    config.store.url = format!("sqlite://{}", data_dir.join("demo.sqlite").display());
+    config.store.url = args
+        .store
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("demo.sqlite").display()));
     config.ingest.listen = args.gateway;
     config.web.listen = args.web;
     config.log.filter = "warn".to_owned();
@@ -188,7 +194,7 @@ pub(crate) async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
         stdout,
         "青山 Qingshan demo — simulated devices, sample registry (all data is SIMULATED / 模拟数据)"
     )?;
-    writeln!(stdout, "  store:          {}", config.store.url)?;
+    writeln!(stdout, "  store:          {}", services::redacted(&config.store.url))?;
     writeln!(
         stdout,
         "  HJ 212 gateway: {}",

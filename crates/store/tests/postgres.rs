@@ -134,3 +134,69 @@ fn newer_schema_is_refused() {
     .join()
     .unwrap();
 }
+
+/// Two processes (two stores on one database) make audited changes at once, a
+/// gateway committing batches with audit entries and a worker changing the
+/// registry, accounts and `record_audit`: every change gets its audit entry,
+/// audit ids stay gap-free, and the audit chain is one unbroken chain.
+#[test]
+fn audited_changes_from_two_processes_extend_one_audit_chain() {
+    use model::DataKind;
+    use model::account::{Role, UserName};
+    use store::conformance::fixture::{
+        accepted_packet, at, audit_entry, point_and_device, reading,
+    };
+    use store::conformance::registry_fixture::{active, section};
+    use store::{AccountStore, ChangedBy, IngestBatch, NewUser, RegistryStore};
+
+    let Some(base) = base_url("audited_changes_from_two_processes_extend_one_audit_chain") else {
+        return;
+    };
+    let url = fresh_database(&base);
+    let gateway = PgStore::open(&url, PgOptions::default()).unwrap();
+    let worker = PgStore::open(&url, PgOptions::default()).unwrap();
+    let (point, device) = point_and_device(&gateway, "MN-AUDIT");
+    const N: i64 = 20;
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            for index in 0..N {
+                let packet = accepted_packet(
+                    device,
+                    vec![reading(point, "a34013", DataKind::Minute, index * 60_000, 1.0)],
+                    index,
+                );
+                let batch = IngestBatch {
+                    packets: vec![packet],
+                    audit: vec![audit_entry(index, "device_refused")],
+                    ..IngestBatch::default()
+                };
+                gateway.commit_batch(&batch).unwrap();
+            }
+        });
+        scope.spawn(|| {
+            for index in 0..N {
+                let change = active(section(&format!("S-{index:02}")));
+                worker.apply_registry(&[change], "analyst", at(index)).unwrap();
+                let user = NewUser {
+                    name: UserName::parse(&format!("user{index:02}")).unwrap(),
+                    role: Role::Inspector,
+                    enterprise: None,
+                    password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned(),
+                };
+                let by = ChangedBy { actor: "admin".to_owned(), at: at(index) };
+                worker.create_user(&user, &by).unwrap();
+                worker.record_audit(&[audit_entry(index, "export")]).unwrap();
+            }
+        });
+    });
+    let entries = worker.audit_entries(10_000).unwrap();
+    let count = |action: &str| entries.iter().filter(|entry| entry.action == action).count();
+    assert_eq!(count("device_refused"), N as usize, "the gateway's entries");
+    assert_eq!(count("registry_created"), N as usize, "one per registry change");
+    assert_eq!(count("user_created"), N as usize, "one per user");
+    assert_eq!(count("export"), N as usize, "record_audit's entries");
+    let checks = gateway.verify_evidence().unwrap();
+    let audit = checks.iter().find(|check| check.table == "audit").unwrap();
+    assert!(audit.outcome.is_ok(), "{:?}", audit.outcome);
+    assert_eq!(audit.n_intact, 4 * N as u64, "gap-free ids, one chain");
+}

@@ -16,6 +16,7 @@ mod limits;
 mod malformed;
 mod migrate;
 mod plan;
+mod postgres;
 mod registry;
 mod tidy;
 mod util;
