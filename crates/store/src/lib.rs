@@ -23,6 +23,7 @@
 //! ```
 
 mod account;
+mod account_sync;
 mod alarm;
 mod alarm_sync;
 mod chain;
@@ -31,6 +32,7 @@ pub mod conformance;
 mod derived;
 mod encoding;
 mod plan;
+mod plan_sync;
 mod postgres;
 mod registry;
 mod registry_sync;

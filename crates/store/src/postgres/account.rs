@@ -4,14 +4,14 @@
 use ::postgres::Transaction;
 use model::Instant;
 use model::account::{User, UserId, UserName};
-use serde_json::json;
 
 use super::{database_error, select, select_opt};
+use crate::account_sync;
 use crate::encoding::millis;
 use crate::rows::{StoredRow, TOKEN_COLUMNS, USER_COLUMNS, decode_token, decode_user};
 use crate::{
-    AccountStore, ApiToken, AuditEntry, ChangedBy, Error, NewApiToken, NewSession, NewUser,
-    PgStore, Result, Session, UserRecord,
+    AccountStore, ApiToken, ChangedBy, Error, NewApiToken, NewSession, NewUser, PgStore, Result,
+    Session, UserRecord,
 };
 
 fn user_in(tx: &mut Transaction<'_>, user: UserId) -> Result<UserRecord> {
@@ -27,15 +27,6 @@ fn end_sessions_of(tx: &mut Transaction<'_>, user: UserId, at: Instant) -> Resul
         &[&user.0, &millis(at)],
     )
     .map_err(database_error("ending sessions"))
-}
-
-fn user_json(user: &User) -> serde_json::Value {
-    json!({
-        "name": user.name.as_str(),
-        "role": user.role.as_str(),
-        "enterprise": user.enterprise,
-        "retired": user.retired,
-    })
 }
 
 impl AccountStore for PgStore {
@@ -59,20 +50,7 @@ impl AccountStore for PgStore {
                 return Err(Error::AlreadyExists { entity: "user", id: user.name.to_string() });
             };
             let id = UserId(row.required_int(0, "app_user", "id")?);
-            audit.push(AuditEntry {
-                at: by.at,
-                actor: by.actor.clone(),
-                action: "user_created".to_owned(),
-                subject: format!("user:{}", user.name),
-                detail: json!({
-                    "before": null,
-                    "after": {
-                        "name": user.name.as_str(),
-                        "role": user.role.as_str(),
-                        "enterprise": user.enterprise,
-                    },
-                }),
-            });
+            audit.push(account_sync::user_created(by, user));
             Ok(id)
         })
     }
@@ -100,14 +78,7 @@ impl AccountStore for PgStore {
             )
             .map_err(database_error("setting a password"))?;
             let n_ended = end_sessions_of(tx, user, by.at)?;
-            audit.push(AuditEntry {
-                at: by.at,
-                actor: by.actor.clone(),
-                action: "password_set".to_owned(),
-                subject: format!("user:{}", record.user.name),
-                // The hashes are secrets' derivatives: the audit says only that it changed.
-                detail: json!({"before": {"password": "set"}, "after": {"password": "changed"}, "sessions_ended": n_ended}),
-            });
+            audit.push(account_sync::password_set(by, &record.user.name, n_ended));
             Ok(())
         })
     }
@@ -124,14 +95,7 @@ impl AccountStore for PgStore {
             )
             .map_err(database_error("retiring a user"))?;
             let n_ended = end_sessions_of(tx, user, by.at)?;
-            let after = User { retired: true, ..record.user.clone() };
-            audit.push(AuditEntry {
-                at: by.at,
-                actor: by.actor.clone(),
-                action: "user_retired".to_owned(),
-                subject: format!("user:{}", record.user.name),
-                detail: json!({"before": user_json(&record.user), "after": user_json(&after), "sessions_ended": n_ended}),
-            });
+            audit.push(account_sync::user_retired(by, &record.user, n_ended));
             Ok(())
         })
     }
@@ -151,13 +115,7 @@ impl AccountStore for PgStore {
                 ],
             )
             .map_err(database_error("starting a session"))?;
-            audit.push(AuditEntry {
-                at: session.created_at,
-                actor: record.user.name.to_string(),
-                action: "login".to_owned(),
-                subject: format!("user:{}", record.user.name),
-                detail: json!({"peer": session.peer, "expires_at": session.expires_at}),
-            });
+            audit.push(account_sync::login(session, &record.user.name));
             Ok(())
         })
     }
@@ -192,13 +150,7 @@ impl AccountStore for PgStore {
                 |row| row.required_text(0, "app_user", "name"),
             )?;
             let Some(user) = user else { return Ok(()) };
-            audit.push(AuditEntry {
-                at,
-                actor: user.clone(),
-                action: "logout".to_owned(),
-                subject: format!("user:{user}"),
-                detail: json!({}),
-            });
+            audit.push(account_sync::logout(at, &user));
             Ok(())
         })
     }
@@ -220,16 +172,7 @@ impl AccountStore for PgStore {
                 )
                 .map_err(database_error("creating an API token"))?;
             let id = row.required_int(0, "api_token", "id")?;
-            audit.push(AuditEntry {
-                at: by.at,
-                actor: by.actor.clone(),
-                action: "token_created".to_owned(),
-                subject: format!("token:{id}"),
-                detail: json!({
-                    "before": null,
-                    "after": {"name": token.name, "role": token.role.as_str(), "enterprise": token.enterprise},
-                }),
-            });
+            audit.push(account_sync::token_created(by, id, token));
             Ok(id)
         })
     }
@@ -265,13 +208,7 @@ impl AccountStore for PgStore {
                 }
                 return Ok(());
             }
-            audit.push(AuditEntry {
-                at: by.at,
-                actor: by.actor.clone(),
-                action: "token_revoked".to_owned(),
-                subject: format!("token:{id}"),
-                detail: json!({"before": {"revoked": false}, "after": {"revoked": true}}),
-            });
+            audit.push(account_sync::token_revoked(by, id));
             Ok(())
         })
     }

@@ -6,17 +6,17 @@
 //! same indicator at once get versions n and n + 1, never one twice.
 
 use ::postgres::Transaction;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::{database_error, select, select_opt};
 use crate::encoding::millis;
+use crate::plan_sync::{new_target_version, new_value_version, target_subject, value_subject};
 use crate::rows::{
     CITY_TARGET_COLUMNS, PLAN_VALUE_COLUMNS, StoredRow, decode_city_target, decode_plan_document,
     decode_plan_value,
 };
 use crate::{
-    AuditEntry, CityTarget, NewCityTarget, NewPlanDocument, NewPlanValue, PgStore, PlanDocument,
+    CityTarget, NewCityTarget, NewPlanDocument, NewPlanValue, PgStore, PlanDocument,
     PlanDocumentInfo, PlanStore, PlanValue, Result,
 };
 
@@ -68,8 +68,7 @@ impl PlanStore for PgStore {
         at: model::Instant,
     ) -> Result<PlanValue> {
         const DURING: &str = "entering a plan value";
-        let subject =
-            format!("plan:{}/indicator:{}/year:{}", value.plan, value.indicator, value.year);
+        let subject = value_subject(value);
         self.write_audited(DURING, |tx, audit| {
             lock_key(tx, &subject)?;
             let before = select_opt(
@@ -86,17 +85,7 @@ impl PlanStore for PgStore {
                 Some(document) => Some(insert_document(tx, document, actor, at)?),
                 None => None,
             };
-            let stored = PlanValue {
-                plan: value.plan.clone(),
-                indicator: value.indicator.clone(),
-                year: value.year,
-                version: before.as_ref().map_or(1, |before| before.version + 1),
-                value: value.value,
-                note: value.note.clone(),
-                document,
-                actor: actor.to_owned(),
-                at,
-            };
+            let (stored, entry) = new_value_version(value, before.as_ref(), document, actor, at);
             tx.execute(
                 "INSERT INTO plan_value (plan, indicator, year, version, value, note, document_id, actor, at_ms)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -113,13 +102,7 @@ impl PlanStore for PgStore {
                 ],
             )
             .map_err(database_error(DURING))?;
-            audit.push(AuditEntry {
-                at,
-                actor: actor.to_owned(),
-                action: "plan_value_entered".to_owned(),
-                subject,
-                detail: json!({ "before": before, "after": stored }),
-            });
+            audit.push(entry);
             Ok(stored)
         })
     }
@@ -159,7 +142,7 @@ impl PlanStore for PgStore {
         at: model::Instant,
     ) -> Result<CityTarget> {
         const DURING: &str = "setting a city target";
-        let subject = format!("plan:{}/indicator:{}", target.plan, target.indicator);
+        let subject = target_subject(target);
         self.write_audited(DURING, |tx, audit| {
             lock_key(tx, &subject)?;
             let before = select_opt(
@@ -173,16 +156,7 @@ impl PlanStore for PgStore {
                 decode_city_target,
             )?;
             let document = insert_document(tx, &target.document, actor, at)?;
-            let stored = CityTarget {
-                plan: target.plan.clone(),
-                indicator: target.indicator.clone(),
-                version: before.as_ref().map_or(1, |before| before.version + 1),
-                value: target.value,
-                note: target.note.clone(),
-                document,
-                actor: actor.to_owned(),
-                at,
-            };
+            let (stored, entry) = new_target_version(target, before.as_ref(), document, actor, at);
             tx.execute(
                 "INSERT INTO plan_city_target (plan, indicator, version, value, note, document_id, actor, at_ms)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -198,13 +172,7 @@ impl PlanStore for PgStore {
                 ],
             )
             .map_err(database_error(DURING))?;
-            audit.push(AuditEntry {
-                at,
-                actor: actor.to_owned(),
-                action: "plan_city_target_set".to_owned(),
-                subject,
-                detail: json!({ "before": before, "after": stored }),
-            });
+            audit.push(entry);
             Ok(stored)
         })
     }

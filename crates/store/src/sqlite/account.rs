@@ -4,13 +4,13 @@
 use model::Instant;
 use model::account::{User, UserId, UserName};
 use rusqlite::{OptionalExtension, Transaction, params};
-use serde_json::json;
 
 use super::{collect, column, database_error, instant_column, millis};
+use crate::account_sync;
 use crate::rows::{TOKEN_COLUMNS, USER_COLUMNS, decode_token, decode_user};
 use crate::{
-    AccountStore, ApiToken, AuditEntry, ChangedBy, Error, NewApiToken, NewSession, NewUser, Result,
-    Session, SqliteStore, UserRecord,
+    AccountStore, ApiToken, ChangedBy, Error, NewApiToken, NewSession, NewUser, Result, Session,
+    SqliteStore, UserRecord,
 };
 
 fn user_in(tx: &Transaction<'_>, user: UserId) -> Result<UserRecord> {
@@ -24,21 +24,13 @@ fn user_in(tx: &Transaction<'_>, user: UserId) -> Result<UserRecord> {
 }
 
 /// Ends every live session of `user` at `at`.
-fn end_sessions_of(tx: &Transaction<'_>, user: UserId, at: Instant) -> Result<usize> {
+fn end_sessions_of(tx: &Transaction<'_>, user: UserId, at: Instant) -> Result<u64> {
     tx.execute(
         "UPDATE user_session SET ended_ms = ?2 WHERE user_id = ?1 AND ended_ms IS NULL",
         params![user.0, millis(at)],
     )
+    .map(|n| n as u64)
     .map_err(database_error("ending sessions"))
-}
-
-fn user_json(user: &User) -> serde_json::Value {
-    json!({
-        "name": user.name.as_str(),
-        "role": user.role.as_str(),
-        "enterprise": user.enterprise,
-        "retired": user.retired,
-    })
 }
 
 impl AccountStore for SqliteStore {
@@ -68,20 +60,7 @@ impl AccountStore for SqliteStore {
             )
             .map_err(database_error("creating a user"))?;
             let id = UserId(tx.last_insert_rowid());
-            audit.push(AuditEntry {
-                at: by.at,
-                actor: by.actor.clone(),
-                action: "user_created".to_owned(),
-                subject: format!("user:{}", user.name),
-                detail: json!({
-                    "before": null,
-                    "after": {
-                        "name": user.name.as_str(),
-                        "role": user.role.as_str(),
-                        "enterprise": user.enterprise,
-                    },
-                }),
-            });
+            audit.push(account_sync::user_created(by, user));
             Ok(id)
         })
     }
@@ -118,14 +97,7 @@ impl AccountStore for SqliteStore {
             )
             .map_err(database_error("setting a password"))?;
             let n_ended = end_sessions_of(tx, user, by.at)?;
-            audit.push(AuditEntry {
-                at: by.at,
-                actor: by.actor.clone(),
-                action: "password_set".to_owned(),
-                subject: format!("user:{}", record.user.name),
-                // The hashes are secrets' derivatives: the audit says only that it changed.
-                detail: json!({"before": {"password": "set"}, "after": {"password": "changed"}, "sessions_ended": n_ended}),
-            });
+            audit.push(account_sync::password_set(by, &record.user.name, n_ended));
             Ok(())
         })
     }
@@ -142,14 +114,7 @@ impl AccountStore for SqliteStore {
             )
             .map_err(database_error("retiring a user"))?;
             let n_ended = end_sessions_of(tx, user, by.at)?;
-            let after = User { retired: true, ..record.user.clone() };
-            audit.push(AuditEntry {
-                at: by.at,
-                actor: by.actor.clone(),
-                action: "user_retired".to_owned(),
-                subject: format!("user:{}", record.user.name),
-                detail: json!({"before": user_json(&record.user), "after": user_json(&after), "sessions_ended": n_ended}),
-            });
+            audit.push(account_sync::user_retired(by, &record.user, n_ended));
             Ok(())
         })
     }
@@ -169,13 +134,7 @@ impl AccountStore for SqliteStore {
                 ],
             )
             .map_err(database_error("starting a session"))?;
-            audit.push(AuditEntry {
-                at: session.created_at,
-                actor: record.user.name.to_string(),
-                action: "login".to_owned(),
-                subject: format!("user:{}", record.user.name),
-                detail: json!({"peer": session.peer, "expires_at": session.expires_at}),
-            });
+            audit.push(account_sync::login(session, &record.user.name));
             Ok(())
         })
     }
@@ -220,13 +179,7 @@ impl AccountStore for SqliteStore {
                 params![token_hash, millis(at)],
             )
             .map_err(database_error("ending a session"))?;
-            audit.push(AuditEntry {
-                at,
-                actor: user.clone(),
-                action: "logout".to_owned(),
-                subject: format!("user:{user}"),
-                detail: json!({}),
-            });
+            audit.push(account_sync::logout(at, &user));
             Ok(())
         })
     }
@@ -247,16 +200,7 @@ impl AccountStore for SqliteStore {
             )
             .map_err(database_error("creating an API token"))?;
             let id = tx.last_insert_rowid();
-            audit.push(AuditEntry {
-                at: by.at,
-                actor: by.actor.clone(),
-                action: "token_created".to_owned(),
-                subject: format!("token:{id}"),
-                detail: json!({
-                    "before": null,
-                    "after": {"name": token.name, "role": token.role.as_str(), "enterprise": token.enterprise},
-                }),
-            });
+            audit.push(account_sync::token_created(by, id, token));
             Ok(id)
         })
     }
@@ -303,13 +247,7 @@ impl AccountStore for SqliteStore {
                 }
                 return Ok(());
             }
-            audit.push(AuditEntry {
-                at: by.at,
-                actor: by.actor.clone(),
-                action: "token_revoked".to_owned(),
-                subject: format!("token:{id}"),
-                detail: json!({"before": {"revoked": false}, "after": {"revoked": true}}),
-            });
+            audit.push(account_sync::token_revoked(by, id));
             Ok(())
         })
     }

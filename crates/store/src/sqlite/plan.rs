@@ -4,17 +4,17 @@
 //! [`SqliteStore::write_audited`].
 
 use rusqlite::{OptionalExtension, Row, Transaction, params};
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::{collect, column, database_error, millis};
+use crate::plan_sync::{new_target_version, new_value_version};
 use crate::rows::{
     CITY_TARGET_COLUMNS, PLAN_VALUE_COLUMNS, decode_city_target, decode_plan_document,
     decode_plan_value,
 };
 use crate::{
-    AuditEntry, CityTarget, NewCityTarget, NewPlanDocument, NewPlanValue, PlanDocument,
-    PlanDocumentInfo, PlanStore, PlanValue, Result, SqliteStore,
+    CityTarget, NewCityTarget, NewPlanDocument, NewPlanValue, PlanDocument, PlanDocumentInfo,
+    PlanStore, PlanValue, Result, SqliteStore,
 };
 
 fn insert_document(
@@ -103,17 +103,7 @@ impl PlanStore for SqliteStore {
                 Some(document) => Some(insert_document(tx, document, actor, at)?),
                 None => None,
             };
-            let stored = PlanValue {
-                plan: value.plan.clone(),
-                indicator: value.indicator.clone(),
-                year: value.year,
-                version: before.as_ref().map_or(1, |before| before.version + 1),
-                value: value.value,
-                note: value.note.clone(),
-                document,
-                actor: actor.to_owned(),
-                at,
-            };
+            let (stored, entry) = new_value_version(value, before.as_ref(), document, actor, at);
             tx.prepare_cached(
                 "INSERT INTO plan_value (plan, indicator, year, version, value, note, document_id, actor, at_ms)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -132,13 +122,7 @@ impl PlanStore for SqliteStore {
                 ])
             })
             .map_err(database_error(DURING))?;
-            audit.push(AuditEntry {
-                at,
-                actor: actor.to_owned(),
-                action: "plan_value_entered".to_owned(),
-                subject: format!("plan:{}/indicator:{}/year:{}", value.plan, value.indicator, value.year),
-                detail: json!({ "before": before, "after": stored }),
-            });
+            audit.push(entry);
             Ok(stored)
         })
     }
@@ -191,16 +175,7 @@ impl PlanStore for SqliteStore {
                 |row| decode_city_target(row),
             )?;
             let document = insert_document(tx, &target.document, actor, at)?;
-            let stored = CityTarget {
-                plan: target.plan.clone(),
-                indicator: target.indicator.clone(),
-                version: before.as_ref().map_or(1, |before| before.version + 1),
-                value: target.value,
-                note: target.note.clone(),
-                document,
-                actor: actor.to_owned(),
-                at,
-            };
+            let (stored, entry) = new_target_version(target, before.as_ref(), document, actor, at);
             tx.prepare_cached(
                 "INSERT INTO plan_city_target (plan, indicator, version, value, note, document_id, actor, at_ms)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -218,13 +193,7 @@ impl PlanStore for SqliteStore {
                 ])
             })
             .map_err(database_error(DURING))?;
-            audit.push(AuditEntry {
-                at,
-                actor: actor.to_owned(),
-                action: "plan_city_target_set".to_owned(),
-                subject: format!("plan:{}/indicator:{}", target.plan, target.indicator),
-                detail: json!({ "before": before, "after": stored }),
-            });
+            audit.push(entry);
             Ok(stored)
         })
     }
