@@ -15,12 +15,6 @@ pub enum Error {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
-    /// The backend does not implement this operation yet (the PostgreSQL side of a newer trait).
-    #[error("{operation} is not implemented by this storage backend yet")]
-    Unsupported {
-        /// The trait method, e.g. `AlarmStore::open_alarm`.
-        operation: &'static str,
-    },
     /// The database file's schema is newer than this program.
     #[error("database schema version {found} is newer than this program supports ({supported})")]
     SchemaTooNew {
@@ -72,7 +66,6 @@ impl Error {
             Error::Alarm(crate::AlarmError::NoteRequired) => "note_required",
             Error::Alarm(crate::AlarmError::AssigneeRequired) => "assignee_required",
             Error::AlreadyExists { .. } => "already_exists",
-            Error::Unsupported { .. } => "unsupported",
         }
     }
 }

@@ -200,3 +200,84 @@ fn audited_changes_from_two_processes_extend_one_audit_chain() {
     assert!(audit.outcome.is_ok(), "{:?}", audit.outcome);
     assert_eq!(audit.n_intact, 4 * N as u64, "gap-free ids, one chain");
 }
+
+/// The PostgreSQL schema mirrors the SQLite schema table for table and column
+/// for column (PostgreSQL migrations are numbered on their own), and
+/// `qingshan migrate` copies every one of them: a SQLite migration without its
+/// PostgreSQL mirror fails here.
+#[test]
+fn postgres_schema_mirrors_sqlite_and_migrate_copies_all_of_it() {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    let Some(base) = base_url("postgres_schema_mirrors_sqlite_and_migrate_copies_all_of_it") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("schema.sqlite");
+    drop(store::SqliteStore::open(&path, store::SqliteOptions::default()).unwrap());
+    let sqlite = rusqlite::Connection::open(&path).unwrap();
+    let mut sqlite_tables: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut statement = sqlite
+        .prepare(
+            "SELECT m.name, c.name FROM sqlite_master m, pragma_table_info(m.name) c
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'",
+        )
+        .unwrap();
+    for row in statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?))).unwrap() {
+        let (table, column): (String, String) = row.unwrap();
+        sqlite_tables.entry(table).or_default().insert(column);
+    }
+    let url = fresh_database(&base);
+    drop(PgStore::open(&url, PgOptions::default()).unwrap());
+    let pg_tables = std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        let mut tables: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        // Tables and partitioned parents, not the partitions; not the schema version.
+        let rows = client
+            .query(
+                "SELECT c.relname::text, a.attname::text FROM pg_class c
+                 JOIN pg_namespace n ON n.oid = c.relnamespace
+                 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                 WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+                   AND c.relname <> 'qingshan_schema'",
+                &[],
+            )
+            .unwrap();
+        for row in rows {
+            tables.entry(row.get(0)).or_default().insert(row.get(1));
+        }
+        tables
+    })
+    .join()
+    .unwrap();
+    let mut expected = sqlite_tables.clone();
+    // PostgreSQL's one addition: the distribution column of the raw archive.
+    expected.get_mut("raw_packet").unwrap().insert("point_id".to_owned());
+    assert_eq!(pg_tables, expected, "PostgreSQL tables and columns = SQLite's");
+    let copied: BTreeMap<String, BTreeSet<String>> = store::copied_columns()
+        .into_iter()
+        .map(|(table, columns)| {
+            (table.to_owned(), columns.into_iter().map(str::to_owned).collect())
+        })
+        .collect();
+    assert_eq!(copied, sqlite_tables, "migrate copies every SQLite table and column");
+}
+
+/// A source with a column the copy does not know (a newer SQLite migration
+/// without its PostgreSQL mirror) is refused before anything is copied.
+#[test]
+fn migrate_refuses_a_source_column_it_cannot_copy() {
+    let Some(base) = base_url("migrate_refuses_a_source_column_it_cannot_copy") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("newer.sqlite");
+    drop(store::SqliteStore::open(&path, store::SqliteOptions::default()).unwrap());
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("ALTER TABLE alarm ADD COLUMN corrected_by TEXT")
+        .unwrap();
+    let url = fresh_database(&base);
+    let error = store::copy_sqlite_to_postgres(&path, &url).unwrap_err();
+    assert!(error.to_string().contains("alarm.corrected_by"), "{error}");
+    let target = PgStore::open(&url, PgOptions::default()).unwrap();
+    assert!(target.points().unwrap().is_empty(), "nothing was copied");
+}
