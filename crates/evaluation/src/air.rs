@@ -1,11 +1,12 @@
 //! Air stations: daily AQI per Beijing day and hourly (real-time) AQI per
 //! Beijing hour, from stored HJ 212 hour data.
 
-use chrono::{Duration, NaiveDate};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 use model::{BeijingTime, DataKind, Instant, ParamCode, PointId};
 use serde_json::{Map, Value, json};
 use standards::air::{
-    AirOptions, DailyValue, HourResult, HourlySeries, evaluate_station, hourly_aqi_series,
+    AirOptions, DailyValue, DayResult, HourResult, HourlySeries, evaluate_station,
+    hourly_aqi_series,
 };
 use standards::aqi::{AqiReport, Indicator, IndicatorSet, Pollutant};
 use standards::decimal::{Conc, MeanConc};
@@ -31,19 +32,39 @@ const N_HOURS: usize = 48;
 /// The value of the `hour_label` field wherever hours appear.
 pub(crate) const HOUR_LABEL: &str = "period_start";
 
-/// Recomputes the daily AQI of `date` and the hourly AQI of its hours for one
-/// station. Returns nothing when the station has no hour data that day.
-pub(crate) fn derive_day(
+/// A station's hour columns from stored HJ 212 hour data, index 0 being the
+/// hour starting at the loader's first hour (Beijing).
+pub(crate) struct StationHours {
+    /// One column per pollutant ([`Pollutant::index`]); `None` where the hour
+    /// is missing, flagged or not a concentration.
+    pub(crate) columns: [Vec<Option<Conc>>; 6],
+    /// Whether any of the six pollutants was stored for the hour (flagged or not).
+    pub(crate) present: Vec<bool>,
+}
+
+impl StationHours {
+    /// The columns as a series labelled by hour start.
+    pub(crate) fn series(&self, first_hour: NaiveDateTime) -> HourlySeries<'_> {
+        let c = &self.columns;
+        HourlySeries {
+            first_label_beijing: first_hour,
+            label: HourLabel::PeriodStart,
+            columns: [&c[0], &c[1], &c[2], &c[3], &c[4], &c[5]],
+        }
+    }
+}
+
+/// Loads `n_hours` hours of one station starting at `first_hour` (Beijing).
+/// A flagged hour (see [`usable`]) or a value that is not a concentration
+/// is missing, never zero.
+pub(crate) fn load_hours(
     store: &dyn Store,
     point: PointId,
-    date: NaiveDate,
-    now: Instant,
-) -> Result<Vec<DerivedResult>> {
-    let Some(first_hour) = date.pred_opt().and_then(|day| day.and_hms_opt(0, 0, 0)) else {
-        return Ok(Vec::new());
-    };
+    first_hour: NaiveDateTime,
+    n_hours: usize,
+) -> Result<StationHours> {
     let from = BeijingTime(first_hour).to_instant();
-    let to = Instant(from.0 + Duration::hours(N_HOURS as i64));
+    let to = Instant(from.0 + Duration::hours(i64::try_from(n_hours).unwrap_or(i64::MAX)));
     let params = CODES.iter().filter_map(|(code, _)| ParamCode::parse(code).ok()).collect();
     let readings = store.readings(&ReadingQuery {
         point,
@@ -51,13 +72,13 @@ pub(crate) fn derive_day(
         params,
         from,
         to,
-        limit: N_HOURS * CODES.len() * 2,
+        limit: n_hours * CODES.len() * 2,
     })?;
     let mut columns: [Vec<Option<Conc>>; 6] = Default::default();
     for column in &mut columns {
-        column.resize(N_HOURS, None);
+        column.resize(n_hours, None);
     }
-    let mut present = [false; N_HOURS];
+    let mut present = vec![false; n_hours];
     for reading in &readings {
         let Some(&(_, pollutant)) =
             CODES.iter().find(|(code, _)| *code == reading.key.param.as_str())
@@ -65,7 +86,7 @@ pub(crate) fn derive_day(
             continue;
         };
         let offset = (reading.key.data_time.0 - from.0).num_hours();
-        let Some(index) = usize::try_from(offset).ok().filter(|&index| index < N_HOURS) else {
+        let Some(index) = usize::try_from(offset).ok().filter(|&index| index < n_hours) else {
             continue;
         };
         present[index] = true;
@@ -78,14 +99,27 @@ pub(crate) fn derive_day(
             .representative(DataKind::Hour)
             .and_then(|value| Conc::from_f64(value).ok());
     }
+    Ok(StationHours { columns, present })
+}
+
+/// Recomputes the daily AQI of `date` and the hourly AQI of its hours for one
+/// station. Returns nothing when the station has no hour data that day.
+pub(crate) fn derive_day(
+    store: &dyn Store,
+    point: PointId,
+    date: NaiveDate,
+    now: Instant,
+) -> Result<Vec<DerivedResult>> {
+    let Some(first_hour) = date.pred_opt().and_then(|day| day.and_hms_opt(0, 0, 0)) else {
+        return Ok(Vec::new());
+    };
+    let from = BeijingTime(first_hour).to_instant();
+    let station_hours = load_hours(store, point, first_hour, N_HOURS)?;
+    let present = &station_hours.present;
     if !present[24..].iter().any(|&hour| hour) {
         return Ok(Vec::new());
     }
-    let series = HourlySeries {
-        first_label_beijing: first_hour,
-        label: HourLabel::PeriodStart,
-        columns: [&columns[0], &columns[1], &columns[2], &columns[3], &columns[4], &columns[5]],
-    };
+    let series = station_hours.series(first_hour);
     let options = AirOptions::default();
     let days = evaluate_station(&series, date, date, EditionChoice::ByDate, &options)?.days;
     let hours = hourly_aqi_series(&series, EditionChoice::ByDate, &options)?;
@@ -94,34 +128,7 @@ pub(crate) fn derive_day(
     let day_start = Instant(from.0 + Duration::hours(24));
     for day in &days {
         let n_hours = present[24..].iter().filter(|&&hour| hour).count();
-        let mut pollutants = Map::new();
-        for pollutant in [Pollutant::So2, Pollutant::No2, Pollutant::Pm10, Pollutant::Pm25] {
-            pollutants.insert(
-                pollutant.name().to_owned(),
-                daily_json(&day.daily[pollutant.index()], pollutant),
-            );
-        }
-        pollutants.insert(
-            Pollutant::Co.name().to_owned(),
-            daily_json(&day.daily[Pollutant::Co.index()], Pollutant::Co),
-        );
-        pollutants.insert(
-            Indicator::O3_8h.name().to_owned(),
-            json!({
-                "value": day.o3_mda8.value.map(MeanConc::to_f64),
-                "unit": Pollutant::O3.unit(),
-                "valid": day.o3_mda8.value.is_some(),
-                "valid_by_exceedance": day.o3_mda8.valid_by_exceedance,
-                "validity": validity_json(day.o3_mda8.validity),
-            }),
-        );
-        pollutants
-            .insert(Indicator::O3_1h.name().to_owned(), daily_json(&day.o3_max_1h, Pollutant::O3));
-        let mut detail = report_json(&day.aqi);
-        detail.insert("date".to_owned(), json!(day.date.to_string()));
-        detail.insert("limits".to_owned(), json!(day.limits.name()));
-        detail.insert("valid".to_owned(), json!(day.aqi.missing.is_empty()));
-        detail.insert("pollutants".to_owned(), Value::Object(pollutants));
+        let mut detail = day_json(day);
         detail.insert("n_hours".to_owned(), json!(n_hours));
         detail.insert("hour_label".to_owned(), json!(HOUR_LABEL));
         results.push(DerivedResult {
@@ -140,6 +147,39 @@ pub(crate) fn derive_day(
         }
     }
     Ok(results)
+}
+
+/// A day's AQI report, daily values and MDA8 in the standard's vocabulary.
+pub(crate) fn day_json(day: &DayResult) -> Map<String, Value> {
+    let mut pollutants = Map::new();
+    for pollutant in [Pollutant::So2, Pollutant::No2, Pollutant::Pm10, Pollutant::Pm25] {
+        pollutants.insert(
+            pollutant.name().to_owned(),
+            daily_json(&day.daily[pollutant.index()], pollutant),
+        );
+    }
+    pollutants.insert(
+        Pollutant::Co.name().to_owned(),
+        daily_json(&day.daily[Pollutant::Co.index()], Pollutant::Co),
+    );
+    pollutants.insert(
+        Indicator::O3_8h.name().to_owned(),
+        json!({
+            "value": day.o3_mda8.value.map(MeanConc::to_f64),
+            "unit": Pollutant::O3.unit(),
+            "valid": day.o3_mda8.value.is_some(),
+            "valid_by_exceedance": day.o3_mda8.valid_by_exceedance,
+            "validity": validity_json(day.o3_mda8.validity),
+        }),
+    );
+    pollutants
+        .insert(Indicator::O3_1h.name().to_owned(), daily_json(&day.o3_max_1h, Pollutant::O3));
+    let mut detail = report_json(&day.aqi);
+    detail.insert("date".to_owned(), json!(day.date.to_string()));
+    detail.insert("limits".to_owned(), json!(day.limits.name()));
+    detail.insert("valid".to_owned(), json!(day.aqi.missing.is_empty()));
+    detail.insert("pollutants".to_owned(), Value::Object(pollutants));
+    detail
 }
 
 fn hour_result(point: PointId, hour: &HourResult, now: Instant) -> DerivedResult {
@@ -205,7 +245,7 @@ fn daily_json(value: &DailyValue, pollutant: Pollutant) -> Value {
     })
 }
 
-fn validity_json(validity: standards::air::Validity) -> Value {
+pub(crate) fn validity_json(validity: standards::air::Validity) -> Value {
     json!({
         "n_valid": validity.n_valid,
         "n_required": validity.n_required,

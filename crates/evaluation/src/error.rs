@@ -9,6 +9,16 @@ pub enum Error {
     /// A standard refused its input (a programming error on our side: inputs are checked).
     #[error("standards error during evaluation: {0}")]
     Standards(#[from] standards::Error),
+    /// A range of days asked of an area evaluation is empty or too long.
+    #[error("the range {from}..={to} must hold 1 to {max_days} days")]
+    Range {
+        /// First day asked.
+        from: chrono::NaiveDate,
+        /// Last day asked.
+        to: chrono::NaiveDate,
+        /// The most days allowed.
+        max_days: i64,
+    },
     /// The blocking task running a pass panicked or was cancelled.
     #[error("evaluation task failed: {0}")]
     Task(String),
@@ -20,6 +30,7 @@ impl Error {
         match self {
             Error::Store(error) => error.reason(),
             Error::Standards(error) => error.reason(),
+            Error::Range { .. } => "range",
             Error::Task(_) => "task_failed",
         }
     }

@@ -15,12 +15,15 @@
 //! - air stations: hourly (real-time) AQI per Beijing hour and daily AQI per
 //!   Beijing day (HJ 633, GB 3095, HJ 663; the edition in force on the date);
 //! - surface-water sections: class per Beijing day and per Beijing month
-//!   (GB 3838-2002, single-factor method on the period means);
+//!   (GB 3838-2002, single-factor method on the period means), each judged
+//!   as the river, lake or reservoir the registry gives it, drinking-water
+//!   sources with the supplementary items;
 //! - source outlets (flue gas, wastewater) with permit limits in the store:
 //!   exceedance per Beijing hour and day (`standards::emission::judge`).
 //!
 //! Hours come from HJ 212 hour data (CN 2061), whose `DataTime` is the start
-//! of the hour; they are passed to the standards as [`HourLabel::PeriodStart`]
+//! of the hour; an outlet's day data (CN 2031) is judged against its daily
+//! limits in place of the mean of its hours; they are passed to the standards as [`HourLabel::PeriodStart`]
 //! and never shifted by hand.
 //!
 //! **Boundaries.** Channels carry wake-ups; the store carries data: the
@@ -44,6 +47,7 @@
 //! [`HourLabel::PeriodStart`]: standards::edition::HourLabel::PeriodStart
 
 mod air;
+pub mod area;
 mod error;
 mod events;
 mod outlet;
@@ -147,15 +151,23 @@ impl Evaluator {
         // Skip windows of packets without hour data (minute and realtime uploads)
         // without a write each: the watermark is committed once, with the results.
         let mut scanned_from = from;
-        let touched = loop {
+        let (touched, touched_days) = loop {
             let touched = self.store.touched_readings(
                 scanned_from,
                 self.config.max_packets_per_pass.max(1),
                 DataKind::Hour,
             )?;
+            // Day data (CN 2031) of the same packets: bounded to the window the
+            // hour scan saw, so both describe the same packets.
+            let window_packets = u64::try_from(touched.up_to_raw_id - scanned_from).unwrap_or(0);
+            let touched_days = if window_packets == 0 {
+                Vec::new()
+            } else {
+                self.store.touched_readings(scanned_from, window_packets, DataKind::Day)?.readings
+            };
             let full_window = touched.up_to_raw_id >= scanned_from.saturating_add(window);
-            if !touched.readings.is_empty() || !full_window {
-                break touched;
+            if !touched.readings.is_empty() || !touched_days.is_empty() || !full_window {
+                break (touched, touched_days);
             }
             scanned_from = touched.up_to_raw_id;
         };
@@ -197,17 +209,39 @@ impl Evaluator {
                 _ => {}
             }
         }
+        // Outlets' day data (CN 2031, `DataTime` the start of the Beijing day)
+        // is judged against their daily limits.
+        for reading in &touched_days {
+            if let Some(PointKind::FlueGas | PointKind::Wastewater) = kinds.get(&reading.point) {
+                outlet_days.insert((reading.point, reading.data_time.to_beijing().date()));
+            }
+        }
 
         let now = self.clock.now();
         let mut results = Vec::new();
         for &(point, date) in &air_days {
             results.extend(air::derive_day(self.store.as_ref(), point, date, now)?);
         }
+        let sections = if water_days.is_empty() {
+            HashMap::new()
+        } else {
+            water::section_sites(self.store.as_ref())?
+        };
+        let section = |point: &PointId| sections.get(point).copied().unwrap_or_default();
         for &(point, date) in &water_days {
-            results.extend(water::derive_day(self.store.as_ref(), point, date, now)?);
+            let site = section(&point);
+            results.extend(water::derive_day(self.store.as_ref(), site, point, date, now)?);
         }
         for &(point, year, month) in &water_months {
-            results.extend(water::derive_month(self.store.as_ref(), point, year, month, now)?);
+            let site = section(&point);
+            results.extend(water::derive_month(
+                self.store.as_ref(),
+                site,
+                point,
+                year,
+                month,
+                now,
+            )?);
         }
         for &(point, date) in &outlet_days {
             results.extend(outlet::derive_day(self.store.as_ref(), point, date, now)?);

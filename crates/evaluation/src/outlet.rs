@@ -7,7 +7,10 @@
 //! exceeding hours into episodes. Limits with daily averaging are judged on
 //! the day's mean of the hour means, valid with at least 20 valid hours
 //! (`aggregate` with `ValidityRule::MinCount(20)`, as GB 18484-2020 3.19;
-//! a project convention for other sectors until the permit says otherwise).
+//! a project convention for other sectors until the permit says otherwise),
+//! unless the device sent the day's value itself as day data (CN 2031):
+//! that value is judged then (`"source": "day_data"`), as the device's
+//! daily statistic is what the permit's daily limit applies to.
 
 use std::collections::BTreeMap;
 
@@ -54,15 +57,10 @@ pub(crate) fn derive_day(
     let Some(midnight) = date.and_hms_opt(0, 0, 0) else { return Ok(Vec::new()) };
     let from = BeijingTime(midnight).to_instant();
     let to = Instant(from.0 + Duration::days(1));
-    let readings = store.readings(&ReadingQuery {
-        point,
-        kind: DataKind::Hour,
-        params: Vec::new(),
-        from,
-        to,
-        limit: 24 * 256,
-    })?;
-    if readings.is_empty() {
+    let query = |kind, limit| ReadingQuery { point, kind, params: Vec::new(), from, to, limit };
+    let readings = store.readings(&query(DataKind::Hour, 24 * 256))?;
+    let day_data = store.readings(&query(DataKind::Day, 256))?;
+    if readings.is_empty() && day_data.is_empty() {
         return Ok(Vec::new());
     }
     let oxygen: BTreeMap<NaiveDateTime, Decimal> = readings
@@ -78,6 +76,24 @@ pub(crate) fn derive_day(
     let mut daily = Map::new();
     let mut hourly: BTreeMap<NaiveDateTime, Map<String, Value>> = BTreeMap::new();
     for (param, limit) in &limits {
+        if limit.averaging == Averaging::Day
+            && let Some(day) = day_data.iter().find(|reading| reading.key.param.as_str() == param)
+        {
+            let day_reading = Reading {
+                start_beijing: midnight,
+                value: day.values.representative(DataKind::Day).and_then(Decimal::from_f64),
+                o2_pct: day_data
+                    .iter()
+                    .find(|reading| reading.key.param.as_str() == OXYGEN_CODE)
+                    .and_then(|oxygen| oxygen.values.representative(DataKind::Day))
+                    .and_then(Decimal::from_f64),
+                flag: DataFlag::parse(day.values.flag.as_deref().unwrap_or("N")),
+            };
+            let value = day.values.representative(DataKind::Day);
+            let detail = json!({ "source": "day_data", "daily_value": value });
+            daily.insert(param.clone(), judge_day(day_reading, limit, &options, detail));
+            continue;
+        }
         let hours: Vec<Reading> = readings
             .iter()
             .filter(|reading| reading.key.param.as_str() == param)
@@ -105,25 +121,14 @@ pub(crate) fn derive_day(
                 o2_pct: mean.mean_o2_pct,
                 flag: mean.flag.clone(),
             };
-            let report = judge(&[day_reading], limit, &options);
-            let outcome = report
-                .periods
-                .first()
-                .map_or(Value::Null, |period| outcome_json(&period.outcome, limit));
-            daily.insert(
-                param.clone(),
-                json!({
-                    "pollutant": limit.pollutant,
-                    "limit": limit,
-                    "judged": true,
-                    "daily_mean": mean.mean,
-                    "n_valid_hours": mean.n_valid,
-                    "n_required_hours": DAY_MIN_HOURS,
-                    "valid": mean.valid,
-                    "outcome": outcome,
-                    "exceeds": report.n_exceeding > 0,
-                }),
-            );
+            let detail = json!({
+                "source": "hour_means",
+                "daily_mean": mean.mean,
+                "n_valid_hours": mean.n_valid,
+                "n_required_hours": DAY_MIN_HOURS,
+                "valid": mean.valid,
+            });
+            daily.insert(param.clone(), judge_day(day_reading, limit, &options, detail));
             continue;
         }
         let report = judge(&hours, limit, &options);
@@ -196,6 +201,24 @@ pub(crate) fn derive_day(
         });
     }
     Ok(results)
+}
+
+/// Judges one day's value against a daily limit: `detail` (an object saying
+/// where the value came from) with the limit, the outcome and the verdict.
+fn judge_day(day: Reading, limit: &PermitLimit, options: &JudgeOptions, detail: Value) -> Value {
+    let report = judge(&[day], limit, options);
+    let outcome =
+        report.periods.first().map_or(Value::Null, |period| outcome_json(&period.outcome, limit));
+    let mut entry = match detail {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    entry.insert("pollutant".to_owned(), json!(limit.pollutant));
+    entry.insert("limit".to_owned(), json!(limit));
+    entry.insert("judged".to_owned(), json!(true));
+    entry.insert("outcome".to_owned(), outcome);
+    entry.insert("exceeds".to_owned(), json!(report.n_exceeding > 0));
+    Value::Object(entry)
 }
 
 fn outcome_json(outcome: &Outcome, limit: &PermitLimit) -> Value {

@@ -2,16 +2,26 @@
 //! (GB 3838-2002; 2011 evaluation method), from stored HJ 212 hour data.
 //!
 //! Each stored hour is one sample; a period's class is the single-factor
-//! class of the period means of its samples (`classify_period`). Sections are
-//! judged as rivers until the registry records the water body.
+//! class of the period means of its samples (`classify_period`).
+//!
+//! The water body decides the TP limits and whether TN is assessed
+//! (GB 3838-2002 table 1, items 8 and 9): each section is judged as its
+//! registry water body says ([`store::RegistryStore::sites`]), lakes and
+//! reservoirs with the lake limits. A section the registry does not know (or
+//! whose water body has no kind) is judged as a river, and its result says so
+//! (`"water_body_from_registry": false`). A drinking-water source section
+//! (饮用水水源地) is also checked against the table 2 supplementary items and
+//! class III (GB 3838-2002 §5.3, `check_drinking_source`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Duration, NaiveDate};
+use model::registry::WaterBodyKind;
 use model::{BeijingTime, DataKind, Instant, PointId};
 use serde_json::{Value, json};
 use standards::water::{
-    Decimal, PeriodClass, PeriodOptions, WaterBody, WaterItem, WaterValue, classify_period,
+    Decimal, DrinkingSourceCheck, DrinkingSourceOptions, PeriodClass, PeriodOptions, WaterBody,
+    WaterItem, WaterValue, check_drinking_source, classify_period,
 };
 use store::{DerivedKind, DerivedResult, ReadingQuery, Store};
 
@@ -23,9 +33,77 @@ pub(crate) const EDITION: &str = "GB 3838-2002";
 /// Most hour readings a month of one section may hold (31 days, generously many items).
 const MAX_READINGS: usize = 31 * 24 * 64;
 
+/// What the registry says about a section that changes how it is judged.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct SectionSite {
+    /// The water body's kind, if the registry knows it.
+    pub(crate) kind: Option<WaterBodyKind>,
+    /// A drinking-water source section.
+    pub(crate) drinking_source: bool,
+}
+
+impl SectionSite {
+    /// The GB 3838 water body: lakes and reservoirs share their limits;
+    /// unknown is judged as a river.
+    pub(crate) fn body(self) -> WaterBody {
+        match self.kind {
+            Some(WaterBodyKind::Lake | WaterBodyKind::Reservoir) => WaterBody::LakeReservoir,
+            Some(WaterBodyKind::River) | None => WaterBody::River,
+        }
+    }
+}
+
+/// The registry's sections by point, read once per pass.
+pub(crate) fn section_sites(store: &dyn Store) -> Result<HashMap<PointId, SectionSite>> {
+    Ok(store
+        .sites()?
+        .into_iter()
+        .filter(|site| site.kind == store::RegistryKind::Section)
+        .map(|site| {
+            let section =
+                SectionSite { kind: site.water_body_kind, drinking_source: site.drinking_source };
+            (site.point, section)
+        })
+        .collect())
+}
+
+/// One section's samples in `from..to`: one per stored hour, each with its
+/// usable item values (a flagged value or one that is not a number is left
+/// out, never taken as zero). At most `limit` readings are read.
+pub(crate) fn load_samples(
+    store: &dyn Store,
+    point: PointId,
+    from: Instant,
+    to: Instant,
+    limit: usize,
+) -> Result<Vec<Vec<(WaterItem, WaterValue)>>> {
+    let readings = store.readings(&ReadingQuery {
+        point,
+        kind: DataKind::Hour,
+        params: Vec::new(),
+        from,
+        to,
+        limit,
+    })?;
+    let mut samples: BTreeMap<Instant, Vec<(WaterItem, WaterValue)>> = BTreeMap::new();
+    for reading in &readings {
+        let Ok(item) = WaterItem::parse(reading.key.param.as_str()) else { continue };
+        let value = if usable(&reading.values) {
+            reading.values.representative(DataKind::Hour).and_then(WaterValue::from_f64)
+        } else {
+            None
+        };
+        if let Some(value) = value {
+            samples.entry(reading.key.data_time).or_default().push((item, value));
+        }
+    }
+    Ok(samples.into_values().collect())
+}
+
 /// Recomputes the class of one section on one Beijing day.
 pub(crate) fn derive_day(
     store: &dyn Store,
+    site: SectionSite,
     point: PointId,
     date: NaiveDate,
     now: Instant,
@@ -34,12 +112,15 @@ pub(crate) fn derive_day(
     let from = BeijingTime(start).to_instant();
     let to = Instant(from.0 + Duration::days(1));
     let label = date.to_string();
-    Ok(derive(store, point, from, to, DerivedKind::WaterDaily, label, now)?.into_iter().collect())
+    Ok(derive(store, site, point, from, to, DerivedKind::WaterDaily, label, now)?
+        .into_iter()
+        .collect())
 }
 
 /// Recomputes the class of one section in one Beijing month.
 pub(crate) fn derive_month(
     store: &dyn Store,
+    site: SectionSite,
     point: PointId,
     year: i32,
     month: u32,
@@ -59,11 +140,15 @@ pub(crate) fn derive_month(
     let from = BeijingTime(start).to_instant();
     let to = BeijingTime(end).to_instant();
     let label = format!("{year:04}-{month:02}");
-    Ok(derive(store, point, from, to, DerivedKind::WaterMonthly, label, now)?.into_iter().collect())
+    Ok(derive(store, site, point, from, to, DerivedKind::WaterMonthly, label, now)?
+        .into_iter()
+        .collect())
 }
 
+#[allow(clippy::too_many_arguments, reason = "one private call shape for day and month")]
 fn derive(
     store: &dyn Store,
+    site: SectionSite,
     point: PointId,
     from: Instant,
     to: Instant,
@@ -71,35 +156,30 @@ fn derive(
     period: String,
     now: Instant,
 ) -> Result<Option<DerivedResult>> {
-    let readings = store.readings(&ReadingQuery {
-        point,
-        kind: DataKind::Hour,
-        params: Vec::new(),
-        from,
-        to,
-        limit: MAX_READINGS,
-    })?;
-    let mut samples: BTreeMap<Instant, Vec<(WaterItem, WaterValue)>> = BTreeMap::new();
-    for reading in &readings {
-        let Ok(item) = WaterItem::parse(reading.key.param.as_str()) else { continue };
-        let value = if usable(&reading.values) {
-            reading.values.representative(DataKind::Hour).and_then(WaterValue::from_f64)
-        } else {
-            None
-        };
-        if let Some(value) = value {
-            samples.entry(reading.key.data_time).or_default().push((item, value));
-        }
-    }
+    let samples = load_samples(store, point, from, to, MAX_READINGS)?;
     if samples.is_empty() {
         return Ok(None);
     }
-    let samples: Vec<Vec<(WaterItem, WaterValue)>> = samples.into_values().collect();
-    let result = classify_period(&samples, WaterBody::River, &PeriodOptions::default());
+    let body = site.body();
+    let result = classify_period(&samples, body, &PeriodOptions::default());
     let mut detail = detail_json(&result);
     if let Value::Object(map) = &mut detail {
         let field = if kind == DerivedKind::WaterMonthly { "month" } else { "date" };
         map.insert(field.to_owned(), json!(period));
+        let water_body = site.kind.map_or("river", |kind| kind.as_str());
+        map.insert("water_body".to_owned(), json!(water_body));
+        map.insert(
+            "water_body_zh".to_owned(),
+            json!(site.kind.map_or("河流", |kind| kind.label_zh())),
+        );
+        map.insert("water_body_from_registry".to_owned(), json!(site.kind.is_some()));
+        map.insert("drinking_source".to_owned(), json!(site.drinking_source));
+        if site.drinking_source {
+            let means: Vec<(WaterItem, WaterValue)> =
+                result.means.iter().map(|mean| (mean.item, mean.value)).collect();
+            let check = check_drinking_source(&means, body, &DrinkingSourceOptions::default());
+            map.insert("drinking_source_check".to_owned(), drinking_json(&check));
+        }
     }
     Ok(Some(DerivedResult {
         kind,
@@ -112,11 +192,11 @@ fn derive(
     }))
 }
 
-fn decimal(value: Decimal) -> f64 {
+pub(crate) fn decimal(value: Decimal) -> f64 {
     value.to_f64()
 }
 
-fn value_json(value: WaterValue) -> Value {
+pub(crate) fn value_json(value: WaterValue) -> Value {
     match value {
         WaterValue::Measured(value) => json!(decimal(value)),
         WaterValue::NotDetected { detection_limit } => {
@@ -172,7 +252,33 @@ fn detail_json(result: &PeriodClass) -> Value {
         "items": items,
         "missing_items": short(&sample.missing_items),
         "n_samples": result.n_samples,
-        "water_body": "river",
         "edition": EDITION,
+    })
+}
+
+/// A drinking-water source check on the period means (GB 3838-2002 §5.3).
+fn drinking_json(check: &DrinkingSourceCheck) -> Value {
+    let supplementary: Vec<Value> = check
+        .supplementary
+        .iter()
+        .map(|result| {
+            json!({
+                "item": result.item.short_name(),
+                "code": result.item.hj212_code(),
+                "name_zh": result.item.zh_name(),
+                "value": value_json(result.value),
+                "limit": decimal(result.limit),
+                "meets": result.meets,
+            })
+        })
+        .collect();
+    let missing: Vec<&str> =
+        check.missing_supplementary.iter().map(|item| item.short_name()).collect();
+    json!({
+        "target": DrinkingSourceOptions::default().target.label(),
+        "table_1_meets": check.table_1_meets,
+        "supplementary": supplementary,
+        "missing_supplementary": missing,
+        "meets": check.meets,
     })
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use evaluation::{EvaluationConfig, Evaluator, PassReport};
+use model::registry::{Boundary, RecordStatus, SectionLevel, WaterBodyKind, WaterTarget};
 use model::time::FixedClock;
 use model::{
     BeijingTime, DataKind, Instant, ParamCode, PointId, Reading, ReadingKey, ReadingValues,
@@ -15,7 +16,8 @@ use model::{
 use serde_json::Value;
 use store::{
     DerivedKind, DerivedQuery, DerivedResult, DerivedStore, IncomingPacket, IngestBatch, NewPoint,
-    PointKind, RawPacket, SqliteOptions, SqliteStore, Store, Verdict,
+    PointKind, RawPacket, RegistryChange, RegistryEntity, RegistryStore, Section, SqliteOptions,
+    SqliteStore, Store, Town, Verdict, WaterBody,
 };
 
 /// A store file with one point, and an evaluator over it.
@@ -347,6 +349,112 @@ fn water_tp_at_the_class_iii_limit_is_class_iii() {
     assert_eq!(month.start, hour("2026-03-01", 0));
 }
 
+/// A store with one registry section on a water body of `kind`, optionally a
+/// drinking-water source, whose point gets 24 hours of `code` = `value` on
+/// 2026-03-02; returns that day's derived detail after one pass.
+fn check_section_day(kind: WaterBodyKind, drinking_source: bool, code: &str, value: f64) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir.path().join("qingshan.sqlite"));
+    let active = |entity| RegistryChange { entity, status: RecordStatus::Active, sample: false };
+    let changes = [
+        active(RegistryEntity::Town(Town {
+            code: "511112100".to_owned(),
+            name: "竹根镇".to_owned(),
+            district: "五通桥区".to_owned(),
+        })),
+        active(RegistryEntity::WaterBody(WaterBody {
+            code: "BODY".to_owned(),
+            name: "示例水体".to_owned(),
+            kind,
+        })),
+        active(RegistryEntity::Section(Section {
+            code: "WTQ-S-1".to_owned(),
+            name: "示例断面".to_owned(),
+            water_body: "BODY".to_owned(),
+            town: "511112100".to_owned(),
+            level: SectionLevel::Provincial,
+            target: WaterTarget::III,
+            longitude: 103.82,
+            latitude: 29.41,
+            drinking_source,
+            boundary: Boundary::No,
+            order: 1,
+        })),
+    ];
+    store.apply_registry(&changes, "tester", hour("2026-03-01", 0)).unwrap();
+    let point = store.points().unwrap().into_iter().find(|p| p.point.code == "WTQ-S-1").unwrap().id;
+    let packets =
+        (0..24).map(|h| packet(vec![reading(point, code, hour("2026-03-02", h), value)])).collect();
+    store.commit_batch(&IngestBatch { packets, ..IngestBatch::default() }).unwrap();
+    evaluator(&store).pass().unwrap();
+    let days = store
+        .derived(&DerivedQuery {
+            kind: DerivedKind::WaterDaily,
+            point: Some(point),
+            from: hour("2026-03-01", 0),
+            to: hour("2026-03-04", 0),
+            limit: 10,
+        })
+        .unwrap();
+    assert_eq!(days.len(), 1, "{days:#?}");
+    days.into_iter().next().unwrap().detail
+}
+
+#[test]
+fn reservoir_tp_is_judged_on_the_lake_limits() {
+    // GB 3838-2002 table 1 item 8: TP 0.04 mg/L is class II on a river
+    // (0.02 < 0.04 ≤ 0.1) and class III on a lake or reservoir (0.025 < 0.04 ≤ 0.05).
+    let reservoir = check_section_day(WaterBodyKind::Reservoir, false, "w21011", 0.04);
+    assert_eq!(reservoir["class"], "III", "{reservoir:#}");
+    assert_eq!(reservoir["deciding_items"], Value::from(vec!["TP"]));
+    assert_eq!(reservoir["water_body"], "reservoir");
+    assert_eq!(reservoir["water_body_from_registry"], true);
+    let lake = check_section_day(WaterBodyKind::Lake, false, "w21011", 0.04);
+    assert_eq!(lake["class"], "III", "{lake:#}");
+    let river = check_section_day(WaterBodyKind::River, false, "w21011", 0.04);
+    assert_eq!(river["class"], "II", "{river:#}");
+    assert_eq!(river["water_body"], "river");
+}
+
+#[test]
+fn lake_tn_has_a_class_and_river_tn_has_none() {
+    // TN 1.2 mg/L: class IV on a lake (1.0 < 1.2 ≤ 1.5, table 1 item 9), a
+    // reference item that does not decide the class (2011 method §5.1); a
+    // river has no TN classes.
+    let lake = check_section_day(WaterBodyKind::Lake, false, "w21001", 1.2);
+    assert_eq!(lake["items"][0]["item"], "TN", "{lake:#}");
+    assert_eq!(lake["items"][0]["class"], "IV");
+    assert_eq!(lake["items"][0]["assessed"], false);
+    let river = check_section_day(WaterBodyKind::River, false, "w21001", 1.2);
+    assert_eq!(river["items"][0]["class"], Value::Null, "{river:#}");
+}
+
+#[test]
+fn a_section_unknown_to_the_registry_is_judged_as_a_river_and_says_so() {
+    let f = fixture(PointKind::SurfaceWater);
+    f.send_hours("w21011", "2026-03-02", 0..24, 0.04);
+    f.pass();
+    let day = f.one(DerivedKind::WaterDaily, "2026-03-02");
+    assert_eq!(day.detail["class"], "II", "{:#}", day.detail);
+    assert_eq!(day.detail["water_body"], "river");
+    assert_eq!(day.detail["water_body_from_registry"], false);
+}
+
+#[test]
+fn a_drinking_water_source_is_checked_against_the_supplementary_items() {
+    // Sulfate (table 2) limit 250 mg/L: 300 fails it.
+    let source = check_section_day(WaterBodyKind::Reservoir, true, "w21038", 300.0);
+    let check = &source["drinking_source_check"];
+    assert_eq!(check["meets"], false, "{source:#}");
+    assert_eq!(check["supplementary"][0]["item"], "SO4");
+    assert_eq!(check["supplementary"][0]["meets"], false);
+    let within = check_section_day(WaterBodyKind::Reservoir, true, "w21038", 200.0);
+    assert_eq!(within["drinking_source_check"]["supplementary"][0]["meets"], true, "{within:#}");
+    let other = check_section_day(WaterBodyKind::Reservoir, false, "w21038", 300.0);
+    assert_eq!(other["drinking_source"], false);
+    assert!(other.get("drinking_source_check").is_none(), "{other:#}");
+}
+
 #[test]
 fn water_month_uses_every_sample_of_the_month() {
     let f = fixture(PointKind::SurfaceWater);
@@ -449,9 +557,8 @@ fn passes_are_counted() {
     assert!(text.contains("qingshan_evaluation_watermark 24"), "{text}");
 }
 
-#[test]
-fn wastewater_daily_limits_are_judged_on_the_daily_mean() {
-    let f = fixture(PointKind::Wastewater);
+/// A daily COD limit of 50 mg/L on the fixture's point.
+fn set_daily_cod_limit(f: &Fixture) {
     f.store
         .set_point_limit(&store::PointLimit {
             point: f.point,
@@ -465,6 +572,12 @@ fn wastewater_daily_limits_are_judged_on_the_daily_mean() {
             }),
         })
         .unwrap();
+}
+
+#[test]
+fn wastewater_daily_limits_are_judged_on_the_daily_mean() {
+    let f = fixture(PointKind::Wastewater);
+    set_daily_cod_limit(&f);
     // Hours of 40 with six hours of 90: mean (18·40 + 6·90) / 24 = 52.5 > 50,
     // although most single hours are below the limit.
     let day = "2026-03-02";
@@ -479,8 +592,70 @@ fn wastewater_daily_limits_are_judged_on_the_daily_mean() {
     let daily = f.one(DerivedKind::OutletDaily, day).detail;
     let cod = &daily["params"]["w01018"];
     assert_eq!(cod["valid"], true, "{daily:#}");
+    assert_eq!(cod["source"], "hour_means");
     assert_eq!(cod["n_valid_hours"], 24);
     assert_eq!(cod["exceeds"], true);
     assert_eq!(daily["exceeds"], true);
     assert_eq!(daily["n_exceeding_hours"], 0, "no hourly limit");
+}
+
+#[test]
+fn a_corrected_hour_re_derives_its_day_with_the_next_packet() {
+    use store::{CorrectionStore, NewCorrection};
+    let f = fixture(PointKind::AirStation);
+    f.send_hours("a34004", "2026-03-02", 0..24, 75.0);
+    f.pass();
+    assert_eq!(f.one(DerivedKind::AirDaily, "2026-03-02").detail["aqi"], 114);
+    let corrected = reading(f.point, "a34004", hour("2026-03-02", 5), 315.0);
+    f.store
+        .correct_reading(
+            &NewCorrection {
+                key: corrected.key,
+                values: corrected.values,
+                reason: "人工复核: 采样管路堵塞后恢复".to_owned(),
+                base_version: None,
+            },
+            "analyst",
+            hour("2026-03-03", 9),
+        )
+        .unwrap();
+    // Nothing is judged before the archive moves past the correction.
+    assert_eq!(f.pass().n_results, 0);
+    // Any packet (here a re-sent one, which stores no reading) carries it in.
+    f.send_hours("a34004", "2026-03-02", [0], 75.0);
+    f.pass();
+    let day = f.one(DerivedKind::AirDaily, "2026-03-02").detail;
+    // (23 × 75 + 315) / 24 = 85 µg/m³.
+    assert_eq!(day["pollutants"]["PM2.5"]["value"], 85.0, "{day:#}");
+    assert_ne!(day["aqi"], 114);
+    let hour5 = f.one(DerivedKind::AirHourly, "2026-03-02T05:00").detail;
+    assert_ne!(hour5, f.one(DerivedKind::AirHourly, "2026-03-02T04:00").detail);
+}
+
+#[test]
+fn an_outlets_day_data_is_judged_against_its_daily_limit() {
+    let f = fixture(PointKind::Wastewater);
+    set_daily_cod_limit(&f);
+    // A device that sends only day data (CN 2031, DataTime the start of the day).
+    let day_value = |day: &str, value: f64| {
+        let mut day_reading = reading(f.point, "w01018", hour(day, 0), value);
+        day_reading.key.kind = DataKind::Day;
+        packet(vec![day_reading])
+    };
+    let packets = vec![day_value("2026-03-02", 60.0), day_value("2026-03-03", 45.0)];
+    f.store.commit_batch(&IngestBatch { packets, ..IngestBatch::default() }).unwrap();
+    f.pass();
+    let over = f.one(DerivedKind::OutletDaily, "2026-03-02").detail;
+    let cod = &over["params"]["w01018"];
+    assert_eq!(cod["source"], "day_data", "{over:#}");
+    assert_eq!(cod["exceeds"], true);
+    assert_eq!(over["exceeds"], true);
+    let within = f.one(DerivedKind::OutletDaily, "2026-03-03").detail;
+    assert_eq!(within["params"]["w01018"]["exceeds"], false, "{within:#}");
+    // Hours of 40 on a day whose day value is 60: the device's day value is judged.
+    f.send_hours("w01018", "2026-03-02", 0..24, 40.0);
+    f.pass();
+    let both = f.one(DerivedKind::OutletDaily, "2026-03-02").detail;
+    assert_eq!(both["params"]["w01018"]["source"], "day_data", "{both:#}");
+    assert_eq!(both["exceeds"], true);
 }

@@ -279,6 +279,17 @@ pub enum Source {
     },
     /// Entered by a user with a value, year, evidence document and note.
     Entered,
+    /// The smallest reduction, %, of the pollutants' annual amounts at
+    /// online-monitored outlets since `baseline_year` ([`crate::emission`]).
+    EmissionReduction {
+        /// The year amounts are compared with.
+        baseline_year: i32,
+        /// The pollutants (each must have a reduction for the value to be judged).
+        pollutants: Vec<crate::emission::EmissionPollutant>,
+        /// Share of its expected hours an outlet-year needs to count, % (default 75).
+        #[serde(default = "crate::emission::default_min_coverage_percent")]
+        min_coverage_percent: f64,
+    },
 }
 
 impl Plan {
@@ -397,6 +408,42 @@ impl Plan {
                             id,
                             "target.kind",
                             "a qualitative target is entered, not computed".to_owned(),
+                        );
+                    }
+                }
+                Source::EmissionReduction { baseline_year, pollutants, min_coverage_percent } => {
+                    if pollutants.is_empty() {
+                        problem(id, "source.pollutants", "names no pollutant".to_owned());
+                    }
+                    for pollutant in pollutants {
+                        if model::ParamCode::parse(&pollutant.code).is_err() {
+                            problem(
+                                id,
+                                "source.pollutants.code",
+                                format!("{:?} is not a parameter code", pollutant.code),
+                            );
+                        }
+                    }
+                    if !(*min_coverage_percent > 0.0 && *min_coverage_percent <= 100.0) {
+                        problem(
+                            id,
+                            "source.min_coverage_percent",
+                            format!("{min_coverage_percent} is not in (0, 100]"),
+                        );
+                    }
+                    if *baseline_year >= self.target_year {
+                        problem(
+                            id,
+                            "source.baseline_year",
+                            format!("{baseline_year} is not before the target year"),
+                        );
+                    }
+                    if is_class_target || matches!(indicator.target, Target::Qualitative { .. }) {
+                        problem(
+                            id,
+                            "target.kind",
+                            "an emission reduction is a number, not a class or qualitative"
+                                .to_owned(),
                         );
                     }
                 }

@@ -51,6 +51,7 @@
 //! ```
 
 pub mod assess;
+pub mod emission;
 pub mod entry;
 pub mod file;
 pub mod metric;
@@ -61,6 +62,7 @@ pub mod status;
 pub use assess::{
     Assessment, AssessmentKind, Context, IndicatorYear, assess_indicator, assess_year, trend,
 };
+pub use emission::{EmissionSource, NoEmissions, OutletEmission};
 pub use entry::{PlanConfig, PointSites, RegistrySites, SiteSource};
 pub use file::{Indicator, Plan, SHIPPED_PLAN};
 pub use site::{Selector, Site, SiteKind};
@@ -100,6 +102,9 @@ pub enum Error {
     /// Rendering a report failed.
     #[error("rendering the report: {0}")]
     Report(String),
+    /// The emission amounts could not be computed.
+    #[error("emission totals: {0}")]
+    Emissions(String),
 }
 
 impl Error {
@@ -114,6 +119,7 @@ impl Error {
             Error::Store(_) => "store",
             Error::Standards(_) => "standards",
             Error::Report(_) => "report",
+            Error::Emissions(_) => "emissions",
         }
     }
 }

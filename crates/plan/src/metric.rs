@@ -89,6 +89,15 @@ pub enum DrillDown {
         /// Each selected section.
         sections: Vec<SectionYear>,
     },
+    /// Outlets' emission amounts compared with a baseline year ([`crate::emission`]).
+    Emissions {
+        /// The baseline year.
+        baseline_year: i32,
+        /// Each pollutant's reduction.
+        pollutants: Vec<crate::emission::PollutantReduction>,
+        /// Each outlet and pollutant, counted or not (and why).
+        outlets: Vec<crate::emission::OutletComparison>,
+    },
 }
 
 /// One air station's (or the district's) year.

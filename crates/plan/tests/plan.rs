@@ -33,7 +33,12 @@ impl Fixture {
     }
 
     fn context(&self) -> Context<'_> {
-        Context { plan: &self.plan, store: &self.store, sites: &self.sites }
+        Context {
+            plan: &self.plan,
+            store: &self.store,
+            sites: &self.sites,
+            emissions: &plan::NoEmissions,
+        }
     }
 
     /// A point with a device; a site too unless `site` is `None`.

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 mod bench;
+mod case;
 mod config;
 mod demo;
 mod device;
@@ -91,6 +92,11 @@ enum Command {
     /// Manage API tokens of machine clients.
     #[command(subcommand)]
     Token(user::TokenCommand),
+    /// Correct a stored reading: a new version with who and why (the original stays).
+    Correct(case::CorrectArgs),
+    /// Enforcement cases: export a point's evidence for a period as a ZIP.
+    #[command(subcommand)]
+    Case(case::CaseCommand),
 }
 
 fn main() -> ExitCode {
@@ -152,6 +158,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Plan(command) => plan::run(command),
         Command::User(command) => user::run_user(command),
         Command::Token(command) => user::run_token(command),
+        Command::Correct(args) => case::run_correct(args),
+        Command::Case(command) => case::run_case(command),
     }
 }
 

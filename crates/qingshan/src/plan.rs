@@ -98,7 +98,9 @@ fn assess(source: &PlanSource, year: i32) -> anyhow::Result<plan::Assessment> {
     plan::entry::check_year(&plan, year)?;
     let store = crate::services::open_store(&config)?;
     let sites = plan::RegistrySites.sites(store.as_ref())?;
-    let context = plan::Context { plan: &plan, store: store.as_ref(), sites: &sites };
+    let emissions = web::RegistryEmissions::new(std::sync::Arc::new(model::SystemClock));
+    let context =
+        plan::Context { plan: &plan, store: store.as_ref(), sites: &sites, emissions: &emissions };
     Ok(plan::assess_year(&context, year)?)
 }
 

@@ -118,6 +118,7 @@ impl Running {
             store: store.clone(),
             plan: Arc::new(crate::plan::load_plan(config, None)?),
             sites: Arc::new(plan::RegistrySites),
+            emissions: Arc::new(web::RegistryEmissions::new(clock.clone())),
             clock: clock.clone(),
         };
         let (store_for_alarms, clock_for_alarms) = (store.clone(), clock.clone());

@@ -28,26 +28,7 @@ pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<()> {
     let checks = store.verify_evidence()?;
     let mut stdout = std::io::stdout().lock();
     if args.json {
-        let tables: Vec<_> = checks
-            .iter()
-            .map(|check| match &check.outcome {
-                Ok(head) => serde_json::json!({
-                    "table": check.table,
-                    "intact": true,
-                    "n_checked": check.n_intact,
-                    "last_id": head.last_id,
-                    "head_hash": check.head_hex(),
-                }),
-                Err(error) => serde_json::json!({
-                    "table": check.table,
-                    "intact": false,
-                    "n_intact": check.n_intact,
-                    "broken_id": error.id(),
-                    "reason": error.reason(),
-                    "message": error.to_string(),
-                }),
-            })
-            .collect();
+        let tables: Vec<_> = checks.iter().map(store::ChainCheck::to_json).collect();
         let intact = checks.iter().all(|check| check.outcome.is_ok());
         writeln!(stdout, "{}", serde_json::json!({ "intact": intact, "tables": tables }))?;
     } else {

@@ -815,6 +815,22 @@ fn mda8_windows<const FIRST_END: usize>(o3: &[u32; LOADED]) -> (Option<(i64, u32
     (best, n_windows)
 }
 
+/// [`mda8_windows`] ending 8–24 of a day whose 24 hours are all present:
+/// every window holds 8 hours, so means compare as sums, with no data-dependent
+/// selection chain.
+#[inline(always)]
+fn full_day_mda8(o3: &[u32; LOADED]) -> (Option<(i64, u32)>, u32) {
+    let day = &o3[LOOKBACK..];
+    let mut stored_total: u64 = day[..8].iter().map(|&v| u64::from(v)).sum();
+    let mut best = stored_total;
+    for end in 9..=24usize {
+        stored_total = stored_total + u64::from(day[end - 1]) - u64::from(day[end - 9]);
+        best = best.max(stored_total);
+    }
+    // Stored forms are thousandths + 1, and all 8 hours are present.
+    (Some((best as i64 - 8, 8)), 17)
+}
+
 /// Evaluates one day from its [`DayHours`]: 24 h means (GB 3095 3.7,
 /// table 4: ≥ 20 hours), O3 8 h moving means (≥ 6 of 8 hours; mean of the
 /// valid hours — project convention, unverified) and MDA8 (HJ 663-2013:
@@ -863,6 +879,9 @@ pub fn evaluate_day_hours(
     // Window ending at hour-end e (1..=24) covers loaded hours [LOOKBACK+e-8, LOOKBACK+e);
     // it is kept as a running sum of stored forms and a count of present hours.
     let (best, n_windows) = match options.mda8_windows {
+        // Every hour of the day present: the 17 windows ending 8–24 lie in
+        // the day and all hold 8 hours, so the largest mean is the largest sum.
+        Mda8Windows::EndingAt8To24 if n_o3_hours == 24 => full_day_mda8(o3),
         Mda8Windows::EndingAt8To24 => mda8_windows::<8>(o3),
         Mda8Windows::AllEndingInDay => mda8_windows::<1>(o3),
     };
@@ -1644,6 +1663,19 @@ mod tests {
     use super::*;
 
     proptest! {
+        /// The fast path for a day with all 24 O3 hours finds the same MDA8
+        /// (sum, count) and window count as the general window scan.
+        #[test]
+        fn full_day_mda8_equals_the_general_scan(
+            lookback in prop::collection::vec(0u32..5_000, LOOKBACK),
+            day in prop::collection::vec(1u32..5_000, 24),
+        ) {
+            let mut o3 = [0u32; LOADED];
+            o3[..LOOKBACK].copy_from_slice(&lookback);
+            o3[LOOKBACK..].copy_from_slice(&day);
+            prop_assert_eq!(full_day_mda8(&o3), mda8_windows::<8>(&o3));
+        }
+
         #[test]
         fn selection_percentile_equals_sorted_percentile(
             values in prop::collection::vec(0i64..1_000_000, 1..400),

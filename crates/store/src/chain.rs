@@ -31,6 +31,29 @@ impl ChainCheck {
     pub fn head_hex(&self) -> Option<String> {
         self.outcome.as_ref().ok().map(|head| evidence::to_hex(&head.last_hash))
     }
+
+    /// The check as JSON, as `qingshan verify --json` and case exports print it:
+    /// `{table, intact, n_checked, last_id, head_hash}` or
+    /// `{table, intact: false, n_intact, broken_id, reason, message}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        match &self.outcome {
+            Ok(head) => serde_json::json!({
+                "table": self.table,
+                "intact": true,
+                "n_checked": self.n_intact,
+                "last_id": head.last_id,
+                "head_hash": self.head_hex(),
+            }),
+            Err(error) => serde_json::json!({
+                "table": self.table,
+                "intact": false,
+                "n_intact": self.n_intact,
+                "broken_id": error.id(),
+                "reason": error.reason(),
+                "message": error.to_string(),
+            }),
+        }
+    }
 }
 
 /// The record a raw packet with archive id `id` is hashed as; `deviations` is

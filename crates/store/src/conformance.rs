@@ -32,6 +32,8 @@ mod registry;
 pub use registry::*;
 mod account;
 pub use account::*;
+mod corrections;
+pub use corrections::*;
 
 /// Builders of the values the cases store.
 pub mod fixture {
@@ -1003,6 +1005,11 @@ macro_rules! conformance_suite {
             sessions_live_until_expiry_or_logout,
             retiring_and_password_change_end_sessions,
             api_tokens_work_until_revoked,
+            // Corrections as versions (issue #4).
+            corrections_add_versions_and_queries_show_the_current_one,
+            corrections_are_refused_without_reason_unknown_or_unchanged,
+            corrections_count_as_late_data_after_the_next_packet,
+            case_raw_packets_are_the_points_for_the_period,
         );
         #[test]
         fn data_persists_across_reopen() {

@@ -28,9 +28,11 @@ mod account;
 mod account_sync;
 mod alarm;
 mod alarm_sync;
+mod case;
 mod chain;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
+mod corrections;
 mod derived;
 mod encoding;
 mod plan;
@@ -45,7 +47,9 @@ mod types;
 
 pub use account::*;
 pub use alarm::*;
+pub use case::*;
 pub use chain::ChainCheck;
+pub use corrections::*;
 pub use derived::*;
 pub use plan::*;
 pub use postgres::{PgOptions, PgStore};
@@ -56,7 +60,15 @@ pub use types::*;
 
 /// The storage interface shared by the SQLite and PostgreSQL implementations.
 pub trait Store:
-    Send + Sync + DerivedStore + RegistryStore + PlanStore + AlarmStore + AccountStore
+    Send
+    + Sync
+    + DerivedStore
+    + RegistryStore
+    + PlanStore
+    + AlarmStore
+    + AccountStore
+    + CorrectionStore
+    + CaseStore
 {
     /// Commits a batch of received packets, their readings, device sightings and
     /// audit entries in one transaction, and returns once it is durable.

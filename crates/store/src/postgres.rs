@@ -40,6 +40,7 @@
 
 mod account;
 mod alarm;
+mod corrections;
 mod derived;
 mod migrate;
 mod partitions;
@@ -860,6 +861,11 @@ impl Store for PgStore {
         let kind = i32::try_from(kind_to_db(query.kind)).unwrap_or(i32::MAX);
         let (from, to, limit) = (millis(query.from), millis(query.to), limit_to_db(query.limit));
         self.read(|client| {
+            // Corrected readings show their current version (migration 0003).
+            if corrections::any_corrected(client, query.point, query.kind)? {
+                let marked = corrections::current_readings(client, query)?;
+                return Ok(marked.into_iter().map(|marked| marked.reading).collect());
+            }
             let filter = if codes.is_empty() { "" } else { "AND q.code = ANY($6)" };
             let sql = format!(
                 "SELECT {READING_COLUMNS} FROM reading r JOIN param q ON q.id = r.param_id

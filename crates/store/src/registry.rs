@@ -420,6 +420,9 @@ pub struct SiteInfo {
     pub water_body: Option<String>,
     /// The water body's kind, for a section.
     pub water_body_kind: Option<WaterBodyKind>,
+    /// Whether it is a drinking-water source section (饮用水水源地).
+    #[serde(default)]
+    pub drinking_source: bool,
 }
 
 /// Storage of the registry. Every change is audited in its own transaction.
@@ -445,7 +448,8 @@ pub trait RegistryStore: Send + Sync {
         at: Instant,
     ) -> Result<ApplyReport>;
 
-    /// The town and water body of every point linked to a registry record.
+    /// The town and water body of every point linked to a registry record,
+    /// and whether a section is a drinking-water source.
     fn sites(&self) -> Result<Vec<SiteInfo>> {
         let towns_of_enterprises: std::collections::HashMap<String, String> = self
             .registry_records(RegistryKind::Enterprise)?
@@ -474,6 +478,7 @@ pub trait RegistryStore: Send + Sync {
         ] {
             for record in self.registry_records(kind)? {
                 let Some(point) = record.point else { continue };
+                let drinking_source = matches!(&record.entity, RegistryEntity::Section(section) if section.drinking_source);
                 let (town, water_body) = match &record.entity {
                     RegistryEntity::Section(section) => {
                         (Some(section.town.clone()), Some(section.water_body.clone()))
@@ -494,6 +499,7 @@ pub trait RegistryStore: Send + Sync {
                     town,
                     water_body,
                     water_body_kind,
+                    drinking_source,
                 });
             }
         }

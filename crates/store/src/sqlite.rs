@@ -36,6 +36,8 @@
 
 mod account;
 mod alarm;
+mod case;
+mod corrections;
 mod derived;
 mod evidence;
 mod migrate;
@@ -832,6 +834,11 @@ impl Store for SqliteStore {
         const DURING: &str = "querying readings";
         let codes: Vec<&str> = query.params.iter().map(ParamCode::as_str).collect();
         self.read(|conn| {
+            // Corrected readings show their current version (migration 0009).
+            if corrections::any_corrected(conn, query.point, query.kind)? {
+                let marked = corrections::current_readings(conn, query)?;
+                return Ok(marked.into_iter().map(|marked| marked.reading).collect());
+            }
             let bounds = params![
                 query.point.0,
                 kind_to_db(query.kind),

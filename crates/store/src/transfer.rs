@@ -5,7 +5,8 @@
 //! every copied value in key order on both sides ([`TableCheck`]), and the
 //! evidence chains walked on the target. Every table of the schema is copied:
 //! registry, plan entries and their documents, alarms with their history and
-//! notification outbox, users, sessions and API tokens, and the audit log.
+//! notification outbox, users, sessions and API tokens, corrections of
+//! readings, and the audit log.
 //!
 //! Nothing is re-encoded on the way: both schemas store instants as UTC
 //! milliseconds and JSON as the text the program wrote, which is what the
@@ -240,6 +241,37 @@ const TABLES: &[Table] = &[
         derived: None,
         on_conflict: "",
         identity: false,
+    },
+    Table {
+        name: "reading_correction",
+        columns: &[
+            ("id", Int8),
+            ("point_id", Int8),
+            ("kind", Int4),
+            ("data_ms", Int8),
+            ("param_id", Int8),
+            ("version", Int8),
+            ("rtd", Float8),
+            ("min", Float8),
+            ("avg", Float8),
+            ("max", Float8),
+            ("zs_rtd", Float8),
+            ("zs_min", Float8),
+            ("zs_avg", Float8),
+            ("zs_max", Float8),
+            ("cou", Float8),
+            ("flag", Text),
+            ("eflag", Text),
+            ("sample_time", Text),
+            ("actor", Text),
+            ("at_ms", Int8),
+            ("reason", Text),
+            ("arrival_raw_id", Int8),
+        ],
+        order_by: "id",
+        derived: None,
+        on_conflict: "",
+        identity: true,
     },
     Table {
         name: "registry_record",

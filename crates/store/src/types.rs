@@ -44,6 +44,9 @@ pub enum Error {
     /// An alarm lifecycle rule refused the change (an illegal transition, a missing note).
     #[error(transparent)]
     Alarm(#[from] crate::AlarmError),
+    /// A correction of a reading was refused (no reason, nothing changed).
+    #[error(transparent)]
+    Correction(#[from] crate::CorrectionError),
     /// An entity with this unique name exists already.
     #[error("{entity} {id} exists already")]
     AlreadyExists {
@@ -66,6 +69,11 @@ impl Error {
             Error::Alarm(crate::AlarmError::NoteRequired) => "note_required",
             Error::Alarm(crate::AlarmError::AssigneeRequired) => "assignee_required",
             Error::AlreadyExists { .. } => "already_exists",
+            Error::Correction(crate::CorrectionError::ReasonRequired) => "reason_required",
+            Error::Correction(crate::CorrectionError::Unchanged { .. }) => "unchanged",
+            Error::Correction(crate::CorrectionError::Stale { .. }) => "stale",
+            Error::Correction(crate::CorrectionError::UnknownField { .. }) => "unknown_field",
+            Error::Correction(crate::CorrectionError::BadValue { .. }) => "bad_value",
         }
     }
 }

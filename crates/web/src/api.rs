@@ -149,6 +149,9 @@ pub(crate) struct ReadingView {
     data_time_beijing: String,
     #[serde(flatten)]
     values: BTreeMap<&'static str, serde_json::Value>,
+    /// Who corrected the current version, when and why; absent when as received.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    corrected: Option<store::CorrectionMarker>,
 }
 
 pub(crate) fn reading_view(reading: Reading) -> ReadingView {
@@ -182,6 +185,7 @@ pub(crate) fn reading_view(reading: Reading) -> ReadingView {
         data_time: reading.key.data_time,
         data_time_beijing: reading.key.data_time.to_beijing().to_string(),
         values: fields,
+        corrected: None,
     }
 }
 
@@ -219,9 +223,12 @@ pub(crate) async fn readings(
         limit: params.limit.unwrap_or(10_000).min(MAX_READINGS),
     };
     let store = state.store.clone();
-    let readings = blocking(move || store.readings(&query)).await?;
+    let readings = blocking(move || store.marked_readings(&query)).await?;
     let n_readings = readings.len();
-    let views: Vec<ReadingView> = readings.into_iter().map(reading_view).collect();
+    let views: Vec<ReadingView> = readings
+        .into_iter()
+        .map(|marked| ReadingView { corrected: marked.corrected, ..reading_view(marked.reading) })
+        .collect();
     Ok(Json(serde_json::json!({
         "point": point,
         "kind": kind.as_str(),

@@ -23,7 +23,7 @@ const MAX_RESULTS: usize = 20_000;
 /// How HJ 212-derived hours are labelled in every response.
 const HOUR_LABEL: &str = "period_start";
 
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, store::Error> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(work)
@@ -88,7 +88,10 @@ fn today(state: &AppState) -> NaiveDate {
 }
 
 /// `from..=to` as days, defaulting to the 30 days ending today.
-fn date_range(state: &AppState, range: &DateRange) -> Result<(NaiveDate, NaiveDate), ApiError> {
+pub(crate) fn date_range(
+    state: &AppState,
+    range: &DateRange,
+) -> Result<(NaiveDate, NaiveDate), ApiError> {
     let to = match range.to.as_deref() {
         Some(text) => parse_date("to", text)?,
         None => today(state),

@@ -34,6 +34,10 @@ impl From<store::Error> for ApiError {
                 ApiError::Conflict(transition.to_string())
             }
             store::Error::Alarm(other) => ApiError::BadRequest(other.to_string()),
+            store::Error::Correction(stale @ store::CorrectionError::Stale { .. }) => {
+                ApiError::Conflict(stale.to_string())
+            }
+            store::Error::Correction(refused) => ApiError::BadRequest(refused.to_string()),
             other => ApiError::Store(other),
         }
     }

@@ -347,16 +347,21 @@ pub(crate) fn readings_export(
     (attachment(format, name), Body::from_stream(stream)).into_response()
 }
 
-type Sender = tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>;
+pub(crate) type Sender = tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>;
 
 /// Collects CSV bytes and sends them in chunks of about [`CHUNK_BYTES`]; a
 /// closed channel (the client went away) is a broken pipe, which stops the export.
-struct ChunkWriter<'a> {
+pub(crate) struct ChunkWriter<'a> {
     buffer: Vec<u8>,
     sender: &'a Sender,
 }
 
-impl ChunkWriter<'_> {
+impl<'a> ChunkWriter<'a> {
+    /// A writer sending its bytes through `sender` (the case export uses it too).
+    pub(crate) fn new(sender: &'a Sender) -> ChunkWriter<'a> {
+        ChunkWriter { buffer: Vec::new(), sender }
+    }
+
     fn send(&mut self) -> std::io::Result<()> {
         let chunk = Bytes::from(std::mem::take(&mut self.buffer));
         self.sender

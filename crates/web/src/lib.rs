@@ -15,10 +15,14 @@
 
 mod alarms;
 mod api;
+mod areas;
 mod assets;
 pub mod auth;
+mod case;
 pub mod chart;
+mod corrections;
 mod derived;
+mod emissions;
 mod error;
 mod export;
 pub mod format;
@@ -35,6 +39,7 @@ use axum::Router;
 use prometheus_client::registry::Registry;
 use serde::{Deserialize, Serialize};
 
+pub use emissions::RegistryEmissions;
 pub use error::ApiError;
 pub use routes::{RouteSpec, guard_plan_routes, plan_route_role, route_table};
 

@@ -252,6 +252,11 @@ impl Ctx {
         Ok(Ctx { state, principal, lang, uri, query })
     }
 
+    /// A table's header cells: each message key translated.
+    fn headers(&self, keys: &[&str]) -> Vec<String> {
+        keys.iter().map(|key| self.t(key).to_owned()).collect()
+    }
+
     fn t<'a>(&self, key: &'a str) -> &'a str {
         self.lang.messages().t(key)
     }
@@ -462,10 +467,14 @@ async fn latest_hourly_table(ctx: &Ctx) -> Result<(Table, String), PageError> {
     }
     let table = Table {
         id: "hourly",
-        headers: ["air.station", "air.hour", "air.aqi", "air.level", "air.category", "air.primary"]
-            .iter()
-            .map(|key| ctx.t(key).to_owned())
-            .collect(),
+        headers: ctx.headers(&[
+            "air.station",
+            "air.hour",
+            "air.aqi",
+            "air.level",
+            "air.category",
+            "air.primary",
+        ]),
         rows,
     };
     let bars: Vec<Bar> = [35, 75, 125, 175, 250, 350]
@@ -529,7 +538,7 @@ pub(crate) async fn air_daily_report(ctx: Ctx) -> PageResult {
     }
     let table = Table {
         id: "daily",
-        headers: [
+        headers: ctx.headers(&[
             "air.station",
             "air.aqi",
             "air.level",
@@ -537,10 +546,7 @@ pub(crate) async fn air_daily_report(ctx: Ctx) -> PageResult {
             "air.primary",
             "air.effect",
             "air.advice",
-        ]
-        .iter()
-        .map(|key| ctx.t(key).to_owned())
-        .collect(),
+        ]),
         rows,
     };
     if let Some(export) = ctx.export(&[&table], &format!("aqi-daily-{date}")) {
@@ -650,10 +656,12 @@ pub(crate) async fn water_monthly(ctx: Ctx) -> PageResult {
         .collect();
     let table = Table {
         id: "sections",
-        headers: ["water.section", "water.class", "water.status", "water.main_pollutants"]
-            .iter()
-            .map(|key| ctx.t(key).to_owned())
-            .collect(),
+        headers: ctx.headers(&[
+            "water.section",
+            "water.class",
+            "water.status",
+            "water.main_pollutants",
+        ]),
         rows,
     };
     if let Some(export) = ctx.export(&[&table], &format!("water-{}", first.format("%Y-%m"))) {
@@ -944,17 +952,14 @@ pub(crate) async fn dashboard(ctx: Ctx) -> PageResult {
     }
     let air = Table {
         id: "air",
-        headers: [
+        headers: ctx.headers(&[
             "air.station",
             "air.hour",
             "air.aqi",
             "air.level",
             "air.category",
             "air.today_daily",
-        ]
-        .iter()
-        .map(|key| ctx.t(key).to_owned())
-        .collect(),
+        ]),
         rows: air_rows,
     };
 
@@ -985,10 +990,7 @@ pub(crate) async fn dashboard(ctx: Ctx) -> PageResult {
         .collect();
     let water_table = Table {
         id: "water",
-        headers: ["water.section", "water.day", "water.class"]
-            .iter()
-            .map(|key| ctx.t(key).to_owned())
-            .collect(),
+        headers: ctx.headers(&["water.section", "water.day", "water.class"]),
         rows: water_rows,
     };
 
@@ -1027,10 +1029,7 @@ pub(crate) async fn dashboard(ctx: Ctx) -> PageResult {
         .collect();
     let outlet_table = Table {
         id: "outlets",
-        headers: ["outlet.name", "outlet.enterprise", "outlet.hours", "outlet.last"]
-            .iter()
-            .map(|key| ctx.t(key).to_owned())
-            .collect(),
+        headers: ctx.headers(&["outlet.name", "outlet.enterprise", "outlet.hours", "outlet.last"]),
         rows: outlet_rows,
     };
 
@@ -1060,10 +1059,7 @@ pub(crate) async fn dashboard(ctx: Ctx) -> PageResult {
         .collect();
     let device_table = Table {
         id: "devices",
-        headers: ["device.mn", "device.point", "device.last_seen", "device.status"]
-            .iter()
-            .map(|key| ctx.t(key).to_owned())
-            .collect(),
+        headers: ctx.headers(&["device.mn", "device.point", "device.last_seen", "device.status"]),
         rows: device_rows,
     };
     let point_rows: Vec<Vec<Cell>> = visible
@@ -1079,10 +1075,7 @@ pub(crate) async fn dashboard(ctx: Ctx) -> PageResult {
         .collect();
     let point_table = Table {
         id: "points",
-        headers: ["point.code", "point.name", "point.kind", "outlet.enterprise"]
-            .iter()
-            .map(|key| ctx.t(key).to_owned())
-            .collect(),
+        headers: ctx.headers(&["point.code", "point.name", "point.kind", "outlet.enterprise"]),
         rows: point_rows,
     };
     let tables = [&air, &water_table, &outlet_table, &device_table, &point_table];
@@ -1330,7 +1323,7 @@ pub(crate) async fn point_page(ctx: Ctx, Path(point): Path<i64>) -> PageResult {
         .collect();
     let table = Table {
         id: "readings",
-        headers: [
+        headers: ctx.headers(&[
             "point.time",
             "point.param",
             "point.value",
@@ -1338,10 +1331,7 @@ pub(crate) async fn point_page(ctx: Ctx, Path(point): Path<i64>) -> PageResult {
             "point.max",
             "point.converted",
             "point.flag",
-        ]
-        .iter()
-        .map(|key| ctx.t(key).to_owned())
-        .collect(),
+        ]),
         rows,
     };
     if let Some(export) =
@@ -1435,10 +1425,7 @@ fn verdict_table(ctx: &Ctx, results: &[DerivedResult]) -> Table {
         .collect();
     Table {
         id: "verdicts",
-        headers: ["point.period", "point.verdict", "point.edition"]
-            .iter()
-            .map(|key| ctx.t(key).to_owned())
-            .collect(),
+        headers: ctx.headers(&["point.period", "point.verdict", "point.edition"]),
         rows,
     }
 }

@@ -34,6 +34,8 @@ pub struct PlanState {
     pub plan: Arc<Plan>,
     /// Where the monitoring sites come from.
     pub sites: Arc<dyn SiteSource>,
+    /// Where emission amounts come from (indicator 11; [`crate::RegistryEmissions`]).
+    pub emissions: Arc<dyn plan::EmissionSource>,
     /// The clock, for entry times and default years.
     pub clock: Arc<dyn Clock>,
 }
@@ -86,8 +88,12 @@ async fn with_context<T: Send + 'static>(
 ) -> Result<T, ApiError> {
     blocking(move || {
         let sites = state.sites.sites(state.store.as_ref()).map_err(plan_error)?;
-        let context =
-            plan::Context { plan: &state.plan, store: state.store.as_ref(), sites: &sites };
+        let context = plan::Context {
+            plan: &state.plan,
+            store: state.store.as_ref(),
+            sites: &sites,
+            emissions: state.emissions.as_ref(),
+        };
         work(&context).map_err(plan_error)
     })
     .await

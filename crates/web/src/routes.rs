@@ -24,7 +24,9 @@ use model::account::Role;
 
 use crate::auth::{self, Principal, same_secret};
 use crate::i18n::{Lang, query_lang};
-use crate::{ApiError, AppState, alarms, api, assets, derived, pages, registry};
+use crate::{
+    ApiError, AppState, alarms, api, areas, assets, case, corrections, derived, pages, registry,
+};
 
 /// One route and the lowest role allowed on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +78,11 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         route("GET", "/api/v1/air/daily", Public, get(derived::air_area_daily)),
         route("GET", "/api/v1/water/daily", Public, get(derived::water_area_daily)),
+        // Per-area results (issue #7): public like the station and section results.
+        route("GET", "/api/v1/air/areas", Public, get(areas::air_areas)),
+        route("GET", "/api/v1/air/areas/{area}", Public, get(areas::air_area)),
+        route("GET", "/api/v1/water/areas", Public, get(areas::water_areas)),
+        route("GET", "/api/v1/water/areas/{area}", Public, get(areas::water_area)),
         route(
             "GET",
             "/api/v1/water/sections/{point}/daily",
@@ -129,6 +136,20 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         route("POST", "/api/v1/alarms/{id}/acknowledge", Inspector, post(alarms::acknowledge)),
         route("POST", "/api/v1/alarms/{id}/close", Inspector, post(alarms::close)),
         route("POST", "/api/v1/alarms/{id}/assign", Inspector, post(alarms::assign)),
+        // Corrections as versions and the enforcement-case export (issue #4).
+        route(
+            "POST",
+            "/api/v1/points/{point}/readings/correct",
+            Analyst,
+            post(corrections::correct_reading),
+        ),
+        route(
+            "GET",
+            "/api/v1/points/{point}/readings/history",
+            Inspector,
+            get(corrections::history),
+        ),
+        route("GET", "/api/v1/points/{point}/case.zip", Analyst, get(case::export)),
     ]
 }
 

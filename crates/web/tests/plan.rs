@@ -16,6 +16,7 @@ fn state() -> (web::plan::PlanState, Arc<SqliteStore>) {
         store: store.clone(),
         plan: Arc::new(plan::Plan::shipped().unwrap()),
         sites: Arc::new(plan::PointSites),
+        emissions: Arc::new(web::RegistryEmissions::new(Arc::new(model::time::FixedClock(at)))),
         clock: Arc::new(model::time::FixedClock(at)),
     };
     (state, store)

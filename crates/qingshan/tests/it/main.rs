@@ -6,6 +6,7 @@
 mod accounts;
 mod alarms;
 mod browser;
+mod case;
 mod cli;
 mod derived;
 mod eval;

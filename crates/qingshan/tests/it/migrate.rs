@@ -12,8 +12,8 @@ use store::conformance::fixture::{at, audit_entry};
 use store::conformance::registry_fixture::{active, limit, outlet_setup, permit};
 use store::{
     AccountStore, AlarmPass, AlarmQuery, AlarmStore, Attachment, ChangedBy, Delivery, DerivedKind,
-    DerivedResult, DerivedStore, Finding, IngestBatch, NewApiToken, NewCityTarget, NewPlanDocument,
-    NewPlanValue, NewSession, NewUser, PointLimit, RawQuery, RegistryKind, Store,
+    DerivedResult, DerivedStore, Finding, IngestBatch, NewApiToken, NewCityTarget, NewCorrection,
+    NewPlanDocument, NewPlanValue, NewSession, NewUser, PointLimit, RawQuery, RegistryKind, Store,
 };
 
 use crate::util::{TestServer, load_plan, postgres_store};
@@ -22,7 +22,7 @@ const PLAN: &str = "wutongqiao-2021-2025";
 
 /// Fills the registry, plan, alarm and account tables the way the services
 /// do: registry records with a permit limit, a corrected plan value and a city
-/// target with documents, an alarm that occurred twice, was closed with an
+/// target with documents, a corrected reading, an alarm that occurred twice, was closed with an
 /// attachment and notified, a user with a session and a revoked API token.
 fn fill_services(store: &dyn Store, point: model::PointId) {
     let mut registry = outlet_setup();
@@ -106,6 +106,27 @@ fn fill_services(store: &dyn Store, point: model::PointId) {
             peer: "127.0.0.1".to_owned(),
         })
         .unwrap();
+    // A correction of the point's first hour reading (a new version; the received one stays).
+    let first = store
+        .readings(&store::ReadingQuery {
+            point,
+            kind: DataKind::Hour,
+            params: Vec::new(),
+            from: model::Instant::from_unix_millis(0).unwrap(),
+            to: model::Instant::from_unix_millis(4_000_000_000_000).unwrap(),
+            limit: 1,
+        })
+        .unwrap()
+        .remove(0);
+    let mut values = first.values.clone();
+    values.avg = Some(1.5);
+    let correction = NewCorrection {
+        key: first.key,
+        values,
+        reason: "仪器校准后更正".to_owned(),
+        base_version: None,
+    };
+    store.correct_reading(&correction, "analyst", at(11_000_000)).unwrap();
     for name in ["report-bot", "old-bot"] {
         let token = NewApiToken {
             name: name.to_owned(),
@@ -142,6 +163,17 @@ fn services_view(store: &dyn Store) -> String {
     view += &format!("{:?}\n", store.users().unwrap());
     view += &format!("{:?}\n", store.session(&"5e55".repeat(16), at(10_000_001)).unwrap());
     view += &format!("{:?}\n", store.api_tokens().unwrap());
+    let corrected = store
+        .marked_readings(&store::ReadingQuery {
+            point: store.points().unwrap()[0].id,
+            kind: DataKind::Hour,
+            params: Vec::new(),
+            from: model::Instant::from_unix_millis(0).unwrap(),
+            to: model::Instant::from_unix_millis(4_000_000_000_000).unwrap(),
+            limit: 1,
+        })
+        .unwrap();
+    view += &format!("{corrected:?}\n{:?}\n", store.reading_history(&corrected[0].reading.key));
     view += &format!("{:?}\n", store.audit_entries(10_000).unwrap());
     view
 }

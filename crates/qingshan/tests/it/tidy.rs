@@ -42,7 +42,17 @@ fn allowed_internal(name: &str) -> &'static [&'static str] {
         }
         "simulator" => &["hj212", "model", "store"],
         "batch" => &["standards"],
-        "web" => &["model", "store", "standards", "evidence", "registry", "plan"],
+        "casefile" => &["model", "store"],
+        "web" => &[
+            "model",
+            "store",
+            "standards",
+            "evidence",
+            "registry",
+            "plan",
+            "casefile",
+            "evaluation",
+        ],
         "qingshan" => &[
             "hj212",
             "standards",
@@ -57,6 +67,7 @@ fn allowed_internal(name: &str) -> &'static [&'static str] {
             "web",
             "simulator",
             "batch",
+            "casefile",
         ],
         _ => &[],
     }

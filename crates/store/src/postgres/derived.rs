@@ -40,17 +40,21 @@ impl DerivedStore for PgStore {
             let up_to_raw_id = crate::derived::touched_up_to(after_raw_id, max_packets, newest);
             // The partial index `reading_by_raw` covers hour readings only; name the kind
             // literally so a generic plan can use it.
-            let sql = if kind == DataKind::Hour {
-                "SELECT DISTINCT point_id, data_ms FROM reading
-                 WHERE raw_id > $1 AND raw_id <= $2 AND kind = 2 AND kind = $3
-                 ORDER BY point_id, data_ms"
+            let readings = if kind == DataKind::Hour {
+                "SELECT point_id, data_ms FROM reading
+                 WHERE raw_id > $1 AND raw_id <= $2 AND kind = 2 AND kind = $3"
             } else {
-                "SELECT DISTINCT point_id, data_ms FROM reading
-                 WHERE raw_id > $1 AND raw_id <= $2 AND kind = $3
-                 ORDER BY point_id, data_ms"
+                "SELECT point_id, data_ms FROM reading
+                 WHERE raw_id > $1 AND raw_id <= $2 AND kind = $3"
             };
+            // Corrections placed in the same range count like late readings
+            // (UNION keeps each pair once).
+            let sql = format!(
+                "{readings} UNION {} ORDER BY 1, 2",
+                super::corrections::CORRECTION_SCAN_SQL
+            );
             let rows = tx
-                .query(sql, &[&after_raw_id, &up_to_raw_id, &db_kind])
+                .query(&sql, &[&after_raw_id, &up_to_raw_id, &db_kind])
                 .map_err(database_error(DURING))?;
             let readings = decode_all(rows, decode_touched)?;
             tx.commit().map_err(database_error(DURING))?;

@@ -19,6 +19,7 @@ use crate::{Error, Result};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_registry_plan_alarms_accounts.sql"),
+    include_str!("migrations/0003_corrections.sql"),
 ];
 
 /// The schema version this program writes.

@@ -4,6 +4,7 @@
 use model::{DataKind, PointId};
 use rusqlite::params;
 
+use super::corrections::CORRECTION_SCAN_SQL;
 use super::{
     collect, column, database_error, json_text, kind_to_db, limit_to_db, millis, point_exists,
 };
@@ -44,16 +45,17 @@ impl DerivedStore for SqliteStore {
                 crate::derived::touched_up_to(after_raw_id, max_packets, newest.unwrap_or(0));
             // The partial index `reading_by_raw` covers hour readings only, and
             // SQLite uses it only when the query names that kind literally.
-            let sql = if kind == DataKind::Hour {
-                "SELECT DISTINCT point_id, data_ms FROM reading
-                 WHERE raw_id > ?1 AND raw_id <= ?2 AND kind = 2 AND kind = ?3
-                 ORDER BY point_id, data_ms"
+            let readings = if kind == DataKind::Hour {
+                "SELECT point_id, data_ms FROM reading
+                 WHERE raw_id > ?1 AND raw_id <= ?2 AND kind = 2 AND kind = ?3"
             } else {
-                "SELECT DISTINCT point_id, data_ms FROM reading
-                 WHERE raw_id > ?1 AND raw_id <= ?2 AND kind = ?3
-                 ORDER BY point_id, data_ms"
+                "SELECT point_id, data_ms FROM reading
+                 WHERE raw_id > ?1 AND raw_id <= ?2 AND kind = ?3"
             };
-            let mut statement = tx.prepare_cached(sql).map_err(database_error(DURING))?;
+            // Corrections placed in the same range count like late readings
+            // (UNION keeps each pair once).
+            let sql = format!("{readings} UNION {CORRECTION_SCAN_SQL} ORDER BY 1, 2");
+            let mut statement = tx.prepare_cached(&sql).map_err(database_error(DURING))?;
             let rows = statement
                 .query(params![after_raw_id, up_to_raw_id, kind_to_db(kind)])
                 .map_err(database_error(DURING))?;

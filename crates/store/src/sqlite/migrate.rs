@@ -25,6 +25,8 @@ const MIGRATIONS: &[&str] = &[
     // Accounts (issue #5). Numbered 0008 because 0005–0007 belong to branches
     // merged alongside; the merge puts the files in number order.
     include_str!("migrations/0008_account.sql"),
+    // Corrections of readings as versions (issue #4).
+    include_str!("migrations/0009_corrections.sql"),
 ];
 
 /// The schema version this program writes.
