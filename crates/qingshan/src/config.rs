@@ -15,10 +15,22 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct StoreConfig {
-    /// Where data lives: `sqlite://PATH` (the embedded default).
+    /// Where data lives: `sqlite://PATH` (the embedded default) or
+    /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE` (several processes, one database).
     pub(crate) url: String,
     /// Settings of the embedded SQLite store, `[store.sqlite]`.
     pub(crate) sqlite: store::SqliteOptions,
+    /// Settings of the PostgreSQL store, `[store.postgres]`.
+    pub(crate) postgres: store::PgOptions,
+}
+
+/// The backend a `[store] url` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum StoreUrl {
+    /// `sqlite://PATH`.
+    Sqlite(PathBuf),
+    /// `postgres://…` or `postgresql://…`, passed to the driver as it is.
+    Postgres(String),
 }
 
 impl Default for StoreConfig {
@@ -26,18 +38,27 @@ impl Default for StoreConfig {
         StoreConfig {
             url: "sqlite://qingshan-data/qingshan.sqlite".to_owned(),
             sqlite: store::SqliteOptions::default(),
+            postgres: store::PgOptions::default(),
         }
     }
 }
 
 impl StoreConfig {
-    /// The SQLite file path of a `sqlite://` URL.
-    pub(crate) fn sqlite_path(&self) -> anyhow::Result<PathBuf> {
-        match self.url.strip_prefix("sqlite://") {
-            Some(path) if !path.is_empty() => Ok(PathBuf::from(path)),
-            _ => bail!("[store] url {:?}: only sqlite://PATH is supported in this build", self.url),
-        }
+    /// The backend the URL names.
+    pub(crate) fn backend(&self) -> anyhow::Result<StoreUrl> {
+        parse_store_url(&self.url)
     }
+}
+
+/// Parses a store URL: `sqlite://PATH`, `postgres://…` or `postgresql://…`.
+pub(crate) fn parse_store_url(url: &str) -> anyhow::Result<StoreUrl> {
+    if let Some(path) = url.strip_prefix("sqlite://").filter(|path| !path.is_empty()) {
+        return Ok(StoreUrl::Sqlite(PathBuf::from(path)));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(StoreUrl::Postgres(url.to_owned()));
+    }
+    bail!("store url {url:?}: expected sqlite://PATH or postgres://USER@HOST:PORT/DATABASE")
 }
 
 /// Settings of logging, `[log]`.
@@ -156,8 +177,22 @@ mod tests {
         ];
         let loaded = Config::load(None, env).unwrap();
         assert_eq!(loaded.ingest.idle_timeout_secs, 7);
-        assert_eq!(loaded.store.sqlite_path().unwrap(), PathBuf::from("/tmp/x.sqlite"));
+        assert_eq!(
+            loaded.store.backend().unwrap(),
+            StoreUrl::Sqlite(PathBuf::from("/tmp/x.sqlite"))
+        );
         assert_eq!(loaded.store.sqlite.n_readers, 2);
+        let postgres = [
+            ("QINGSHAN_STORE__URL".to_owned(), "postgres://qs@db:5432/qingshan".to_owned()),
+            ("QINGSHAN_STORE__POSTGRES__REALTIME_RETENTION_DAYS".to_owned(), "90".to_owned()),
+        ];
+        let loaded = Config::load(None, postgres).unwrap();
+        assert_eq!(
+            loaded.store.backend().unwrap(),
+            StoreUrl::Postgres("postgres://qs@db:5432/qingshan".to_owned())
+        );
+        assert_eq!(loaded.store.postgres.realtime_retention_days, 90);
+        assert!(parse_store_url("mysql://x").is_err());
         let bad = [("QINGSHAN_INGEST__NO_SUCH_KEY".to_owned(), "1".to_owned())];
         assert!(Config::load(None, bad).is_err());
     }

@@ -32,6 +32,9 @@ pub(crate) struct DemoArgs {
     /// Directory of the demo's SQLite file.
     #[arg(long, default_value = "qingshan-data/demo")]
     data_dir: PathBuf,
+    /// Store to run on instead of the SQLite file: `postgres://…` (or `sqlite://PATH`).
+    #[arg(long)]
+    store: Option<String>,
     /// HJ 212 gateway address (falls back to a free port if taken).
     #[arg(long, default_value = "127.0.0.1:9212")]
     gateway: SocketAddr,
@@ -142,7 +145,10 @@ pub(crate) fn register_fleet(store: &dyn Store, devices: &[VirtualDevice]) -> an
 
 fn demo_config(args: &DemoArgs, data_dir: &Path) -> Config {
     let mut config = Config::default();
-    config.store.url = format!("sqlite://{}", data_dir.join("demo.sqlite").display());
+    config.store.url = args
+        .store
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("demo.sqlite").display()));
     config.ingest.listen = args.gateway;
     config.web.listen = args.web;
     config.log.filter = "warn".to_owned();
@@ -196,8 +202,12 @@ pub(crate) async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
         stdout,
         "青山 Qingshan demo — simulated devices, sample registry (all data is SIMULATED / 模拟数据)"
     )?;
-    writeln!(stdout, "  store:          {}", config.store.url)?;
-    writeln!(stdout, "  HJ 212 gateway: {}", running.gateway_addr)?;
+    writeln!(stdout, "  store:          {}", services::redacted(&config.store.url))?;
+    writeln!(
+        stdout,
+        "  HJ 212 gateway: {}",
+        running.gateway_addr.context("the gateway runs in role all")?
+    )?;
     writeln!(stdout, "  HTTP:           http://{web}/")?;
     writeln!(stdout, "  web login:      demo-admin / {password}   (random, this run only)")?;
     writeln!(stdout, "  API token:      {token}   (analyst)")?;
@@ -264,7 +274,7 @@ pub(crate) async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
         pace: Duration::from_secs(30),
         ..base.clone()
     };
-    let target = running.gateway_addr;
+    let target = running.gateway_addr.context("the gateway runs in role all")?;
     let fleets = [base, live_minutes, live_realtime].map(|plan| {
         let devices = devices.clone();
         let control = control.clone();

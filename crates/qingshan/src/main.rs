@@ -16,6 +16,7 @@ mod demo;
 mod device;
 mod eval;
 mod field;
+mod migrate;
 mod plan;
 mod registry;
 mod services;
@@ -44,10 +45,21 @@ impl ConfigArgs {
     }
 }
 
+/// `qingshan serve`.
+#[derive(Debug, Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// What this process runs: `gateway` (HJ 212 ingest; several may share one
+    /// PostgreSQL database), `worker` (evaluation and web) or `all`.
+    #[arg(long, value_enum, default_value = "all")]
+    role: services::Role,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the HJ 212 gateway and the HTTP server.
-    Serve(ConfigArgs),
+    /// Run the HJ 212 gateway, the evaluation and the HTTP server (or some of them: --role).
+    Serve(ServeArgs),
     /// Run a demo: gateway + HTTP server + simulated devices + sample registry.
     Demo(demo::DemoArgs),
     /// Run simulated devices against a gateway.
@@ -69,6 +81,8 @@ enum Command {
     Registry(registry::RegistryCommand),
     /// Check the hash chains of the raw packet archive and the audit log (exit 1 if broken).
     Verify(verify::VerifyArgs),
+    /// Move an embedded (SQLite) deployment to PostgreSQL, verified by counts, digests and chains.
+    Migrate(migrate::MigrateArgs),
     /// The district plan's indicators: status per year and assessment reports.
     #[command(subcommand)]
     Plan(plan::PlanCommand),
@@ -125,9 +139,9 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => {
-            let config = args.load()?;
+            let config = args.config.load()?;
             init_logging(&config.log.filter);
-            runtime()?.block_on(serve(config))
+            runtime()?.block_on(serve(config, args.role))
         }
         Command::Demo(args) => runtime()?.block_on(demo::run_demo(args)),
         Command::Simulate(args) => {
@@ -139,6 +153,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Hj212(command) => field::run(command),
         Command::Eval(command) => eval::run(command),
         Command::Verify(args) => verify::run(args),
+        Command::Migrate(args) => migrate::run(args),
         Command::Registry(command) => registry::run(command),
         Command::Plan(command) => plan::run(command),
         Command::User(command) => user::run_user(command),
@@ -148,12 +163,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn serve(config: config::Config) -> anyhow::Result<()> {
+async fn serve(config: config::Config, role: services::Role) -> anyhow::Result<()> {
     let store = services::open_store(&config)?;
-    let running = services::Running::start(&config, store).await?;
-    tracing::info!(gateway = %running.gateway_addr, web = %running.web_addr, "qingshan serving");
+    let running = services::Running::start_role(&config, store, role).await?;
+    tracing::info!(gateway = ?running.gateway_addr, web = %running.web_addr, ?role, "qingshan serving");
     let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "HJ 212 gateway: {}", running.gateway_addr)?;
+    if let Some(gateway_addr) = running.gateway_addr {
+        writeln!(stdout, "HJ 212 gateway: {gateway_addr}")?;
+    }
     writeln!(stdout, "HTTP: http://{}/", running.web_addr)?;
     drop(stdout);
     services::interrupted().await;

@@ -9,38 +9,78 @@ use prometheus_client::registry::Registry;
 use store::Store;
 use tokio::sync::watch;
 
-use crate::config::Config;
+use crate::config::{Config, StoreUrl};
 
-/// Opens the store the configuration names, creating its directory if needed.
+/// Opens the store the configuration names (`sqlite://PATH`, creating its
+/// directory if needed, or `postgres://…`).
 pub(crate) fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
-    let path = config.store.sqlite_path()?;
-    if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create {}", parent.display()))?;
+    match config.store.backend()? {
+        StoreUrl::Sqlite(path) => {
+            if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("cannot create {}", parent.display()))?;
+            }
+            let store = store::SqliteStore::open(&path, config.store.sqlite.clone())
+                .with_context(|| format!("cannot open the store at {}", path.display()))?;
+            Ok(Arc::new(store))
+        }
+        StoreUrl::Postgres(url) => {
+            let store =
+                store::PgStore::open(&url, config.store.postgres.clone()).with_context(|| {
+                    format!("cannot open the PostgreSQL store at {}", redacted(&url))
+                })?;
+            Ok(Arc::new(store))
+        }
     }
-    let store = store::SqliteStore::open(&path, config.store.sqlite.clone())
-        .with_context(|| format!("cannot open the store at {}", path.display()))?;
-    Ok(Arc::new(store))
+}
+
+/// A database URL without its password, for messages.
+pub(crate) fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let Some((credentials, host)) = rest.rsplit_once('@') else { return url.to_owned() };
+    let user = credentials.split(':').next().unwrap_or_default();
+    format!("{scheme}://{user}@{host}")
+}
+
+/// What a `qingshan serve` process runs (`--role`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Role {
+    /// The HJ 212 gateway (with its /metrics and /healthz on the web listener): several
+    /// gateway processes may write to one PostgreSQL database.
+    Gateway,
+    /// Evaluation (derived results) and the web server.
+    Worker,
+    /// Everything in one process (the embedded deployment).
+    All,
 }
 
 /// The gateway and web server, bound and running.
 pub(crate) struct Running {
-    /// Where devices connect.
-    pub(crate) gateway_addr: SocketAddr,
+    /// Where devices connect (`None` in the worker role).
+    pub(crate) gateway_addr: Option<SocketAddr>,
     /// Where the HTTP server listens.
     pub(crate) web_addr: SocketAddr,
     shutdown: watch::Sender<bool>,
-    gateway: tokio::task::JoinHandle<std::io::Result<()>>,
+    gateway: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     web: tokio::task::JoinHandle<std::io::Result<()>>,
-    /// The evaluator's loop (derived results); stops on `shutdown`.
-    evaluation: tokio::task::JoinHandle<()>,
-    /// The alarm service and its notifier; stop on `shutdown`.
+    /// The evaluator's loop (derived results); stops on `shutdown`. `None` in the gateway role.
+    evaluation: Option<tokio::task::JoinHandle<()>>,
+    /// The alarm service and its notifier; stop on `shutdown`. Empty in the gateway role.
     alarms: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
-    /// Binds both listeners (port 0 picks free ports) and starts serving.
+    /// Binds the listeners (port 0 picks free ports) and starts everything (role `all`).
     pub(crate) async fn start(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Running> {
+        Running::start_role(config, store, Role::All).await
+    }
+
+    /// Binds the listeners `role` needs and starts its services.
+    pub(crate) async fn start_role(
+        config: &Config,
+        store: Arc<dyn Store>,
+        role: Role,
+    ) -> anyhow::Result<Running> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let mut registry = Registry::default();
         let metrics = ingest::Metrics::register(&mut registry);
@@ -48,17 +88,26 @@ impl Running {
         let web_metrics = web::auth::Metrics::register(&mut registry);
         let alarm_metrics = alarms::Metrics::register(&mut registry);
         // Wakes the alarm service after each ingest commit (a wake-up only; data stays in the store).
+        // In the worker role no gateway shares the process: the alarm service's timed passes find the data.
         let committed = Arc::new(tokio::sync::Notify::new());
-        let gateway = ingest::Gateway::bind_notifying(
-            config.ingest.clone(),
-            store.clone(),
-            clock.clone(),
-            metrics,
-            Some(committed.clone()),
-        )
-        .await
-        .with_context(|| format!("cannot bind the HJ 212 gateway on {}", config.ingest.listen))?;
-        let gateway_addr = gateway.local_addr();
+        let gateway = if role == Role::Worker {
+            None
+        } else {
+            Some(
+                ingest::Gateway::bind_notifying(
+                    config.ingest.clone(),
+                    store.clone(),
+                    clock.clone(),
+                    metrics,
+                    Some(committed.clone()),
+                )
+                .await
+                .with_context(|| {
+                    format!("cannot bind the HJ 212 gateway on {}", config.ingest.listen)
+                })?,
+            )
+        };
+        let gateway_addr = gateway.as_ref().map(ingest::Gateway::local_addr);
         let listener = tokio::net::TcpListener::bind(config.web.listen)
             .await
             .with_context(|| format!("cannot bind the web server on {}", config.web.listen))?;
@@ -95,25 +144,35 @@ impl Running {
             config.evaluation.clone(),
         )
         .with_metrics(evaluation_metrics);
-        let evaluation = tokio::spawn(evaluator.run(shutdown_rx.clone()));
-        let alarms = start_alarms(
-            config,
-            &store_for_alarms,
-            &clock_for_alarms,
-            alarm_metrics,
-            committed,
-            &shutdown_rx,
-        )?;
-        let gateway = tokio::spawn(gateway.run(shutdown_rx));
+        let evaluation =
+            (role != Role::Gateway).then(|| tokio::spawn(evaluator.run(shutdown_rx.clone())));
+        // Alarms, like evaluation, run only in the worker and all roles.
+        let alarms = if role == Role::Gateway {
+            Vec::new()
+        } else {
+            start_alarms(
+                config,
+                &store_for_alarms,
+                &clock_for_alarms,
+                alarm_metrics,
+                committed,
+                &shutdown_rx,
+            )?
+        };
+        let gateway = gateway.map(|gateway| tokio::spawn(gateway.run(shutdown_rx)));
         Ok(Running { gateway_addr, web_addr, shutdown, gateway, web, evaluation, alarms })
     }
 
     /// Stops accepting, lets in-flight commits finish, and waits for both servers and the evaluator.
     pub(crate) async fn stop(self) -> anyhow::Result<()> {
         let _ = self.shutdown.send(true);
-        self.gateway.await.context("gateway task failed")?.context("gateway failed")?;
+        if let Some(gateway) = self.gateway {
+            gateway.await.context("gateway task failed")?.context("gateway failed")?;
+        }
         self.web.await.context("web task failed")?.context("web server failed")?;
-        self.evaluation.await.context("evaluation task failed")?;
+        if let Some(evaluation) = self.evaluation {
+            evaluation.await.context("evaluation task failed")?;
+        }
         for task in self.alarms {
             task.await.context("alarm task failed")?;
         }

@@ -776,6 +776,190 @@ pub fn data_persists_across_reopen(open: &mut dyn FnMut() -> Box<dyn Store>) {
     assert!(report.packets[0].raw_id > raw_ids[1], "archive ids are never reused after a restart");
 }
 
+/// A derived daily AQI result of `point` for the period starting at `start`.
+fn derived_result(
+    point: PointId,
+    start: Instant,
+    aqi: u32,
+    computed_at: Instant,
+) -> crate::DerivedResult {
+    crate::DerivedResult {
+        kind: crate::DerivedKind::AirDaily,
+        point,
+        start,
+        period: "2026-11-19".to_owned(),
+        edition: "HJ 633-2026".to_owned(),
+        detail: serde_json::json!({ "aqi": aqi }),
+        computed_at,
+    }
+}
+
+/// Derived results are replaced by a recomputation, and the watermark moves in the same commit.
+pub fn derived_results_are_replaced_and_the_watermark_moves(store: &dyn Store) {
+    use crate::{DerivedKind, DerivedQuery};
+    let (point, _) = point_and_device(store, "MN-DERIVED");
+    let all = |point| DerivedQuery {
+        kind: DerivedKind::AirDaily,
+        point,
+        from: at(-1_000_000_000),
+        to: at(1_000_000_000),
+        limit: 100,
+    };
+    assert_eq!(store.watermark("evaluation").unwrap(), 0);
+    store.commit_derived(&[derived_result(point, at(0), 50, at(1))], "evaluation", 7).unwrap();
+    store.commit_derived(&[derived_result(point, at(0), 114, at(2))], "evaluation", 9).unwrap();
+    assert_eq!(
+        store.derived(&all(Some(point))).unwrap(),
+        vec![derived_result(point, at(0), 114, at(2))]
+    );
+    assert_eq!(store.derived(&all(None)).unwrap().len(), 1);
+    assert_eq!(store.watermark("evaluation").unwrap(), 9);
+    assert_eq!(store.watermark("other").unwrap(), 0);
+}
+
+/// The readings after a watermark are bounded by packets, and a re-sent packet brings none.
+pub fn touched_readings_are_bounded_by_packets_and_skip_duplicates(store: &dyn Store) {
+    let (point, device) = point_and_device(store, "MN-TOUCHED");
+    let packets = (0..5)
+        .map(|n| {
+            accepted_packet(
+                device,
+                vec![reading(point, "a34004", DataKind::Hour, n * 3_600_000, 75.0)],
+                0,
+            )
+        })
+        .collect();
+    let report = store.commit_batch(&batch_of(packets)).unwrap();
+    let first_id = report.packets[0].raw_id;
+    let touched = store.touched_readings(first_id - 1, 3, DataKind::Hour).unwrap();
+    assert_eq!(touched.readings.len(), 3);
+    assert_eq!(touched.up_to_raw_id, first_id + 2);
+    let rest = store.touched_readings(touched.up_to_raw_id, 100, DataKind::Hour).unwrap();
+    assert_eq!(rest.readings.len(), 2);
+    assert_eq!(rest.readings[0].data_time, at(3 * 3_600_000));
+    assert!(
+        store.touched_readings(first_id - 1, 100, DataKind::Minute).unwrap().readings.is_empty()
+    );
+    // A re-sent packet is archived but stores no reading.
+    let again = accepted_packet(device, vec![reading(point, "a34004", DataKind::Hour, 0, 75.0)], 1);
+    store.commit_batch(&batch_of(vec![again])).unwrap();
+    let after = store.touched_readings(rest.up_to_raw_id, 100, DataKind::Hour).unwrap();
+    assert!(after.readings.is_empty());
+    assert_eq!(after.up_to_raw_id, rest.up_to_raw_id + 1, "the watermark still moves past it");
+}
+
+/// A point limit is replaced by a new one for the same parameter, and needs its point.
+pub fn point_limits_round_trip_and_need_a_point(store: &dyn Store) {
+    use crate::PointLimit;
+    let (point, _) = point_and_device(store, "MN-LIMIT");
+    let limit = PointLimit {
+        point,
+        param: "a21026".to_owned(),
+        limit: serde_json::json!({ "unit": "mg/m3" }),
+    };
+    store.set_point_limit(&limit).unwrap();
+    let replaced = PointLimit { limit: serde_json::json!({ "unit": "µg/m3" }), ..limit.clone() };
+    store.set_point_limit(&replaced).unwrap();
+    assert_eq!(store.point_limits(point).unwrap(), vec![replaced]);
+    let missing = PointLimit { point: PointId(999_999), ..limit };
+    assert_eq!(store.set_point_limit(&missing).unwrap_err().reason(), "not_found");
+}
+
+/// The evidence chains of both tables verify after commits, with one record per row.
+pub fn evidence_chains_verify_after_commits(store: &dyn Store) {
+    let (point, device) = point_and_device(store, "MN-CHAIN");
+    for index in 0..3 {
+        let batch = IngestBatch {
+            packets: vec![
+                accepted_packet(
+                    device,
+                    vec![reading(point, "a34013", DataKind::Minute, index * 60_000, 1.0)],
+                    index,
+                ),
+                refused_packet(b"##refused\r\n", index),
+            ],
+            audit: vec![audit_entry(index, "device_refused")],
+            ..IngestBatch::default()
+        };
+        store.commit_batch(&batch).unwrap();
+    }
+    let checks = store.verify_evidence().unwrap();
+    let summary: Vec<(&str, u64, bool)> =
+        checks.iter().map(|check| (check.table, check.n_intact, check.outcome.is_ok())).collect();
+    assert_eq!(summary, vec![("raw_packet", 6, true), ("audit", 3, true)]);
+}
+
+/// A PostgreSQL server for tests, named by the environment variable
+/// [`postgres::URL_VARIABLE`], with a fresh database per test.
+pub mod postgres {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// The variable naming the server: `postgres://user@host:port/db` (a role that may create databases).
+    pub const URL_VARIABLE: &str = "QINGSHAN_TEST_POSTGRES_URL";
+
+    /// The server's URL from [`URL_VARIABLE`]. Without it, `test` is skipped:
+    /// this says so on stderr and returns `None`, except under `CI=true`,
+    /// where a missing server is a failure (CI must run the PostgreSQL tests).
+    pub fn base_url(test: &str) -> Option<String> {
+        match std::env::var(URL_VARIABLE) {
+            Ok(url) if !url.is_empty() => Some(url),
+            _ if std::env::var("CI").is_ok_and(|value| value == "true") => {
+                panic!(
+                    "{test}: {URL_VARIABLE} is not set, and CI=true requires the PostgreSQL tests to run"
+                )
+            }
+            _ => {
+                // Straight to the process's stderr: the test harness captures `eprintln!`
+                // of passing tests, and a skip must be seen.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "SKIPPED {test}: {URL_VARIABLE} is not set (no PostgreSQL server to test against)"
+                );
+                None
+            }
+        }
+    }
+
+    /// Creates a new, empty database on the server at `base_url` and returns its URL.
+    pub fn fresh_database(base_url: &str) -> String {
+        static N_CREATED: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "qingshan_test_{}_{}",
+            std::process::id(),
+            N_CREATED.fetch_add(1, Ordering::Relaxed)
+        );
+        let base = base_url.to_owned();
+        let create = name.clone();
+        // The blocking client must not run on a tokio worker; a thread of its own is always safe.
+        std::thread::spawn(move || {
+            let mut client = ::postgres::Client::connect(&base, ::postgres::NoTls)
+                .unwrap_or_else(|error| panic!("cannot connect to {base}: {error}"));
+            client.batch_execute(&format!("DROP DATABASE IF EXISTS {create}")).unwrap();
+            client.batch_execute(&format!("CREATE DATABASE {create}")).unwrap();
+        })
+        .join()
+        .unwrap();
+        with_database(base_url, &name)
+    }
+
+    /// `url` with its database name replaced by `name`.
+    pub fn with_database(url: &str, name: &str) -> String {
+        let Some((scheme, rest)) = url.split_once("://") else {
+            panic!("{URL_VARIABLE} must be a URL, postgres://user@host:port/db, not {url:?}")
+        };
+        let (authority, query) = match rest.split_once('?') {
+            Some((before, query)) => (before, Some(query)),
+            None => (rest, None),
+        };
+        let host = authority.split_once('/').map_or(authority, |(host, _)| host);
+        match query {
+            Some(query) => format!("{scheme}://{host}/{name}?{query}"),
+            None => format!("{scheme}://{host}/{name}"),
+        }
+    }
+}
+
 /// Instantiates the whole conformance suite as `#[test]` functions.
 ///
 /// `$check` is a `fn(fn(&dyn Store))` that runs a case on a fresh store;
@@ -803,6 +987,10 @@ macro_rules! conformance_suite {
             connection_log_is_newest_first_and_filtered,
             failed_batch_leaves_nothing_half_written,
             latest_readings_per_point_and_parameter,
+            derived_results_are_replaced_and_the_watermark_moves,
+            touched_readings_are_bounded_by_packets_and_skip_duplicates,
+            point_limits_round_trip_and_need_a_point,
+            evidence_chains_verify_after_commits,
             registry_records_round_trip_and_link_points,
             registry_changes_are_audited_with_before_and_after,
             retired_records_stay_readable,

@@ -114,6 +114,13 @@ pub struct Touched {
     pub up_to_raw_id: i64,
 }
 
+/// The `up_to_raw_id` of [`DerivedStore::touched_readings`]: the newest
+/// archived id, at most `max_packets` past the watermark, never before it.
+pub(crate) fn touched_up_to(after_raw_id: i64, max_packets: u64, newest_raw_id: i64) -> i64 {
+    let bound = after_raw_id.saturating_add(i64::try_from(max_packets).unwrap_or(i64::MAX));
+    newest_raw_id.min(bound).max(after_raw_id)
+}
+
 /// A source outlet's permit limit for one parameter.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PointLimit {

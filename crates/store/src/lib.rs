@@ -1,4 +1,5 @@
-//! Qingshan's storage: the [`Store`] interface and its embedded SQLite implementation.
+//! Qingshan's storage: the [`Store`] interface and its two implementations,
+//! the embedded [`SqliteStore`] and [`PgStore`] for deployments on PostgreSQL.
 //!
 //! Everything the platform keeps goes through [`Store`]: the raw packet archive,
 //! measurements ([`model::Reading`]), the devices and points that readings belong
@@ -7,8 +8,9 @@
 //! doing group commits).
 //!
 //! **Durability.** [`Store::commit_batch`] returns only after the batch is
-//! durable (SQLite WAL with `synchronous=FULL`). The raw packets and their
-//! readings are written in that one transaction.
+//! durable (SQLite WAL with `synchronous=FULL`; PostgreSQL with
+//! `synchronous_commit = on`). The raw packets and their readings are written
+//! in that one transaction.
 //!
 //! **Idempotency.** Readings are unique by [`model::ReadingKey`]; a reading whose
 //! key is stored already is counted as a duplicate and not written again.
@@ -23,30 +25,44 @@
 //! ```
 
 mod account;
+mod account_sync;
 mod alarm;
+mod alarm_sync;
 mod case;
+mod chain;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 mod corrections;
 mod derived;
+mod encoding;
 mod plan;
+mod plan_sync;
+mod postgres;
 mod registry;
+mod registry_sync;
+mod rows;
 mod sqlite;
 mod supervision;
+mod transfer;
 mod types;
 
 pub use account::*;
 pub use alarm::*;
 pub use case::*;
+pub use chain::ChainCheck;
 pub use corrections::*;
 pub use derived::*;
 pub use plan::*;
+pub use postgres::{PgOptions, PgStore};
 pub use registry::*;
-pub use sqlite::{ChainCheck, SqliteOptions, SqliteStore};
+pub use sqlite::{SqliteOptions, SqliteStore};
 pub use supervision::*;
+pub use transfer::{
+    LATEST_VALUES_CHECK, TableCheck, TransferReport, copied_columns, copy_sqlite_to_postgres,
+};
 pub use types::*;
 
-/// The storage interface shared by the SQLite and (later) PostgreSQL implementations.
+/// The storage interface shared by the SQLite and PostgreSQL implementations.
 pub trait Store:
     Send
     + Sync

@@ -47,7 +47,6 @@ mod plan;
 mod registry;
 mod supervision;
 
-pub use evidence::ChainCheck;
 #[cfg(test)]
 mod tests;
 
@@ -56,18 +55,23 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use model::{
-    DataKind, DeviceId, Instant, Mn, ParamCode, PointId, Reading, ReadingKey, ReadingValues,
-};
+use model::{DataKind, DeviceId, Mn, ParamCode, PointId, Reading};
 use rusqlite::types::FromSql;
 use rusqlite::{Connection, OpenFlags, Row, Transaction, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 
-use crate::{
-    AuditEntry, CommitReport, ConnectionEvent, DeviceLeniency, DeviceRecord, Error, IngestBatch,
-    NewDevice, NewPoint, PacketOutcome, PointKind, PointRecord, RawPacket, RawPacketRecord,
-    RawQuery, ReadingQuery, Result, Store, Verdict,
+use crate::chain::{audit_record, raw_record};
+use crate::encoding::{count_from_db, json_text, kind_to_db, limit_to_db, millis};
+use crate::rows::{
+    DEVICE_COLUMNS, decode_audit, decode_connection_event, decode_device, decode_point,
+    decode_raw_packet, decode_reading,
 };
+use crate::{
+    AuditEntry, ChainCheck, CommitReport, ConnectionEvent, DeviceRecord, Error, IngestBatch,
+    NewDevice, NewPoint, PacketOutcome, PointRecord, RawPacketRecord, RawQuery, ReadingQuery,
+    Result, Store,
+};
+use model::{Instant, ReadingValues};
 
 /// Settings of the SQLite store (`[store.sqlite]` in the config file).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -354,30 +358,6 @@ fn configure(conn: &Connection, options: &SqliteOptions) -> Result<()> {
     Ok(())
 }
 
-// ---- Encoding values for storage ----
-
-fn millis(instant: Instant) -> i64 {
-    instant.unix_millis()
-}
-
-fn kind_to_db(kind: DataKind) -> i64 {
-    match kind {
-        DataKind::Realtime => 0,
-        DataKind::Minute => 1,
-        DataKind::Hour => 2,
-        DataKind::Day => 3,
-    }
-}
-
-fn limit_to_db(limit: usize) -> i64 {
-    i64::try_from(limit).unwrap_or(i64::MAX)
-}
-
-fn json_text<T: Serialize>(value: &T, during: &'static str) -> Result<String> {
-    serde_json::to_string(value)
-        .map_err(|source| Error::Database { during, source: Box::new(source) })
-}
-
 // ---- Decoding stored values ----
 
 /// Column `index` of `row`, or [`Error::Corrupt`] naming `table.column`.
@@ -421,34 +401,6 @@ fn optional_instant_column(
     .transpose()
 }
 
-fn kind_from_db(value: i64) -> Result<DataKind> {
-    match value {
-        0 => Ok(DataKind::Realtime),
-        1 => Ok(DataKind::Minute),
-        2 => Ok(DataKind::Hour),
-        3 => Ok(DataKind::Day),
-        other => Err(Error::Corrupt {
-            table: "reading",
-            column: "kind",
-            detail: format!("unknown kind {other}"),
-        }),
-    }
-}
-
-fn json_column<T: serde::de::DeserializeOwned>(
-    row: &Row<'_>,
-    index: usize,
-    table: &'static str,
-    name: &'static str,
-) -> Result<T> {
-    let text: String = column(row, index, table, name)?;
-    serde_json::from_str(&text).map_err(|error| Error::Corrupt {
-        table,
-        column: name,
-        detail: error.to_string(),
-    })
-}
-
 /// Decodes every row with `decode`.
 fn collect<T>(
     mut rows: rusqlite::Rows<'_>,
@@ -460,158 +412,6 @@ fn collect<T>(
         out.push(decode(row)?);
     }
     Ok(out)
-}
-
-/// Decodes `point_id, code, kind, data_ms, rtd … sample_time` (16 columns).
-fn decode_reading(row: &Row<'_>) -> Result<Reading> {
-    let code: String = column(row, 1, "param", "code")?;
-    let param = ParamCode::parse(&code).map_err(|error| Error::Corrupt {
-        table: "param",
-        column: "code",
-        detail: error.to_string(),
-    })?;
-    Ok(Reading {
-        key: ReadingKey {
-            point: PointId(column(row, 0, "reading", "point_id")?),
-            param,
-            kind: kind_from_db(column(row, 2, "reading", "kind")?)?,
-            data_time: instant_column(row, 3, "reading", "data_ms")?,
-        },
-        values: reading_values(row, "reading")?,
-    })
-}
-
-/// Decodes columns 4–15 of `table`'s row: `rtd … sample_time`.
-fn reading_values(row: &Row<'_>, table: &'static str) -> Result<ReadingValues> {
-    let value = |index: usize, name: &'static str| column::<Option<f64>>(row, index, table, name);
-    let text = |index: usize, name: &'static str| column::<Option<String>>(row, index, table, name);
-    Ok(ReadingValues {
-        rtd: value(4, "rtd")?,
-        min: value(5, "min")?,
-        avg: value(6, "avg")?,
-        max: value(7, "max")?,
-        zs_rtd: value(8, "zs_rtd")?,
-        zs_min: value(9, "zs_min")?,
-        zs_avg: value(10, "zs_avg")?,
-        zs_max: value(11, "zs_max")?,
-        cou: value(12, "cou")?,
-        flag: text(13, "flag")?,
-        eflag: text(14, "eflag")?,
-        sample_time: text(15, "sample_time")?,
-    })
-}
-
-/// Decodes `id, received_ms, peer, mn, device_id, cn, verdict, reason, deviations, bytes`.
-fn decode_raw_packet(row: &Row<'_>) -> Result<RawPacketRecord> {
-    const TABLE: &str = "raw_packet";
-    let cn = match column::<Option<i64>>(row, 5, TABLE, "cn")? {
-        None => None,
-        Some(cn) => Some(u16::try_from(cn).map_err(|_| Error::Corrupt {
-            table: TABLE,
-            column: "cn",
-            detail: format!("{cn} is not a CN"),
-        })?),
-    };
-    let label: String = column(row, 6, TABLE, "verdict")?;
-    let reason: Option<String> = column(row, 7, TABLE, "reason")?;
-    let verdict = match (label.as_str(), reason) {
-        ("accepted", None) => Verdict::Accepted,
-        ("archived", None) => Verdict::Archived,
-        ("refused", Some(reason)) => Verdict::Refused { reason },
-        ("malformed", Some(reason)) => Verdict::Malformed { reason },
-        (label, reason) => {
-            return Err(Error::Corrupt {
-                table: TABLE,
-                column: "verdict",
-                detail: format!("verdict {label:?} with reason {reason:?}"),
-            });
-        }
-    };
-    Ok(RawPacketRecord {
-        id: column(row, 0, TABLE, "id")?,
-        raw: RawPacket {
-            bytes: column(row, 9, TABLE, "bytes")?,
-            received_at: instant_column(row, 1, TABLE, "received_ms")?,
-            peer: column(row, 2, TABLE, "peer")?,
-            mn: column(row, 3, TABLE, "mn")?,
-            device: column::<Option<i64>>(row, 4, TABLE, "device_id")?.map(DeviceId),
-            cn,
-            verdict,
-            deviations: json_column(row, 8, TABLE, "deviations")?,
-        },
-    })
-}
-
-/// Decodes `id, code, name, kind, enterprise, simulated`.
-fn decode_point(row: &Row<'_>) -> Result<PointRecord> {
-    const TABLE: &str = "point";
-    let kind: String = column(row, 3, TABLE, "kind")?;
-    let kind = PointKind::parse(&kind).ok_or_else(|| Error::Corrupt {
-        table: TABLE,
-        column: "kind",
-        detail: format!("unknown point kind {kind:?}"),
-    })?;
-    Ok(PointRecord {
-        id: PointId(column(row, 0, TABLE, "id")?),
-        point: NewPoint {
-            code: column(row, 1, TABLE, "code")?,
-            name: column(row, 2, TABLE, "name")?,
-            kind,
-            enterprise: column(row, 4, TABLE, "enterprise")?,
-            simulated: column(row, 5, TABLE, "simulated")?,
-        },
-    })
-}
-
-const DEVICE_COLUMNS: &str = "id, mn, password_hash, protocol, point_id, leniency, simulated, last_seen_ms, last_peer FROM device";
-
-/// Decodes [`DEVICE_COLUMNS`].
-fn decode_device(row: &Row<'_>) -> Result<DeviceRecord> {
-    const TABLE: &str = "device";
-    let mn: String = column(row, 1, TABLE, "mn")?;
-    let mn = Mn::parse(&mn).map_err(|error| Error::Corrupt {
-        table: TABLE,
-        column: "mn",
-        detail: error.to_string(),
-    })?;
-    let leniency: DeviceLeniency = json_column(row, 5, TABLE, "leniency")?;
-    Ok(DeviceRecord {
-        id: DeviceId(column(row, 0, TABLE, "id")?),
-        device: NewDevice {
-            mn,
-            password_hash: column(row, 2, TABLE, "password_hash")?,
-            protocol: column(row, 3, TABLE, "protocol")?,
-            point: PointId(column(row, 4, TABLE, "point_id")?),
-            leniency,
-            simulated: column(row, 6, TABLE, "simulated")?,
-        },
-        last_seen: optional_instant_column(row, 7, TABLE, "last_seen_ms")?,
-        last_peer: column(row, 8, TABLE, "last_peer")?,
-    })
-}
-
-/// Decodes `at_ms, peer, mn, event, detail`.
-fn decode_connection_event(row: &Row<'_>) -> Result<ConnectionEvent> {
-    const TABLE: &str = "connection_event";
-    Ok(ConnectionEvent {
-        at: instant_column(row, 0, TABLE, "at_ms")?,
-        peer: column(row, 1, TABLE, "peer")?,
-        mn: column(row, 2, TABLE, "mn")?,
-        event: column(row, 3, TABLE, "event")?,
-        detail: column(row, 4, TABLE, "detail")?,
-    })
-}
-
-/// Decodes `at_ms, actor, action, subject, detail`.
-fn decode_audit(row: &Row<'_>) -> Result<AuditEntry> {
-    const TABLE: &str = "audit";
-    Ok(AuditEntry {
-        at: instant_column(row, 0, TABLE, "at_ms")?,
-        actor: column(row, 1, TABLE, "actor")?,
-        action: column(row, 2, TABLE, "action")?,
-        subject: column(row, 3, TABLE, "subject")?,
-        detail: json_column(row, 4, TABLE, "detail")?,
-    })
 }
 
 // ---- Writing ----
@@ -742,18 +542,7 @@ fn commit_batch(writer: &mut Writer, batch: &IngestBatch) -> Result<CommitReport
             // Ids follow the chain head: the table only ever grows through it.
             let raw_id = new_chains.raw_packet.head().last_id + 1;
             let deviations = json_text(&raw.deviations, "encoding deviations")?;
-            let chain_hash = new_chains.raw_packet.append(&::evidence::Record::RawPacket {
-                id: raw_id,
-                received_ms: millis(raw.received_at),
-                peer: &raw.peer,
-                mn: raw.mn.as_deref(),
-                device_id: raw.device.map(|device| device.0),
-                cn: raw.cn.map(i64::from),
-                verdict: raw.verdict.label(),
-                reason: raw.verdict.reason(),
-                deviations: &deviations,
-                bytes: &raw.bytes,
-            });
+            let chain_hash = new_chains.raw_packet.append(&raw_record(raw_id, raw, &deviations));
             insert_raw
                 .execute(params![
                     raw_id,
@@ -888,14 +677,7 @@ fn insert_audit(
 ) -> Result<()> {
     let detail = json_text(&entry.detail, "encoding audit detail")?;
     let id = chain.head().last_id + 1;
-    let chain_hash = chain.append(&::evidence::Record::Audit {
-        id,
-        at_ms: millis(entry.at),
-        actor: &entry.actor,
-        action: &entry.action,
-        subject: &entry.subject,
-        detail: &detail,
-    });
+    let chain_hash = chain.append(&audit_record(id, entry, &detail));
     tx.prepare_cached(
         "INSERT INTO audit (id, at_ms, actor, action, subject, detail, chain_hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -966,7 +748,7 @@ impl Store for SqliteStore {
                 let mut statement =
                     conn.prepare_cached(ALL_PARAMS).map_err(database_error(DURING))?;
                 let rows = statement.query(bounds).map_err(database_error(DURING))?;
-                collect(rows, DURING, decode_reading)
+                collect(rows, DURING, |row| decode_reading(row))
             } else {
                 let codes = json_text(&codes, "encoding the parameter filter")?;
                 let mut statement =
@@ -981,7 +763,7 @@ impl Store for SqliteStore {
                         codes
                     ])
                     .map_err(database_error(DURING))?;
-                collect(rows, DURING, decode_reading)
+                collect(rows, DURING, |row| decode_reading(row))
             }
         })
     }
@@ -991,11 +773,7 @@ impl Store for SqliteStore {
             let n: i64 = conn
                 .query_row("SELECT count(*) FROM reading", [], |row| row.get(0))
                 .map_err(database_error("counting readings"))?;
-            u64::try_from(n).map_err(|_| Error::Corrupt {
-                table: "reading",
-                column: "count(*)",
-                detail: format!("negative count {n}"),
-            })
+            count_from_db(n, "reading")
         })
     }
 
@@ -1016,7 +794,7 @@ impl Store for SqliteStore {
         self.read(|conn| {
             let mut statement = conn.prepare_cached(&sql).map_err(database_error(DURING))?;
             let rows = statement.query(all_args.as_slice()).map_err(database_error(DURING))?;
-            collect(rows, DURING, decode_raw_packet)
+            collect(rows, DURING, |row| decode_raw_packet(row))
         })
     }
 
@@ -1033,7 +811,7 @@ impl Store for SqliteStore {
                 )
                 .map_err(database_error(DURING))?;
             let rows = statement.query([]).map_err(database_error(DURING))?;
-            collect(rows, DURING, decode_point)
+            collect(rows, DURING, |row| decode_point(row))
         })
     }
 
@@ -1061,7 +839,7 @@ impl Store for SqliteStore {
                 .prepare_cached(&format!("SELECT {DEVICE_COLUMNS} ORDER BY id"))
                 .map_err(database_error(DURING))?;
             let rows = statement.query([]).map_err(database_error(DURING))?;
-            collect(rows, DURING, decode_device)
+            collect(rows, DURING, |row| decode_device(row))
         })
     }
 
@@ -1075,7 +853,7 @@ impl Store for SqliteStore {
                     .map_err(database_error(DURING))?;
                 let rows =
                     statement.query(params![limit_to_db(limit)]).map_err(database_error(DURING))?;
-                collect(rows, DURING, decode_connection_event)
+                collect(rows, DURING, |row| decode_connection_event(row))
             }
             Some(mn) => {
                 let mut statement = conn
@@ -1086,7 +864,7 @@ impl Store for SqliteStore {
                 let rows = statement
                     .query(params![limit_to_db(limit), mn])
                     .map_err(database_error(DURING))?;
-                collect(rows, DURING, decode_connection_event)
+                collect(rows, DURING, |row| decode_connection_event(row))
             }
         })
     }
@@ -1107,7 +885,7 @@ impl Store for SqliteStore {
                 )
                 .map_err(database_error(DURING))?;
             let rows = statement.query(params![limit_to_db(limit)]).map_err(database_error(DURING))?;
-            collect(rows, DURING, decode_audit)
+            collect(rows, DURING, |row| decode_audit(row))
         })
     }
 

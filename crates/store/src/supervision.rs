@@ -21,8 +21,9 @@ use model::Instant;
 use model::alarm::AlarmId;
 use model::registry::{GridCell, RecordStatus};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
-use crate::{ApplyReport, Result};
+use crate::{ApplyReport, AuditEntry, Result};
 
 /// A grid cell to create or update (by town), with its status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,3 +83,73 @@ pub trait SupervisionStore: Send + Sync {
     /// Returns the alarms escalated.
     fn escalate(&self, escalations: &[Escalation], at: Instant) -> Result<Vec<AlarmId>>;
 }
+
+/// What writing `change` over `before` (the stored cell, if any) does, the
+/// same on every backend: `None` when nothing changes (counted unchanged), else
+/// the record to write and its audit entry (counted created, updated or
+/// retired). Sample data stays sample data when edited.
+pub(crate) fn grid_write(
+    before: Option<&GridRecord>,
+    change: &GridChange,
+    actor: &str,
+    at: Instant,
+    report: &mut ApplyReport,
+) -> Option<(GridRecord, AuditEntry)> {
+    let sample = change.sample || before.is_some_and(|record| record.sample);
+    let after =
+        GridRecord { cell: change.cell.clone(), status: change.status, sample, updated_at: at };
+    if let Some(before) = before
+        && before.cell == after.cell
+        && before.status == after.status
+    {
+        report.n_unchanged += 1;
+        return None;
+    }
+    let retiring = change.status == RecordStatus::Retired
+        && before.is_none_or(|record| record.status != RecordStatus::Retired);
+    let action = match (before, retiring) {
+        (_, true) => "grid_retired",
+        (None, false) => "grid_created",
+        (Some(_), false) => "grid_updated",
+    };
+    if before.is_none() {
+        report.n_created += 1;
+    } else {
+        report.n_updated += 1;
+    }
+    if retiring {
+        report.n_retired += 1;
+    }
+    let view = |record: &GridRecord| json!({ "status": record.status, "sample": record.sample, "cell": record.cell });
+    let audit = AuditEntry {
+        at,
+        actor: actor.to_owned(),
+        action: action.to_owned(),
+        subject: format!("grid:{}", change.cell.town),
+        detail: json!({ "before": before.map(view), "after": view(&after) }),
+    };
+    Some((after, audit))
+}
+
+/// Whether `escalation` applies to `alarm`: it is open and below the level.
+pub(crate) fn escalation_applies(alarm: &crate::Alarm, escalation: &Escalation) -> bool {
+    alarm.state == model::alarm::AlarmState::Open && alarm.escalation_level < escalation.level
+}
+
+/// The history detail of an escalation from `before` to `after`.
+pub(crate) fn escalation_detail(
+    escalation: &Escalation,
+    before: &crate::Alarm,
+    after: &crate::Alarm,
+) -> serde_json::Value {
+    json!({
+        "level": escalation.level,
+        "from_level": before.escalation_level,
+        "assignee_before": before.assignee,
+        "assignee": after.assignee,
+        "why": escalation.detail,
+    })
+}
+
+/// Who escalations are recorded by.
+pub(crate) const ESCALATION_ACTOR: &str = "system:alarms";

@@ -77,12 +77,13 @@ pub(super) async fn bench_alarms(
     )?;
     drop(out);
     let running = Running::start(&config, store.clone()).await?;
+    let gateway_addr = running.gateway_addr.context("the bench runs every role")?;
     let warm_up_plan = LoadPlan {
         packets_per_device: 1,
-        first_data_time: super::plan(1).first_data_time - chrono::Duration::days(1),
-        ..super::plan(1)
+        first_data_time: super::plan(1, 0).first_data_time - chrono::Duration::days(1),
+        ..super::plan(1, 0)
     };
-    run_fleet(running.gateway_addr, devices.clone(), warm_up_plan, FleetControl::new()).await;
+    run_fleet(gateway_addr, devices.clone(), warm_up_plan, FleetControl::new()).await;
     // Let the warm-up's alarms be delivered, then close them: the measured run opens new ones.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let closer_store = store.clone();
@@ -111,9 +112,9 @@ pub(super) async fn bench_alarms(
         }
     });
     let report = run_fleet(
-        running.gateway_addr,
+        gateway_addr,
         devices.clone(),
-        super::plan(packets_per_device),
+        super::plan(packets_per_device, 0),
         FleetControl::new(),
     )
     .await;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use model::DataKind;
 use simulator::client::{FleetControl, run_fleet};
-use store::{DerivedStore, PointLimit, Store};
+use store::PointLimit;
 
 use crate::util::{TestServer, load_plan};
 
@@ -31,6 +31,11 @@ fn http_post(server: &TestServer, token: &str, path: &str, body: &str) -> (Strin
 
 #[test]
 fn a_limit_crossing_is_stored_notified_and_handled_through_the_api() {
+    check_limit_crossing(None);
+}
+
+/// The limit-crossing case on the store at `store_url` (a SQLite file if `None`).
+pub(crate) fn check_limit_crossing(store_url: Option<&str>) {
     let runtime =
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let receiver = runtime
@@ -49,10 +54,10 @@ fn a_limit_crossing_is_stored_notified_and_handled_through_the_api() {
         "[alarms.notify]\nfirst_retry_secs = 1\n[[alarms.channels]]\nname = \"hook\"\nkind = \"generic\"\nurl = \"{}\"\n",
         receiver.url
     );
-    let mut server = TestServer::new(&extra);
+    let mut server = TestServer::with_store(&extra, store_url);
     server.register_fleet(std::slice::from_ref(&device));
     {
-        let store = server.open_store();
+        let store = server.open_any_store();
         let point = store.points().unwrap()[0].id;
         store
             .set_point_limit(&PointLimit {

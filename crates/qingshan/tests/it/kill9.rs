@@ -1,14 +1,15 @@
 //! SIGKILL the server while devices are sending; restart; every acknowledged
-//! reading is in the store, none twice.
+//! reading is in the store, none twice. Against the embedded SQLite store and,
+//! when a server is given, PostgreSQL.
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use model::DataKind;
 use simulator::client::{FleetControl, LoadPlan, run_fleet};
-use store::{ReadingQuery, Store};
+use store::ReadingQuery;
 
-use crate::util::{TestServer, load_plan};
+use crate::util::{TestServer, load_plan, postgres_store};
 
 const N_DEVICES: usize = 12;
 const PACKETS_PER_DEVICE: usize = 150;
@@ -27,8 +28,22 @@ fn plan() -> LoadPlan {
 
 #[test]
 fn acknowledged_readings_survive_kill9_exactly_once() {
+    check_kill9(None);
+}
+
+#[test]
+fn acknowledged_readings_survive_kill9_exactly_once_on_postgres() {
+    let Some(url) = postgres_store("acknowledged_readings_survive_kill9_exactly_once_on_postgres")
+    else {
+        return;
+    };
+    check_kill9(Some(&url));
+}
+
+/// The kill -9 scenario with the store at `store_url` (a SQLite file if `None`).
+fn check_kill9(store_url: Option<&str>) {
     let devices = simulator::fleet::fleet(N_DEVICES);
-    let mut server = TestServer::new("");
+    let mut server = TestServer::with_store("", store_url);
     server.register_fleet(&devices);
     server.start();
     let runtime =
@@ -52,7 +67,7 @@ fn acknowledged_readings_survive_kill9_exactly_once() {
 
     assert!(n_acked_at_kill < total, "the kill came after the run had finished");
     assert_eq!(report.n_acked(), total, "every packet was eventually acknowledged");
-    let store = server.open_store();
+    let store = server.open_any_store();
     let expected_values: usize =
         devices.iter().map(|device| device.params.len() * PACKETS_PER_DEVICE).sum();
     assert_eq!(

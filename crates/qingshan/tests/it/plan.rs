@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use store::{NewPlanDocument, NewPlanValue, PlanStore};
+use store::{NewPlanDocument, NewPlanValue};
 
 use crate::util::TestServer;
 
@@ -17,7 +17,7 @@ fn qingshan(args: &[&str]) -> (String, String, bool) {
 }
 
 fn enter_forest_cover(server: &TestServer) {
-    let store = server.open_store();
+    let store = server.open_any_store();
     store
         .enter_plan_value(
             &NewPlanValue {
@@ -93,7 +93,12 @@ fn plan_show_and_report_cover_every_indicator() {
 
 #[test]
 fn the_server_serves_the_plan_api() {
-    let mut server = TestServer::new("");
+    check_plan_api(None);
+}
+
+/// The served plan API on the store at `store_url` (a SQLite file if `None`).
+pub(crate) fn check_plan_api(store_url: Option<&str>) {
+    let mut server = TestServer::with_store("", store_url);
     enter_forest_cover(&server);
     server.start();
     let body = server.http_get("/api/v1/plan/indicators/9/years/2022");

@@ -1,12 +1,22 @@
-//! `TestServer`: a real `qingshan serve` process on free ports with a temporary store.
+//! `TestServer`: a real `qingshan serve` process on free ports with a temporary
+//! store: a SQLite file, or a fresh PostgreSQL database (see [`postgres_store`]).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use store::{DeviceLeniency, NewDevice, NewPoint, SqliteOptions, SqliteStore, Store};
+use store::{
+    DeviceLeniency, NewDevice, NewPoint, PgOptions, PgStore, SqliteOptions, SqliteStore, Store,
+};
+
+/// The URL of a fresh PostgreSQL database for `test`, or `None` (and a loud
+/// SKIPPED) without `QINGSHAN_TEST_POSTGRES_URL`; under `CI=true` that fails instead.
+pub(crate) fn postgres_store(test: &str) -> Option<String> {
+    let base = store::conformance::postgres::base_url(test)?;
+    Some(store::conformance::postgres::fresh_database(&base))
+}
 
 /// A closed-loop load of `packets_per_device` packets of `kind` per device,
 /// `step` apart from Beijing midnight of `first_day` (`YYYY-MM-DD`), answered within 2 s.
@@ -43,45 +53,73 @@ pub(crate) struct TestServer {
     pub(crate) config_path: PathBuf,
     pub(crate) gateway: SocketAddr,
     pub(crate) web: SocketAddr,
+    /// `sqlite://` (in `dir`) or `postgres://`.
+    pub(crate) store_url: String,
+    /// `--role` for `qingshan serve`.
+    role: &'static str,
     child: Option<Child>,
 }
 
 impl TestServer {
-    /// Writes a config with fixed free ports (so a restart reuses them) plus `extra_ingest` lines.
+    /// Writes a config with fixed free ports (so a restart reuses them) plus
+    /// `extra_ingest` lines, with a SQLite store in the temp dir.
     pub(crate) fn new(extra_ingest: &str) -> TestServer {
+        TestServer::with_store(extra_ingest, None)
+    }
+
+    /// Like [`TestServer::new`], with the store at `store_url` (a SQLite file in the temp dir if `None`).
+    pub(crate) fn with_store(extra_ingest: &str, store_url: Option<&str>) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let gateway = SocketAddr::from(([127, 0, 0, 1], free_port()));
         let web = SocketAddr::from(([127, 0, 0, 1], free_port()));
         let config_path = dir.path().join("qingshan.toml");
-        let store_path = dir.path().join("store.sqlite");
+        let store_url = match store_url {
+            Some(url) => url.to_owned(),
+            None => format!("sqlite://{}", dir.path().join("store.sqlite").display()),
+        };
         let text = format!(
-            "[store]\nurl = \"sqlite://{}\"\n[ingest]\nlisten = \"{gateway}\"\n{extra_ingest}\n[web]\nlisten = \"{web}\"\n[log]\nfilter = \"error\"\n",
-            store_path.display()
+            "[store]\nurl = \"{store_url}\"\n[ingest]\nlisten = \"{gateway}\"\n{extra_ingest}\n[web]\nlisten = \"{web}\"\n[log]\nfilter = \"error\"\n"
         );
         std::fs::write(&config_path, text).unwrap();
-        TestServer { dir, config_path, gateway, web, child: None }
+        TestServer { dir, config_path, gateway, web, store_url, role: "all", child: None }
+    }
+
+    /// Runs `qingshan serve --role ROLE` instead of the default `all`.
+    pub(crate) fn role(mut self, role: &'static str) -> TestServer {
+        self.role = role;
+        self
     }
 
     pub(crate) fn store_path(&self) -> PathBuf {
         self.dir.path().join("store.sqlite")
     }
 
-    /// Opens the store file directly (the server may be running: SQLite WAL allows it).
+    /// Opens the SQLite store file directly (the server may be running: SQLite WAL allows it).
     pub(crate) fn open_store(&self) -> SqliteStore {
         SqliteStore::open(&self.store_path(), SqliteOptions::default()).unwrap()
     }
 
+    /// Opens the store directly, whichever backend it is (the server may be running).
+    pub(crate) fn open_any_store(&self) -> Box<dyn Store> {
+        match self.store_url.strip_prefix("sqlite://") {
+            Some(path) => {
+                Box::new(SqliteStore::open(Path::new(path), SqliteOptions::default()).unwrap())
+            }
+            None => Box::new(PgStore::open(&self.store_url, PgOptions::default()).unwrap()),
+        }
+    }
+
     /// Registers simulator fleet devices `0..n` (all with password `123456`).
     pub(crate) fn register_fleet(&self, devices: &[simulator::fleet::VirtualDevice]) {
-        let store = self.open_store();
-        register(&store, devices);
+        let store = self.open_any_store();
+        register(store.as_ref(), devices);
     }
 
     /// Starts `qingshan serve` and waits until it prints its addresses.
     pub(crate) fn start(&mut self) {
         assert!(self.child.is_none(), "already running");
         let mut child = Command::new(env!("CARGO_BIN_EXE_qingshan"))
-            .args(["serve", "--config"])
+            .args(["serve", "--role", self.role, "--config"])
             .arg(&self.config_path)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -2,88 +2,35 @@
 //! `api_token` (migration 0008). Every change goes through `write_audited`.
 
 use model::Instant;
-use model::account::{Role, User, UserId, UserName};
-use rusqlite::{OptionalExtension, Row, Transaction, params};
-use serde_json::json;
+use model::account::{User, UserId, UserName};
+use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::{collect, column, database_error, instant_column, millis, optional_instant_column};
+use super::{collect, column, database_error, instant_column, millis};
+use crate::account_sync;
+use crate::rows::{TOKEN_COLUMNS, USER_COLUMNS, decode_token, decode_user};
 use crate::{
-    AccountStore, ApiToken, AuditEntry, ChangedBy, Error, NewApiToken, NewSession, NewUser, Result,
-    Session, SqliteStore, UserRecord,
+    AccountStore, ApiToken, ChangedBy, Error, NewApiToken, NewSession, NewUser, Result, Session,
+    SqliteStore, UserRecord,
 };
-
-const USER_COLUMNS: &str = "id, name, role, enterprise, retired_ms, password_hash, created_ms";
-
-fn role_column(row: &Row<'_>, index: usize, table: &'static str) -> Result<Role> {
-    let text: String = column(row, index, table, "role")?;
-    Role::parse(&text).map_err(|error| Error::Corrupt {
-        table,
-        column: "role",
-        detail: error.to_string(),
-    })
-}
-
-/// Decodes [`USER_COLUMNS`].
-fn decode_user(row: &Row<'_>) -> Result<UserRecord> {
-    let name: String = column(row, 1, "app_user", "name")?;
-    let name = UserName::parse(&name).map_err(|error| Error::Corrupt {
-        table: "app_user",
-        column: "name",
-        detail: error.to_string(),
-    })?;
-    Ok(UserRecord {
-        user: User {
-            id: UserId(column(row, 0, "app_user", "id")?),
-            name,
-            role: role_column(row, 2, "app_user")?,
-            enterprise: column(row, 3, "app_user", "enterprise")?,
-            retired: column::<Option<i64>>(row, 4, "app_user", "retired_ms")?.is_some(),
-        },
-        password_hash: column(row, 5, "app_user", "password_hash")?,
-        created_at: instant_column(row, 6, "app_user", "created_ms")?,
-    })
-}
-
-const TOKEN_COLUMNS: &str = "id, name, role, enterprise, created_by, created_ms, revoked_ms";
-
-fn decode_token(row: &Row<'_>) -> Result<ApiToken> {
-    Ok(ApiToken {
-        id: column(row, 0, "api_token", "id")?,
-        name: column(row, 1, "api_token", "name")?,
-        role: role_column(row, 2, "api_token")?,
-        enterprise: column(row, 3, "api_token", "enterprise")?,
-        created_by: column(row, 4, "api_token", "created_by")?,
-        created_at: instant_column(row, 5, "api_token", "created_ms")?,
-        revoked_at: optional_instant_column(row, 6, "api_token", "revoked_ms")?,
-    })
-}
 
 fn user_in(tx: &Transaction<'_>, user: UserId) -> Result<UserRecord> {
     const DURING: &str = "reading a user";
     let sql = format!("SELECT {USER_COLUMNS} FROM app_user WHERE id = ?1");
     let mut statement = tx.prepare_cached(&sql).map_err(database_error(DURING))?;
     let rows = statement.query(params![user.0]).map_err(database_error(DURING))?;
-    collect(rows, DURING, decode_user)?
+    collect(rows, DURING, |row| decode_user(row))?
         .pop()
         .ok_or_else(|| Error::NotFound { entity: "user", id: user.0.to_string() })
 }
 
 /// Ends every live session of `user` at `at`.
-fn end_sessions_of(tx: &Transaction<'_>, user: UserId, at: Instant) -> Result<usize> {
+fn end_sessions_of(tx: &Transaction<'_>, user: UserId, at: Instant) -> Result<u64> {
     tx.execute(
         "UPDATE user_session SET ended_ms = ?2 WHERE user_id = ?1 AND ended_ms IS NULL",
         params![user.0, millis(at)],
     )
+    .map(|n| n as u64)
     .map_err(database_error("ending sessions"))
-}
-
-fn user_json(user: &User) -> serde_json::Value {
-    json!({
-        "name": user.name.as_str(),
-        "role": user.role.as_str(),
-        "enterprise": user.enterprise,
-        "retired": user.retired,
-    })
 }
 
 impl AccountStore for SqliteStore {
@@ -113,20 +60,7 @@ impl AccountStore for SqliteStore {
             )
             .map_err(database_error("creating a user"))?;
             let id = UserId(tx.last_insert_rowid());
-            audit.push(AuditEntry {
-                at: by.at,
-                actor: by.actor.clone(),
-                action: "user_created".to_owned(),
-                subject: format!("user:{}", user.name),
-                detail: json!({
-                    "before": null,
-                    "after": {
-                        "name": user.name.as_str(),
-                        "role": user.role.as_str(),
-                        "enterprise": user.enterprise,
-                    },
-                }),
-            });
+            audit.push(account_sync::user_created(by, user));
             Ok(id)
         })
     }
@@ -137,7 +71,7 @@ impl AccountStore for SqliteStore {
             let sql = format!("SELECT {USER_COLUMNS} FROM app_user WHERE name = ?1");
             let mut statement = conn.prepare_cached(&sql).map_err(database_error(DURING))?;
             let rows = statement.query(params![name.as_str()]).map_err(database_error(DURING))?;
-            Ok(collect(rows, DURING, decode_user)?.pop())
+            Ok(collect(rows, DURING, |row| decode_user(row))?.pop())
         })
     }
 
@@ -147,7 +81,10 @@ impl AccountStore for SqliteStore {
             let sql = format!("SELECT {USER_COLUMNS} FROM app_user ORDER BY name");
             let mut statement = conn.prepare_cached(&sql).map_err(database_error(DURING))?;
             let rows = statement.query([]).map_err(database_error(DURING))?;
-            Ok(collect(rows, DURING, decode_user)?.into_iter().map(|record| record.user).collect())
+            Ok(collect(rows, DURING, |row| decode_user(row))?
+                .into_iter()
+                .map(|record| record.user)
+                .collect())
         })
     }
 
@@ -160,14 +97,7 @@ impl AccountStore for SqliteStore {
             )
             .map_err(database_error("setting a password"))?;
             let n_ended = end_sessions_of(tx, user, by.at)?;
-            audit.push(AuditEntry {
-                at: by.at,
-                actor: by.actor.clone(),
-                action: "password_set".to_owned(),
-                subject: format!("user:{}", record.user.name),
-                // The hashes are secrets' derivatives: the audit says only that it changed.
-                detail: json!({"before": {"password": "set"}, "after": {"password": "changed"}, "sessions_ended": n_ended}),
-            });
+            audit.push(account_sync::password_set(by, &record.user.name, n_ended));
             Ok(())
         })
     }
@@ -184,14 +114,7 @@ impl AccountStore for SqliteStore {
             )
             .map_err(database_error("retiring a user"))?;
             let n_ended = end_sessions_of(tx, user, by.at)?;
-            let after = User { retired: true, ..record.user.clone() };
-            audit.push(AuditEntry {
-                at: by.at,
-                actor: by.actor.clone(),
-                action: "user_retired".to_owned(),
-                subject: format!("user:{}", record.user.name),
-                detail: json!({"before": user_json(&record.user), "after": user_json(&after), "sessions_ended": n_ended}),
-            });
+            audit.push(account_sync::user_retired(by, &record.user, n_ended));
             Ok(())
         })
     }
@@ -211,13 +134,7 @@ impl AccountStore for SqliteStore {
                 ],
             )
             .map_err(database_error("starting a session"))?;
-            audit.push(AuditEntry {
-                at: session.created_at,
-                actor: record.user.name.to_string(),
-                action: "login".to_owned(),
-                subject: format!("user:{}", record.user.name),
-                detail: json!({"peer": session.peer, "expires_at": session.expires_at}),
-            });
+            audit.push(account_sync::login(session, &record.user.name));
             Ok(())
         })
     }
@@ -262,13 +179,7 @@ impl AccountStore for SqliteStore {
                 params![token_hash, millis(at)],
             )
             .map_err(database_error("ending a session"))?;
-            audit.push(AuditEntry {
-                at,
-                actor: user.clone(),
-                action: "logout".to_owned(),
-                subject: format!("user:{user}"),
-                detail: json!({}),
-            });
+            audit.push(account_sync::logout(at, &user));
             Ok(())
         })
     }
@@ -289,16 +200,7 @@ impl AccountStore for SqliteStore {
             )
             .map_err(database_error("creating an API token"))?;
             let id = tx.last_insert_rowid();
-            audit.push(AuditEntry {
-                at: by.at,
-                actor: by.actor.clone(),
-                action: "token_created".to_owned(),
-                subject: format!("token:{id}"),
-                detail: json!({
-                    "before": null,
-                    "after": {"name": token.name, "role": token.role.as_str(), "enterprise": token.enterprise},
-                }),
-            });
+            audit.push(account_sync::token_created(by, id, token));
             Ok(id)
         })
     }
@@ -311,7 +213,7 @@ impl AccountStore for SqliteStore {
             );
             let mut statement = conn.prepare_cached(&sql).map_err(database_error(DURING))?;
             let rows = statement.query(params![token_hash]).map_err(database_error(DURING))?;
-            Ok(collect(rows, DURING, decode_token)?.pop())
+            Ok(collect(rows, DURING, |row| decode_token(row))?.pop())
         })
     }
 
@@ -321,7 +223,7 @@ impl AccountStore for SqliteStore {
             let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_token ORDER BY id");
             let mut statement = conn.prepare_cached(&sql).map_err(database_error(DURING))?;
             let rows = statement.query([]).map_err(database_error(DURING))?;
-            collect(rows, DURING, decode_token)
+            collect(rows, DURING, |row| decode_token(row))
         })
     }
 
@@ -345,13 +247,7 @@ impl AccountStore for SqliteStore {
                 }
                 return Ok(());
             }
-            audit.push(AuditEntry {
-                at: by.at,
-                actor: by.actor.clone(),
-                action: "token_revoked".to_owned(),
-                subject: format!("token:{id}"),
-                detail: json!({"before": {"revoked": false}, "after": {"revoked": true}}),
-            });
+            audit.push(account_sync::token_revoked(by, id));
             Ok(())
         })
     }

@@ -1,29 +1,28 @@
 //! [`AlarmStore`] for [`SqliteStore`]: tables `alarm`, `alarm_event` and
 //! `notification` (migration `0007_alarms.sql`).
 
-use model::alarm::{AlarmAction, AlarmId, AlarmKey, AlarmState, Rule, Severity};
+use model::alarm::{AlarmAction, AlarmId, AlarmKey, AlarmState, Rule};
 use model::{DataKind, Instant, PointId};
-use rusqlite::{OptionalExtension, Row, Transaction, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::{
-    collect, column, database_error, instant_column, json_column, json_text, limit_to_db, millis,
+    collect, column, database_error, instant_column, json_text, limit_to_db, millis,
     optional_instant_column,
 };
-use crate::{
-    Alarm, AlarmError, AlarmEvent, AlarmPass, AlarmQuery, AlarmStore, Attachment, AttachmentInfo,
-    AuditEntry, Cleared, Delivery, Error, Finding, Notification, NotificationStatus, PassOutcome,
-    Result, SqliteStore, TouchedPoint, TouchedPoints,
+use crate::alarm_sync::{
+    Occurrence, alarm_audit, clear_applies, delivery_update, finding_audit, hex,
 };
-
-const ALARM_COLUMNS: &str = "id, point_id, rule, pollutant, state, severity, first_ms, last_ms,
-    window_from_ms, window_to_ms, n_occurrences, evidence, still_holds, assignee, escalated_ms,
-    acknowledged_by, acknowledged_ms, closed_by, closed_ms, close_note, attachment_name,
-    attachment_type, length(attachment), attachment_sha256, escalation_level";
-
-const NOTIFICATION_COLUMNS: &str = "id, alarm_id, channel, event, payload, created_ms, attempts,
-    next_attempt_ms, status, last_error, delivered_ms";
+use crate::rows::{
+    ALARM_COLUMNS, ALARM_EVENT_COLUMNS, NOTIFICATION_COLUMNS, decode_alarm, decode_alarm_event,
+    decode_notification,
+};
+use crate::{
+    Alarm, AlarmError, AlarmEvent, AlarmPass, AlarmQuery, AlarmStore, Attachment, AuditEntry,
+    Cleared, Delivery, Error, Finding, Notification, NotificationStatus, PassOutcome, Result,
+    SqliteStore, TouchedPoint, TouchedPoints,
+};
 
 impl AlarmStore for SqliteStore {
     fn record_alarm_pass(&self, pass: &AlarmPass<'_>) -> Result<PassOutcome> {
@@ -69,7 +68,7 @@ impl AlarmStore for SqliteStore {
                     limit_to_db(limit)
                 ])
                 .map_err(database_error(DURING))?;
-            collect(rows, DURING, decode_alarm)
+            collect(rows, DURING, |row| decode_alarm(row))
         })
     }
 
@@ -81,21 +80,12 @@ impl AlarmStore for SqliteStore {
         const DURING: &str = "querying an alarm's history";
         self.read(|conn| {
             let mut statement = conn
-                .prepare_cached(
-                    "SELECT at_ms, actor, event, window_ms, detail FROM alarm_event
-                     WHERE alarm_id = ?1 ORDER BY id",
-                )
+                .prepare_cached(&format!(
+                    "SELECT {ALARM_EVENT_COLUMNS} FROM alarm_event WHERE alarm_id = ?1 ORDER BY id"
+                ))
                 .map_err(database_error(DURING))?;
             let rows = statement.query(params![id.0]).map_err(database_error(DURING))?;
-            collect(rows, DURING, |row| {
-                Ok(AlarmEvent {
-                    at: instant_column(row, 0, "alarm_event", "at_ms")?,
-                    actor: column(row, 1, "alarm_event", "actor")?,
-                    event: column(row, 2, "alarm_event", "event")?,
-                    window_from: optional_instant_column(row, 3, "alarm_event", "window_ms")?,
-                    detail: json_column(row, 4, "alarm_event", "detail")?,
-                })
-            })
+            collect(rows, DURING, |row| decode_alarm_event(row))
         })
     }
 
@@ -250,7 +240,7 @@ impl AlarmStore for SqliteStore {
             let rows = statement
                 .query(params![millis(now), limit_to_db(limit)])
                 .map_err(database_error(DURING))?;
-            collect(rows, DURING, decode_notification)
+            collect(rows, DURING, |row| decode_notification(row))
         })
     }
 
@@ -293,7 +283,7 @@ impl AlarmStore for SqliteStore {
             let rows = statement
                 .query(params![status.map(NotificationStatus::as_str), limit_to_db(limit)])
                 .map_err(database_error(DURING))?;
-            collect(rows, DURING, decode_notification)
+            collect(rows, DURING, |row| decode_notification(row))
         })
     }
 
@@ -361,32 +351,23 @@ fn record_delivery(
         .map_err(database_error("reading a notification"))?
         .transpose()?
         .ok_or_else(|| Error::NotFound { entity: "notification", id: id.to_string() })?;
-    let (status, error, next_ms, delivered_ms) = match delivery {
-        Delivery::Delivered => ("delivered", None, millis(at), Some(millis(at))),
-        Delivery::Retry { error, next_attempt_at } => {
-            ("pending", Some(error.as_str()), millis(*next_attempt_at), None)
-        }
-        Delivery::Dead { error } => ("dead", Some(error.as_str()), millis(at), None),
-    };
+    let update = delivery_update(&before, at, delivery);
     tx.prepare_cached(
         "UPDATE notification SET attempts = attempts + 1, status = ?2, last_error = ?3,
              next_attempt_ms = ?4, delivered_ms = ?5
          WHERE id = ?1",
     )
-    .and_then(|mut statement| statement.execute(params![id, status, error, next_ms, delivered_ms]))
+    .and_then(|mut statement| {
+        statement.execute(params![
+            id,
+            update.status,
+            update.error,
+            update.next_ms,
+            update.delivered_ms
+        ])
+    })
     .map_err(database_error("recording a notification delivery"))?;
-    audit.push(AuditEntry {
-        at,
-        actor: "system:notifier".to_owned(),
-        action: format!("notification_{status}"),
-        subject: format!("notification:{id}"),
-        detail: json!({
-            "before": { "status": before.status, "attempts": before.attempts },
-            "after": { "status": status, "attempts": before.attempts + 1, "error": error },
-            "alarm": before.alarm,
-            "channel": before.channel,
-        }),
-    });
+    audit.push(update.audit);
     Ok(())
 }
 
@@ -447,20 +428,9 @@ fn record_finding(
             Ok(())
         }
         (Some(before), seen) => {
-            let is_latest = window_ms >= millis(before.window_from);
-            let new_occurrence = seen.is_none();
-            if !new_occurrence {
-                // Re-evaluation of a known window: refresh only the latest one, and only if it changed.
-                let unchanged = !is_latest
-                    || (window_ms == millis(before.window_from)
-                        && before.still_holds
-                        && before.evidence == finding.evidence
-                        && before.severity >= finding.severity);
-                if unchanged {
-                    return Ok(());
-                }
-            }
-            let severity = before.severity.max(finding.severity);
+            let Some(occurrence) = Occurrence::of(&before, finding, seen.is_none()) else {
+                return Ok(());
+            };
             tx.prepare_cached(
                 "UPDATE alarm SET severity = ?2, last_ms = ?3, n_occurrences = n_occurrences + ?4,
                      window_from_ms = CASE WHEN ?5 THEN ?6 ELSE window_from_ms END,
@@ -472,54 +442,27 @@ fn record_finding(
             .and_then(|mut statement| {
                 statement.execute(params![
                     before.id.0,
-                    severity.as_str(),
+                    occurrence.severity.as_str(),
                     millis(pass.at),
-                    i64::from(new_occurrence),
-                    is_latest,
+                    i64::from(occurrence.new_occurrence),
+                    occurrence.is_latest,
                     window_ms,
                     millis(finding.window_to),
                     evidence
                 ])
             })
             .map_err(database_error("updating an alarm occurrence"))?;
-            let event = if new_occurrence { "occurred" } else { "re_evaluated" };
             insert_event(
                 tx,
                 before.id,
                 pass.at,
                 pass.actor,
-                event,
+                occurrence.event(),
                 Some(window_ms),
                 &finding.evidence,
             )?;
-            // The history row holds the evidence; the audit entry records what changed.
-            let summary = |alarm: &Alarm| {
-                json!({
-                    "n_occurrences": alarm.n_occurrences,
-                    "severity": alarm.severity,
-                    "window_from": alarm.window_from,
-                    "still_holds": alarm.still_holds,
-                })
-            };
-            let n_after = before.n_occurrences + u32::from(new_occurrence);
-            let after = json!({
-                "n_occurrences": n_after,
-                "severity": severity,
-                "window_from": if is_latest { finding.window_from } else { before.window_from },
-                "still_holds": is_latest || before.still_holds,
-            });
-            audit.push(AuditEntry {
-                at: pass.at,
-                actor: pass.actor.to_owned(),
-                action: format!("alarm_{event}"),
-                subject: format!("alarm:{}", before.id),
-                detail: json!({ "before": summary(&before), "after": after }),
-            });
-            if new_occurrence {
-                outcome.n_repeated += 1;
-            } else {
-                outcome.n_reevaluated += 1;
-            }
+            audit.push(finding_audit(pass, &before, finding, &occurrence));
+            occurrence.count(outcome);
             Ok(())
         }
     }
@@ -533,10 +476,7 @@ fn clear(
     cleared: &Cleared,
 ) -> Result<bool> {
     let Some(before) = active_alarm(tx, &cleared.key)? else { return Ok(false) };
-    let outside = cleared
-        .within
-        .is_some_and(|(from, to)| before.window_from < from || before.window_from >= to);
-    if !before.still_holds || outside {
+    if !clear_applies(cleared, &before) {
         return Ok(false);
     }
     tx.prepare_cached("UPDATE alarm SET still_holds = 0, last_ms = ?2 WHERE id = ?1")
@@ -570,22 +510,6 @@ fn finish_change(
     let after = require_alarm(tx, before.id)?;
     audit.push(alarm_audit(at, actor, &format!("alarm_{event}"), Some(before), &after));
     Ok(after)
-}
-
-pub(super) fn alarm_audit(
-    at: Instant,
-    actor: &str,
-    action: &str,
-    before: Option<&Alarm>,
-    after: &Alarm,
-) -> AuditEntry {
-    AuditEntry {
-        at,
-        actor: actor.to_owned(),
-        action: action.to_owned(),
-        subject: format!("alarm:{}", after.id),
-        detail: json!({ "before": before, "after": after }),
-    }
 }
 
 /// Queues one notification per channel announcing `event` of `alarm`.
@@ -679,83 +603,4 @@ fn load_alarm(conn: &rusqlite::Connection, id: AlarmId) -> Result<Option<Alarm>>
 
 pub(super) fn require_alarm(tx: &Transaction<'_>, id: AlarmId) -> Result<Alarm> {
     load_alarm(tx, id)?.ok_or_else(|| Error::NotFound { entity: "alarm", id: id.to_string() })
-}
-
-fn corrupt(column: &'static str, found: String) -> Error {
-    Error::Corrupt { table: "alarm", column, detail: format!("unknown value {found:?}") }
-}
-
-fn decode_alarm(row: &Row<'_>) -> Result<Alarm> {
-    const T: &str = "alarm";
-    let rule: String = column(row, 2, T, "rule")?;
-    let state: String = column(row, 4, T, "state")?;
-    let severity: String = column(row, 5, T, "severity")?;
-    let n_occurrences: i64 = column(row, 10, T, "n_occurrences")?;
-    let attachment_name: Option<String> = column(row, 20, T, "attachment_name")?;
-    let attachment = match attachment_name {
-        Some(name) => Some(AttachmentInfo {
-            name,
-            media_type: column::<Option<String>>(row, 21, T, "attachment_type")?
-                .unwrap_or_default(),
-            n_bytes: usize::try_from(column::<Option<i64>>(row, 22, T, "attachment")?.unwrap_or(0))
-                .unwrap_or(0),
-            sha256: column::<Option<String>>(row, 23, T, "attachment_sha256")?.unwrap_or_default(),
-        }),
-        None => None,
-    };
-    Ok(Alarm {
-        id: AlarmId(column(row, 0, T, "id")?),
-        key: AlarmKey {
-            point: PointId(column(row, 1, T, "point_id")?),
-            rule: Rule::parse(&rule).ok_or_else(|| corrupt("rule", rule.clone()))?,
-            pollutant: column(row, 3, T, "pollutant")?,
-        },
-        state: AlarmState::parse(&state).ok_or_else(|| corrupt("state", state.clone()))?,
-        severity: Severity::parse(&severity)
-            .ok_or_else(|| corrupt("severity", severity.clone()))?,
-        first_at: instant_column(row, 6, T, "first_ms")?,
-        last_at: instant_column(row, 7, T, "last_ms")?,
-        window_from: instant_column(row, 8, T, "window_from_ms")?,
-        window_to: instant_column(row, 9, T, "window_to_ms")?,
-        n_occurrences: u32::try_from(n_occurrences).unwrap_or(u32::MAX),
-        evidence: json_column(row, 11, T, "evidence")?,
-        still_holds: column::<i64>(row, 12, T, "still_holds")? != 0,
-        assignee: column(row, 13, T, "assignee")?,
-        escalated_at: optional_instant_column(row, 14, T, "escalated_ms")?,
-        escalation_level: u32::try_from(column::<i64>(row, 24, T, "escalation_level")?)
-            .unwrap_or(0),
-        acknowledged_by: column(row, 15, T, "acknowledged_by")?,
-        acknowledged_at: optional_instant_column(row, 16, T, "acknowledged_ms")?,
-        closed_by: column(row, 17, T, "closed_by")?,
-        closed_at: optional_instant_column(row, 18, T, "closed_ms")?,
-        close_note: column(row, 19, T, "close_note")?,
-        attachment,
-    })
-}
-
-fn decode_notification(row: &Row<'_>) -> Result<Notification> {
-    const T: &str = "notification";
-    let status: String = column(row, 8, T, "status")?;
-    let attempts: i64 = column(row, 6, T, "attempts")?;
-    Ok(Notification {
-        id: column(row, 0, T, "id")?,
-        alarm: AlarmId(column(row, 1, T, "alarm_id")?),
-        channel: column(row, 2, T, "channel")?,
-        event: column(row, 3, T, "event")?,
-        payload: json_column(row, 4, T, "payload")?,
-        created_at: instant_column(row, 5, T, "created_ms")?,
-        attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
-        next_attempt_at: instant_column(row, 7, T, "next_attempt_ms")?,
-        status: NotificationStatus::parse(&status).ok_or_else(|| Error::Corrupt {
-            table: T,
-            column: "status",
-            detail: format!("unknown value {status:?}"),
-        })?,
-        last_error: column(row, 9, T, "last_error")?,
-        delivered_at: optional_instant_column(row, 10, T, "delivered_ms")?,
-    })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }

@@ -40,7 +40,7 @@ impl CaseStore for SqliteStore {
             let rows = statement
                 .query(params![point.0, millis(from), millis(to), limit_to_db(limit), after_id])
                 .map_err(database_error(DURING))?;
-            collect(rows, DURING, decode_raw_packet)
+            collect(rows, DURING, |row| decode_raw_packet(row))
         })
     }
 }

@@ -2,16 +2,15 @@
 //! (migration 3), and the `reading_by_raw` index for the watermark scan.
 
 use model::{DataKind, PointId};
-use rusqlite::{Row, params};
+use rusqlite::params;
 
 use super::corrections::CORRECTION_SCAN_SQL;
 use super::{
-    collect, column, database_error, instant_column, json_column, json_text, kind_to_db,
-    limit_to_db, millis, point_exists,
+    collect, column, database_error, json_text, kind_to_db, limit_to_db, millis, point_exists,
 };
+use crate::rows::{decode_derived, decode_point_limit, decode_touched};
 use crate::{
-    DerivedKind, DerivedQuery, DerivedResult, DerivedStore, Error, PointLimit, Result, SqliteStore,
-    Touched, TouchedReading,
+    DerivedQuery, DerivedResult, DerivedStore, Error, PointLimit, Result, SqliteStore, Touched,
 };
 
 /// The scan of [`DerivedStore::touched_readings`] for `kind`: readings whose
@@ -66,19 +65,14 @@ impl DerivedStore for SqliteStore {
             let newest: Option<i64> = tx
                 .query_row("SELECT max(id) FROM raw_packet", [], |row| row.get(0))
                 .map_err(database_error(DURING))?;
-            let bound = after_raw_id.saturating_add(i64::try_from(max_packets).unwrap_or(i64::MAX));
-            let up_to_raw_id = newest.unwrap_or(0).min(bound).max(after_raw_id);
+            let up_to_raw_id =
+                crate::derived::touched_up_to(after_raw_id, max_packets, newest.unwrap_or(0));
             let mut statement =
                 tx.prepare_cached(&touched_sql(kind)).map_err(database_error(DURING))?;
             let rows = statement
                 .query(params![after_raw_id, up_to_raw_id, kind_to_db(kind)])
                 .map_err(database_error(DURING))?;
-            let readings = collect(rows, DURING, |row| {
-                Ok(TouchedReading {
-                    point: PointId(column(row, 0, "reading", "point_id")?),
-                    data_time: instant_column(row, 1, "reading", "data_ms")?,
-                })
-            })?;
+            let readings = collect(rows, DURING, |row| decode_touched(row))?;
             drop(statement);
             tx.finish().map_err(database_error(DURING))?;
             Ok(Touched { readings, up_to_raw_id })
@@ -143,7 +137,7 @@ impl DerivedStore for SqliteStore {
                         limit_to_db(query.limit)
                     ])
                     .map_err(database_error(DURING))?;
-                collect(rows, DURING, decode_derived)
+                collect(rows, DURING, |row| decode_derived(row))
             }
             None => {
                 let mut statement = conn
@@ -160,7 +154,7 @@ impl DerivedStore for SqliteStore {
                         limit_to_db(query.limit)
                     ])
                     .map_err(database_error(DURING))?;
-                collect(rows, DURING, decode_derived)
+                collect(rows, DURING, |row| decode_derived(row))
             }
         })
     }
@@ -190,140 +184,7 @@ impl DerivedStore for SqliteStore {
                 )
                 .map_err(database_error(DURING))?;
             let rows = statement.query(params![point.0]).map_err(database_error(DURING))?;
-            collect(rows, DURING, |row| {
-                Ok(PointLimit {
-                    point: PointId(column(row, 0, "point_limit", "point_id")?),
-                    param: column(row, 1, "point_limit", "param")?,
-                    limit: json_column(row, 2, "point_limit", "limit_json")?,
-                })
-            })
+            collect(rows, DURING, |row| decode_point_limit(row))
         })
-    }
-}
-
-/// Decodes `kind, point_id, start_ms, period, edition, detail, computed_ms`.
-fn decode_derived(row: &Row<'_>) -> Result<DerivedResult> {
-    const TABLE: &str = "derived_result";
-    let kind: String = column(row, 0, TABLE, "kind")?;
-    let kind = DerivedKind::parse(&kind).ok_or_else(|| Error::Corrupt {
-        table: TABLE,
-        column: "kind",
-        detail: format!("unknown derived kind {kind:?}"),
-    })?;
-    Ok(DerivedResult {
-        kind,
-        point: PointId(column(row, 1, TABLE, "point_id")?),
-        start: instant_column(row, 2, TABLE, "start_ms")?,
-        period: column(row, 3, TABLE, "period")?,
-        edition: column(row, 4, TABLE, "edition")?,
-        detail: json_column(row, 5, TABLE, "detail")?,
-        computed_at: instant_column(row, 6, TABLE, "computed_ms")?,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use model::{DataKind, Instant};
-    use serde_json::json;
-
-    use crate::conformance::fixture::{accepted_packet, at, point_and_device, reading};
-    use crate::{
-        DerivedKind, DerivedQuery, DerivedResult, DerivedStore, IngestBatch, PointLimit,
-        SqliteStore, Store,
-    };
-
-    fn result(
-        point: model::PointId,
-        start: Instant,
-        aqi: u32,
-        computed_at: Instant,
-    ) -> DerivedResult {
-        DerivedResult {
-            kind: DerivedKind::AirDaily,
-            point,
-            start,
-            period: "2026-11-19".to_owned(),
-            edition: "HJ 633-2026".to_owned(),
-            detail: json!({ "aqi": aqi }),
-            computed_at,
-        }
-    }
-
-    fn all(point: Option<model::PointId>) -> DerivedQuery {
-        DerivedQuery {
-            kind: DerivedKind::AirDaily,
-            point,
-            from: at(-1_000_000_000),
-            to: at(1_000_000_000),
-            limit: 100,
-        }
-    }
-
-    #[test]
-    fn recomputation_replaces_and_the_watermark_moves_in_the_same_commit() {
-        let store = SqliteStore::open_in_memory().unwrap();
-        let (point, _) = point_and_device(&store, "MN1");
-        assert_eq!(store.watermark("evaluation").unwrap(), 0);
-        store.commit_derived(&[result(point, at(0), 50, at(1))], "evaluation", 7).unwrap();
-        store.commit_derived(&[result(point, at(0), 114, at(2))], "evaluation", 9).unwrap();
-        let stored = store.derived(&all(Some(point))).unwrap();
-        assert_eq!(stored, vec![result(point, at(0), 114, at(2))]);
-        assert_eq!(store.derived(&all(None)).unwrap().len(), 1);
-        assert_eq!(store.watermark("evaluation").unwrap(), 9);
-        assert_eq!(store.watermark("other").unwrap(), 0);
-    }
-
-    #[test]
-    fn touched_readings_are_bounded_by_packets_and_skip_duplicates() {
-        let store = SqliteStore::open_in_memory().unwrap();
-        let (point, device) = point_and_device(&store, "MN1");
-        let packets = (0..5)
-            .map(|n| {
-                accepted_packet(
-                    device,
-                    vec![reading(point, "a34004", DataKind::Hour, n * 3_600_000, 75.0)],
-                    0,
-                )
-            })
-            .collect();
-        let report =
-            store.commit_batch(&IngestBatch { packets, ..IngestBatch::default() }).unwrap();
-        let first_id = report.packets[0].raw_id;
-        let touched = store.touched_readings(first_id - 1, 3, DataKind::Hour).unwrap();
-        assert_eq!(touched.readings.len(), 3);
-        assert_eq!(touched.up_to_raw_id, first_id + 2);
-        let rest = store.touched_readings(touched.up_to_raw_id, 100, DataKind::Hour).unwrap();
-        assert_eq!(rest.readings.len(), 2);
-        assert_eq!(rest.readings[0].data_time, at(3 * 3_600_000));
-        assert!(
-            store
-                .touched_readings(first_id - 1, 100, DataKind::Minute)
-                .unwrap()
-                .readings
-                .is_empty()
-        );
-        // A re-sent packet is archived but stores no reading.
-        let again =
-            accepted_packet(device, vec![reading(point, "a34004", DataKind::Hour, 0, 75.0)], 1);
-        store
-            .commit_batch(&IngestBatch { packets: vec![again], ..IngestBatch::default() })
-            .unwrap();
-        let after = store.touched_readings(rest.up_to_raw_id, 100, DataKind::Hour).unwrap();
-        assert!(after.readings.is_empty());
-        assert_eq!(after.up_to_raw_id, rest.up_to_raw_id + 1, "the watermark still moves past it");
-    }
-
-    #[test]
-    fn point_limits_round_trip_and_need_a_point() {
-        let store = SqliteStore::open_in_memory().unwrap();
-        let (point, _) = point_and_device(&store, "MN1");
-        let limit =
-            PointLimit { point, param: "a21026".to_owned(), limit: json!({ "unit": "mg/m3" }) };
-        store.set_point_limit(&limit).unwrap();
-        let replaced = PointLimit { limit: json!({ "unit": "µg/m3" }), ..limit.clone() };
-        store.set_point_limit(&replaced).unwrap();
-        assert_eq!(store.point_limits(point).unwrap(), vec![replaced]);
-        let missing = PointLimit { point: model::PointId(999), ..limit };
-        assert_eq!(store.set_point_limit(&missing).unwrap_err().reason(), "not_found");
     }
 }

@@ -24,7 +24,8 @@ use std::collections::{BTreeMap, HashMap};
 use model::{DataKind, ParamCode, PointId, Reading, ReadingKey, ReadingValues};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use super::{collect, column, database_error, instant_column, kind_to_db, reading_values};
+use super::{collect, column, database_error, instant_column, kind_to_db};
+use crate::rows::reading_values;
 use crate::{Error, Result};
 
 /// One parameter's latest values as stored in a blob.

@@ -4,23 +4,18 @@
 //! [`SqliteStore::write_audited`].
 
 use rusqlite::{OptionalExtension, Row, Transaction, params};
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::{collect, column, database_error, instant_column, millis};
-use crate::{
-    AuditEntry, CityTarget, NewCityTarget, NewPlanDocument, NewPlanValue, PlanDocument,
-    PlanDocumentInfo, PlanStore, PlanValue, Result, SqliteStore,
+use super::{collect, column, database_error, millis};
+use crate::plan_sync::{new_target_version, new_value_version};
+use crate::rows::{
+    CITY_TARGET_COLUMNS, PLAN_VALUE_COLUMNS, decode_city_target, decode_plan_document,
+    decode_plan_value,
 };
-
-const VALUE_COLUMNS: &str =
-    "v.plan, v.indicator, v.year, v.version, v.value, v.note, v.actor, v.at_ms,
-     d.id, d.file_name, d.media_type, d.n_bytes, d.sha256
-     FROM plan_value v LEFT JOIN plan_document d ON d.id = v.document_id";
-
-const TARGET_COLUMNS: &str = "t.plan, t.indicator, t.version, t.value, t.note, t.actor, t.at_ms,
-     d.id, d.file_name, d.media_type, d.n_bytes, d.sha256
-     FROM plan_city_target t JOIN plan_document d ON d.id = t.document_id";
+use crate::{
+    CityTarget, NewCityTarget, NewPlanDocument, NewPlanValue, PlanDocument, PlanDocumentInfo,
+    PlanStore, PlanValue, Result, SqliteStore,
+};
 
 fn insert_document(
     tx: &Transaction<'_>,
@@ -53,54 +48,6 @@ fn insert_document(
         media_type: document.media_type.clone(),
         n_bytes,
         sha256,
-    })
-}
-
-/// Decodes the document columns starting at `first`; `None` when the id is NULL.
-fn decode_document(row: &Row<'_>, first: usize) -> Result<Option<PlanDocumentInfo>> {
-    const TABLE: &str = "plan_document";
-    let id: Option<i64> = column(row, first, TABLE, "id")?;
-    let Some(id) = id else { return Ok(None) };
-    let n_bytes: i64 = column(row, first + 3, TABLE, "n_bytes")?;
-    Ok(Some(PlanDocumentInfo {
-        id,
-        file_name: column(row, first + 1, TABLE, "file_name")?,
-        media_type: column(row, first + 2, TABLE, "media_type")?,
-        n_bytes: u64::try_from(n_bytes).unwrap_or(0),
-        sha256: column(row, first + 4, TABLE, "sha256")?,
-    }))
-}
-
-fn decode_value(row: &Row<'_>) -> Result<PlanValue> {
-    const TABLE: &str = "plan_value";
-    Ok(PlanValue {
-        plan: column(row, 0, TABLE, "plan")?,
-        indicator: column(row, 1, TABLE, "indicator")?,
-        year: column(row, 2, TABLE, "year")?,
-        version: column(row, 3, TABLE, "version")?,
-        value: column(row, 4, TABLE, "value")?,
-        note: column(row, 5, TABLE, "note")?,
-        actor: column(row, 6, TABLE, "actor")?,
-        at: instant_column(row, 7, TABLE, "at_ms")?,
-        document: decode_document(row, 8)?,
-    })
-}
-
-fn decode_target(row: &Row<'_>) -> Result<CityTarget> {
-    const TABLE: &str = "plan_city_target";
-    Ok(CityTarget {
-        plan: column(row, 0, TABLE, "plan")?,
-        indicator: column(row, 1, TABLE, "indicator")?,
-        version: column(row, 2, TABLE, "version")?,
-        value: column(row, 3, TABLE, "value")?,
-        note: column(row, 4, TABLE, "note")?,
-        actor: column(row, 5, TABLE, "actor")?,
-        at: instant_column(row, 6, TABLE, "at_ms")?,
-        document: decode_document(row, 7)?.ok_or_else(|| crate::Error::Corrupt {
-            table: TABLE,
-            column: "document_id",
-            detail: "a city target without its document".to_owned(),
-        })?,
     })
 }
 
@@ -146,27 +93,17 @@ impl PlanStore for SqliteStore {
                 tx,
                 DURING,
                 &format!(
-                    "SELECT {VALUE_COLUMNS} WHERE v.plan = ?1 AND v.indicator = ?2 AND v.year = ?3
+                    "SELECT {PLAN_VALUE_COLUMNS} WHERE v.plan = ?1 AND v.indicator = ?2 AND v.year = ?3
                      ORDER BY v.version DESC LIMIT 1"
                 ),
                 params![value.plan, value.indicator, value.year],
-                decode_value,
+                |row| decode_plan_value(row),
             )?;
             let document = match &value.document {
                 Some(document) => Some(insert_document(tx, document, actor, at)?),
                 None => None,
             };
-            let stored = PlanValue {
-                plan: value.plan.clone(),
-                indicator: value.indicator.clone(),
-                year: value.year,
-                version: before.as_ref().map_or(1, |before| before.version + 1),
-                value: value.value,
-                note: value.note.clone(),
-                document,
-                actor: actor.to_owned(),
-                at,
-            };
+            let (stored, entry) = new_value_version(value, before.as_ref(), document, actor, at);
             tx.prepare_cached(
                 "INSERT INTO plan_value (plan, indicator, year, version, value, note, document_id, actor, at_ms)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -185,13 +122,7 @@ impl PlanStore for SqliteStore {
                 ])
             })
             .map_err(database_error(DURING))?;
-            audit.push(AuditEntry {
-                at,
-                actor: actor.to_owned(),
-                action: "plan_value_entered".to_owned(),
-                subject: format!("plan:{}/indicator:{}/year:{}", value.plan, value.indicator, value.year),
-                detail: json!({ "before": before, "after": stored }),
-            });
+            audit.push(entry);
             Ok(stored)
         })
     }
@@ -202,13 +133,13 @@ impl PlanStore for SqliteStore {
             self,
             DURING,
             &format!(
-                "SELECT {VALUE_COLUMNS} WHERE v.plan = ?1 AND v.version = (
+                "SELECT {PLAN_VALUE_COLUMNS} WHERE v.plan = ?1 AND v.version = (
                  SELECT max(version) FROM plan_value n
                  WHERE n.plan = v.plan AND n.indicator = v.indicator AND n.year = v.year)
              ORDER BY v.indicator, v.year"
             ),
             params![plan],
-            decode_value,
+            |row| decode_plan_value(row),
         )
     }
 
@@ -218,10 +149,10 @@ impl PlanStore for SqliteStore {
             self,
             DURING,
             &format!(
-                "SELECT {VALUE_COLUMNS} WHERE v.plan = ?1 AND v.indicator = ?2 AND v.year = ?3 ORDER BY v.version"
+                "SELECT {PLAN_VALUE_COLUMNS} WHERE v.plan = ?1 AND v.indicator = ?2 AND v.year = ?3 ORDER BY v.version"
             ),
             params![plan, indicator, year],
-            decode_value,
+            |row| decode_plan_value(row),
         )
     }
 
@@ -237,23 +168,14 @@ impl PlanStore for SqliteStore {
                 tx,
                 DURING,
                 &format!(
-                    "SELECT {TARGET_COLUMNS} WHERE t.plan = ?1 AND t.indicator = ?2
+                    "SELECT {CITY_TARGET_COLUMNS} WHERE t.plan = ?1 AND t.indicator = ?2
                      ORDER BY t.version DESC LIMIT 1"
                 ),
                 params![target.plan, target.indicator],
-                decode_target,
+                |row| decode_city_target(row),
             )?;
             let document = insert_document(tx, &target.document, actor, at)?;
-            let stored = CityTarget {
-                plan: target.plan.clone(),
-                indicator: target.indicator.clone(),
-                version: before.as_ref().map_or(1, |before| before.version + 1),
-                value: target.value,
-                note: target.note.clone(),
-                document,
-                actor: actor.to_owned(),
-                at,
-            };
+            let (stored, entry) = new_target_version(target, before.as_ref(), document, actor, at);
             tx.prepare_cached(
                 "INSERT INTO plan_city_target (plan, indicator, version, value, note, document_id, actor, at_ms)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -271,13 +193,7 @@ impl PlanStore for SqliteStore {
                 ])
             })
             .map_err(database_error(DURING))?;
-            audit.push(AuditEntry {
-                at,
-                actor: actor.to_owned(),
-                action: "plan_city_target_set".to_owned(),
-                subject: format!("plan:{}/indicator:{}", target.plan, target.indicator),
-                detail: json!({ "before": before, "after": stored }),
-            });
+            audit.push(entry);
             Ok(stored)
         })
     }
@@ -288,13 +204,13 @@ impl PlanStore for SqliteStore {
             self,
             DURING,
             &format!(
-                "SELECT {TARGET_COLUMNS} WHERE t.plan = ?1 AND t.version = (
+                "SELECT {CITY_TARGET_COLUMNS} WHERE t.plan = ?1 AND t.version = (
                  SELECT max(version) FROM plan_city_target n
                  WHERE n.plan = t.plan AND n.indicator = t.indicator)
              ORDER BY t.indicator"
             ),
             params![plan],
-            decode_target,
+            |row| decode_city_target(row),
         )
     }
 
@@ -304,10 +220,10 @@ impl PlanStore for SqliteStore {
             self,
             DURING,
             &format!(
-                "SELECT {TARGET_COLUMNS} WHERE t.plan = ?1 AND t.indicator = ?2 ORDER BY t.version"
+                "SELECT {CITY_TARGET_COLUMNS} WHERE t.plan = ?1 AND t.indicator = ?2 ORDER BY t.version"
             ),
             params![plan, indicator],
-            decode_target,
+            |row| decode_city_target(row),
         )
     }
 
@@ -323,7 +239,7 @@ impl PlanStore for SqliteStore {
             match rows.next().map_err(database_error(DURING))? {
                 None => Ok(None),
                 Some(row) => {
-                    let info = decode_document(row, 0)?.ok_or_else(|| crate::Error::Corrupt {
+                    let info = decode_plan_document(row, 0)?.ok_or_else(|| crate::Error::Corrupt {
                         table: "plan_document",
                         column: "id",
                         detail: "NULL id".to_owned(),

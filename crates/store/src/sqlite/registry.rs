@@ -1,57 +1,26 @@
 //! [`RegistryStore`] for [`SqliteStore`]: table `registry_record` (migration 5),
 //! kept in step with `point`, `device` and `point_limit` in the same transaction.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use model::registry::RecordStatus;
 use model::{Instant, PointId};
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use super::{
-    collect, column, database_error, instant_column, json_column, json_text, millis,
-    upsert_device_in, upsert_point_in,
-};
+use super::{collect, database_error, json_text, millis, upsert_device_in, upsert_point_in};
+use crate::registry_sync::{audit_detail, choose_point_limits, registry_action};
+use crate::rows::{REGISTRY_COLUMNS, decode_registry_record};
 use crate::{
     ApplyReport, AuditEntry, DeviceLeniency, Error, NewDevice, NewPoint, RegistryChange,
     RegistryEntity, RegistryKind, RegistryRecord, RegistryStore, Result, SqliteStore,
 };
 
-const TABLE: &str = "registry_record";
-const COLUMNS: &str = "SELECT data, status, sample, point_id, updated_ms FROM registry_record";
-
-/// The [`RecordStatus`] in column `index` (named `status`) of `table`.
-pub(super) fn status_column(
-    row: &Row<'_>,
-    index: usize,
-    table: &'static str,
-) -> Result<RecordStatus> {
-    let status: String = column(row, index, table, "status")?;
-    RecordStatus::parse(&status).ok_or_else(|| Error::Corrupt {
-        table,
-        column: "status",
-        detail: format!("unknown status {status:?}"),
-    })
-}
-
-fn decode_record(row: &Row<'_>) -> Result<RegistryRecord> {
-    let status = status_column(row, 1, TABLE)?;
-    Ok(RegistryRecord {
-        entity: json_column(row, 0, TABLE, "data")?,
-        status,
-        sample: column(row, 2, TABLE, "sample")?,
-        point: column::<Option<i64>>(row, 3, TABLE, "point_id")?.map(PointId),
-        updated_at: instant_column(row, 4, TABLE, "updated_ms")?,
-    })
-}
-
 fn load(conn: &Connection, kind: RegistryKind, key: &str) -> Result<Option<RegistryRecord>> {
     const DURING: &str = "reading a registry record";
     let mut statement = conn
-        .prepare_cached(&format!("{COLUMNS} WHERE kind = ?1 AND key = ?2"))
+        .prepare_cached(&format!("{REGISTRY_COLUMNS} WHERE kind = ?1 AND key = ?2"))
         .map_err(database_error(DURING))?;
     let mut rows = statement.query(params![kind.as_str(), key]).map_err(database_error(DURING))?;
     match rows.next().map_err(database_error(DURING))? {
-        Some(row) => decode_record(row).map(Some),
+        Some(row) => decode_registry_record(row).map(Some),
         None => Ok(None),
     }
 }
@@ -59,34 +28,16 @@ fn load(conn: &Connection, kind: RegistryKind, key: &str) -> Result<Option<Regis
 fn load_kind(conn: &Connection, kind: RegistryKind) -> Result<Vec<RegistryRecord>> {
     const DURING: &str = "reading registry records";
     let mut statement = conn
-        .prepare_cached(&format!("{COLUMNS} WHERE kind = ?1 ORDER BY key"))
+        .prepare_cached(&format!("{REGISTRY_COLUMNS} WHERE kind = ?1 ORDER BY key"))
         .map_err(database_error(DURING))?;
     let rows = statement.query(params![kind.as_str()]).map_err(database_error(DURING))?;
-    collect(rows, DURING, decode_record)
+    collect(rows, DURING, |row| decode_registry_record(row))
 }
 
 /// The record `kind`/`key` inside `tx`, or [`Error::NotFound`] naming it.
 fn require(tx: &Transaction<'_>, kind: RegistryKind, key: &str) -> Result<RegistryRecord> {
     load(tx, kind, key)?
         .ok_or_else(|| Error::NotFound { entity: kind.as_str(), id: key.to_owned() })
-}
-
-/// A record as the audit log shows it: a device's password hash is replaced
-/// by a marker (the audit log is append-only, so no secret material goes in).
-fn audit_view(entity: &RegistryEntity, status: RecordStatus, sample: bool) -> serde_json::Value {
-    let mut entity = entity.clone();
-    if let RegistryEntity::Device(device) = &mut entity {
-        device.password_hash = "(redacted)".to_owned();
-    }
-    serde_json::json!({ "status": status, "sample": sample, "entity": entity })
-}
-
-fn password_changed(before: Option<&RegistryRecord>, after: &RegistryEntity) -> Option<bool> {
-    let RegistryEntity::Device(after) = after else { return None };
-    Some(match before.map(|record| &record.entity) {
-        Some(RegistryEntity::Device(before)) => before.password_hash != after.password_hash,
-        _ => true,
-    })
 }
 
 /// Links the record to its point (creating or updating the point), or to its
@@ -180,41 +131,12 @@ fn sync_linked(tx: &Transaction<'_>, change: &RegistryChange) -> Result<Option<P
     Ok(None)
 }
 
-/// Makes `point_limit` reflect the permits: for every (outlet point,
-/// parameter) named by a limit record, the concentration limit of an active
-/// limit of an active permit (the permit valid longest wins), or no row.
+/// Makes `point_limit` reflect the permits (see [`choose_point_limits`]).
 fn sync_point_limits(tx: &Transaction<'_>) -> Result<()> {
     const DURING: &str = "deriving point limits from permits";
-    let permits: BTreeMap<String, (RecordStatus, chrono::NaiveDate)> =
-        load_kind(tx, RegistryKind::Permit)?
-            .into_iter()
-            .filter_map(|record| match record.entity {
-                RegistryEntity::Permit(permit) => {
-                    Some((permit.number, (record.status, permit.valid_to)))
-                }
-                _ => None,
-            })
-            .collect();
-    let outlets: BTreeMap<String, PointId> = load_kind(tx, RegistryKind::Outlet)?
-        .into_iter()
-        .filter_map(|record| Some((record.entity.key(), record.point?)))
-        .collect();
-    let mut named = BTreeSet::new();
-    let mut chosen: BTreeMap<(PointId, String), (chrono::NaiveDate, serde_json::Value)> =
-        BTreeMap::new();
-    for record in load_kind(tx, RegistryKind::Limit)? {
-        let RegistryEntity::Limit(limit) = record.entity else { continue };
-        let Some(&point) = outlets.get(&limit.outlet) else { continue };
-        let pair = (point, limit.param.to_string());
-        named.insert(pair.clone());
-        let Some(&(permit_status, valid_to)) = permits.get(&limit.permit) else { continue };
-        if record.status != RecordStatus::Active || permit_status != RecordStatus::Active {
-            continue;
-        }
-        if chosen.get(&pair).is_none_or(|(best, _)| valid_to > *best) {
-            chosen.insert(pair, (valid_to, limit.concentration));
-        }
-    }
+    let permits = load_kind(tx, RegistryKind::Permit)?;
+    let outlets = load_kind(tx, RegistryKind::Outlet)?;
+    let limits = load_kind(tx, RegistryKind::Limit)?;
     let mut upsert = tx
         .prepare_cached(
             "INSERT INTO point_limit (point_id, param, limit_json) VALUES (?1, ?2, ?3)
@@ -224,14 +146,14 @@ fn sync_point_limits(tx: &Transaction<'_>) -> Result<()> {
     let mut remove = tx
         .prepare_cached("DELETE FROM point_limit WHERE point_id = ?1 AND param = ?2")
         .map_err(database_error(DURING))?;
-    for pair in named {
-        match chosen.get(&pair) {
-            Some((_, limit)) => {
-                let limit = json_text(limit, DURING)?;
-                upsert.execute(params![pair.0.0, pair.1, limit]).map_err(database_error(DURING))?;
+    for ((point, param), limit) in choose_point_limits(&permits, &outlets, &limits) {
+        match limit {
+            Some(limit) => {
+                let limit = json_text(&limit, DURING)?;
+                upsert.execute(params![point.0, param, limit]).map_err(database_error(DURING))?;
             }
             None => {
-                remove.execute(params![pair.0.0, pair.1]).map_err(database_error(DURING))?;
+                remove.execute(params![point.0, param]).map_err(database_error(DURING))?;
             }
         }
     }
@@ -290,35 +212,13 @@ impl RegistryStore for SqliteStore {
                     ])
                 })
                 .map_err(database_error("writing a registry record"))?;
-                let was_active = before.as_ref().map(|before| before.status);
-                let action = match (was_active, change.status) {
-                    (None, _) => {
-                        report.n_created += 1;
-                        "registry_created"
-                    }
-                    (Some(RecordStatus::Active), RecordStatus::Retired) => {
-                        report.n_updated += 1;
-                        report.n_retired += 1;
-                        "registry_retired"
-                    }
-                    (Some(_), _) => {
-                        report.n_updated += 1;
-                        "registry_updated"
-                    }
-                };
-                let mut detail = serde_json::json!({
-                    "before": before.as_ref().map(|before| audit_view(&before.entity, before.status, before.sample)),
-                    "after": audit_view(&change.entity, change.status, change.sample),
-                });
-                if let Some(changed) = password_changed(before.as_ref(), &change.entity) {
-                    detail["password_changed"] = serde_json::Value::Bool(changed);
-                }
+                let action = registry_action(&mut report, before.as_ref(), change.status);
                 audit.push(AuditEntry {
                     at,
                     actor: actor.to_owned(),
                     action: action.to_owned(),
                     subject: format!("{}:{key}", kind.as_str()),
-                    detail,
+                    detail: audit_detail(before.as_ref(), change),
                 });
             }
             if limits_touched {

@@ -3,51 +3,28 @@
 
 use model::Instant;
 use model::alarm::AlarmId;
-use model::registry::{GridCell, RecordStatus};
-use rusqlite::{OptionalExtension, Row, Transaction, params};
-use serde_json::json;
+use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::alarm::{alarm_audit, insert_event, queue, require_alarm};
-use super::registry::status_column;
-use super::{collect, column, database_error, instant_column, json_column, json_text, millis};
+use super::alarm::{insert_event, queue, require_alarm};
+use super::{collect, database_error, json_text, millis};
+use crate::alarm_sync::alarm_audit;
+use crate::rows::{GRID_COLUMNS, decode_grid_record};
+use crate::supervision::{ESCALATION_ACTOR, escalation_applies, escalation_detail, grid_write};
 use crate::{
-    ApplyReport, AuditEntry, Error, Escalation, GridChange, GridRecord, RegistryKind, Result,
-    SqliteStore, SupervisionStore,
+    ApplyReport, Error, Escalation, GridChange, GridRecord, RegistryKind, Result, SqliteStore,
+    SupervisionStore,
 };
-
-const TABLE: &str = "grid_cell";
-const COLUMNS: &str = "SELECT town, name, inspectors, status, sample, updated_ms FROM grid_cell";
-
-/// Who escalations are recorded by.
-const ACTOR: &str = "system:alarms";
-
-fn decode_grid(row: &Row<'_>) -> Result<GridRecord> {
-    let status = status_column(row, 3, TABLE)?;
-    Ok(GridRecord {
-        cell: GridCell {
-            town: column(row, 0, TABLE, "town")?,
-            name: column(row, 1, TABLE, "name")?,
-            inspectors: json_column(row, 2, TABLE, "inspectors")?,
-        },
-        status,
-        sample: column(row, 4, TABLE, "sample")?,
-        updated_at: instant_column(row, 5, TABLE, "updated_ms")?,
-    })
-}
 
 fn load_grid(tx: &Transaction<'_>, town: &str) -> Result<Option<GridRecord>> {
     const DURING: &str = "reading a grid cell";
-    let mut statement =
-        tx.prepare_cached(&format!("{COLUMNS} WHERE town = ?1")).map_err(database_error(DURING))?;
+    let mut statement = tx
+        .prepare_cached(&format!("{GRID_COLUMNS} WHERE town = ?1"))
+        .map_err(database_error(DURING))?;
     let mut rows = statement.query(params![town]).map_err(database_error(DURING))?;
     match rows.next().map_err(database_error(DURING))? {
-        Some(row) => decode_grid(row).map(Some),
+        Some(row) => decode_grid_record(row).map(Some),
         None => Ok(None),
     }
-}
-
-fn audit_view(record: &GridRecord) -> serde_json::Value {
-    json!({ "status": record.status, "sample": record.sample, "cell": record.cell })
 }
 
 impl SupervisionStore for SqliteStore {
@@ -55,10 +32,10 @@ impl SupervisionStore for SqliteStore {
         const DURING: &str = "reading grid cells";
         self.read(|conn| {
             let mut statement = conn
-                .prepare_cached(&format!("{COLUMNS} ORDER BY town"))
+                .prepare_cached(&format!("{GRID_COLUMNS} ORDER BY town"))
                 .map_err(database_error(DURING))?;
             let rows = statement.query([]).map_err(database_error(DURING))?;
-            collect(rows, DURING, decode_grid)
+            collect(rows, DURING, |row| decode_grid_record(row))
         })
     }
 
@@ -79,22 +56,12 @@ impl SupervisionStore for SqliteStore {
                     return Err(Error::NotFound { entity: "town", id: town.clone() });
                 }
                 let before = load_grid(tx, town)?;
-                // Sample data stays sample data when edited.
-                let sample = change.sample || before.as_ref().is_some_and(|record| record.sample);
-                let after = GridRecord {
-                    cell: change.cell.clone(),
-                    status: change.status,
-                    sample,
-                    updated_at: at,
-                };
-                if let Some(before) = &before
-                    && before.cell == after.cell
-                    && before.status == after.status
-                {
-                    report.n_unchanged += 1;
+                let Some((after, entry)) =
+                    grid_write(before.as_ref(), change, actor, at, &mut report)
+                else {
                     continue;
-                }
-                let inspectors = json_text(&change.cell.inspectors, "encoding grid inspectors")?;
+                };
+                let inspectors = json_text(&after.cell.inspectors, "encoding grid inspectors")?;
                 tx.prepare_cached(
                     "INSERT INTO grid_cell (town, name, inspectors, status, sample, updated_ms)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -105,39 +72,15 @@ impl SupervisionStore for SqliteStore {
                 .and_then(|mut statement| {
                     statement.execute(params![
                         town,
-                        change.cell.name,
+                        after.cell.name,
                         inspectors,
-                        change.status.as_str(),
-                        sample,
+                        after.status.as_str(),
+                        after.sample,
                         millis(at)
                     ])
                 })
                 .map_err(database_error("writing a grid cell"))?;
-                let retiring = change.status == RecordStatus::Retired
-                    && before.as_ref().is_none_or(|record| record.status != RecordStatus::Retired);
-                let action = match (&before, retiring) {
-                    (_, true) => "grid_retired",
-                    (None, false) => "grid_created",
-                    (Some(_), false) => "grid_updated",
-                };
-                if before.is_none() {
-                    report.n_created += 1;
-                } else {
-                    report.n_updated += 1;
-                }
-                if retiring {
-                    report.n_retired += 1;
-                }
-                audit.push(AuditEntry {
-                    at,
-                    actor: actor.to_owned(),
-                    action: action.to_owned(),
-                    subject: format!("grid:{town}"),
-                    detail: json!({
-                        "before": before.as_ref().map(audit_view),
-                        "after": audit_view(&after),
-                    }),
-                });
+                audit.push(entry);
             }
             Ok(report)
         })
@@ -148,9 +91,7 @@ impl SupervisionStore for SqliteStore {
             let mut escalated = Vec::new();
             for escalation in escalations {
                 let before = require_alarm(tx, escalation.alarm)?;
-                if before.state != model::alarm::AlarmState::Open
-                    || before.escalation_level >= escalation.level
-                {
+                if !escalation_applies(&before, escalation) {
                     continue;
                 }
                 let assignee = escalation.assignee.as_deref().map(str::trim);
@@ -169,15 +110,15 @@ impl SupervisionStore for SqliteStore {
                 })
                 .map_err(database_error("escalating an alarm"))?;
                 let after = require_alarm(tx, escalation.alarm)?;
-                let detail = json!({
-                    "level": escalation.level,
-                    "from_level": before.escalation_level,
-                    "assignee_before": before.assignee,
-                    "assignee": after.assignee,
-                    "why": escalation.detail,
-                });
-                insert_event(tx, after.id, at, ACTOR, "escalated", None, &detail)?;
-                audit.push(alarm_audit(at, ACTOR, "alarm_escalated", Some(&before), &after));
+                let detail = escalation_detail(escalation, &before, &after);
+                insert_event(tx, after.id, at, ESCALATION_ACTOR, "escalated", None, &detail)?;
+                audit.push(alarm_audit(
+                    at,
+                    ESCALATION_ACTOR,
+                    "alarm_escalated",
+                    Some(&before),
+                    &after,
+                ));
                 queue(tx, &after, "escalated", &escalation.channels, at)?;
                 escalated.push(after.id);
             }
