@@ -277,7 +277,6 @@ fn postgres_schema_mirrors_sqlite_and_migrate_copies_all_of_it() {
     ];
     expected.insert("latest_reading".to_owned(), pg_latest.map(str::to_owned).into());
     assert_eq!(pg_tables, expected, "PostgreSQL tables and columns = SQLite's");
-    let mut sqlite_tables = sqlite_tables;
     sqlite_tables.remove("latest_point");
     let copied: BTreeMap<String, BTreeSet<String>> = store::copied_columns()
         .into_iter()
