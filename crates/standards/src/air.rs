@@ -1235,15 +1235,12 @@ fn stat_round(value: MeanConc, pollutant: Pollutant, options: &AirOptions) -> Co
 }
 
 fn days_in_month(year: i32, month: u32) -> u32 {
-    let next = if month == 12 {
-        NaiveDate::from_ymd_opt(year + 1, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(year, month + 1, 1)
-    };
-    let first = NaiveDate::from_ymd_opt(year, month, 1);
-    match (first, next) {
-        (Some(a), Some(b)) => (b - a).num_days() as u32,
-        _ => 30,
+    // Gregorian calendar, as chrono's; no date arithmetic in the hot path.
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
     }
 }
 
@@ -1661,6 +1658,26 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn days_in_month_agrees_with_the_calendar() {
+        for year in [1900, 2000, 2023, 2024, 2026, 2100] {
+            for month in 1..=12u32 {
+                let first = NaiveDate::from_ymd_opt(year, month, 1).unwrap();
+                let next = if month == 12 {
+                    NaiveDate::from_ymd_opt(year + 1, 1, 1)
+                } else {
+                    NaiveDate::from_ymd_opt(year, month + 1, 1)
+                }
+                .unwrap();
+                assert_eq!(
+                    i64::from(days_in_month(year, month)),
+                    (next - first).num_days(),
+                    "{year}-{month}"
+                );
+            }
+        }
+    }
 
     proptest! {
         /// The fast path for a day with all 24 O3 hours finds the same MDA8
