@@ -843,8 +843,46 @@ pub fn evaluate_day_hours(
     hours: &DayHours,
     options: &AirOptions,
 ) -> DayResult {
+    let mut day = DayResult::PLACEHOLDER;
+    evaluate_day_into(date, edition, hours, options, &mut day);
+    day
+}
+
+impl DayResult {
+    /// A day overwritten field by field by [`evaluate_day_into`].
+    const PLACEHOLDER: DayResult = DayResult {
+        date: NaiveDate::MIN,
+        edition: AirEdition::Hj633_2012,
+        limits: LimitSet::Gb3095_2012,
+        daily: [DailyValue {
+            value: None,
+            validity: Validity { n_valid: 0, n_required: 0, n_possible: 0 },
+        }; 6],
+        o3_mda8: Mda8 {
+            value: None,
+            validity: Validity { n_valid: 0, n_required: 0, n_possible: 0 },
+            valid_by_exceedance: false,
+        },
+        o3_max_1h: DailyValue {
+            value: None,
+            validity: Validity { n_valid: 0, n_required: 0, n_possible: 0 },
+        },
+        aqi: AqiReport::PLACEHOLDER,
+    };
+}
+
+/// [`evaluate_day_hours`] writing every field of `out` in place, so that a
+/// day is not built on the stack and then copied into the result vector.
+#[inline(always)]
+fn evaluate_day_into(
+    date: NaiveDate,
+    edition: AirEdition,
+    hours: &DayHours,
+    options: &AirOptions,
+    out: &mut DayResult,
+) {
     let limits = edition.limit_set_on(date);
-    let mut daily = [DailyValue::default(); 6];
+    let daily = &mut out.daily;
     for pollutant in Pollutant::ALL {
         let p = pollutant.index();
         let (sum, n) = (hours.sum_milli[p], hours.n_valid[p]);
@@ -906,8 +944,9 @@ pub fn evaluate_day_hours(
         o3_mda8: o3_mda8.value,
         o3_max_1h: o3_max_1h.value,
     };
-    let aqi = crate::aqi::daily_aqi(edition, &concs, &options.aqi);
-    DayResult { date, edition, limits, daily, o3_mda8, o3_max_1h, aqi }
+    out.aqi = crate::aqi::daily_aqi(edition, &concs, &options.aqi);
+    (out.date, out.edition, out.limits) = (date, edition, limits);
+    (out.o3_mda8, out.o3_max_1h) = (o3_mda8, o3_max_1h);
 }
 
 /// Evaluates every day `from..=to` of a series into `out` (cleared first),
@@ -926,12 +965,12 @@ pub fn evaluate_days_into(
         return Err(Error::EmptyPeriod { from, to });
     }
     let first_start = series.first_start()?;
-    out.clear();
-    // Reserve for up to ten years; longer periods grow as needed.
-    out.reserve(((to - from).num_days() as usize).saturating_add(1).min(3660));
     // Hour index of 00:00 on `from` relative to element 0.
     let first_base = (from.and_hms_opt(0, 0, 0).unwrap_or_default() - first_start).num_hours();
     let n_days = usize::try_from((to - from).num_days()).unwrap_or(0).saturating_add(1);
+    // Every day is then written in place.
+    out.clear();
+    out.resize(n_days, DayResult::PLACEHOLDER);
     let mut day_sums = std::mem::take(&mut hours.day_sums);
     day_sums.clear();
     for pollutant in SUMMED {
@@ -941,21 +980,17 @@ pub fn evaluate_days_into(
     // Only O3 windows ending before 8:00 reach into the previous day.
     let needs_lookback = options.mda8_windows == Mda8Windows::AllEndingInDay;
     let o3_column = series.columns[Pollutant::O3.index()];
-    let (mut base, mut date, mut day) = (first_base, from, 0);
-    loop {
+    let (mut base, mut date) = (first_base, from);
+    for (day, slot) in out.iter_mut().enumerate() {
         for (k, pollutant) in SUMMED.into_iter().enumerate() {
             let p = pollutant.index();
             (hours.sum_milli[p], hours.n_valid[p]) = day_sums[k * n_days + day];
         }
         hours.load_from(Pollutant::O3, o3_column, base, needs_lookback);
-        out.push(evaluate_day_hours(date, choice.edition_on(date), hours, options));
-        if date >= to {
-            break;
-        }
-        let Some(next) = date.succ_opt() else { break };
-        date = next;
+        evaluate_day_into(date, choice.edition_on(date), hours, options, slot);
+        // `to` is at most the last date, so only a day past it has no successor.
+        date = date.succ_opt().unwrap_or(date);
         base += 24;
-        day += 1;
     }
     hours.day_sums = day_sums;
     Ok(())
