@@ -968,8 +968,9 @@ pub fn evaluate_days_into(
     // Hour index of 00:00 on `from` relative to element 0.
     let first_base = (from.and_hms_opt(0, 0, 0).unwrap_or_default() - first_start).num_hours();
     let n_days = usize::try_from((to - from).num_days()).unwrap_or(0).saturating_add(1);
-    // Every day is then written in place.
-    out.clear();
+    // Every field of every day is then written in place, so the days a
+    // reused buffer already holds need no clearing.
+    out.truncate(n_days);
     out.resize(n_days, DayResult::PLACEHOLDER);
     let mut day_sums = std::mem::take(&mut hours.day_sums);
     day_sums.clear();
@@ -1693,6 +1694,77 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    /// Days are written field by field into a reused buffer: what an
+    /// earlier, longer evaluation left there must not leak into the next.
+    #[test]
+    fn a_reused_day_buffer_gives_the_days_of_a_fresh_one() {
+        let column = |seed: u64, n: usize| -> Vec<Option<Conc>> {
+            (0..n as u64)
+                .map(|h| {
+                    let x = (h * 2_654_435_761 + seed * 97) % 1_000;
+                    (x % 7 != 0).then(|| Conc::from_milli(((x * 311) % 400_000) as i64).unwrap())
+                })
+                .collect()
+        };
+        let start = NaiveDate::from_ymd_opt(2026, 2, 20).unwrap();
+        let long: Vec<_> = (0..6).map(|p| column(p, 40 * 24)).collect();
+        let short: Vec<_> = (0..6).map(|p| column(p + 10, 20 * 24)).collect();
+        fn series(start: NaiveDate, cols: &[Vec<Option<Conc>>]) -> HourlySeries<'_> {
+            HourlySeries {
+                first_label_beijing: start.and_hms_opt(1, 0, 0).unwrap(),
+                label: HourLabel::PeriodEnd,
+                columns: [&cols[0], &cols[1], &cols[2], &cols[3], &cols[4], &cols[5]],
+            }
+        }
+        let options = AirOptions::default();
+        let (mut hours, mut days) = (DayHours::default(), Vec::new());
+        let to_long = start + Duration::days(39);
+        let to_short = start + Duration::days(19);
+        evaluate_days_into(
+            &series(start, &long),
+            start,
+            to_long,
+            EditionChoice::ByDate,
+            &options,
+            &mut hours,
+            &mut days,
+        )
+        .unwrap();
+        let long_days = days.clone();
+        evaluate_days_into(
+            &series(start, &short),
+            start,
+            to_short,
+            EditionChoice::ByDate,
+            &options,
+            &mut hours,
+            &mut days,
+        )
+        .unwrap();
+        let fresh = evaluate_station(
+            &series(start, &short),
+            start,
+            to_short,
+            EditionChoice::ByDate,
+            &options,
+        )
+        .unwrap();
+        assert_eq!(days, fresh.days);
+        assert_eq!(days.len(), 20);
+        assert_ne!(days[..], long_days[..20], "the two series differ");
+        evaluate_days_into(
+            &series(start, &long),
+            start,
+            to_long,
+            EditionChoice::ByDate,
+            &options,
+            &mut hours,
+            &mut days,
+        )
+        .unwrap();
+        assert_eq!(days, long_days);
+    }
 
     #[test]
     fn days_in_month_agrees_with_the_calendar() {
