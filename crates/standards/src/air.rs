@@ -1703,7 +1703,8 @@ mod tests {
             (0..n as u64)
                 .map(|h| {
                     let x = (h * 2_654_435_761 + seed * 97) % 1_000;
-                    (x % 7 != 0).then(|| Conc::from_milli(((x * 311) % 400_000) as i64).unwrap())
+                    (!x.is_multiple_of(7))
+                        .then(|| Conc::from_milli(((x * 311) % 400_000) as i64).unwrap())
                 })
                 .collect()
         };
