@@ -1514,19 +1514,21 @@ pub fn day_counts(days: &[DayResult], options: &AirOptions) -> DayCounts {
         }
         if let Some(aqi) = counted_aqi(day, options) {
             counts.n_aqi_days += 1;
-            counts.by_level[usize::from(crate::aqi::AqiLevel::from_aqi(aqi).number() - 1)] += 1;
+            // AqiLevel::from_aqi(aqi).number() - 1, without branches on the data.
+            let level = [50, 100, 150, 200, 300].map(|top| usize::from(aqi > top));
+            counts.by_level[level.iter().sum::<usize>()] += 1;
             counts.n_good += u32::from(aqi <= 100);
             counts.n_over += u32::from(aqi > 100);
             counts.n_heavy += u32::from(aqi > 200);
             counts.n_severe += u32::from(aqi > 300);
-            for indicator in day.aqi.primary.iter() {
-                let indicator: Indicator = indicator;
-                counts.n_primary[indicator.index()] += 1;
+            // Branch-free: which indicators are primary is data.
+            for (indicator, count) in Indicator::ALL.into_iter().zip(&mut counts.n_primary) {
+                *count += u32::from(day.aqi.primary.contains(indicator));
             }
         }
         let over = |class_limits: &[i64; 6]| {
-            Pollutant::ALL.iter().any(|p| {
-                day.statistic(*p).is_some_and(|v| v.exceeds_milli(class_limits[p.index()]))
+            Pollutant::ALL.iter().fold(false, |over, p| {
+                over | day.statistic(*p).is_some_and(|v| v.exceeds_milli(class_limits[p.index()]))
             })
         };
         counts.n_exceedance_class1 += u32::from(over(&limits[0]));
