@@ -1492,6 +1492,12 @@ fn counted_aqi(day: &DayResult, options: &AirOptions) -> Option<u32> {
     }
 }
 
+/// `AqiLevel::from_aqi(aqi).number() - 1`, without branches on the data.
+#[inline(always)]
+fn level_index(aqi: u32) -> usize {
+    [50, 100, 150, 200, 300].map(|top| usize::from(aqi > top)).iter().sum()
+}
+
 /// Day counts over `days` (air-evaluation.md §7): good (AQI ≤ 100), over
 /// (> 100), heavy (> 200), severe (> 300), per level and per primary
 /// indicator, and days over the GB 3095 24 h / MDA8 limits (kept apart from
@@ -1514,9 +1520,7 @@ pub fn day_counts(days: &[DayResult], options: &AirOptions) -> DayCounts {
         }
         if let Some(aqi) = counted_aqi(day, options) {
             counts.n_aqi_days += 1;
-            // AqiLevel::from_aqi(aqi).number() - 1, without branches on the data.
-            let level = [50, 100, 150, 200, 300].map(|top| usize::from(aqi > top));
-            counts.by_level[level.iter().sum::<usize>()] += 1;
+            counts.by_level[level_index(aqi)] += 1;
             counts.n_good += u32::from(aqi <= 100);
             counts.n_over += u32::from(aqi > 100);
             counts.n_heavy += u32::from(aqi > 200);
@@ -1767,6 +1771,14 @@ mod tests {
         )
         .unwrap();
         assert_eq!(days, long_days);
+    }
+
+    #[test]
+    fn level_index_agrees_with_the_aqi_level() {
+        for aqi in (0..=1_000).chain([u32::MAX - 1, u32::MAX]) {
+            let level = crate::aqi::AqiLevel::from_aqi(aqi);
+            assert_eq!(level_index(aqi), usize::from(level.number() - 1), "AQI {aqi}");
+        }
     }
 
     #[test]
