@@ -1726,51 +1726,34 @@ mod tests {
         }
         let options = AirOptions::default();
         let (mut hours, mut days) = (DayHours::default(), Vec::new());
-        let to_long = start + Duration::days(39);
-        let to_short = start + Duration::days(19);
-        evaluate_days_into(
-            &series(start, &long),
-            start,
-            to_long,
-            EditionChoice::ByDate,
-            &options,
-            &mut hours,
-            &mut days,
-        )
-        .unwrap();
-        let long_days = days.clone();
-        evaluate_days_into(
-            &series(start, &short),
-            start,
-            to_short,
-            EditionChoice::ByDate,
-            &options,
-            &mut hours,
-            &mut days,
-        )
-        .unwrap();
-        let fresh = evaluate_station(
-            &series(start, &short),
-            start,
-            to_short,
-            EditionChoice::ByDate,
-            &options,
-        )
-        .unwrap();
-        assert_eq!(days, fresh.days);
-        assert_eq!(days.len(), 20);
-        assert_ne!(days[..], long_days[..20], "the two series differ");
-        evaluate_days_into(
-            &series(start, &long),
-            start,
-            to_long,
-            EditionChoice::ByDate,
-            &options,
-            &mut hours,
-            &mut days,
-        )
-        .unwrap();
-        assert_eq!(days, long_days);
+        let (to_long, to_short) = (start + Duration::days(39), start + Duration::days(19));
+        let mut into_buffer = |cols: &[Vec<Option<Conc>>], to: NaiveDate| {
+            let choice = EditionChoice::ByDate;
+            evaluate_days_into(
+                &series(start, cols),
+                start,
+                to,
+                choice,
+                &options,
+                &mut hours,
+                &mut days,
+            )
+            .unwrap();
+            days.clone()
+        };
+        let long_days = into_buffer(&long, to_long);
+        let short_days = into_buffer(&short, to_short);
+        let again_long = into_buffer(&long, to_long);
+        let fresh = |cols: &[Vec<Option<Conc>>], to: NaiveDate| {
+            evaluate_station(&series(start, cols), start, to, EditionChoice::ByDate, &options)
+                .unwrap()
+                .days
+        };
+        assert_eq!(short_days, fresh(&short, to_short));
+        assert_eq!(short_days.len(), 20);
+        assert_ne!(short_days[..], long_days[..20], "the two series differ");
+        assert_eq!(again_long, long_days);
+        assert_eq!(long_days, fresh(&long, to_long));
     }
 
     #[test]
