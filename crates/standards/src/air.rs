@@ -949,7 +949,8 @@ fn evaluate_day_into(
     (out.o3_mda8, out.o3_max_1h) = (o3_mda8, o3_max_1h);
 }
 
-/// Evaluates every day `from..=to` of a series into `out` (cleared first),
+/// Evaluates every day `from..=to` of a series into `out` (which then holds
+/// exactly those days, each overwritten in place),
 /// reusing `scratch`; the allocation-light form of [`evaluate_station`].
 /// Each day is evaluated under `choice.edition_on(day)` and records it.
 pub fn evaluate_days_into(
