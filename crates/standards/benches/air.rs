@@ -41,6 +41,22 @@
 //! writing days through `extend` instead of `push` (+4 %), gathering every
 //! pollutant's period statistics in one pass over the days (slower).
 //!
+//! 2026-11-29 later (issue #7, branch air8), load average about 3, CPU
+//! time, three runs each alternating old and new binaries, 5 s measurement:
+//! before 85.2, 87.1, 85.3 ms against the baseline's 38.8, 38.6, 38.5 ms
+//! (ratio 2.20, 2.25, 2.21); after 75.9, 77.2, 75.5 ms against 38.7, 38.7,
+//! 38.6 ms (ratio 1.96, 1.99, 1.96), about 11 % less CPU time. What helped:
+//! the daily AQI inlined into the day loop and days written in place into
+//! a reused buffer (no 448-byte copy per day), month lengths by arithmetic
+//! instead of chrono date subtraction, branch-free day counts. Peak RSS
+//! still 56 MB. Tried and measured slower or no better, so not kept:
+//! rounding small-count means through a multiply-by-reciprocal instead of a
+//! division (+13 %), 32-bit vector lanes for the day sums (the day pass is
+//! memory-bound: the 53 MB of columns stream from DRAM), a pairwise
+//! tournament and a common-denominator (168) key for the MDA8 windows,
+//! branch-free insertion into the percentile's top buffer (+4 %), forcing
+//! `iaqi` and `DayHours::load_from` inline. The 1.45 goal is not met.
+//!
 //! Earlier (wall time, same machine): evaluation 91–186 ms against the
 //! plain-sum baseline's 41–72 ms, ratio 2.0–2.6; callgrind 1.24 M
 //! instructions per station-year against the baseline's 0.47 M.

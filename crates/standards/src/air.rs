@@ -843,8 +843,46 @@ pub fn evaluate_day_hours(
     hours: &DayHours,
     options: &AirOptions,
 ) -> DayResult {
+    let mut day = DayResult::PLACEHOLDER;
+    evaluate_day_into(date, edition, hours, options, &mut day);
+    day
+}
+
+impl DayResult {
+    /// A day overwritten field by field by [`evaluate_day_into`].
+    const PLACEHOLDER: DayResult = DayResult {
+        date: NaiveDate::MIN,
+        edition: AirEdition::Hj633_2012,
+        limits: LimitSet::Gb3095_2012,
+        daily: [DailyValue {
+            value: None,
+            validity: Validity { n_valid: 0, n_required: 0, n_possible: 0 },
+        }; 6],
+        o3_mda8: Mda8 {
+            value: None,
+            validity: Validity { n_valid: 0, n_required: 0, n_possible: 0 },
+            valid_by_exceedance: false,
+        },
+        o3_max_1h: DailyValue {
+            value: None,
+            validity: Validity { n_valid: 0, n_required: 0, n_possible: 0 },
+        },
+        aqi: AqiReport::PLACEHOLDER,
+    };
+}
+
+/// [`evaluate_day_hours`] writing every field of `out` in place, so that a
+/// day is not built on the stack and then copied into the result vector.
+#[inline(always)]
+fn evaluate_day_into(
+    date: NaiveDate,
+    edition: AirEdition,
+    hours: &DayHours,
+    options: &AirOptions,
+    out: &mut DayResult,
+) {
     let limits = edition.limit_set_on(date);
-    let mut daily = [DailyValue::default(); 6];
+    let daily = &mut out.daily;
     for pollutant in Pollutant::ALL {
         let p = pollutant.index();
         let (sum, n) = (hours.sum_milli[p], hours.n_valid[p]);
@@ -906,11 +944,13 @@ pub fn evaluate_day_hours(
         o3_mda8: o3_mda8.value,
         o3_max_1h: o3_max_1h.value,
     };
-    let aqi = crate::aqi::daily_aqi(edition, &concs, &options.aqi);
-    DayResult { date, edition, limits, daily, o3_mda8, o3_max_1h, aqi }
+    out.aqi = crate::aqi::daily_aqi(edition, &concs, &options.aqi);
+    (out.date, out.edition, out.limits) = (date, edition, limits);
+    (out.o3_mda8, out.o3_max_1h) = (o3_mda8, o3_max_1h);
 }
 
-/// Evaluates every day `from..=to` of a series into `out` (cleared first),
+/// Evaluates every day `from..=to` of a series into `out` (which then holds
+/// exactly those days, each overwritten in place),
 /// reusing `scratch`; the allocation-light form of [`evaluate_station`].
 /// Each day is evaluated under `choice.edition_on(day)` and records it.
 pub fn evaluate_days_into(
@@ -926,12 +966,13 @@ pub fn evaluate_days_into(
         return Err(Error::EmptyPeriod { from, to });
     }
     let first_start = series.first_start()?;
-    out.clear();
-    // Reserve for up to ten years; longer periods grow as needed.
-    out.reserve(((to - from).num_days() as usize).saturating_add(1).min(3660));
     // Hour index of 00:00 on `from` relative to element 0.
     let first_base = (from.and_hms_opt(0, 0, 0).unwrap_or_default() - first_start).num_hours();
     let n_days = usize::try_from((to - from).num_days()).unwrap_or(0).saturating_add(1);
+    // Every field of every day is then written in place, so the days a
+    // reused buffer already holds need no clearing.
+    out.truncate(n_days);
+    out.resize(n_days, DayResult::PLACEHOLDER);
     let mut day_sums = std::mem::take(&mut hours.day_sums);
     day_sums.clear();
     for pollutant in SUMMED {
@@ -941,21 +982,17 @@ pub fn evaluate_days_into(
     // Only O3 windows ending before 8:00 reach into the previous day.
     let needs_lookback = options.mda8_windows == Mda8Windows::AllEndingInDay;
     let o3_column = series.columns[Pollutant::O3.index()];
-    let (mut base, mut date, mut day) = (first_base, from, 0);
-    loop {
+    let (mut base, mut date) = (first_base, from);
+    for (day, slot) in out.iter_mut().enumerate() {
         for (k, pollutant) in SUMMED.into_iter().enumerate() {
             let p = pollutant.index();
             (hours.sum_milli[p], hours.n_valid[p]) = day_sums[k * n_days + day];
         }
         hours.load_from(Pollutant::O3, o3_column, base, needs_lookback);
-        out.push(evaluate_day_hours(date, choice.edition_on(date), hours, options));
-        if date >= to {
-            break;
-        }
-        let Some(next) = date.succ_opt() else { break };
-        date = next;
+        evaluate_day_into(date, choice.edition_on(date), hours, options, slot);
+        // `to` is at most the last date, so only a day past it has no successor.
+        date = date.succ_opt().unwrap_or(date);
         base += 24;
-        day += 1;
     }
     hours.day_sums = day_sums;
     Ok(())
@@ -1235,15 +1272,12 @@ fn stat_round(value: MeanConc, pollutant: Pollutant, options: &AirOptions) -> Co
 }
 
 fn days_in_month(year: i32, month: u32) -> u32 {
-    let next = if month == 12 {
-        NaiveDate::from_ymd_opt(year + 1, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(year, month + 1, 1)
-    };
-    let first = NaiveDate::from_ymd_opt(year, month, 1);
-    match (first, next) {
-        (Some(a), Some(b)) => (b - a).num_days() as u32,
-        _ => 30,
+    // Gregorian calendar, as chrono's; no date arithmetic in the hot path.
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
     }
 }
 
@@ -1459,6 +1493,12 @@ fn counted_aqi(day: &DayResult, options: &AirOptions) -> Option<u32> {
     }
 }
 
+/// `AqiLevel::from_aqi(aqi).number() - 1`, without branches on the data.
+#[inline(always)]
+fn level_index(aqi: u32) -> usize {
+    [50, 100, 150, 200, 300].map(|top| usize::from(aqi > top)).iter().sum()
+}
+
 /// Day counts over `days` (air-evaluation.md §7): good (AQI ≤ 100), over
 /// (> 100), heavy (> 200), severe (> 300), per level and per primary
 /// indicator, and days over the GB 3095 24 h / MDA8 limits (kept apart from
@@ -1481,19 +1521,19 @@ pub fn day_counts(days: &[DayResult], options: &AirOptions) -> DayCounts {
         }
         if let Some(aqi) = counted_aqi(day, options) {
             counts.n_aqi_days += 1;
-            counts.by_level[usize::from(crate::aqi::AqiLevel::from_aqi(aqi).number() - 1)] += 1;
+            counts.by_level[level_index(aqi)] += 1;
             counts.n_good += u32::from(aqi <= 100);
             counts.n_over += u32::from(aqi > 100);
             counts.n_heavy += u32::from(aqi > 200);
             counts.n_severe += u32::from(aqi > 300);
-            for indicator in day.aqi.primary.iter() {
-                let indicator: Indicator = indicator;
-                counts.n_primary[indicator.index()] += 1;
+            // Branch-free: which indicators are primary is data.
+            for (indicator, count) in Indicator::ALL.into_iter().zip(&mut counts.n_primary) {
+                *count += u32::from(day.aqi.primary.contains(indicator));
             }
         }
         let over = |class_limits: &[i64; 6]| {
-            Pollutant::ALL.iter().any(|p| {
-                day.statistic(*p).is_some_and(|v| v.exceeds_milli(class_limits[p.index()]))
+            Pollutant::ALL.iter().fold(false, |over, p| {
+                over | day.statistic(*p).is_some_and(|v| v.exceeds_milli(class_limits[p.index()]))
             })
         };
         counts.n_exceedance_class1 += u32::from(over(&limits[0]));
@@ -1661,6 +1701,89 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    /// Days are written field by field into a reused buffer: what an
+    /// earlier, longer evaluation left there must not leak into the next.
+    #[test]
+    fn a_reused_day_buffer_gives_the_days_of_a_fresh_one() {
+        let column = |seed: u64, n: usize| -> Vec<Option<Conc>> {
+            (0..n as u64)
+                .map(|h| {
+                    let x = (h * 2_654_435_761 + seed * 97) % 1_000;
+                    (!x.is_multiple_of(7))
+                        .then(|| Conc::from_milli(((x * 311) % 400_000) as i64).unwrap())
+                })
+                .collect()
+        };
+        let start = NaiveDate::from_ymd_opt(2026, 2, 20).unwrap();
+        let long: Vec<_> = (0..6).map(|p| column(p, 40 * 24)).collect();
+        let short: Vec<_> = (0..6).map(|p| column(p + 10, 20 * 24)).collect();
+        fn series(start: NaiveDate, cols: &[Vec<Option<Conc>>]) -> HourlySeries<'_> {
+            HourlySeries {
+                first_label_beijing: start.and_hms_opt(1, 0, 0).unwrap(),
+                label: HourLabel::PeriodEnd,
+                columns: [&cols[0], &cols[1], &cols[2], &cols[3], &cols[4], &cols[5]],
+            }
+        }
+        let options = AirOptions::default();
+        let (mut hours, mut days) = (DayHours::default(), Vec::new());
+        let (to_long, to_short) = (start + Duration::days(39), start + Duration::days(19));
+        let mut into_buffer = |cols: &[Vec<Option<Conc>>], to: NaiveDate| {
+            let choice = EditionChoice::ByDate;
+            evaluate_days_into(
+                &series(start, cols),
+                start,
+                to,
+                choice,
+                &options,
+                &mut hours,
+                &mut days,
+            )
+            .unwrap();
+            days.clone()
+        };
+        let long_days = into_buffer(&long, to_long);
+        let short_days = into_buffer(&short, to_short);
+        let again_long = into_buffer(&long, to_long);
+        let fresh = |cols: &[Vec<Option<Conc>>], to: NaiveDate| {
+            evaluate_station(&series(start, cols), start, to, EditionChoice::ByDate, &options)
+                .unwrap()
+                .days
+        };
+        assert_eq!(short_days, fresh(&short, to_short));
+        assert_eq!(short_days.len(), 20);
+        assert_ne!(short_days[..], long_days[..20], "the two series differ");
+        assert_eq!(again_long, long_days);
+        assert_eq!(long_days, fresh(&long, to_long));
+    }
+
+    #[test]
+    fn level_index_agrees_with_the_aqi_level() {
+        for aqi in (0..=1_000).chain([u32::MAX - 1, u32::MAX]) {
+            let level = crate::aqi::AqiLevel::from_aqi(aqi);
+            assert_eq!(level_index(aqi), usize::from(level.number() - 1), "AQI {aqi}");
+        }
+    }
+
+    #[test]
+    fn days_in_month_agrees_with_the_calendar() {
+        for year in [1900, 2000, 2023, 2024, 2026, 2100] {
+            for month in 1..=12u32 {
+                let first = NaiveDate::from_ymd_opt(year, month, 1).unwrap();
+                let next = if month == 12 {
+                    NaiveDate::from_ymd_opt(year + 1, 1, 1)
+                } else {
+                    NaiveDate::from_ymd_opt(year, month + 1, 1)
+                }
+                .unwrap();
+                assert_eq!(
+                    i64::from(days_in_month(year, month)),
+                    (next - first).num_days(),
+                    "{year}-{month}"
+                );
+            }
+        }
+    }
 
     proptest! {
         /// The fast path for a day with all 24 O3 hours finds the same MDA8

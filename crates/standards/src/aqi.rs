@@ -879,6 +879,19 @@ pub struct AqiReport {
 }
 
 impl AqiReport {
+    /// A report overwritten before use (see `air::evaluate_days_into`).
+    pub(crate) const PLACEHOLDER: AqiReport = AqiReport {
+        edition: AirEdition::Hj633_2012,
+        kind: ReportKind::Daily,
+        conc: [None; 7],
+        iaqi: [None; 7],
+        aqi: None,
+        primary: IndicatorSet::EMPTY,
+        exceeding: None,
+        missing: IndicatorSet::EMPTY,
+        publishable: false,
+    };
+
     /// IAQI of one indicator.
     pub fn iaqi_of(&self, indicator: Indicator) -> Option<u32> {
         self.iaqi[indicator.index()]
@@ -922,6 +935,7 @@ pub fn round_input(
 /// The daily AQI (日报) from the day's statistics (HJ 633-2012 5.1.2: seven
 /// indicators incl. O3 max 1 h; HJ 633-2026 4.2.2: six indicators, O3 MDA8
 /// only).
+#[inline(always)]
 pub fn daily_aqi(edition: AirEdition, day: &DailyConcs, options: &AqiOptions) -> AqiReport {
     // The daily columns in Indicator::ALL order; O3_1h is a 2012 indicator only.
     const COLUMNS: [Column; 7] = [
@@ -1052,6 +1066,7 @@ fn build_report(
 
 /// AQI, primary and exceeding indicators and publication from the IAQIs
 /// (HJ 633-2012 3.3, 3.4, 5.1.1; HJ 633-2026 3.3, 5.3.1).
+#[inline(always)]
 fn finish_report(
     edition: AirEdition,
     kind: ReportKind,
