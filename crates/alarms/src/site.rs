@@ -3,9 +3,10 @@
 //! upstream neighbour on the same river, and who inspects it (the primary
 //! and deputy inspectors of its town's grid cell).
 //!
-//! The registry owns these facts; the binary supplies a [`SiteProvider`].
-//! Until the registry lands it supplies [`KindsOnly`], which knows nothing, so
-//! the rules needing context stay silent rather than guess.
+//! The registry owns these facts; the binary supplies a [`SiteProvider`]:
+//! [`RegistrySites`], which reads them from the store's registry. [`KindsOnly`]
+//! knows nothing beyond the points' kinds (for tests and stores without a
+//! registry), so the rules needing context stay silent rather than guess.
 
 use model::PointId;
 use standards::water::WaterClass;
@@ -32,7 +33,7 @@ pub trait SiteProvider: Send + Sync {
     fn site(&self, point: PointId) -> SiteContext;
 }
 
-/// A provider that knows nothing beyond the points' kinds (until the registry lands).
+/// A provider that knows nothing beyond the points' kinds (no registry).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct KindsOnly;
 

@@ -23,7 +23,7 @@
 //!   per outlet, enterprise, town, industry and district (default: this year).
 //!
 //! A refused write answers 422 with every problem (line, column, reason).
-//! Until accounts land, every change is audited with the actor `api`.
+//! Every change is audited with the signed-in user or API token as the actor.
 //! Device passwords are never shown: a device's hash is left out.
 
 use axum::Json;
