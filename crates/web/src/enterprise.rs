@@ -113,45 +113,33 @@ struct FileData {
 /// How long the district's emission totals are reused by the enterprise files.
 const TOTALS_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// The district's emission totals of this year, shared by every enterprise file.
-pub(crate) type TotalsCache =
-    std::sync::Mutex<Option<(std::time::Instant, Arc<registry::totals::EmissionTotals>)>>;
+/// The district's emission totals of this year (by period label), shared by every enterprise file.
+pub(crate) type TotalsCache = crate::snapshot::Snapshot<String, registry::totals::EmissionTotals>;
 
 /// This year's emission totals (every outlet's hours of the year, rolled up):
-/// the shared ones if younger than [`TOTALS_TTL`], else computed again. A
+/// the shared ones if younger than [`TOTALS_TTL`] (see [`crate::snapshot`]). A
 /// failure leaves the file's emissions section empty (logged).
 async fn emission_totals(ctx: &Ctx) -> Option<Arc<registry::totals::EmissionTotals>> {
     let now = ctx.state.clock.now();
     let period = registry::totals::current_year(now);
-    let cache = &ctx.state.web.emission_totals;
-    if let Some((taken, totals)) =
-        cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner).as_ref()
-        && taken.elapsed() < TOTALS_TTL
-        && totals.period == period.label()
-    {
-        return Some(totals.clone());
-    }
     let store = ctx.state.store.clone();
-    let computed = tokio::task::spawn_blocking(move || {
-        registry::totals::emission_totals(store.as_ref(), period, now)
-    })
-    .await;
-    match computed {
-        Ok(Ok(totals)) => {
-            let totals = Arc::new(totals);
-            *cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
-                Some((std::time::Instant::now(), totals.clone()));
-            Some(totals)
-        }
-        Ok(Err(error)) => {
-            tracing::error!(%error, "cannot compute the emission totals");
-            None
-        }
-        Err(error) => {
-            tracing::error!(%error, "the emission totals task failed");
-            None
-        }
-    }
+    let computed = ctx
+        .state
+        .web
+        .emission_totals
+        .get(period.label(), TOTALS_TTL, || async move {
+            match tokio::task::spawn_blocking(move || {
+                registry::totals::emission_totals(store.as_ref(), period, now)
+            })
+            .await
+            {
+                Ok(Ok(totals)) => Ok(totals),
+                Ok(Err(error)) => Err(error.to_string()),
+                Err(error) => Err(format!("the emission totals task failed: {error}")),
+            }
+        })
+        .await;
+    computed.inspect_err(|error| tracing::error!(%error, "cannot compute the emission totals")).ok()
 }
 
 /// `GET /enterprises/{uscc}`: the enterprise file (一企一档).

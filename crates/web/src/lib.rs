@@ -34,6 +34,7 @@ mod pages;
 pub mod plan;
 mod registry;
 mod routes;
+mod snapshot;
 mod users;
 
 use std::net::SocketAddr;
@@ -88,7 +89,7 @@ pub struct WebState {
     pub metrics: auth::Metrics,
     throttle: auth::Throttle,
     /// The dashboard's store snapshot, shared for a few seconds.
-    dashboard: std::sync::Mutex<Option<(std::time::Instant, Arc<pages::DashboardData>)>>,
+    dashboard: snapshot::Snapshot<(), pages::DashboardData>,
     /// The plan the plan pages show (none: those pages answer 404).
     plan: Option<plan::PlanState>,
     /// The plan page's latest assessment (year, when taken), shared for a few seconds.

@@ -874,15 +874,13 @@ pub(crate) struct DashboardData {
 /// How long a dashboard snapshot is reused.
 const DASHBOARD_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// The dashboard's data: the snapshot if younger than [`DASHBOARD_TTL`], else fresh from the store.
+/// The dashboard's data: the shared snapshot if younger than [`DASHBOARD_TTL`] (see [`crate::snapshot`]).
 async fn dashboard_data(ctx: &Ctx) -> Result<std::sync::Arc<DashboardData>, PageError> {
-    let cache = &ctx.state.web.dashboard;
-    if let Some((taken, data)) =
-        cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner).as_ref()
-        && taken.elapsed() < DASHBOARD_TTL
-    {
-        return Ok(data.clone());
-    }
+    ctx.state.web.dashboard.get((), DASHBOARD_TTL, || read_dashboard_data(ctx)).await
+}
+
+/// The dashboard's data, fresh from the store.
+async fn read_dashboard_data(ctx: &Ctx) -> Result<DashboardData, PageError> {
     let now = ctx.state.clock.now();
     let today = ctx.today();
     let since = Instant(now.0 - Duration::hours(24));
@@ -899,22 +897,17 @@ async fn dashboard_data(ctx: &Ctx) -> Result<std::sync::Arc<DashboardData>, Page
         query(DerivedKind::OutletHourly, since),
         query(DerivedKind::AirDaily, day_start(today - Duration::days(59))),
     );
-    let data = ctx
-        .read(move |store| {
-            Ok(DashboardData {
-                points: store.points()?,
-                devices: store.devices()?,
-                hourly: store.derived(&hourly_q)?,
-                water: store.derived(&water_q)?,
-                outlets: store.derived(&outlet_q)?,
-                calendar: store.derived(&calendar_q)?,
-            })
+    ctx.read(move |store| {
+        Ok(DashboardData {
+            points: store.points()?,
+            devices: store.devices()?,
+            hourly: store.derived(&hourly_q)?,
+            water: store.derived(&water_q)?,
+            outlets: store.derived(&outlet_q)?,
+            calendar: store.derived(&calendar_q)?,
         })
-        .await?;
-    let data = std::sync::Arc::new(data);
-    *cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
-        Some((std::time::Instant::now(), data.clone()));
-    Ok(data)
+    })
+    .await
 }
 
 /// A device is online if it was seen within this many minutes.

@@ -111,30 +111,22 @@ fn value_text(ctx: &Ctx, indicator: &IndicatorYear) -> String {
 /// many readers at once cost one assessment, not one each).
 const ASSESSMENT_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// The plan page's latest assessment: (when taken, the assessment).
-pub(crate) type AssessmentCache =
-    std::sync::Mutex<Option<(std::time::Instant, std::sync::Arc<Assessment>)>>;
+/// The plan page's latest assessment, by year.
+pub(crate) type AssessmentCache = crate::snapshot::Snapshot<i32, Assessment>;
 
-/// The assessment of `year`: the shared one if younger than [`ASSESSMENT_TTL`], else a new one.
+/// The assessment of `year`: the shared one if younger than [`ASSESSMENT_TTL`] (see [`crate::snapshot`]).
 async fn assessment(
     ctx: &Ctx,
     state: PlanState,
     year: i32,
 ) -> Result<std::sync::Arc<Assessment>, PageError> {
-    let cache = &ctx.state.web.plan_assessment;
-    if let Some((taken, assessment)) =
-        cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner).as_ref()
-        && assessment.year == year
-        && taken.elapsed() < ASSESSMENT_TTL
-    {
-        return Ok(assessment.clone());
-    }
-    let fresh = std::sync::Arc::new(
-        assess(ctx, state, move |context| plan::assess_year(context, year)).await?,
-    );
-    *cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
-        Some((std::time::Instant::now(), fresh.clone()));
-    Ok(fresh)
+    ctx.state
+        .web
+        .plan_assessment
+        .get(year, ASSESSMENT_TTL, || {
+            assess(ctx, state, move |context| plan::assess_year(context, year))
+        })
+        .await
 }
 
 /// `GET /plan`.
