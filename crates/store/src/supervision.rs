@@ -153,3 +153,17 @@ pub(crate) fn escalation_detail(
 
 /// Who escalations are recorded by.
 pub(crate) const ESCALATION_ACTOR: &str = "system:alarms";
+
+/// The assignee an escalation hands the alarm to (`None`: keep the current one).
+pub(crate) fn escalation_assignee(escalation: &Escalation) -> Option<&str> {
+    escalation.assignee.as_deref().map(str::trim).filter(|name| !name.is_empty())
+}
+
+/// The audit entry of an escalation from `before` to `after`.
+pub(crate) fn escalation_audit(
+    at: Instant,
+    before: &crate::Alarm,
+    after: &crate::Alarm,
+) -> AuditEntry {
+    crate::alarm_sync::alarm_audit(at, ESCALATION_ACTOR, "alarm_escalated", Some(before), after)
+}

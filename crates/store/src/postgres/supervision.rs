@@ -9,10 +9,12 @@ use model::alarm::AlarmId;
 use super::alarm::{insert_event, queue, require_alarm};
 use super::registry::REGISTRY_LOCK;
 use super::{database_error, select, select_opt};
-use crate::alarm_sync::alarm_audit;
 use crate::encoding::{json_text, millis};
 use crate::rows::{GRID_COLUMNS, decode_grid_record};
-use crate::supervision::{ESCALATION_ACTOR, escalation_applies, escalation_detail, grid_write};
+use crate::supervision::{
+    ESCALATION_ACTOR, escalation_applies, escalation_assignee, escalation_audit, escalation_detail,
+    grid_write,
+};
 use crate::{
     ApplyReport, Error, Escalation, GridChange, GridRecord, PgStore, RegistryKind, Result,
     SupervisionStore,
@@ -92,8 +94,7 @@ impl SupervisionStore for PgStore {
                 if !escalation_applies(&before, escalation) {
                     continue;
                 }
-                let assignee =
-                    escalation.assignee.as_deref().map(str::trim).filter(|name| !name.is_empty());
+                let assignee = escalation_assignee(escalation);
                 let level = i32::try_from(escalation.level).unwrap_or(i32::MAX);
                 tx.execute(
                     "UPDATE alarm SET escalated_ms = $2, escalation_level = $3,
@@ -105,13 +106,7 @@ impl SupervisionStore for PgStore {
                 let after = require_alarm(tx, escalation.alarm)?;
                 let detail = escalation_detail(escalation, &before, &after);
                 insert_event(tx, after.id, at, ESCALATION_ACTOR, "escalated", None, &detail)?;
-                audit.push(alarm_audit(
-                    at,
-                    ESCALATION_ACTOR,
-                    "alarm_escalated",
-                    Some(&before),
-                    &after,
-                ));
+                audit.push(escalation_audit(at, &before, &after));
                 queue(tx, &after, "escalated", &escalation.channels, at)?;
                 escalated.push(after.id);
             }

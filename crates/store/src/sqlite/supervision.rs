@@ -7,9 +7,11 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::alarm::{insert_event, queue, require_alarm};
 use super::{collect, database_error, json_text, millis};
-use crate::alarm_sync::alarm_audit;
 use crate::rows::{GRID_COLUMNS, decode_grid_record};
-use crate::supervision::{ESCALATION_ACTOR, escalation_applies, escalation_detail, grid_write};
+use crate::supervision::{
+    ESCALATION_ACTOR, escalation_applies, escalation_assignee, escalation_audit, escalation_detail,
+    grid_write,
+};
 use crate::{
     ApplyReport, Error, Escalation, GridChange, GridRecord, RegistryKind, Result, SqliteStore,
     SupervisionStore,
@@ -94,7 +96,6 @@ impl SupervisionStore for SqliteStore {
                 if !escalation_applies(&before, escalation) {
                     continue;
                 }
-                let assignee = escalation.assignee.as_deref().map(str::trim);
                 tx.prepare_cached(
                     "UPDATE alarm SET escalated_ms = ?2, escalation_level = ?3,
                          assignee = coalesce(?4, assignee)
@@ -105,20 +106,14 @@ impl SupervisionStore for SqliteStore {
                         escalation.alarm.0,
                         millis(at),
                         escalation.level,
-                        assignee.filter(|name| !name.is_empty())
+                        escalation_assignee(escalation)
                     ])
                 })
                 .map_err(database_error("escalating an alarm"))?;
                 let after = require_alarm(tx, escalation.alarm)?;
                 let detail = escalation_detail(escalation, &before, &after);
                 insert_event(tx, after.id, at, ESCALATION_ACTOR, "escalated", None, &detail)?;
-                audit.push(alarm_audit(
-                    at,
-                    ESCALATION_ACTOR,
-                    "alarm_escalated",
-                    Some(&before),
-                    &after,
-                ));
+                audit.push(escalation_audit(at, &before, &after));
                 queue(tx, &after, "escalated", &escalation.channels, at)?;
                 escalated.push(after.id);
             }
