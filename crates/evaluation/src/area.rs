@@ -24,6 +24,8 @@
 //! in each class, or, with fewer than 5 sections, by classifying the means of
 //! the sections' period values (2011 method, `water-gb3838.md` §5.4,
 //! [`standards::water::evaluate_river`]), with the river's main pollutants.
+//! Each section's class is also judged against its registry target (target
+//! attainment, GB 3838-2002 §5.1), and the area counts the sections meeting it.
 //!
 //! Hours are HJ 212 hour data labelled by their start (`hour_label`
 //! `period_start`), as in the derived results.
@@ -395,6 +397,7 @@ pub fn water_area(store: &dyn Store, area: &Area, from: NaiveDate, to: NaiveDate
     let mut sample_classes: Vec<SampleClass> = Vec::new();
     let mut section_means: Vec<Vec<_>> = Vec::new();
     let mut bodies: HashSet<WaterBody> = HashSet::new();
+    let (mut n_with_target, mut n_meeting_target) = (0_usize, 0_usize);
     for point in &area.points {
         let site: SectionSite = sites.get(&point.point).copied().unwrap_or_default();
         let samples = load_samples(store, point.point, from_instant, to_instant, limit)?;
@@ -416,6 +419,15 @@ pub fn water_area(store: &dyn Store, area: &Area, from: NaiveDate, to: NaiveDate
                 let deciding: Vec<&str> =
                     result.class.deciding_items.iter().map(|item| item.short_name()).collect();
                 map.insert("deciding_items".to_owned(), json!(deciding));
+                if let Value::Object(attainment) =
+                    crate::water::attainment_json(&result.class, site.target)
+                {
+                    if site.target.is_some() {
+                        n_with_target += 1;
+                        n_meeting_target += usize::from(attainment["meets_target"] == true);
+                    }
+                    map.extend(attainment);
+                }
                 section_means.push(
                     result.means.iter().map(|mean| (mean.item, mean.value)).collect::<Vec<_>>(),
                 );
@@ -478,6 +490,9 @@ pub fn water_area(store: &dyn Store, area: &Area, from: NaiveDate, to: NaiveDate
         "share_i_to_iii_percent": share_percent(river.n_i_to_iii(), n_sections),
         "n_worse_than_v": river.n_worse_than_v(),
         "share_worse_than_v_percent": share_percent(river.n_worse_than_v(), n_sections),
+        "n_sections_with_target": n_with_target,
+        "n_meeting_target": n_meeting_target,
+        "share_meeting_target_percent": share_percent(n_meeting_target, n_with_target),
         "method": method,
         "status": status,
         "status_zh": status.map(WaterStatus::zh),
