@@ -525,6 +525,24 @@ fn water_month_uses_every_sample_of_the_month() {
 }
 
 #[test]
+fn a_late_water_sample_re_derives_its_day_and_month() {
+    let f = fixture(PointKind::SurfaceWater);
+    f.send_hours("w21003", "2026-03-01", (0..24).filter(|h| *h != 5), 0.5);
+    f.pass();
+    assert_eq!(f.one(DerivedKind::WaterDaily, "2026-03-01").detail["n_samples"], 23);
+    // The 05:00 sample arrives late: NH3-N mean (23 × 0.5 + 12.5) / 24 = 1.0 → class III.
+    f.send_hours("w21003", "2026-03-01", [5], 12.5);
+    f.pass();
+    let day = f.one(DerivedKind::WaterDaily, "2026-03-01");
+    assert_eq!((&day.detail["class"], &day.detail["n_samples"]), (&json!("III"), &json!(24)));
+    assert_eq!(f.one(DerivedKind::WaterMonthly, "2026-03").detail["class"], "III");
+    // Re-sent history changes nothing.
+    f.send_hours("w21003", "2026-03-01", [5], 0.1);
+    assert_eq!(f.pass().n_readings, 0);
+    assert_eq!(f.one(DerivedKind::WaterDaily, "2026-03-01").detail["class"], "III");
+}
+
+#[test]
 fn other_points_derive_nothing() {
     let f = fixture(PointKind::FlueGas);
     f.send_hours("a34004", "2026-03-02", 0..24, 75.0);
