@@ -1352,26 +1352,26 @@ fn percentile_unsorted(values: &mut [Conc], percent: u8) -> Option<MeanConc> {
     // X(s) and X(s+1) are the two smallest of the n - s + 1 largest values.
     let n_top = values.len() + 1 - s;
     let (x_s, x_next) = if n_top <= TOP_MAX {
-        // High percentiles (HJ 663 uses 90, 95 and 98): keep the largest
-        // values in a small ascending buffer in one pass, instead of a
-        // selection whose data-dependent branches mispredict.
-        let (head, tail) = values.split_at(n_top);
-        let mut top = [Conc::ZERO; TOP_MAX];
-        let top = &mut top[..n_top];
-        top.copy_from_slice(head);
-        top.sort_unstable();
-        for &value in tail {
-            if value > top[0] {
-                // Drop the smallest and insert `value` in order.
-                let mut i = 0;
-                while i + 1 < n_top && top[i + 1] < value {
-                    top[i] = top[i + 1];
-                    i += 1;
-                }
-                top[i] = value;
+        // High percentiles (HJ 663 uses 90, 95 and 98): one branch-free pass
+        // appends the values above a floor to a small buffer; when it fills,
+        // it keeps its `n_top` largest and the floor rises to their
+        // smallest. A value equal to the floor can be dropped then: the
+        // values of the `n_top` largest are the same with it or without it.
+        let mut buf = [Conc::ZERO; CANDIDATES];
+        let (mut len, mut floor) = (0usize, 0u32);
+        for &value in values.iter() {
+            buf[len] = value;
+            len += usize::from(Conc::stored(Some(value)) > floor);
+            if len == CANDIDATES {
+                buf.select_nth_unstable(CANDIDATES - n_top);
+                buf.copy_within(CANDIDATES - n_top.., 0);
+                len = n_top;
+                floor = Conc::stored(Some(buf[0]));
             }
         }
-        (top[0], top.get(1).copied())
+        let top = &mut buf[..len];
+        let (_, x_s, rest) = top.select_nth_unstable(len - n_top);
+        (*x_s, rest.iter().min().copied())
     } else {
         let (_, x_s, rest) = values.select_nth_unstable(s - 1);
         (*x_s, rest.iter().min().copied())
@@ -1387,6 +1387,10 @@ fn percentile_unsorted(values: &mut [Conc], percent: u8) -> Option<MeanConc> {
 /// Largest number of top values [`percentile_unsorted`] keeps in a buffer
 /// (P90 of a year needs 38).
 const TOP_MAX: usize = 48;
+/// Size of [`percentile_unsorted`]'s candidate buffer: twice [`TOP_MAX`], so
+/// that it compacts at most once per `TOP_MAX` values that rise above the
+/// floor.
+const CANDIDATES: usize = 2 * TOP_MAX;
 
 fn pollutant_statistics(
     days: &[DayResult],
