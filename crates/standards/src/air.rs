@@ -518,6 +518,19 @@ impl HourlySeries<'_> {
     }
 }
 
+/// Six hourly columns of float readings (in [`Pollutant::ALL`] order) as
+/// concentrations: a value that is not a concentration (negative, absurd,
+/// not finite) makes its hour missing, never zero (GB 3095 3.7). A missing
+/// column is empty.
+pub fn concentration_columns(values: &[Vec<Option<f64>>]) -> [Vec<Option<Conc>>; 6] {
+    std::array::from_fn(|k| {
+        values
+            .get(k)
+            .map(|column| column.iter().map(|v| v.and_then(|v| Conc::from_f64(v).ok())).collect())
+            .unwrap_or_default()
+    })
+}
+
 // ---------------------------------------------------------------------------
 // Days
 // ---------------------------------------------------------------------------
