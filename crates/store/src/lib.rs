@@ -95,6 +95,16 @@ pub trait Store:
     /// The number of stored readings (for the ingest invariant checks).
     fn count_readings(&self) -> Result<u64>;
 
+    /// Calls `on_commit`, from a thread of its own, whenever any process
+    /// commits a batch with new readings to this store, until the caller has
+    /// dropped its clones of `on_commit`. Returns `false` when the backend has
+    /// no such signal: SQLite has one writing process, whose gateway wakes
+    /// its services itself.
+    fn watch_commits(&self, on_commit: std::sync::Arc<dyn Fn() + Send + Sync>) -> Result<bool> {
+        let _ = on_commit;
+        Ok(false)
+    }
+
     /// Archived raw packets, newest first, filtered by the query.
     fn raw_packets(&self, query: &RawQuery) -> Result<Vec<RawPacketRecord>>;
 
