@@ -125,9 +125,10 @@ const TIME_NAMES: &[&str] = &["time", "datatime"];
 const POLLUTANT_NAMES: &[&str] = &["pollutant", "code"];
 const VALUE_NAMES: &[&str] = &["value"];
 
-/// Pollutant names and HJ 212 codes (HJ 212-2017 annex B) accepted in the
-/// pollutant column and as wide-layout headers, ASCII case-insensitive.
-const POLLUTANT_SPELLINGS: [(&[u8], Pollutant); 14] = [
+/// Pollutant names accepted in the pollutant column and as wide-layout
+/// headers, ASCII case-insensitive, besides the HJ 212 codes
+/// ([`Pollutant::from_hj212_code`]).
+const POLLUTANT_SPELLINGS: [(&[u8], Pollutant); 8] = [
     (b"SO2", Pollutant::So2),
     (b"NO2", Pollutant::No2),
     (b"CO", Pollutant::Co),
@@ -136,18 +137,16 @@ const POLLUTANT_SPELLINGS: [(&[u8], Pollutant); 14] = [
     (b"PM2.5", Pollutant::Pm25),
     (b"PM25", Pollutant::Pm25),
     (b"PM2_5", Pollutant::Pm25),
-    (b"a21026", Pollutant::So2),
-    (b"a21004", Pollutant::No2),
-    (b"a21005", Pollutant::Co),
-    (b"a05024", Pollutant::O3),
-    (b"a34002", Pollutant::Pm10),
-    (b"a34004", Pollutant::Pm25),
 ];
 
-/// Parses a pollutant name or HJ 212 code.
+/// Parses a pollutant name or HJ 212 code (HJ 212-2017 annex B).
 pub fn parse_pollutant(text: &[u8]) -> Option<Pollutant> {
     let text = text.trim_ascii();
-    POLLUTANT_SPELLINGS.iter().find(|(name, _)| name.eq_ignore_ascii_case(text)).map(|(_, p)| *p)
+    POLLUTANT_SPELLINGS
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(text))
+        .map(|(_, p)| *p)
+        .or_else(|| std::str::from_utf8(text).ok().and_then(Pollutant::from_hj212_code))
 }
 
 #[derive(Debug, Clone)]

@@ -2,28 +2,18 @@
 //! Beijing hour, from stored HJ 212 hour data.
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
-use model::{BeijingTime, DataKind, Instant, ParamCode, PointId};
+use model::{BeijingTime, Instant, ParamCode, PointId};
 use serde_json::{Map, Value, json};
 use standards::air::{
-    AirOptions, DailyValue, DayResult, HourResult, HourlySeries, evaluate_station,
-    hourly_aqi_series,
+    AirOptions, DailyValue, DayResult, HourResult, HourlySeries, concentration_columns,
+    evaluate_station, hourly_aqi_series,
 };
 use standards::aqi::{AqiReport, Indicator, IndicatorSet, Pollutant};
 use standards::decimal::{Conc, MeanConc};
 use standards::edition::{EditionChoice, HourLabel};
-use store::{DerivedKind, DerivedResult, ReadingQuery, Store};
+use store::{DerivedKind, DerivedResult, Store};
 
-use crate::{Result, usable};
-
-/// HJ 212-2017 codes of the six AQI pollutants (ambient air).
-const CODES: [(&str, Pollutant); 6] = [
-    ("a21026", Pollutant::So2),
-    ("a21004", Pollutant::No2),
-    ("a21005", Pollutant::Co),
-    ("a05024", Pollutant::O3),
-    ("a34002", Pollutant::Pm10),
-    ("a34004", Pollutant::Pm25),
-];
+use crate::Result;
 
 /// Hours loaded: the day before (for 24-hour moving means and O3 8-hour
 /// windows reaching back) and the day itself.
@@ -55,51 +45,23 @@ impl StationHours {
 }
 
 /// Loads `n_hours` hours of one station starting at `first_hour` (Beijing).
-/// A flagged hour (see [`usable`]) or a value that is not a concentration
-/// is missing, never zero.
+/// A flagged hour ([`model::ReadingValues::is_usable`]) or a value that is
+/// not a concentration is missing, never zero.
 pub(crate) fn load_hours(
     store: &dyn Store,
     point: PointId,
     first_hour: NaiveDateTime,
     n_hours: usize,
 ) -> Result<StationHours> {
-    let from = BeijingTime(first_hour).to_instant();
-    let to = Instant(from.0 + Duration::hours(i64::try_from(n_hours).unwrap_or(i64::MAX)));
-    let params = CODES.iter().filter_map(|(code, _)| ParamCode::parse(code).ok()).collect();
-    let readings = store.readings(&ReadingQuery {
+    let params = Pollutant::ALL.map(|p| ParamCode::parse(p.hj212_code())).into_iter().flatten();
+    let grid = store::hour_grid(
+        store,
         point,
-        kind: DataKind::Hour,
-        params,
-        from,
-        to,
-        limit: n_hours * CODES.len() * 2,
-    })?;
-    let mut columns: [Vec<Option<Conc>>; 6] = Default::default();
-    for column in &mut columns {
-        column.resize(n_hours, None);
-    }
-    let mut present = vec![false; n_hours];
-    for reading in &readings {
-        let Some(&(_, pollutant)) =
-            CODES.iter().find(|(code, _)| *code == reading.key.param.as_str())
-        else {
-            continue;
-        };
-        let offset = (reading.key.data_time.0 - from.0).num_hours();
-        let Some(index) = usize::try_from(offset).ok().filter(|&index| index < n_hours) else {
-            continue;
-        };
-        present[index] = true;
-        if !usable(&reading.values) {
-            continue;
-        }
-        // A negative or absurd value is not a concentration: the hour is missing.
-        columns[pollutant.index()][index] = reading
-            .values
-            .representative(DataKind::Hour)
-            .and_then(|value| Conc::from_f64(value).ok());
-    }
-    Ok(StationHours { columns, present })
+        &params.collect::<Vec<_>>(),
+        BeijingTime(first_hour).to_instant(),
+        n_hours,
+    )?;
+    Ok(StationHours { columns: concentration_columns(&grid.values), present: grid.present })
 }
 
 /// Recomputes the daily AQI of `date` and the hourly AQI of its hours for one

@@ -301,10 +301,3 @@ impl Evaluator {
         self.metrics.record(Event::Stopped);
     }
 }
-
-/// Whether a reading's flag allows using its value: no flag, or `N`
-/// (normal, HJ 212-2017 table 3). Other flags (maintenance, calibration,
-/// fault …) make the hour missing.
-fn usable(values: &model::ReadingValues) -> bool {
-    values.flag.as_deref().is_none_or(|flag| flag.eq_ignore_ascii_case("N"))
-}

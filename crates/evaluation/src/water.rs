@@ -36,7 +36,7 @@ use standards::water::{
 };
 use store::{DerivedKind, DerivedResult, ReadingQuery, Store};
 
-use crate::{Result, usable};
+use crate::Result;
 
 /// The edition recorded on water results.
 pub(crate) const EDITION: &str = "GB 3838-2002";
@@ -142,7 +142,7 @@ pub(crate) fn load_samples(
     let mut samples: BTreeMap<Instant, Vec<(WaterItem, WaterValue)>> = BTreeMap::new();
     for reading in &readings {
         let Ok(item) = WaterItem::parse(reading.key.param.as_str()) else { continue };
-        let value = if usable(&reading.values) {
+        let value = if reading.values.is_usable() {
             reading.values.representative(DataKind::Hour).and_then(WaterValue::from_f64)
         } else {
             None

@@ -122,6 +122,13 @@ impl ReadingValues {
         }
     }
 
+    /// Whether the values may be used in evaluation: no flag, or `N`
+    /// (normal, HJ 212-2017 table 3). Other flags (maintenance,
+    /// calibration, fault …) make the period missing, never zero.
+    pub fn is_usable(&self) -> bool {
+        self.flag.as_deref().is_none_or(|flag| flag.eq_ignore_ascii_case("N"))
+    }
+
     /// The number of numeric fields present (the "values" a packet carries).
     pub fn n_values(&self) -> usize {
         [

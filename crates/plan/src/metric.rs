@@ -27,8 +27,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{Duration, NaiveDate};
-use model::{BeijingTime, DataKind, Instant, ParamCode, PointId, Reading};
+use chrono::NaiveDate;
+use model::{BeijingTime, DataKind, Instant, ParamCode, PointId};
 use serde::Serialize;
 use standards::air::{
     AirOptions, DayResult, HourlySeries, day_counts, district_hourly, evaluate_station,
@@ -46,16 +46,6 @@ use crate::file::Metric;
 use crate::site::Site;
 use crate::status::{Reason, Value};
 use crate::{Error, Result};
-
-/// HJ 212-2017 codes of the six AQI pollutants (ambient air).
-const AIR_CODES: [(&str, Pollutant); 6] = [
-    ("a21026", Pollutant::So2),
-    ("a21004", Pollutant::No2),
-    ("a21005", Pollutant::Co),
-    ("a05024", Pollutant::O3),
-    ("a34002", Pollutant::Pm10),
-    ("a34004", Pollutant::Pm25),
-];
 
 /// Most hour readings one water section may have in a year (generously many items).
 const MAX_WATER_READINGS: usize = 366 * 24 * 64;
@@ -183,11 +173,6 @@ fn beijing_midnight(date: NaiveDate) -> Instant {
     BeijingTime(date.and_time(chrono::NaiveTime::MIN)).to_instant()
 }
 
-/// HJ 212 flag `N` (normal) or no flag: the value is usable.
-fn usable(reading: &Reading) -> bool {
-    reading.values.flag.as_deref().is_none_or(|flag| flag.eq_ignore_ascii_case("N"))
-}
-
 /// Computes `metric` over `sites` for `year`.
 pub fn compute(
     store: &dyn Store,
@@ -266,37 +251,9 @@ fn load_air(
     let first_hour = start_day.and_time(chrono::NaiveTime::MIN);
     let from = BeijingTime(first_hour).to_instant();
     let n_hours = usize::try_from((last - start_day).num_days() + 1).unwrap_or(0) * 24;
-    let to = Instant(from.0 + Duration::hours(n_hours as i64));
-    let params = AIR_CODES.iter().filter_map(|(code, _)| ParamCode::parse(code).ok()).collect();
-    let readings = store.readings(&ReadingQuery {
-        point,
-        kind: DataKind::Hour,
-        params,
-        from,
-        to,
-        limit: n_hours * AIR_CODES.len() * 2,
-    })?;
-    let mut columns: [Vec<Option<Conc>>; 6] = Default::default();
-    for column in &mut columns {
-        column.resize(n_hours, None);
-    }
-    for reading in &readings {
-        let Some(&(_, pollutant)) =
-            AIR_CODES.iter().find(|(code, _)| *code == reading.key.param.as_str())
-        else {
-            continue;
-        };
-        let offset = (reading.key.data_time.0 - from.0).num_hours();
-        let Some(index) = usize::try_from(offset).ok().filter(|&index| index < n_hours) else {
-            continue;
-        };
-        if usable(reading) {
-            columns[pollutant.index()][index] = reading
-                .values
-                .representative(DataKind::Hour)
-                .and_then(|value| Conc::from_f64(value).ok());
-        }
-    }
+    let params = Pollutant::ALL.map(|p| ParamCode::parse(p.hj212_code())).into_iter().flatten();
+    let grid = store::hour_grid(store, point, &params.collect::<Vec<_>>(), from, n_hours)?;
+    let columns = standards::air::concentration_columns(&grid.values);
     Ok(AirColumns { first_hour, columns })
 }
 
@@ -440,7 +397,7 @@ fn section_year(
     let mut samples: BTreeMap<Instant, Vec<(WaterItem, WaterValue)>> = BTreeMap::new();
     for reading in &readings {
         let Ok(item) = WaterItem::parse(reading.key.param.as_str()) else { continue };
-        if !usable(reading) {
+        if !reading.values.is_usable() {
             continue;
         }
         if let Some(value) =

@@ -67,6 +67,9 @@ pub(crate) struct Running {
     evaluation: Option<tokio::task::JoinHandle<()>>,
     /// The alarm service and its notifier; stop on `shutdown`. Empty in the gateway role.
     alarms: Vec<tokio::task::JoinHandle<()>>,
+    /// Held while the store announces other processes' commits to the alarm
+    /// service (the worker role on PostgreSQL); dropping it ends the watch.
+    _commit_watch: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
 impl Running {
@@ -88,8 +91,23 @@ impl Running {
         let web_metrics = web::auth::Metrics::register(&mut registry);
         let alarm_metrics = alarms::Metrics::register(&mut registry);
         // Wakes the alarm service after each ingest commit (a wake-up only; data stays in the store).
-        // In the worker role no gateway shares the process: the alarm service's timed passes find the data.
+        // In the worker role no gateway shares the process: the store announces other
+        // processes' commits where it can (PostgreSQL), else the timed passes find the data.
         let committed = Arc::new(tokio::sync::Notify::new());
+        let commit_watch = if role == Role::Worker {
+            let wake = committed.clone();
+            let on_commit: Arc<dyn Fn() + Send + Sync> = Arc::new(move || wake.notify_one());
+            match store.watch_commits(on_commit.clone()) {
+                Ok(true) => Some(on_commit),
+                Ok(false) => None,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot watch other processes' commits; alarms follow the timed passes");
+                    None
+                }
+            }
+        } else {
+            None
+        };
         let gateway = if role == Role::Worker {
             None
         } else {
@@ -160,7 +178,16 @@ impl Running {
             )?
         };
         let gateway = gateway.map(|gateway| tokio::spawn(gateway.run(shutdown_rx)));
-        Ok(Running { gateway_addr, web_addr, shutdown, gateway, web, evaluation, alarms })
+        Ok(Running {
+            gateway_addr,
+            web_addr,
+            shutdown,
+            gateway,
+            web,
+            evaluation,
+            alarms,
+            _commit_watch: commit_watch,
+        })
     }
 
     /// Stops accepting, lets in-flight commits finish, and waits for both servers and the evaluator.

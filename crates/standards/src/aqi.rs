@@ -73,6 +73,24 @@ impl Pollutant {
         }
     }
 
+    /// HJ 212-2017 code (annex B) of the pollutant in ambient air.
+    pub fn hj212_code(self) -> &'static str {
+        match self {
+            Pollutant::So2 => "a21026",
+            Pollutant::No2 => "a21004",
+            Pollutant::Co => "a21005",
+            Pollutant::O3 => "a05024",
+            Pollutant::Pm10 => "a34002",
+            Pollutant::Pm25 => "a34004",
+        }
+    }
+
+    /// The pollutant of an HJ 212-2017 code ([`Pollutant::hj212_code`]),
+    /// ASCII case-insensitive.
+    pub fn from_hj212_code(code: &str) -> Option<Pollutant> {
+        Pollutant::ALL.into_iter().find(|p| p.hj212_code().eq_ignore_ascii_case(code.trim()))
+    }
+
     /// Parses the names of [`Pollutant::name`] (case-insensitive; `PM25` too).
     pub fn parse(text: &str) -> Option<Pollutant> {
         match text.trim().to_ascii_uppercase().as_str() {

@@ -187,6 +187,29 @@ fn batch_of(packets: Vec<IncomingPacket>) -> IngestBatch {
     IngestBatch { packets, ..IngestBatch::default() }
 }
 
+/// [`crate::hour_grid`] puts each usable hour value in its parameter's
+/// column at its hour; a flagged hour is missing but present; readings of
+/// other parameters or outside the hours are left out.
+pub fn hour_grid_places_usable_hours_and_marks_flagged_ones_present(store: &dyn Store) {
+    const HOUR: i64 = 3_600_000;
+    let (point, device) = point_and_device(store, "MN-GRID");
+    let mut flagged = reading(point, "a21026", DataKind::Hour, 2 * HOUR, 99.0);
+    flagged.values.flag = Some("M".to_owned());
+    let readings = vec![
+        reading(point, "a21026", DataKind::Hour, 0, 12.0),
+        reading(point, "a34004", DataKind::Hour, HOUR, 35.0),
+        flagged,
+        reading(point, "a05024", DataKind::Hour, HOUR, 80.0),
+        reading(point, "a21026", DataKind::Hour, 3 * HOUR, 50.0),
+        reading(point, "a21026", DataKind::Minute, 0, 7.0),
+    ];
+    store.commit_batch(&batch_of(vec![accepted_packet(device, readings, 10)])).unwrap();
+    let params = ["a21026", "a34004"].map(|code| ParamCode::parse(code).unwrap());
+    let grid = crate::hour_grid(store, point, &params, at(0), 3).unwrap();
+    assert_eq!(grid.values, vec![vec![Some(12.0), None, None], vec![None, Some(35.0), None]]);
+    assert_eq!(grid.present, vec![true, true, true]);
+}
+
 /// Commit returns one outcome per packet, in the batch's order, with increasing archive ids.
 pub fn batch_returns_raw_ids_in_order(store: &dyn Store) {
     let (point, device) = point_and_device(store, "MN-ORDER");
@@ -1000,6 +1023,7 @@ macro_rules! conformance_suite {
             raw_packets_are_newest_first_and_filtered,
             readings_range_is_half_open_and_oldest_first,
             readings_filter_by_parameter,
+            hour_grid_places_usable_hours_and_marks_flagged_ones_present,
             readings_are_separate_by_kind_and_point,
             reading_values_round_trip,
             point_upsert_by_code_updates,

@@ -35,6 +35,7 @@ pub mod conformance;
 mod corrections;
 mod derived;
 mod encoding;
+mod hours;
 mod plan;
 mod plan_sync;
 mod postgres;
@@ -52,6 +53,7 @@ pub use case::*;
 pub use chain::ChainCheck;
 pub use corrections::*;
 pub use derived::*;
+pub use hours::{HourGrid, hour_grid};
 pub use plan::*;
 pub use postgres::{PgOptions, PgStore};
 pub use registry::*;
@@ -92,6 +94,16 @@ pub trait Store:
 
     /// The number of stored readings (for the ingest invariant checks).
     fn count_readings(&self) -> Result<u64>;
+
+    /// Calls `on_commit`, from a thread of its own, whenever any process
+    /// commits a batch with new readings to this store, until the caller has
+    /// dropped its clones of `on_commit`. Returns `false` when the backend has
+    /// no such signal: SQLite has one writing process, whose gateway wakes
+    /// its services itself.
+    fn watch_commits(&self, on_commit: std::sync::Arc<dyn Fn() + Send + Sync>) -> Result<bool> {
+        let _ = on_commit;
+        Ok(false)
+    }
 
     /// Archived raw packets, newest first, filtered by the query.
     fn raw_packets(&self, query: &RawQuery) -> Result<Vec<RawPacketRecord>>;

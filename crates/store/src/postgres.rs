@@ -50,7 +50,7 @@ mod supervision;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use ::postgres::types::ToSql;
 use ::postgres::{Client, GenericClient, IsolationLevel, NoTls, Row, Transaction};
@@ -93,6 +93,7 @@ const RETENTION_INTERVAL_MS: i64 = 10 * 60 * 1000;
 
 /// The PostgreSQL store: a writer connection and a pool of readers on one database.
 pub struct PgStore {
+    url: String,
     writer: Mutex<Writer>,
     readers: Vec<Mutex<Slot>>,
     next_reader: AtomicUsize,
@@ -143,6 +144,53 @@ fn connect(url: &str) -> Result<Client> {
         .batch_execute("SET synchronous_commit = on; SET TIME ZONE 'UTC'")
         .map_err(database_error("configuring a PostgreSQL session"))?;
     Ok(client)
+}
+
+/// The channel every batch commit with new readings is announced on
+/// (`NOTIFY`), for [`Store::watch_commits`].
+const COMMIT_CHANNEL: &str = "qingshan_commit";
+
+/// A connection listening on [`COMMIT_CHANNEL`].
+fn listen_for_commits(url: &str) -> Result<Client> {
+    let mut client = connect(url)?;
+    client
+        .batch_execute(&format!("LISTEN {COMMIT_CHANNEL}"))
+        .map_err(database_error("listening for batch commits"))?;
+    Ok(client)
+}
+
+/// [`Store::watch_commits`]' thread: calls `on_commit` for every
+/// announcement until `on_commit` is held by nobody else. A lost connection
+/// is opened again (once a second) and `on_commit` called once more, since
+/// commits may have gone unannounced meanwhile.
+fn watch_commits(url: &str, mut client: Client, on_commit: &Arc<dyn Fn() + Send + Sync>) {
+    use ::postgres::fallible_iterator::FallibleIterator;
+    let wanted = || Arc::strong_count(on_commit) > 1;
+    while wanted() {
+        let lost = {
+            let mut notifications = client.notifications();
+            let mut announced = notifications.timeout_iter(std::time::Duration::from_secs(1));
+            loop {
+                match announced.next() {
+                    Ok(Some(_)) if wanted() => on_commit(),
+                    Ok(Some(_) | None) => break false,
+                    Err(_) => break true,
+                }
+            }
+        };
+        if lost || client.is_closed() {
+            client = loop {
+                std::thread::sleep(std::time::Duration::from_secs(1));
+                if !wanted() {
+                    return;
+                }
+                if let Ok(client) = listen_for_commits(url) {
+                    break client;
+                }
+            };
+            on_commit();
+        }
+    }
 }
 
 /// Turns a driver error into [`Error::Database`] labelled with what we were doing.
@@ -197,6 +245,7 @@ impl PgStore {
         })?;
         let readers = (0..options.n_readers.max(1)).map(|_| Mutex::new(Slot::new(url))).collect();
         Ok(PgStore {
+            url: url.to_owned(),
             writer: Mutex::new(Writer {
                 slot: writer,
                 param_ids: HashMap::new(),
@@ -719,6 +768,13 @@ fn commit_batch(writer: &mut Writer, batch: &IngestBatch) -> Result<CommitReport
         .map_err(database_error("logging connection events"))?;
     }
 
+    if report.packets.iter().any(|outcome| outcome.n_inserted > 0) {
+        // Delivered to every listening process when the transaction commits
+        // (several in one transaction are delivered once): workers without a
+        // gateway of their own wake their alarm fast path on it.
+        tx.batch_execute(&format!("NOTIFY {COMMIT_CHANNEL}"))
+            .map_err(database_error("announcing a batch"))?;
+    }
     tx.commit().map_err(database_error("committing a batch"))?;
     // Only now are the new parameter ids real: a rolled-back batch must not leave them cached.
     known_params.extend(new_param_ids);
@@ -834,6 +890,20 @@ impl Store for PgStore {
             let _ = apply_retention(&mut writer, retention_days, batch);
             Ok(report)
         })
+    }
+
+    fn watch_commits(&self, on_commit: Arc<dyn Fn() + Send + Sync>) -> Result<bool> {
+        // Listening starts before this returns, so no later commit is missed.
+        let client = off_runtime(|| listen_for_commits(&self.url))?;
+        let url = self.url.clone();
+        std::thread::Builder::new()
+            .name("qingshan-commit-watch".to_owned())
+            .spawn(move || watch_commits(&url, client, &on_commit))
+            .map_err(|error| Error::Database {
+                during: "starting the commit watcher",
+                source: Box::new(error),
+            })?;
+        Ok(true)
     }
 
     fn verify_evidence(&self) -> Result<Vec<ChainCheck>> {

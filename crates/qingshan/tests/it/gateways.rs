@@ -64,3 +64,65 @@ fn a_reading_resent_through_another_gateway_is_stored_once() {
     let raw = store.verify_evidence().unwrap()[0].n_intact;
     assert!(raw >= 2 * total as u64, "both gateways' packets are in the one chain: {raw}");
 }
+
+/// A worker shares no process with a gateway: PostgreSQL announces the
+/// gateway's commits (`NOTIFY`), so the worker's alarm fast path judges the
+/// new values at once, not at its next timed pass (set here to 10 minutes,
+/// so only the announcement can raise the alarm within the test).
+#[test]
+fn a_worker_raises_the_alarm_of_a_gateways_commit_at_once() {
+    let Some(url) = postgres_store("a_worker_raises_the_alarm_of_a_gateways_commit_at_once") else {
+        return;
+    };
+    let device = simulator::fleet::fleet(20)
+        .into_iter()
+        .find(|device| device.kind == store::PointKind::FlueGas)
+        .unwrap();
+    let mut gateway = TestServer::with_store("", Some(&url)).role("gateway");
+    let mut worker =
+        TestServer::with_store("[alarms]\ninterval_secs = 600\n", Some(&url)).role("worker");
+    gateway.register_fleet(std::slice::from_ref(&device));
+    {
+        let store = gateway.open_any_store();
+        let point = store.points().unwrap()[0].id;
+        store
+            .set_point_limit(&store::PointLimit {
+                point,
+                param: "a21026".to_owned(),
+                limit: serde_json::json!({
+                    "pollutant": "SO2", "bound": { "max": "0.001" }, "unit": "mg/m3",
+                    "averaging": "hour", "conversion": "measured",
+                }),
+            })
+            .unwrap();
+    }
+    worker.start();
+    gateway.start();
+    let token = crate::accounts::create_token(&worker, "inspector");
+    let list = || {
+        let (status, body) = worker.http_get_as("/api/v1/alarms?rule=limit_crossing", Some(&token));
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str::<serde_json::Value>(&body).unwrap().as_array().unwrap().len()
+    };
+    // The worker's first passes ran at its start, before any data.
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert_eq!(list(), 0, "no alarm before the data");
+
+    let plan = load_plan(DataKind::Minute, "2026-03-02", chrono::Duration::minutes(1), 5);
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let report =
+        runtime.block_on(run_fleet(gateway.gateway, vec![device], plan, FleetControl::new()));
+    assert_eq!(report.n_acked(), 5);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while list() == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the worker did not judge the gateway's commit within 30 s"
+        );
+        // Polling a condition, not sleeping in place of one.
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    gateway.stop();
+    worker.stop();
+}
