@@ -24,6 +24,8 @@
 //! in each class, or, with fewer than 5 sections, by classifying the means of
 //! the sections' period values (2011 method, `water-gb3838.md` §5.4,
 //! [`standards::water::evaluate_river`]), with the river's main pollutants.
+//! Each section's class is also judged against its registry target (target
+//! attainment, GB 3838-2002 §5.1), and the area counts the sections meeting it.
 //!
 //! Hours are HJ 212 hour data labelled by their start (`hour_label`
 //! `period_start`), as in the derived results.
@@ -209,6 +211,28 @@ fn district_name(store: &dyn Store) -> Result<String> {
         .unwrap_or_else(|| "全区".to_owned()))
 }
 
+/// Every hour reading an area query over the Beijing days `from..=to`
+/// reads lies in the returned `[from, to)` (air reads the day before `from`
+/// too: 24-hour means and O3 8-hour windows reach back); a reading outside it
+/// cannot change the result. Fails like the query for a range that is empty
+/// or longer than [`MAX_DAYS`].
+pub fn hours_read(from: NaiveDate, to: NaiveDate) -> Result<(Instant, Instant)> {
+    n_days(from, to)?;
+    let start = |date: NaiveDate| BeijingTime(date.and_time(chrono::NaiveTime::MIN)).to_instant();
+    Ok((start(from - Duration::days(1)), start(to + Duration::days(1))))
+}
+
+/// The registry facts an area's results are computed from, as JSON text:
+/// the area with its points, and the registry site of each point (town,
+/// water body and its kind, drinking-water flag, target class). Equal texts,
+/// equal inputs apart from the stored hours.
+pub fn inputs(store: &dyn Store, area: &Area) -> Result<String> {
+    let points: HashSet<PointId> = area.points.iter().map(|point| point.point).collect();
+    let sites: Vec<store::SiteInfo> =
+        store.sites()?.into_iter().filter(|site| points.contains(&site.point)).collect();
+    Ok(json!({ "area": area.summary_json(), "sites": sites }).to_string())
+}
+
 /// Checks `from..=to` and returns its number of days.
 fn n_days(from: NaiveDate, to: NaiveDate) -> Result<i64> {
     let n = (to - from).num_days() + 1;
@@ -220,8 +244,16 @@ fn n_days(from: NaiveDate, to: NaiveDate) -> Result<i64> {
 
 /// The air results of `area` over the Beijing days `from..=to` (at most
 /// [`MAX_DAYS`]): the area's daily AQI and period statistics from the hourly
-/// mean of its stations, and each station's period statistics.
-pub fn air_area(store: &dyn Store, area: &Area, from: NaiveDate, to: NaiveDate) -> Result<Value> {
+/// mean of its stations, and each station's period statistics, each day
+/// under the edition `edition` chooses (by date: the one in force, piecewise
+/// across a change; or one fixed edition, for comparison).
+pub fn air_area(
+    store: &dyn Store,
+    area: &Area,
+    from: NaiveDate,
+    to: NaiveDate,
+    edition: EditionChoice,
+) -> Result<Value> {
     let n_days = n_days(from, to)?;
     // The day before `from` too: 24-hour moving means and O3 8-hour windows reach back.
     let first_hour = (from - Duration::days(1)).and_time(chrono::NaiveTime::MIN);
@@ -233,8 +265,7 @@ pub fn air_area(store: &dyn Store, area: &Area, from: NaiveDate, to: NaiveDate) 
     }
     let mut stations = Vec::with_capacity(area.points.len());
     for (point, hours) in area.points.iter().zip(&loaded) {
-        let evaluation =
-            evaluate_station(&hours.series(first_hour), from, to, EditionChoice::ByDate, &options)?;
+        let evaluation = evaluate_station(&hours.series(first_hour), from, to, edition, &options)?;
         let n_hours_stored = hours.present[24..].iter().filter(|&&present| present).count();
         stations.push(json!({
             "point": point.point,
@@ -249,8 +280,7 @@ pub fn air_area(store: &dyn Store, area: &Area, from: NaiveDate, to: NaiveDate) 
         (Vec::new(), Value::Null)
     } else {
         let area_series = district_hourly(&series, &options)?;
-        let evaluation =
-            evaluate_station(&area_series.as_series(), from, to, EditionChoice::ByDate, &options)?;
+        let evaluation = evaluate_station(&area_series.as_series(), from, to, edition, &options)?;
         let days = evaluation
             .days
             .iter()
@@ -279,6 +309,10 @@ pub fn air_area(store: &dyn Store, area: &Area, from: NaiveDate, to: NaiveDate) 
         "hour_label": HOUR_LABEL,
         "rule": "area hourly value = arithmetic mean of its stations' valid hourly values; days and statistics from that series (HJ 663, GB 3095, HJ 633)",
         "rule_zh": "区域小时浓度为各点位有效小时浓度的算术平均，据此计算日均值、AQI 与统计量",
+        "edition_choice": match edition {
+            EditionChoice::ByDate => "by_date".to_owned(),
+            EditionChoice::Fixed(fixed) => fixed.to_string(),
+        },
         "n_stations": area.points.len(),
         "days": days,
         "period": period,
@@ -395,6 +429,7 @@ pub fn water_area(store: &dyn Store, area: &Area, from: NaiveDate, to: NaiveDate
     let mut sample_classes: Vec<SampleClass> = Vec::new();
     let mut section_means: Vec<Vec<_>> = Vec::new();
     let mut bodies: HashSet<WaterBody> = HashSet::new();
+    let (mut n_with_target, mut n_meeting_target) = (0_usize, 0_usize);
     for point in &area.points {
         let site: SectionSite = sites.get(&point.point).copied().unwrap_or_default();
         let samples = load_samples(store, point.point, from_instant, to_instant, limit)?;
@@ -416,6 +451,15 @@ pub fn water_area(store: &dyn Store, area: &Area, from: NaiveDate, to: NaiveDate
                 let deciding: Vec<&str> =
                     result.class.deciding_items.iter().map(|item| item.short_name()).collect();
                 map.insert("deciding_items".to_owned(), json!(deciding));
+                if let Value::Object(attainment) =
+                    crate::water::attainment_json(&result.class, site.target)
+                {
+                    if site.target.is_some() {
+                        n_with_target += 1;
+                        n_meeting_target += usize::from(attainment["meets_target"] == true);
+                    }
+                    map.extend(attainment);
+                }
                 section_means.push(
                     result.means.iter().map(|mean| (mean.item, mean.value)).collect::<Vec<_>>(),
                 );
@@ -478,6 +522,9 @@ pub fn water_area(store: &dyn Store, area: &Area, from: NaiveDate, to: NaiveDate
         "share_i_to_iii_percent": share_percent(river.n_i_to_iii(), n_sections),
         "n_worse_than_v": river.n_worse_than_v(),
         "share_worse_than_v_percent": share_percent(river.n_worse_than_v(), n_sections),
+        "n_sections_with_target": n_with_target,
+        "n_meeting_target": n_meeting_target,
+        "share_meeting_target_percent": share_percent(n_meeting_target, n_with_target),
         "method": method,
         "status": status,
         "status_zh": status.map(WaterStatus::zh),

@@ -16,8 +16,11 @@
 //!   Beijing day (HJ 633, GB 3095, HJ 663; the edition in force on the date);
 //! - surface-water sections: class per Beijing day and per Beijing month
 //!   (GB 3838-2002, single-factor method on the period means), each judged
-//!   as the river, lake or reservoir the registry gives it, drinking-water
-//!   sources with the supplementary items;
+//!   as the river, lake or reservoir the registry gives it and against its
+//!   registry target class (target attainment), drinking-water sources with
+//!   the supplementary items and their own target; a result records the
+//!   target it was judged against (a registry change applies to the days
+//!   derived after it);
 //! - source outlets (flue gas, wastewater) with permit limits in the store:
 //!   exceedance per Beijing hour and day (`standards::emission::judge`).
 //!

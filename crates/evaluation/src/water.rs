@@ -11,17 +11,28 @@
 //! whose water body has no kind) is judged as a river, and its result says so
 //! (`"water_body_from_registry": false`). A drinking-water source section
 //! (饮用水水源地) is also checked against the table 2 supplementary items and
-//! class III (GB 3838-2002 §5.3, `check_drinking_source`).
+//! its drinking target (GB 3838-2002 §5.3, `check_drinking_source`).
+//!
+//! Target attainment (GB 3838-2002 §5.1: a section is evaluated against the
+//! class its water function requires): each result carries the section's
+//! registry target (`target`, `target_zh`), whether the class meets it
+//! (`meets_target`) and the items worse than it (`items_over_target`). A
+//! drinking-water source is checked against its own target (a class-1
+//! protection zone is registered with target II, a class-2 zone with III,
+//! `water-gb3838.md` §1), never against a class more lenient than III (the
+//! worst class a drinking-water source may have, GB 3838-2002 §3); a section
+//! the registry gives no target has no attainment (`target: null`) and, as a
+//! drinking-water source, is checked against class III as before.
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Duration, NaiveDate};
-use model::registry::WaterBodyKind;
+use model::registry::{WaterBodyKind, WaterTarget};
 use model::{BeijingTime, DataKind, Instant, PointId};
 use serde_json::{Value, json};
 use standards::water::{
-    Decimal, DrinkingSourceCheck, DrinkingSourceOptions, PeriodClass, PeriodOptions, WaterBody,
-    WaterItem, WaterValue, check_drinking_source, classify_period,
+    Decimal, DrinkingSourceCheck, DrinkingSourceOptions, PeriodClass, PeriodOptions, SampleClass,
+    WaterBody, WaterClass, WaterItem, WaterValue, check_drinking_source, classify_period,
 };
 use store::{DerivedKind, DerivedResult, ReadingQuery, Store};
 
@@ -40,6 +51,8 @@ pub(crate) struct SectionSite {
     pub(crate) kind: Option<WaterBodyKind>,
     /// A drinking-water source section.
     pub(crate) drinking_source: bool,
+    /// The class it must meet, if the registry gives one.
+    pub(crate) target: Option<WaterClass>,
 }
 
 impl SectionSite {
@@ -51,6 +64,44 @@ impl SectionSite {
             Some(WaterBodyKind::River) | None => WaterBody::River,
         }
     }
+
+    /// The class a drinking-water source is checked against: its target,
+    /// but never more lenient than III (GB 3838-2002 §3); III without a target.
+    pub(crate) fn drinking_target(self) -> WaterClass {
+        self.target.map_or(WaterClass::III, |target| target.min(WaterClass::III))
+    }
+}
+
+/// The GB 3838 class of a registry target.
+pub(crate) fn target_class(target: WaterTarget) -> WaterClass {
+    match target {
+        WaterTarget::I => WaterClass::I,
+        WaterTarget::II => WaterClass::II,
+        WaterTarget::III => WaterClass::III,
+        WaterTarget::IV => WaterClass::IV,
+        WaterTarget::V => WaterClass::V,
+    }
+}
+
+/// The assessed items of `sample` whose class is worse than `target`, by short name.
+pub(crate) fn items_over(sample: &SampleClass, target: WaterClass) -> Vec<&'static str> {
+    sample
+        .items
+        .iter()
+        .filter(|item| item.assessed && item.class.is_some_and(|class| !class.meets(target)))
+        .map(|item| item.item.short_name())
+        .collect()
+}
+
+/// Target attainment fields of a section's class (`target`, `target_zh`,
+/// `meets_target`, `items_over_target`); all null or empty without a target.
+pub(crate) fn attainment_json(sample: &SampleClass, target: Option<WaterClass>) -> Value {
+    json!({
+        "target": target.map(WaterClass::label),
+        "target_zh": target.map(WaterClass::zh_label),
+        "meets_target": target.and_then(|target| sample.meets(target)),
+        "items_over_target": target.map(|target| items_over(sample, target)).unwrap_or_default(),
+    })
 }
 
 /// The registry's sections by point, read once per pass.
@@ -60,8 +111,11 @@ pub(crate) fn section_sites(store: &dyn Store) -> Result<HashMap<PointId, Sectio
         .into_iter()
         .filter(|site| site.kind == store::RegistryKind::Section)
         .map(|site| {
-            let section =
-                SectionSite { kind: site.water_body_kind, drinking_source: site.drinking_source };
+            let section = SectionSite {
+                kind: site.water_body_kind,
+                drinking_source: site.drinking_source,
+                target: site.target.map(target_class),
+            };
             (site.point, section)
         })
         .collect())
@@ -173,12 +227,19 @@ fn derive(
             json!(site.kind.map_or("河流", |kind| kind.label_zh())),
         );
         map.insert("water_body_from_registry".to_owned(), json!(site.kind.is_some()));
+        if let Value::Object(attainment) = attainment_json(&result.class, site.target) {
+            map.extend(attainment);
+        }
         map.insert("drinking_source".to_owned(), json!(site.drinking_source));
         if site.drinking_source {
             let means: Vec<(WaterItem, WaterValue)> =
                 result.means.iter().map(|mean| (mean.item, mean.value)).collect();
-            let check = check_drinking_source(&means, body, &DrinkingSourceOptions::default());
-            map.insert("drinking_source_check".to_owned(), drinking_json(&check));
+            let options = DrinkingSourceOptions {
+                target: site.drinking_target(),
+                ..DrinkingSourceOptions::default()
+            };
+            let check = check_drinking_source(&means, body, &options);
+            map.insert("drinking_source_check".to_owned(), drinking_json(&check, options.target));
         }
     }
     Ok(Some(DerivedResult {
@@ -256,8 +317,10 @@ fn detail_json(result: &PeriodClass) -> Value {
     })
 }
 
-/// A drinking-water source check on the period means (GB 3838-2002 §5.3).
-fn drinking_json(check: &DrinkingSourceCheck) -> Value {
+/// A drinking-water source check on the period means against `target`
+/// (GB 3838-2002 §5.3): which table 1 items are worse than the target and
+/// which table 2 items are over their limits.
+fn drinking_json(check: &DrinkingSourceCheck, target: WaterClass) -> Value {
     let supplementary: Vec<Value> = check
         .supplementary
         .iter()
@@ -274,9 +337,19 @@ fn drinking_json(check: &DrinkingSourceCheck) -> Value {
         .collect();
     let missing: Vec<&str> =
         check.missing_supplementary.iter().map(|item| item.short_name()).collect();
+    let supplementary_over: Vec<&str> = check
+        .supplementary
+        .iter()
+        .filter(|result| result.meets == Some(false))
+        .map(|result| result.item.short_name())
+        .collect();
     json!({
-        "target": DrinkingSourceOptions::default().target.label(),
+        "target": target.label(),
+        "target_zh": target.zh_label(),
+        "table_1_class": check.table_1.class.map(WaterClass::label),
         "table_1_meets": check.table_1_meets,
+        "items_over_target": items_over(&check.table_1, target),
+        "supplementary_over_limit": supplementary_over,
         "supplementary": supplementary,
         "missing_supplementary": missing,
         "meets": check.meets,

@@ -13,7 +13,7 @@ use model::time::FixedClock;
 use model::{
     BeijingTime, DataKind, Instant, ParamCode, PointId, Reading, ReadingKey, ReadingValues,
 };
-use serde_json::Value;
+use serde_json::{Value, json};
 use store::{
     DerivedKind, DerivedQuery, DerivedResult, DerivedStore, IncomingPacket, IngestBatch, NewPoint,
     PointKind, RawPacket, RegistryChange, RegistryEntity, RegistryStore, Section, SqliteOptions,
@@ -349,10 +349,21 @@ fn water_tp_at_the_class_iii_limit_is_class_iii() {
     assert_eq!(month.start, hour("2026-03-01", 0));
 }
 
-/// A store with one registry section on a water body of `kind`, optionally a
-/// drinking-water source, whose point gets 24 hours of `code` = `value` on
-/// 2026-03-02; returns that day's derived detail after one pass.
+/// [`check_section_with_target`] for a section with target III.
 fn check_section_day(kind: WaterBodyKind, drinking_source: bool, code: &str, value: f64) -> Value {
+    check_section_with_target(kind, drinking_source, WaterTarget::III, code, value)
+}
+
+/// A store with one registry section with `target` on a water body of
+/// `kind`, optionally a drinking-water source, whose point gets 24 hours of
+/// `code` = `value` on 2026-03-02; returns that day's derived detail after one pass.
+fn check_section_with_target(
+    kind: WaterBodyKind,
+    drinking_source: bool,
+    target: WaterTarget,
+    code: &str,
+    value: f64,
+) -> Value {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir.path().join("qingshan.sqlite"));
     let active = |entity| RegistryChange { entity, status: RecordStatus::Active, sample: false };
@@ -373,7 +384,7 @@ fn check_section_day(kind: WaterBodyKind, drinking_source: bool, code: &str, val
             water_body: "BODY".to_owned(),
             town: "511112100".to_owned(),
             level: SectionLevel::Provincial,
-            target: WaterTarget::III,
+            target,
             longitude: 103.82,
             latitude: 29.41,
             drinking_source,
@@ -456,6 +467,48 @@ fn a_drinking_water_source_is_checked_against_the_supplementary_items() {
 }
 
 #[test]
+fn a_drinking_water_source_is_judged_against_its_own_target_class() {
+    // NH3-N 0.8 mg/L is class III (0.5 < 0.8 ≤ 1.0, GB 3838-2002 table 1 item 7).
+    let river = WaterBodyKind::River;
+    // A class-1 protection zone (target II) fails, naming the item.
+    let zone_1 = check_section_with_target(river, true, WaterTarget::II, "w21003", 0.8);
+    assert_eq!(zone_1["class"], "III", "{zone_1:#}");
+    assert_eq!((&zone_1["target"], &zone_1["target_zh"]), (&json!("II"), &json!("Ⅱ类")));
+    assert_eq!(zone_1["meets_target"], false);
+    assert_eq!(zone_1["items_over_target"], json!(["NH3-N"]));
+    let check = &zone_1["drinking_source_check"];
+    assert_eq!((&check["target"], &check["meets"]), (&json!("II"), &json!(false)), "{check:#}");
+    assert_eq!(check["table_1_meets"], false);
+    assert_eq!(check["items_over_target"], json!(["NH3-N"]));
+    // The same sample passes in a class-2 protection zone (target III).
+    let zone_2 = check_section_with_target(river, true, WaterTarget::III, "w21003", 0.8);
+    assert_eq!((&zone_2["meets_target"], &zone_2["items_over_target"]), (&json!(true), &json!([])));
+    let check = &zone_2["drinking_source_check"];
+    assert_eq!((&check["target"], &check["meets"]), (&json!("III"), &json!(true)), "{check:#}");
+    // A drinking-water source is never checked against a class more lenient than III.
+    let lenient = check_section_with_target(river, true, WaterTarget::IV, "w21003", 1.2);
+    assert_eq!(lenient["meets_target"], true, "class IV meets target IV: {lenient:#}");
+    assert_eq!(lenient["drinking_source_check"]["target"], "III");
+    assert_eq!(lenient["drinking_source_check"]["meets"], false);
+    // Any section is judged against its target; only sources get the drinking check.
+    let section = check_section_with_target(river, false, WaterTarget::II, "w21003", 0.8);
+    assert_eq!(
+        (&section["meets_target"], &section["drinking_source"]),
+        (&json!(false), &json!(false))
+    );
+    assert!(section.get("drinking_source_check").is_none(), "{section:#}");
+}
+
+#[test]
+fn a_section_unknown_to_the_registry_has_no_target() {
+    let f = fixture(PointKind::SurfaceWater);
+    f.send_hours("w21003", "2026-03-02", 0..24, 0.8);
+    f.pass();
+    let day = f.one(DerivedKind::WaterDaily, "2026-03-02");
+    assert_eq!((&day.detail["target"], &day.detail["meets_target"]), (&Value::Null, &Value::Null));
+}
+
+#[test]
 fn water_month_uses_every_sample_of_the_month() {
     let f = fixture(PointKind::SurfaceWater);
     // Day 1 class II for NH3-N (0.5), day 2 class IV (1.5): month mean 1.0 → class III.
@@ -469,6 +522,24 @@ fn water_month_uses_every_sample_of_the_month() {
     let month = f.one(DerivedKind::WaterMonthly, "2026-03");
     assert_eq!(month.detail["class"], "III", "{:#}", month.detail);
     assert_eq!(month.detail["n_samples"], 48);
+}
+
+#[test]
+fn a_late_water_sample_re_derives_its_day_and_month() {
+    let f = fixture(PointKind::SurfaceWater);
+    f.send_hours("w21003", "2026-03-01", (0..24).filter(|h| *h != 5), 0.5);
+    f.pass();
+    assert_eq!(f.one(DerivedKind::WaterDaily, "2026-03-01").detail["n_samples"], 23);
+    // The 05:00 sample arrives late: NH3-N mean (23 × 0.5 + 12.5) / 24 = 1.0 → class III.
+    f.send_hours("w21003", "2026-03-01", [5], 12.5);
+    f.pass();
+    let day = f.one(DerivedKind::WaterDaily, "2026-03-01");
+    assert_eq!((&day.detail["class"], &day.detail["n_samples"]), (&json!("III"), &json!(24)));
+    assert_eq!(f.one(DerivedKind::WaterMonthly, "2026-03").detail["class"], "III");
+    // Re-sent history changes nothing.
+    f.send_hours("w21003", "2026-03-01", [5], 0.1);
+    assert_eq!(f.pass().n_readings, 0);
+    assert_eq!(f.one(DerivedKind::WaterDaily, "2026-03-01").detail["class"], "III");
 }
 
 #[test]

@@ -162,7 +162,10 @@ pub enum Rule {
     AqiHigh,
     /// A surface-water section worse than its target class.
     WaterBelowTarget,
-    /// A drinking-water source worse than class III.
+    /// A drinking-water source worse than its target class (II for a class-1
+    /// protection zone, III for a class-2 zone; never more lenient than III).
+    /// Its stored code stays `drinking_water_below_iii`, from when every
+    /// source was judged against class III.
     DrinkingWaterBelowIii,
     /// A pollutant rising sharply from an upstream to a downstream section of one river.
     UpstreamDownstreamRise,
@@ -247,7 +250,7 @@ impl Rule {
             Rule::Exceedance => "小时均值超标",
             Rule::AqiHigh => "空气质量指数超标",
             Rule::WaterBelowTarget => "断面水质未达目标",
-            Rule::DrinkingWaterBelowIii => "饮用水源劣于III类",
+            Rule::DrinkingWaterBelowIii => "饮用水源未达水质目标",
             Rule::UpstreamDownstreamRise => "上下游浓度突增",
             Rule::DeviceOffline => "设备离线",
             Rule::DataMissing => "数据缺失",

@@ -840,6 +840,30 @@ pub fn derived_results_are_replaced_and_the_watermark_moves(store: &dyn Store) {
     assert_eq!(store.watermark("other").unwrap(), 0);
 }
 
+/// The newest raw id is 0 on an empty archive, then the id of the last
+/// packet committed (re-sent or not), and a scan from it sees only later packets.
+pub fn newest_raw_id_follows_the_archive(store: &dyn Store) {
+    assert_eq!(store.newest_raw_id().unwrap(), 0);
+    let (point, device) = point_and_device(store, "MN-NEWEST");
+    let packet = |hour: i64| {
+        accepted_packet(
+            device,
+            vec![reading(point, "a34004", DataKind::Hour, hour * 3_600_000, 75.0)],
+            0,
+        )
+    };
+    let report = store.commit_batch(&batch_of(vec![packet(0), packet(1)])).unwrap();
+    let newest = store.newest_raw_id().unwrap();
+    assert_eq!(newest, report.packets[1].raw_id);
+    assert!(store.touched_readings(newest, 100, DataKind::Hour).unwrap().readings.is_empty());
+    store.commit_batch(&batch_of(vec![packet(0)])).unwrap();
+    assert_eq!(store.newest_raw_id().unwrap(), newest + 1, "a re-sent packet is archived too");
+    store.commit_batch(&batch_of(vec![packet(2)])).unwrap();
+    let touched = store.touched_readings(newest, 100, DataKind::Hour).unwrap();
+    assert_eq!(touched.readings.len(), 1);
+    assert_eq!(touched.readings[0].data_time, at(2 * 3_600_000));
+}
+
 /// The readings after a watermark are bounded by packets, and a re-sent packet brings none.
 pub fn touched_readings_are_bounded_by_packets_and_skip_duplicates(store: &dyn Store) {
     let (point, device) = point_and_device(store, "MN-TOUCHED");
@@ -1013,6 +1037,7 @@ macro_rules! conformance_suite {
             latest_readings_per_point_and_parameter,
             derived_results_are_replaced_and_the_watermark_moves,
             touched_readings_are_bounded_by_packets_and_skip_duplicates,
+            newest_raw_id_follows_the_archive,
             point_limits_round_trip_and_need_a_point,
             evidence_chains_verify_after_commits,
             registry_records_round_trip_and_link_points,
@@ -1021,6 +1046,7 @@ macro_rules! conformance_suite {
             permit_limits_drive_point_limits,
             registry_apply_is_all_or_nothing,
             registry_device_is_registered_for_its_point,
+            section_sites_carry_their_target_class,
             plan_value_corrections_keep_history,
             plan_documents_round_trip_with_their_hash,
             city_targets_are_versioned_with_their_document,

@@ -150,6 +150,11 @@ pub trait DerivedStore: Send + Sync {
         kind: DataKind,
     ) -> Result<Touched>;
 
+    /// The id of the newest archived raw packet, 0 when the archive is empty:
+    /// where a later [`DerivedStore::touched_readings`] scan starts to see
+    /// everything stored after this call (ids are committed in increasing order).
+    fn newest_raw_id(&self) -> Result<i64>;
+
     /// Upserts `results` (replacing any stored result with the same kind,
     /// point and period start) and sets the watermark `name` to `raw_id`, in
     /// one transaction; returns once it is committed.

@@ -405,7 +405,8 @@ pub struct ApplyReport {
 }
 
 /// Where a monitoring point lies, for the evaluation engine: the town and,
-/// for a surface-water section, its water body and that body's kind.
+/// for a surface-water section, its water body and that body's kind, whether
+/// it is a drinking-water source and the class it must meet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SiteInfo {
     /// The point.
@@ -423,6 +424,10 @@ pub struct SiteInfo {
     /// Whether it is a drinking-water source section (饮用水水源地).
     #[serde(default)]
     pub drinking_source: bool,
+    /// The class a section must meet (水质目标, GB 3838-2002 §3 and §5.1);
+    /// `None` for other kinds.
+    #[serde(default)]
+    pub target: Option<WaterTarget>,
 }
 
 /// Storage of the registry. Every change is audited in its own transaction.
@@ -449,7 +454,10 @@ pub trait RegistryStore: Send + Sync {
     ) -> Result<ApplyReport>;
 
     /// The town and water body of every point linked to a registry record,
-    /// and whether a section is a drinking-water source.
+    /// and a section's target class and whether it is a drinking-water source.
+    ///
+    /// Written once for both backends: it decodes the records
+    /// [`RegistryStore::registry_records`] returns.
     fn sites(&self) -> Result<Vec<SiteInfo>> {
         let towns_of_enterprises: std::collections::HashMap<String, String> = self
             .registry_records(RegistryKind::Enterprise)?
@@ -478,7 +486,12 @@ pub trait RegistryStore: Send + Sync {
         ] {
             for record in self.registry_records(kind)? {
                 let Some(point) = record.point else { continue };
-                let drinking_source = matches!(&record.entity, RegistryEntity::Section(section) if section.drinking_source);
+                let (drinking_source, target) = match &record.entity {
+                    RegistryEntity::Section(section) => {
+                        (section.drinking_source, Some(section.target))
+                    }
+                    _ => (false, None),
+                };
                 let (town, water_body) = match &record.entity {
                     RegistryEntity::Section(section) => {
                         (Some(section.town.clone()), Some(section.water_body.clone()))
@@ -500,6 +513,7 @@ pub trait RegistryStore: Send + Sync {
                     water_body,
                     water_body_kind,
                     drinking_source,
+                    target,
                 });
             }
         }

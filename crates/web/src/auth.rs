@@ -185,6 +185,14 @@ struct RefusalLabels {
 pub struct Metrics {
     logins: Family<LoginLabels, Counter>,
     refusals: Family<RefusalLabels, Counter>,
+    area_results: Family<AreaResultLabels, Counter>,
+}
+
+/// Labels of `qingshan_web_area_results_total`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct AreaResultLabels {
+    domain: &'static str,
+    outcome: &'static str,
 }
 
 impl Metrics {
@@ -201,7 +209,16 @@ impl Metrics {
             "Requests refused by reason (unauthenticated, forbidden_role, forbidden_enterprise, bad_csrf, bad_token)",
             metrics.refusals.clone(),
         );
+        registry.register(
+            "qingshan_web_area_results",
+            "Per-area results by domain (air, water) and outcome (computed, reused)",
+            metrics.area_results.clone(),
+        );
         metrics
+    }
+
+    pub(crate) fn area_result(&self, domain: &'static str, outcome: &'static str) {
+        self.area_results.get_or_create(&AreaResultLabels { domain, outcome }).inc();
     }
 
     pub(crate) fn login(&self, outcome: LoginOutcome) {

@@ -96,6 +96,8 @@ pub struct WebState {
     plan_assessment: plan::pages::AssessmentCache,
     /// This year's emission totals, shared by the enterprise files for a minute.
     emission_totals: enterprise::TotalsCache,
+    /// Per-area results, kept while their data is unchanged.
+    areas: areas::cache::AreaCache,
 }
 
 impl WebState {

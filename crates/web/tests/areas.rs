@@ -12,7 +12,7 @@ use model::registry::{
     AirStationLevel, Boundary, RecordStatus, SectionLevel, WaterBodyKind, WaterTarget,
 };
 use model::{BeijingTime, DataKind, Instant, ParamCode, Reading, ReadingKey, ReadingValues};
-use serde_json::Value;
+use serde_json::{Value, json};
 use store::{
     AirStation, IncomingPacket, IngestBatch, RawPacket, RegistryChange, RegistryEntity,
     RegistryStore, Section, SqliteStore, Store, Town, Verdict, WaterBody,
@@ -54,25 +54,46 @@ fn body(code: &str, kind: WaterBodyKind) -> RegistryChange {
 }
 
 fn section(code: &str, water_body: &str, order: u32) -> RegistryChange {
+    section_with(code, water_body, order, WaterTarget::III, false)
+}
+
+fn section_with(
+    code: &str,
+    water_body: &str,
+    order: u32,
+    target: WaterTarget,
+    drinking_source: bool,
+) -> RegistryChange {
     active(RegistryEntity::Section(Section {
         code: code.into(),
         name: format!("{code} 断面"),
         water_body: water_body.into(),
         town: "T1".into(),
         level: SectionLevel::District,
-        target: WaterTarget::III,
+        target,
         longitude: 103.8,
         latitude: 29.4,
-        drinking_source: false,
+        drinking_source,
         boundary: Boundary::No,
         order,
     }))
 }
 
 /// 24 hours of `param` = `value` on [`DAY`] for the point with `code`.
-fn hours(store: &SqliteStore, code: &str, param: &str, value: f64) -> Vec<IncomingPacket> {
+fn hours(store: &dyn Store, code: &str, param: &str, value: f64) -> Vec<IncomingPacket> {
+    hours_in(store, code, param, value, 0..24)
+}
+
+/// `param` = `value` at the hours `range` of [`DAY`] for the point with `code`.
+fn hours_in(
+    store: &dyn Store,
+    code: &str,
+    param: &str,
+    value: f64,
+    range: std::ops::Range<u32>,
+) -> Vec<IncomingPacket> {
     let point = store.points().unwrap().into_iter().find(|p| p.point.code == code).unwrap().id;
-    (0..24)
+    range
         .map(|h| IncomingPacket {
             raw: RawPacket {
                 bytes: b"##0000".to_vec(),
@@ -133,21 +154,54 @@ fn state() -> web::AppState {
         packets.extend(hours(&store, code, "w21011", value));
     }
     store.commit_batch(&IngestBatch { packets, ..Default::default() }).unwrap();
+    let mut registry = prometheus_client::registry::Registry::default();
+    let metrics = web::auth::Metrics::register(&mut registry);
     web::AppState {
         store: Arc::new(store),
-        registry: Arc::new(prometheus_client::registry::Registry::default()),
+        registry: Arc::new(registry),
         clock: Arc::new(model::time::FixedClock(hour(12))),
-        web: Arc::default(),
+        web: Arc::new(web::WebState::new(web::WebConfig::default(), metrics)),
     }
 }
 
 /// GETs `uri` anonymously (per-area results are public) and returns the status and JSON body.
 async fn check(uri: &str) -> (StatusCode, Value) {
-    let response =
-        web::router(state()).oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
+    get(&state(), uri).await
+}
+
+/// GETs `uri` anonymously on `state` and returns the status and JSON body.
+async fn get(state: &web::AppState, uri: &str) -> (StatusCode, Value) {
+    let response = web::router(state.clone())
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
     let status = response.status();
     let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
     (status, serde_json::from_slice(&bytes).unwrap())
+}
+
+/// The area results `computed` and `reused` so far for `domain`, from `/metrics`.
+async fn counted(state: &web::AppState, domain: &str) -> (u64, u64) {
+    let response = web::router(state.clone())
+        .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    let count = |outcome: &str| {
+        let series = format!(
+            "qingshan_web_area_results_total{{domain=\"{domain}\",outcome=\"{outcome}\"}} "
+        );
+        text.lines()
+            .find_map(|line| line.strip_prefix(&series))
+            .map_or(0, |value| value.trim().parse().unwrap())
+    };
+    (count("computed"), count("reused"))
+}
+
+/// Commits `packets` to the state's store, as the gateway would.
+fn commit(state: &web::AppState, packets: Vec<IncomingPacket>) {
+    state.store.commit_batch(&IngestBatch { packets, ..Default::default() }).unwrap();
 }
 
 fn codes(list: &Value) -> Vec<&str> {
@@ -267,4 +321,104 @@ async fn unknown_areas_and_bad_ranges_are_refused() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (status, _) = check("/api/v1/water/areas/RIVER?from=2026-3-x").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_repeated_area_query_is_served_without_recomputing_until_its_data_changes() {
+    let state = state();
+    let uri = format!("/api/v1/air/areas/T1?from={DAY}&to={DAY}");
+    let (status, first) = get(&state, &uri).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(get(&state, &uri).await.1, first);
+    assert_eq!(counted(&state, "air").await, (1, 1), "the second request reused the first result");
+    // New data elsewhere: another town's station, or T1's station after the range.
+    commit(&state, hours_in(state.store.as_ref(), "A3", "a34002", 80.0, 0..24));
+    let next_day = hour(0).0 + chrono::Duration::days(2);
+    let mut later = hours_in(state.store.as_ref(), "A1", "a34002", 80.0, 0..1);
+    later[0].readings[0].key.data_time = Instant(next_day);
+    commit(&state, later);
+    assert_eq!(get(&state, &uri).await.1, first);
+    assert_eq!(counted(&state, "air").await, (1, 2), "nothing T1 reads for {DAY} changed");
+    // A new reading of T1's station on the day: the next request sees it.
+    commit(&state, hours_in(state.store.as_ref(), "A1", "a34002", 80.0, 0..24));
+    let (_, after) = get(&state, &uri).await;
+    assert_eq!(counted(&state, "air").await, (2, 2));
+    assert_eq!(first["days"][0]["pollutants"]["PM10"]["value"], Value::Null, "{first:#}");
+    assert_eq!(after["days"][0]["pollutants"]["PM10"]["value"], 80.0, "{after:#}");
+    // Another range or another area is another result.
+    get(&state, &format!("/api/v1/air/areas/district?from={DAY}&to={DAY}")).await;
+    get(&state, "/api/v1/air/areas/T1?from=2026-03-01&to=2026-03-02").await;
+    assert_eq!(counted(&state, "air").await, (4, 2));
+}
+
+#[tokio::test]
+async fn a_repeated_water_query_follows_new_samples_and_registry_changes() {
+    let state = state();
+    let uri = format!("/api/v1/water/areas/RES?from={DAY}&to={DAY}");
+    let (_, first) = get(&state, &uri).await;
+    assert_eq!(first["sections"][0]["class"], "III", "{first:#}");
+    assert_eq!(first["sections"][0]["meets_target"], true);
+    get(&state, &uri).await;
+    assert_eq!(counted(&state, "water").await, (1, 1));
+    // The reservoir's section becomes a class-1 protection zone (target II).
+    state
+        .store
+        .apply_registry(&[section_with("V1", "RES", 1, WaterTarget::II, true)], "tests", hour(13))
+        .unwrap();
+    let (_, zone) = get(&state, &uri).await;
+    assert_eq!(counted(&state, "water").await, (2, 1), "a registry change is a new result");
+    let section = &zone["sections"][0];
+    assert_eq!((&section["target"], &section["meets_target"]), (&json!("II"), &json!(false)));
+    assert_eq!(section["items_over_target"], json!(["TP"]), "{zone:#}");
+    assert_eq!(
+        (&zone["n_sections_with_target"], &zone["n_meeting_target"]),
+        (&json!(1), &json!(0))
+    );
+    // A late sample of the day: NH3-N 2.5 mg/L at 12:00 (worse than V) is seen at once.
+    commit(&state, hours_in(state.store.as_ref(), "V1", "w21003", 2.5, 12..13));
+    let (_, late) = get(&state, &uri).await;
+    assert_eq!(counted(&state, "water").await, (3, 1));
+    let section = &late["sections"][0];
+    assert_eq!((&section["class"], &section["deciding_items"]), (&json!("劣V"), &json!(["NH3-N"])));
+    assert_eq!(section["items_over_target"], json!(["NH3-N", "TP"]), "{late:#}");
+}
+
+#[tokio::test]
+async fn concurrent_requests_for_one_area_compute_it_once() {
+    let state = state();
+    let uri = format!("/api/v1/air/areas/district?from={DAY}&to={DAY}");
+    let requests: Vec<_> = (0..8)
+        .map(|_| {
+            let (state, uri) = (state.clone(), uri.clone());
+            tokio::spawn(async move { get(&state, &uri).await })
+        })
+        .collect();
+    for request in requests {
+        assert_eq!(request.await.unwrap().0, StatusCode::OK);
+    }
+    assert_eq!(counted(&state, "air").await, (1, 7));
+}
+
+#[tokio::test]
+async fn an_area_can_be_evaluated_under_a_chosen_edition() {
+    let state = state();
+    let uri = |edition: &str| format!("/api/v1/air/areas/T1?from={DAY}&to={DAY}{edition}");
+    let (_, by_date) = get(&state, &uri("")).await;
+    assert_eq!(
+        (&by_date["edition_choice"], &by_date["days"][0]["aqi"]),
+        (&json!("by_date"), &json!(114))
+    );
+    // PM2.5 75 µg/m³ is exactly the HJ 633-2012 breakpoint of IAQI 100.
+    let (status, fixed) = get(&state, &uri("&edition=HJ%20633-2012")).await;
+    assert_eq!(status, StatusCode::OK, "{fixed}");
+    assert_eq!(fixed["edition_choice"], "HJ 633-2012");
+    assert_eq!(
+        (&fixed["days"][0]["edition"], &fixed["days"][0]["aqi"]),
+        (&json!("HJ 633-2012"), &json!(100))
+    );
+    assert_eq!(counted(&state, "air").await, (2, 0), "each edition choice is its own result");
+    let (status, body) = get(&state, &uri("&edition=HJ%20633-1996")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let water = format!("/api/v1/water/areas/RES?from={DAY}&to={DAY}&edition=HJ%20633-2012");
+    assert_eq!(get(&state, &water).await.0, StatusCode::BAD_REQUEST);
 }

@@ -1,7 +1,9 @@
 //! Ambient quality: an air station's hourly AQI above 100, 200 or 300
 //! ([`Rule::AqiHigh`]), a section worse than its target class
-//! ([`Rule::WaterBelowTarget`]), a drinking-water source worse than class III
-//! ([`Rule::DrinkingWaterBelowIii`]), and a pollutant rising sharply from
+//! ([`Rule::WaterBelowTarget`]), a drinking-water source worse than its own
+//! target class ([`Rule::DrinkingWaterBelowIii`]: II for a class-1 protection
+//! zone, III for a class-2 zone, never more lenient than III; the stored rule
+//! code keeps its historical name), and a pollutant rising sharply from
 //! the upstream to the downstream section ([`Rule::UpstreamDownstreamRise`]).
 //!
 //! These read the evaluator's derived results (`air_hourly`, `water_daily`),
@@ -80,11 +82,17 @@ pub fn water_targets(result: &DerivedResult, site: &SiteContext) -> Judged {
         judged.window(key(result.point, Rule::WaterBelowTarget, ""), window, verdict);
     }
     if site.drinking_water_source {
-        let verdict = (!class.meets(WaterClass::III))
-            .then(|| (Severity::Critical, evidence(WaterClass::III)));
+        let target = drinking_target(site);
+        let verdict = (!class.meets(target)).then(|| (Severity::Critical, evidence(target)));
         judged.window(key(result.point, Rule::DrinkingWaterBelowIii, ""), window, verdict);
     }
     judged
+}
+
+/// The class a drinking-water source must meet (GB 3838-2002 §3): its target
+/// class, but never more lenient than III; III when the registry gives none.
+pub fn drinking_target(site: &SiteContext) -> WaterClass {
+    site.target_class.map_or(WaterClass::III, |target| target.min(WaterClass::III))
 }
 
 /// The measured value of each item (by HJ 212 code) in a derived water result.

@@ -222,6 +222,34 @@ fn water_classes_against_target_and_drinking_source() {
 }
 
 #[test]
+fn a_drinking_water_source_alarms_below_its_own_target() {
+    let class = |label: &str| derived(DerivedKind::WaterDaily, t(0), json!({ "class": label }));
+    let source = |target| SiteContext {
+        target_class: target,
+        drinking_water_source: true,
+        ..SiteContext::default()
+    };
+    // A class-1 protection zone (target II): class III is critical, naming target II.
+    let zone_1 = ambient::water_targets(&class("III"), &source(Some(WaterClass::II)));
+    check(
+        &zone_1,
+        &[(Rule::WaterBelowTarget, "", t(0)), (Rule::DrinkingWaterBelowIii, "", t(0))],
+        0,
+    );
+    assert_eq!(zone_1.findings[1].severity, Severity::Critical);
+    assert_eq!(zone_1.findings[1].evidence["target"], json!("II"));
+    check(&ambient::water_targets(&class("II"), &source(Some(WaterClass::II))), &[], 2);
+    // A class-2 zone (target III) or no target: class III holds.
+    check(&ambient::water_targets(&class("III"), &source(Some(WaterClass::III))), &[], 2);
+    check(&ambient::water_targets(&class("III"), &source(None)), &[], 1);
+    // Never more lenient than III: a source registered with target IV alarms at IV.
+    let lenient = ambient::water_targets(&class("IV"), &source(Some(WaterClass::IV)));
+    check(&lenient, &[(Rule::DrinkingWaterBelowIii, "", t(0))], 1);
+    assert_eq!(lenient.findings[0].evidence["target"], json!("III"));
+    assert_eq!(Rule::DrinkingWaterBelowIii.as_str(), "drinking_water_below_iii", "stored code");
+}
+
+#[test]
 fn upstream_downstream_rise() {
     let config = RuleConfig::default();
     let items = |cod: f64, nh3: f64| {

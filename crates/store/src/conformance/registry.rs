@@ -315,3 +315,31 @@ pub fn registry_device_is_registered_for_its_point(store: &dyn Store) {
         .unwrap_err();
     assert!(matches!(error, Error::NotFound { entity: "point", .. }), "{error:?}");
 }
+
+/// `sites` gives a section's target class and drinking-water flag as the
+/// registry has them now (evaluation judges the section against them);
+/// points of other kinds have no target.
+pub fn section_sites_carry_their_target_class(store: &dyn Store) {
+    let mut changes = outlet_setup();
+    changes.push(active(lake()));
+    changes.push(active(section("S-1")));
+    store.apply_registry(&changes, "tester", at(0)).unwrap();
+    let site_of = |code: &str| {
+        let points = store.points().unwrap();
+        let point = points.iter().find(|point| point.point.code == code).unwrap().id;
+        store.sites().unwrap().into_iter().find(|site| site.point == point).unwrap()
+    };
+    let site = site_of("S-1");
+    assert_eq!((site.target, site.drinking_source), (Some(WaterTarget::III), false));
+    assert_eq!(site_of("FG-1").target, None, "an outlet has no water target");
+    // A class-1 protection zone: target II, drinking-water source.
+    let RegistryEntity::Section(section) = section("S-1") else { unreachable!() };
+    let zone = RegistryEntity::Section(Section {
+        target: WaterTarget::II,
+        drinking_source: true,
+        ..section
+    });
+    store.apply_registry(&[active(zone)], "tester", at(1)).unwrap();
+    let site = site_of("S-1");
+    assert_eq!((site.target, site.drinking_source), (Some(WaterTarget::II), true));
+}

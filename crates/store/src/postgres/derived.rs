@@ -70,6 +70,16 @@ impl DerivedStore for PgStore {
         })
     }
 
+    fn newest_raw_id(&self) -> Result<i64> {
+        const DURING: &str = "reading the newest raw packet id";
+        self.read(|client| {
+            let row = client
+                .query_opt("SELECT last_id FROM chain_head WHERE name = 'raw_packet'", &[])
+                .map_err(database_error(DURING))?;
+            row.map_or(Ok(0), |row| column(&row, 0, "chain_head", "last_id"))
+        })
+    }
+
     fn commit_derived(&self, results: &[DerivedResult], name: &str, raw_id: i64) -> Result<()> {
         let details: Vec<String> = results
             .iter()

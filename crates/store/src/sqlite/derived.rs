@@ -79,6 +79,14 @@ impl DerivedStore for SqliteStore {
         })
     }
 
+    fn newest_raw_id(&self) -> Result<i64> {
+        const DURING: &str = "reading the newest raw packet id";
+        self.read(|conn| {
+            conn.query_row("SELECT coalesce(max(id), 0) FROM raw_packet", [], |row| row.get(0))
+                .map_err(database_error(DURING))
+        })
+    }
+
     fn commit_derived(&self, results: &[DerivedResult], name: &str, raw_id: i64) -> Result<()> {
         let encoded: Vec<String> = results
             .iter()
