@@ -57,6 +57,32 @@
 //! branch-free insertion into the percentile's top buffer (+4 %), forcing
 //! `iaqi` and `DayHours::load_from` inline. The 1.45 goal is not met.
 //!
+//! 2026-11-29, third session: high percentiles from a branch-free
+//! candidate buffer that compacts when full (instead of insertion into a
+//! sorted top list), MDA8 windows compared by an exact per-window key
+//! (sum × 840/n) off the running maximum's dependency chain, and the day
+//! sums read inside the day loop, so that their loads overlap the previous
+//! day's evaluation (a separate pass over each column first waited on
+//! memory alone). Session start against now, binaries alternated, three
+//! runs each, 5 s measurement, load average 1.2–2.3: start 74.9, 76.4,
+//! 77.2 ms against the baseline's 38.9, 39.5, 38.9 ms (ratio 1.92, 1.93,
+//! 1.99); now 69.0, 71.4, 72.0 ms against 40.0, 40.8, 39.3 ms (ratio 1.73,
+//! 1.75, 1.83). Results unchanged: `cargo run --release -p standards
+//! --example air_fingerprint` printed the same hash before and after each
+//! step. Tried and measured no better or slower, so not kept: a per-day
+//! prefetch by touching the hours 6–8 days ahead (+3–5 %), a lane-wise
+//! maximum for the O3 daily 1 h maximum, the window loop without its
+//! `RangeInclusive`, one codegen unit for `standards` (+13 %), a candidate
+//! buffer sized to twice the kept count (+3–6 %), the percentile gathered
+//! and day exceedances flagged in the per-pollutant pass (within noise),
+//! and dropping `AqiReport::conc` (112 of the day's 448 bytes: within
+//! noise, so the result's size is not what costs). The year 2027 (one
+//! edition, no 2012 interpolation) measured 65.8 and 66.9 ms against 70.6
+//! and 70.9 ms for 2026 in the same window. The 60 ms goal is not met.
+//! With the data in cache (5 distinct station-years × 200) the same
+//! evaluation took 66.2 ms against 77.2 ms from memory, before these steps:
+//! about 11 ms of the figure is waiting on memory.
+//!
 //! Earlier (wall time, same machine): evaluation 91–186 ms against the
 //! plain-sum baseline's 41–72 ms, ratio 2.0–2.6; callgrind 1.24 M
 //! instructions per station-year against the baseline's 0.47 M.
