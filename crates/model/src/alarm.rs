@@ -243,6 +243,31 @@ impl Rule {
         Rule::ALL.into_iter().find(|rule| rule.as_str() == text)
     }
 
+    /// The rule's name in English, for messages.
+    pub fn name_en(self) -> &'static str {
+        match self {
+            Rule::LimitCrossing => "Real-time value over limit",
+            Rule::Exceedance => "Hourly mean over standard",
+            Rule::AqiHigh => "AQI over standard",
+            Rule::WaterBelowTarget => "Section below its water-quality target",
+            Rule::DrinkingWaterBelowIii => "Drinking-water source below its target",
+            Rule::UpstreamDownstreamRise => "Sharp rise from upstream to downstream",
+            Rule::DeviceOffline => "Device offline",
+            Rule::DataMissing => "Data missing",
+            Rule::ClockDrift => "Device clock drift",
+            Rule::AbnormalFlag => "Abnormal data flag persists",
+            Rule::ConstantValue => "Value constant for a long time",
+            Rule::NearLimit => "Emissions held just under the limit",
+            Rule::DropWithFlow => "Concentration drops while flow is normal",
+            Rule::ZeroOrNegative => "Zero or negative concentration",
+            Rule::ConversionMismatch => {
+                "Converted value inconsistent with measured value and oxygen"
+            }
+            Rule::HourMinuteMismatch => "Hourly value inconsistent with minute values",
+            Rule::CumulativeBackwards => "Cumulative value went backwards",
+        }
+    }
+
     /// The rule's name in Chinese, for messages.
     pub fn name_zh(self) -> &'static str {
         match self {
