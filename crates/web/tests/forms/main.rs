@@ -6,5 +6,6 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod devices;
 mod plan_entry;
 mod util;

@@ -102,6 +102,17 @@ pub(crate) fn get(uri: &str, browser: Option<&Browser>) -> Request<Body> {
     request.body(Body::empty()).unwrap()
 }
 
+/// A urlencoded form POST from `browser`, with its CSRF token first.
+pub(crate) fn post_form(uri: &str, browser: &Browser, fields: &[(&str, &str)]) -> Request<Body> {
+    let mut pairs = vec![("csrf", browser.csrf.as_str())];
+    pairs.extend_from_slice(fields);
+    Request::post(uri)
+        .header(header::COOKIE, &browser.cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(serde_urlencoded::to_string(pairs).unwrap()))
+        .unwrap()
+}
+
 const BOUNDARY: &str = "----qingshan-form-boundary";
 
 /// A file a browser sends: (field, file name, media type, bytes).

@@ -176,8 +176,8 @@ async fn inspectors_read_the_registry_but_do_not_edit_it() {
             .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _, page) =
-        send(&registry.state, get_page("/registry/devices", &registry.cookie)).await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "devices are not edited here: {page:.200}");
+        send(&registry.state, get_page("/registry/wells", &registry.cookie)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "no such kind: {page:.200}");
     let (status, _, page) =
         send(&registry.state, get_page("/registry?lang=en", &registry.cookie)).await;
     assert_eq!(status, StatusCode::OK);
