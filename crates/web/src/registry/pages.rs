@@ -68,6 +68,14 @@ fn status_text(ctx: &Ctx, status: RecordStatus) -> &'static str {
     })
 }
 
+/// Why a row was refused, in the page's language (the registry gives both).
+fn reason<'a>(ctx: &Ctx, problem: &'a Problem) -> &'a str {
+    match ctx.lang {
+        Lang::Zh => &problem.reason_zh,
+        Lang::En => &problem.reason,
+    }
+}
+
 fn is_analyst(ctx: &Ctx) -> bool {
     ctx.principal.role().allows(Role::Analyst)
 }
@@ -270,7 +278,7 @@ fn form_page(
             let errors: Vec<&str> = problems
                 .iter()
                 .filter(|problem| problem.column.as_deref() == Some(column.name))
-                .map(|problem| problem.reason.as_str())
+                .map(|problem| reason(ctx, problem))
                 .collect();
             let value = form::value(values, column.name).to_owned();
             let input = if column.name == layout::STATUS.name {
@@ -327,7 +335,7 @@ fn form_page(
                     !layout::columns(kind).iter().any(|known| known.name == column)
                 })
             })
-            .map(|problem| problem.reason.clone()),
+            .map(|problem| reason(ctx, problem).to_owned()),
     );
     let heading = match record {
         Some(record) => format!("{} · {}", kind_label(ctx, kind), record.entity.key()),
@@ -433,7 +441,7 @@ pub(crate) async fn retire(ctx: Ctx, Path(kind): Path<String>) -> Response {
             }
             Err(registry::Error::Rejected { problems }) => {
                 let reasons: Vec<String> =
-                    problems.iter().map(|problem| problem.reason.clone()).collect();
+                    problems.iter().map(|problem| reason(&ctx, problem).to_owned()).collect();
                 let notice =
                     format!("{} {key}: {}", ctx.t("registry.retire_refused"), reasons.join("; "));
                 list_page(&ctx, kind, Some(notice), StatusCode::UNPROCESSABLE_ENTITY).await

@@ -52,9 +52,9 @@ const POINT: &str = "WTQ-E01-FG1";
 async fn a_device_is_refused_like_an_imported_row_next_to_its_fields() {
     let (state, analyst) = registry();
     let cases = [
-        (("mn", "bad mn!"), "error-mn", "characters outside 0-9A-Za-z_-"),
-        (("point", "NO-SUCH-POINT"), "error-point", "NO-SUCH-POINT"),
-        (("password", ""), "error-password", "a new device needs a password"),
+        (("mn", "bad mn!"), "error-mn", "含有 0-9A-Za-z_- 以外的字符"),
+        (("point", "NO-SUCH-POINT"), "error-point", "点位 &quot;NO-SUCH-POINT&quot; 不存在"),
+        (("password", ""), "error-password", "新设备必须填写密码"),
     ];
     for ((name, value), error_id, reason) in cases {
         let mut fields =

@@ -8,4 +8,5 @@
 
 mod devices;
 mod plan_entry;
+mod registry_reasons;
 mod util;
