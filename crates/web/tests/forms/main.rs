@@ -6,6 +6,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod corrected;
 mod devices;
 mod plan_entry;
 mod registry_reasons;
