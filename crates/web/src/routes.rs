@@ -157,7 +157,12 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         route("GET", "/alarms/{id}", Inspector, get(inbox::detail)),
         route("POST", "/alarms/{id}/acknowledge", Inspector, post(inbox::acknowledge)),
         route("POST", "/alarms/{id}/assign", Inspector, post(inbox::assign)),
-        route("POST", "/alarms/{id}/close", Inspector, post(inbox::close)),
+        route(
+            "POST",
+            "/alarms/{id}/close",
+            Inspector,
+            post(inbox::close).layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        ),
         // Registry pages (issue #5): staff read, analysts edit (audited as themselves).
         route("GET", "/registry", Inspector, get(registry::pages::index)),
         route("GET", "/registry/{kind}", Inspector, get(registry::pages::list)),
@@ -471,7 +476,7 @@ async fn check_request(state: AppState, min_role: Role, request: Request, next: 
                             Refusal::BadCsrf,
                         );
                     };
-                    let given = upload_field(&content_type, bytes.clone(), "csrf").await;
+                    let given = upload_field(&content_type, &bytes, "csrf");
                     (given.unwrap_or_default(), Body::from(bytes))
                 }
                 (None, false, false) => (String::new(), body),
@@ -497,20 +502,44 @@ pub(crate) fn form_field(body: &[u8], name: &str) -> Option<String> {
     pairs.into_iter().find(|(key, _)| key == name).map(|(_, value)| value)
 }
 
-/// The text of field `name` in a `multipart/form-data` body of `content_type`.
-async fn upload_field(content_type: &str, body: axum::body::Bytes, name: &str) -> Option<String> {
-    use axum::extract::{FromRequest, Multipart};
-    let request = Request::builder()
-        .header(header::CONTENT_TYPE, content_type)
-        .body(Body::from(body))
-        .ok()?;
-    let mut multipart = Multipart::from_request(request, &()).await.ok()?;
-    while let Ok(Some(field)) = multipart.next_field().await {
-        if field.name() == Some(name) {
-            return field.text().await.ok();
+/// The text of field `name` in a `multipart/form-data` body of `content_type`
+/// (RFC 7578), read from the buffered body: the parts are split at the
+/// boundary and the first part named `name` without a file name is taken.
+/// (axum's `Multipart` would stop at its default body limit here, before the
+/// route's own limit applies.)
+fn upload_field(content_type: &str, body: &[u8], name: &str) -> Option<String> {
+    let boundary = content_type.split(';').map(str::trim).find_map(|parameter| {
+        let value = parameter.strip_prefix("boundary=")?;
+        Some(value.trim_matches('"').to_owned())
+    })?;
+    let delimiter = format!("--{boundary}").into_bytes();
+    let wanted = format!("name=\"{name}\"");
+    let mut rest = body;
+    while let Some(start) = find(rest, &delimiter) {
+        rest = &rest[start + delimiter.len()..];
+        let end = find(rest, &delimiter).unwrap_or(rest.len());
+        let part = &rest[..end];
+        let head_end = find(part, b"\r\n\r\n")?;
+        let head = String::from_utf8_lossy(&part[..head_end]);
+        let disposition = head
+            .lines()
+            .find(|line| line.to_ascii_lowercase().starts_with("content-disposition:"))
+            .unwrap_or("");
+        if disposition.contains(&wanted) && !disposition.contains("filename=") {
+            let value = &part[head_end + 4..];
+            let value = value.strip_suffix(b"\r\n").unwrap_or(value);
+            return String::from_utf8(value.to_vec()).ok();
         }
     }
     None
+}
+
+/// Where `needle` first occurs in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return None;
+    }
+    haystack.windows(needle.len()).position(|window| window == needle)
 }
 
 /// Whether the enterprise principal owns point `point` (text from the path).

@@ -6,6 +6,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod close_attachment;
 mod corrected;
 mod devices;
 mod plan_entry;
