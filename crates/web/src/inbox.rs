@@ -32,8 +32,12 @@ use crate::form::{self, Field, Input};
 use crate::i18n::Lang;
 use crate::pages::{Ctx, PageResult, Section, points_by_id};
 
-/// Most alarms listed on the inbox page.
+/// Most alarms the inbox lists (over its pages; the export has them all).
 const INBOX_LIMIT: usize = 500;
+
+/// Alarms per page of the inbox: rendering every listed alarm on every
+/// request (and every two-minute refresh) was what made `/alarms` slow.
+const PAGE_SIZE: usize = 100;
 
 /// The inbox's query string.
 #[derive(Debug, Default, Deserialize)]
@@ -43,6 +47,7 @@ struct InboxQuery {
     state: Option<String>,
     rule: Option<String>,
     point: Option<String>,
+    page: Option<String>,
 }
 
 /// Whose alarms the inbox lists.
@@ -194,21 +199,38 @@ pub(crate) async fn inbox(ctx: Ctx) -> PageResult {
             let mut alarms = Vec::new();
             for state in states {
                 let query = AlarmQuery { state: Some(state), point, rule, limit: INBOX_LIMIT };
-                alarms.extend(store.alarms(&query)?);
+                alarms.extend(store.alarm_list(&query)?);
             }
             Ok((store.points()?, alarms))
         })
         .await?;
+    let visible: std::collections::HashSet<PointId> =
+        points.iter().filter(|p| ctx.principal.can_see(p)).map(|p| p.id).collect();
     alarms.retain(|alarm| {
-        (scope == Scope::All || is_mine(&ctx, alarm))
-            && points.iter().any(|p| p.id == alarm.key.point && ctx.principal.can_see(p))
+        (scope == Scope::All || is_mine(&ctx, alarm)) && visible.contains(&alarm.key.point)
     });
     alarms.sort_by(|a, b| b.last_at.cmp(&a.last_at).then(b.id.0.cmp(&a.id.0)));
     alarms.truncate(INBOX_LIMIT);
-    let table = alarm_table(&ctx, "alarms", &alarms, &points);
-    if let Some(export) = ctx.export(&[&table], "alarms") {
-        return export;
+    if ctx.wants_export() {
+        let table = alarm_table(&ctx, "alarms", &alarms, &points);
+        if let Some(export) = ctx.export(&[&table], "alarms") {
+            return export;
+        }
     }
+    let n_pages = alarms.len().div_ceil(PAGE_SIZE).max(1);
+    let page = match query.page.as_deref().map(str::trim) {
+        None | Some("") => 1,
+        Some(text) => text
+            .parse::<usize>()
+            .ok()
+            .filter(|page| (1..=n_pages).contains(page))
+            .ok_or_else(|| {
+                ctx.bad_request(format!("page={text:?}: {} 1–{n_pages}", ctx.t("alarm.bad_page")))
+            })?,
+    };
+    let shown = &alarms[(page - 1) * PAGE_SIZE..(page * PAGE_SIZE).min(alarms.len())];
+    let table = alarm_table(&ctx, "alarms", shown, &points);
+    let pager = pager(&ctx, page, n_pages, shown.len(), alarms.len());
     let n_open = alarms.iter().filter(|alarm| alarm.state == AlarmState::Open).count();
     let option = |value: &str, label: &str, current: Option<&str>| {
         let selected = if current.unwrap_or("") == value { " selected" } else { "" };
@@ -267,8 +289,46 @@ pub(crate) async fn inbox(ctx: Ctx) -> PageResult {
         vec![ctx.t("alarm.inbox_note").to_owned()],
         filters,
         cards,
-        vec![ctx.table_section(ctx.t("alarm.list_heading"), &table)],
+        vec![{
+            let mut section = ctx.table_section(ctx.t("alarm.list_heading"), &table);
+            section.body.push_str(&pager);
+            section
+        }],
     ))
+}
+
+/// The inbox's page links (the same filters, another `page`) and which alarms are shown.
+fn pager(ctx: &Ctx, page: usize, n_pages: usize, n_shown: usize, n_listed: usize) -> String {
+    let first = if n_shown == 0 { 0 } else { (page - 1) * PAGE_SIZE + 1 };
+    let last = if n_shown == 0 { 0 } else { first + n_shown - 1 };
+    let mut html = format!(
+        r#"<nav class="pager" id="inbox-pager"><span>{} {first}–{last} / {n_listed}</span>"#,
+        escape(ctx.t("alarm.shown")),
+    );
+    if n_pages > 1 {
+        let base = ctx.base_query();
+        let filters = base
+            .split('&')
+            .filter(|pair| !pair.is_empty() && !pair.starts_with("page="))
+            .collect::<Vec<_>>()
+            .join("&");
+        let link = |target: usize, id: &str, label: &str| {
+            let sep = if filters.is_empty() { "" } else { "&amp;" };
+            format!(
+                r#" <a href="/alarms?{}{sep}page={target}" id="{id}">{}</a>"#,
+                escape(&filters),
+                escape(label)
+            )
+        };
+        if page > 1 {
+            html.push_str(&link(page - 1, "inbox-previous", ctx.t("alarm.previous_page")));
+        }
+        if page < n_pages {
+            html.push_str(&link(page + 1, "inbox-next", ctx.t("alarm.next_page")));
+        }
+    }
+    html.push_str("</nav>");
+    html
 }
 
 /// What a form sent that the detail page shows again: the close note and its message.

@@ -16,8 +16,8 @@ use crate::alarm_sync::{
 };
 use crate::encoding::{json_text, limit_to_db, millis};
 use crate::rows::{
-    ALARM_COLUMNS, ALARM_EVENT_COLUMNS, NOTIFICATION_COLUMNS, StoredRow, decode_alarm,
-    decode_alarm_event, decode_notification,
+    ALARM_COLUMNS, ALARM_EVENT_COLUMNS, ALARM_LIST_COLUMNS, NOTIFICATION_COLUMNS, StoredRow,
+    decode_alarm, decode_alarm_event, decode_notification,
 };
 use crate::{
     Alarm, AlarmError, AlarmEvent, AlarmPass, AlarmQuery, AlarmStore, Attachment, AuditEntry,
@@ -63,6 +63,25 @@ impl AlarmStore for PgStore {
         let limit = limit_to_db(limit);
         self.read(|client| {
             select(client, "querying alarms", &sql, &[&state, &point, &rule, &limit], decode_alarm)
+        })
+    }
+
+    fn alarm_list(&self, query: &AlarmQuery) -> Result<Vec<Alarm>> {
+        let limit = if query.limit == 0 { 100 } else { query.limit };
+        // `state = $1` when a state is given, so the state index is used.
+        let state_filter = if query.state.is_some() { "state = $1" } else { "$1::text IS NULL" };
+        let sql = format!(
+            "SELECT {ALARM_LIST_COLUMNS} FROM alarm
+             WHERE {state_filter} AND ($2::bigint IS NULL OR point_id = $2)
+               AND ($3::text IS NULL OR rule = $3)
+             ORDER BY id DESC LIMIT $4"
+        );
+        let state = query.state.map(AlarmState::as_str);
+        let point = query.point.map(|point| point.0);
+        let rule = query.rule.map(Rule::as_str);
+        let limit = limit_to_db(limit);
+        self.read(|client| {
+            select(client, "listing alarms", &sql, &[&state, &point, &rule, &limit], decode_alarm)
         })
     }
 

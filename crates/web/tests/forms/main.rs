@@ -9,6 +9,7 @@
 mod close_attachment;
 mod corrected;
 mod devices;
+mod inbox_pages;
 mod plan_entry;
 mod registry_reasons;
 mod util;
