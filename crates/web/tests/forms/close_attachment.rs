@@ -2,49 +2,11 @@
 //! API stores it; a missing note or a file too large is refused next to its
 //! field, and nothing changes.
 
-use std::sync::Arc;
-
 use axum::http::StatusCode;
-use model::account::Role;
-use model::alarm::{AlarmId, AlarmKey, AlarmState, Rule, Severity};
+use model::alarm::{AlarmId, AlarmState};
 use sha2::{Digest, Sha256};
-use store::{AlarmPass, AlarmStore, Finding, NewPoint, PointKind, SqliteStore, Store};
 
-use crate::util::{Browser, File, element, get, now, post_upload, send, sign_in, state_on};
-
-/// One open alarm (#1) and a signed-in inspector.
-fn inbox() -> (web::AppState, Browser) {
-    let store = SqliteStore::open_in_memory().unwrap();
-    let point = store
-        .upsert_point(&NewPoint {
-            code: "P1".into(),
-            name: "一号排口".into(),
-            kind: PointKind::FlueGas,
-            enterprise: None,
-            simulated: true,
-        })
-        .unwrap();
-    store
-        .record_alarm_pass(&AlarmPass {
-            at: now(),
-            actor: "system:alarms",
-            findings: &[Finding {
-                key: AlarmKey { point, rule: Rule::Exceedance, pollutant: "a21026".into() },
-                severity: Severity::Critical,
-                window_from: now(),
-                window_to: now(),
-                evidence: serde_json::json!({}),
-                assignee: None,
-            }],
-            cleared: &[],
-            channels: &[],
-            watermark: None,
-        })
-        .unwrap();
-    let state = state_on(Arc::new(store));
-    let inspector = sign_in(&state, "insp", Role::Inspector);
-    (state, inspector)
-}
+use crate::util::{Browser, File, element, get, inbox, post_upload, send};
 
 /// Posts the close form of alarm 1 as `browser`; returns the status and the page.
 async fn check(
@@ -64,7 +26,7 @@ fn alarm(state: &web::AppState) -> store::Alarm {
 
 #[tokio::test]
 async fn closing_with_a_photo_stores_it_with_the_alarm_and_links_it() {
-    let (state, inspector) = inbox();
+    let (state, inspector) = inbox(1);
     let (_, _, page) = send(&state, get("/alarms/1", Some(&inspector))).await;
     let form = element(&page, "form", "close-form");
     assert!(form.contains(r#"enctype="multipart/form-data""#), "{form}");
@@ -99,7 +61,7 @@ async fn closing_with_a_photo_stores_it_with_the_alarm_and_links_it() {
 
 #[tokio::test]
 async fn a_missing_note_or_a_file_too_large_is_refused_next_to_its_field() {
-    let (state, inspector) = inbox();
+    let (state, inspector) = inbox(1);
     let photo = b"photo".as_slice();
     let (status, page) =
         check(&state, &inspector, "  ", &[("attachment", "p.jpg", "image/jpeg", photo)]).await;

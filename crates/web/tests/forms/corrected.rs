@@ -8,24 +8,16 @@ use axum::http::StatusCode;
 use model::account::Role;
 use model::{DataKind, Mn, ParamCode, Reading, ReadingKey, ReadingValues};
 use store::{
-    CorrectionStore, IncomingPacket, IngestBatch, NewCorrection, NewDevice, NewPoint, PointKind,
-    RawPacket, SqliteStore, Store, Verdict,
+    CorrectionStore, IncomingPacket, IngestBatch, NewCorrection, NewDevice, RawPacket, SqliteStore,
+    Store, Verdict,
 };
 
-use crate::util::{element, get, now, send, sign_in, state_on};
+use crate::util::{element, get, now, outlet, send, sign_in, state_on};
 
 /// A point with two hours of SO2; the second hour corrected by `ana`.
 fn state() -> (web::AppState, model::PointId, Reading) {
     let store = SqliteStore::open_in_memory().unwrap();
-    let point = store
-        .upsert_point(&NewPoint {
-            code: "P1".into(),
-            name: "一号排口".into(),
-            kind: PointKind::FlueGas,
-            enterprise: None,
-            simulated: true,
-        })
-        .unwrap();
+    let point = outlet(&store);
     store
         .upsert_device(&NewDevice {
             mn: Mn::parse("MN0001").unwrap(),

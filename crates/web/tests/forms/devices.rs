@@ -2,25 +2,12 @@
 //! format, the point it reports for, the password rules), the password never
 //! shown, a new one hashed with argon2 as the import does, audited as the analyst.
 
-use std::sync::Arc;
-
 use argon2::{PasswordHash, PasswordVerifier};
 use axum::http::StatusCode;
-use model::account::Role;
 use model::registry::RecordStatus;
-use store::{RegistryEntity, RegistryKind, SqliteStore};
+use store::{RegistryEntity, RegistryKind};
 
-use crate::util::{Browser, element, get, post_form, send, sign_in, state_on};
-
-/// The sample registry (its outlets are points devices can report for).
-fn registry() -> (web::AppState, Browser) {
-    let store = SqliteStore::open_in_memory().unwrap();
-    registry::import::import(&store, &registry::sample::files(), "tests", crate::util::now(), true)
-        .unwrap();
-    let state = state_on(Arc::new(store));
-    let analyst = sign_in(&state, "ana", Role::Analyst);
-    (state, analyst)
-}
+use crate::util::{Browser, element, get, post_form, sample_registry, send};
 
 /// Posts the device form with `fields` (the other columns blank); returns status, location, page.
 async fn check(
@@ -50,7 +37,7 @@ const POINT: &str = "WTQ-E01-FG1";
 
 #[tokio::test]
 async fn a_device_is_refused_like_an_imported_row_next_to_its_fields() {
-    let (state, analyst) = registry();
+    let (state, analyst) = sample_registry();
     let cases = [
         (("mn", "bad mn!"), "error-mn", "含有 0-9A-Za-z_- 以外的字符"),
         (("point", "NO-SUCH-POINT"), "error-point", "点位 &quot;NO-SUCH-POINT&quot; 不存在"),
@@ -71,7 +58,7 @@ async fn a_device_is_refused_like_an_imported_row_next_to_its_fields() {
 
 #[tokio::test]
 async fn a_new_device_is_saved_with_its_password_hashed_and_never_shown() {
-    let (state, analyst) = registry();
+    let (state, analyst) = sample_registry();
     let (status, _, page) = send(&state, get("/registry/devices/edit", Some(&analyst))).await;
     assert_eq!(status, StatusCode::OK, "{page:.300}");
     assert!(page.contains(r#"name="password" type="password""#), "{page}");
@@ -99,7 +86,7 @@ async fn a_new_device_is_saved_with_its_password_hashed_and_never_shown() {
 
 #[tokio::test]
 async fn a_blank_password_keeps_the_stored_one_and_a_new_one_replaces_it() {
-    let (state, analyst) = registry();
+    let (state, analyst) = sample_registry();
     let fields = [("mn", MN), ("point", POINT), ("protocol", "2017"), ("password", "pw-1234")];
     assert_eq!(check(&state, &analyst, &fields).await.0, StatusCode::SEE_OTHER);
     let first = stored_hash(&state, MN).unwrap();

@@ -2,51 +2,9 @@
 //! every request, the cause of its slowness), with links to the other pages
 //! that keep the filters; the export still has every listed alarm.
 
-use std::sync::Arc;
-
 use axum::http::StatusCode;
-use model::account::Role;
-use model::alarm::{AlarmKey, Rule, Severity};
-use store::{AlarmPass, AlarmStore, Finding, NewPoint, PointKind, SqliteStore, Store};
 
-use crate::util::{Browser, element, get, now, send, sign_in, state_on};
-
-/// `n` open alarms on one point and a signed-in inspector.
-fn inbox(n: usize) -> (web::AppState, Browser) {
-    let store = SqliteStore::open_in_memory().unwrap();
-    let point = store
-        .upsert_point(&NewPoint {
-            code: "P1".into(),
-            name: "一号排口".into(),
-            kind: PointKind::FlueGas,
-            enterprise: None,
-            simulated: true,
-        })
-        .unwrap();
-    let findings: Vec<Finding> = (0..n)
-        .map(|index| Finding {
-            key: AlarmKey { point, rule: Rule::Exceedance, pollutant: format!("p{index:03}") },
-            severity: Severity::Warning,
-            window_from: now(),
-            window_to: now(),
-            evidence: serde_json::json!({ "value": index }),
-            assignee: None,
-        })
-        .collect();
-    store
-        .record_alarm_pass(&AlarmPass {
-            at: now(),
-            actor: "system:alarms",
-            findings: &findings,
-            cleared: &[],
-            channels: &[],
-            watermark: None,
-        })
-        .unwrap();
-    let state = state_on(Arc::new(store));
-    let inspector = sign_in(&state, "insp", Role::Inspector);
-    (state, inspector)
-}
+use crate::util::{Browser, element, get, inbox, send};
 
 /// The inbox at `query` as `browser`: the status, the alarm ids listed and the pager.
 async fn check(

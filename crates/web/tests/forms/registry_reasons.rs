@@ -1,23 +1,10 @@
 //! Registry refusals in Chinese first, English on the switch: on the forms
 //! (next to the field) and in the import report (`reason_zh` beside `reason`).
 
-use std::sync::Arc;
-
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use model::account::Role;
-use store::SqliteStore;
 
-use crate::util::{Browser, element, post_form, send, sign_in, state_on};
-
-fn registry() -> (web::AppState, Browser) {
-    let store = SqliteStore::open_in_memory().unwrap();
-    registry::import::import(&store, &registry::sample::files(), "tests", crate::util::now(), true)
-        .unwrap();
-    let state = state_on(Arc::new(store));
-    let analyst = sign_in(&state, "ana", Role::Analyst);
-    (state, analyst)
-}
+use crate::util::{Browser, element, post_form, sample_registry, send};
 
 /// Posts an outlet form (`query` after `?`) with `changes` to a good
 /// outlet; returns the status and the message next to `field`.
@@ -46,7 +33,7 @@ async fn check(
 
 #[tokio::test]
 async fn form_refusals_are_chinese_with_english_on_the_switch() {
-    let (state, analyst) = registry();
+    let (state, analyst) = sample_registry();
     // (change, field, Chinese, English)
     let cases = [
         (
@@ -94,7 +81,7 @@ async fn form_refusals_are_chinese_with_english_on_the_switch() {
 
 #[tokio::test]
 async fn the_import_report_gives_each_reason_in_chinese_and_english() {
-    let (state, analyst) = registry();
+    let (state, analyst) = sample_registry();
     let csv = "code,name,district\n511112001,牛华镇（模拟）,五通桥区\n12345,坏乡镇,五通桥区\n";
     let request = Request::post("/api/v1/registry/import?kind=towns")
         .header(header::COOKIE, &analyst.cookie)

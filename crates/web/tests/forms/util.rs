@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use model::Instant;
 use model::account::Role;
-use store::{SqliteStore, Store};
+use store::{AlarmStore, SqliteStore, Store};
 use tower::ServiceExt;
 
 /// The tests' clock: 2026-01-10 08:00 Beijing time.
@@ -161,4 +161,56 @@ pub(crate) fn element<'a>(page: &'a str, tag: &str, id: &str) -> &'a str {
     let start = page[..start].rfind('<').unwrap_or(start);
     let end = page[start..].find(&format!("</{tag}>")).map_or(page.len(), |end| start + end);
     &page[start..end]
+}
+
+/// The sample registry (its outlets are points devices can report for) and a signed-in analyst `ana`.
+pub(crate) fn sample_registry() -> (web::AppState, Browser) {
+    let store = SqliteStore::open_in_memory().unwrap();
+    registry::import::import(&store, &registry::sample::files(), "tests", now(), true).unwrap();
+    let state = state_on(Arc::new(store));
+    let analyst = sign_in(&state, "ana", Role::Analyst);
+    (state, analyst)
+}
+
+/// Flue-gas outlet `P1` (一号排口).
+pub(crate) fn outlet(store: &dyn Store) -> model::PointId {
+    store
+        .upsert_point(&store::NewPoint {
+            code: "P1".into(),
+            name: "一号排口".into(),
+            kind: store::PointKind::FlueGas,
+            enterprise: None,
+            simulated: true,
+        })
+        .unwrap()
+}
+
+/// `n` open exceedance alarms (ids 1 to `n`, unassigned) on outlet `P1`, and a signed-in inspector `insp`.
+pub(crate) fn inbox(n: usize) -> (web::AppState, Browser) {
+    use model::alarm::{AlarmKey, Rule, Severity};
+    let store = SqliteStore::open_in_memory().unwrap();
+    let point = outlet(&store);
+    let findings: Vec<store::Finding> = (0..n)
+        .map(|index| store::Finding {
+            key: AlarmKey { point, rule: Rule::Exceedance, pollutant: format!("p{index:03}") },
+            severity: Severity::Warning,
+            window_from: now(),
+            window_to: now(),
+            evidence: serde_json::json!({ "index": index }),
+            assignee: None,
+        })
+        .collect();
+    store
+        .record_alarm_pass(&store::AlarmPass {
+            at: now(),
+            actor: "system:alarms",
+            findings: &findings,
+            cleared: &[],
+            channels: &[],
+            watermark: None,
+        })
+        .unwrap();
+    let state = state_on(Arc::new(store));
+    let inspector = sign_in(&state, "insp", Role::Inspector);
+    (state, inspector)
 }
