@@ -2,10 +2,11 @@
 //! alarm's detail with its history, and the forms that acknowledge, assign
 //! and close it.
 //!
-//! - `GET /alarms?scope=&state=&rule=&point=`: by default the active alarms
-//!   (open or acknowledged) assigned to me, to my role, or to nobody yet;
-//!   `scope=all` lists every alarm; `state` is `active`, `open`,
-//!   `acknowledged` or `closed`.
+//! - `GET /alarms?scope=&state=&rule=&point=&page=`: by default the active
+//!   alarms (open or acknowledged) assigned to me, to my role, or to nobody
+//!   yet; `scope=all` lists every alarm; `state` is `active`, `open`,
+//!   `acknowledged` or `closed`. At most 500 are listed, 100 a page (the
+//!   export has them all), read without their evidence.
 //! - `GET /alarms/{id}`: facts, evidence, history, and the forms its state allows.
 //! - `POST /alarms/{id}/acknowledge|assign|close`: urlencoded forms (CSRF
 //!   checked by the guard); the close form is multipart, with an optional

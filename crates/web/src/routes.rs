@@ -468,7 +468,7 @@ async fn check_request(state: AppState, min_role: Role, request: Request, next: 
                     };
                     (form_field(&bytes, "csrf").unwrap_or_default(), Body::from(bytes))
                 }
-                (None, false, true) => {
+                (None, false, true) if !expected.is_empty() => {
                     let Ok(bytes) = axum::body::to_bytes(body, MAX_UPLOAD_BYTES).await else {
                         return refuse(
                             &state,
@@ -479,7 +479,7 @@ async fn check_request(state: AppState, min_role: Role, request: Request, next: 
                     let given = upload_field(&content_type, &bytes, "csrf");
                     (given.unwrap_or_default(), Body::from(bytes))
                 }
-                (None, false, false) => (String::new(), body),
+                _ => (String::new(), body),
             };
             request = Request::from_parts(parts, body);
             if expected.is_empty() || !same_secret(&given, &expected) {

@@ -314,7 +314,8 @@ fn a_user_logs_in_sees_the_dashboard_switches_language_and_downloads_xlsx() {
         max.send_keys("-5").await.unwrap();
         client.find(Locator::Id("registry-form-submit")).await.unwrap().click().await.unwrap();
         let error = client.wait().for_element(Locator::Id("error-max")).await.unwrap();
-        assert!(error.text().await.unwrap().contains("must be above 0"));
+        // The registry's reason in Chinese (the page's language), not English after a Chinese prefix.
+        assert!(error.text().await.unwrap().contains("-5 应大于 0"));
         screenshot(&client, "registry-validation").await;
 
         // The enterprise file, the plan and the key-supervised list.
