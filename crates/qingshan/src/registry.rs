@@ -127,7 +127,7 @@ pub(crate) fn run(command: RegistryCommand) -> anyhow::Result<()> {
                 Err(registry::Error::Rejected { problems }) => {
                     let mut stderr = std::io::stderr().lock();
                     for problem in &problems {
-                        writeln!(stderr, "{problem}")?;
+                        writeln!(stderr, "{problem}\n  {}", problem.reason_zh)?;
                     }
                     bail!("import refused: {} problem(s); nothing was imported", problems.len())
                 }

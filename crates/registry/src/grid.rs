@@ -10,6 +10,7 @@
 //! together). Logins need not belong to existing accounts yet: the primary
 //! inspector's login is what new alarms are assigned to.
 
+use crate::reason::{Reason, reason};
 use std::collections::HashMap;
 
 use model::Instant;
@@ -75,11 +76,8 @@ fn plan_rows_of(
     let mut n_rows = 0;
     let mut lines_by_town: HashMap<String, (String, usize)> = HashMap::new();
     for file in files {
-        let problem = |line: usize, column: Option<&str>, reason: String| Problem {
-            file: file.name.clone(),
-            line,
-            column: column.map(str::to_owned),
-            reason,
+        let problem = |line: usize, column: Option<&str>, reason: Reason| {
+            Problem::new(&file.name, line, column.map(str::to_owned), reason)
         };
         let Some(sheet) = Sheet::read(&file.name, file.format, &file.bytes, COLUMNS, &mut problems)
         else {
@@ -91,7 +89,7 @@ fn plan_rows_of(
             let town = row.text("town");
             let name = row.text("name");
             let inspectors = row.parse("inspectors", |text| {
-                parse_inspectors(text).map_err(|error| error.to_string())
+                parse_inspectors(text).map_err(|error| crate::reason::grid(&error))
             });
             for (column, reason) in row.problems.drain(..) {
                 problems.push(problem(line, Some(column), reason));
@@ -105,12 +103,16 @@ fn plan_rows_of(
                     problems.push(problem(
                         line,
                         Some("town"),
-                        format!("town {town:?} does not exist"),
+                        reason!("乡镇 {town:?} 不存在", "town {town:?} does not exist"),
                     ));
                     continue;
                 }
                 Some(RecordStatus::Retired) if status == RecordStatus::Active => {
-                    problems.push(problem(line, Some("town"), format!("town {town:?} is retired")));
+                    problems.push(problem(
+                        line,
+                        Some("town"),
+                        reason!("乡镇 {town:?} 已停用", "town {town:?} is retired"),
+                    ));
                     continue;
                 }
                 Some(_) => {}
@@ -121,7 +123,8 @@ fn plan_rows_of(
                 problems.push(problem(
                     line,
                     Some("town"),
-                    format!(
+                    reason!(
+                        "乡镇 {town:?} 已在 {first_file} 第 {first_line} 行设有网格",
                         "town {town:?} already has a grid cell at {first_file}, line {first_line}"
                     ),
                 ));

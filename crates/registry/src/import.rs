@@ -8,6 +8,7 @@
 //! earlier in the same import (files are read in dependency order, see
 //! [`RegistryKind::ALL`]), and an active row may not refer to a retired record.
 
+use crate::reason::{Reason, reason};
 use std::collections::HashMap;
 use std::io::Cursor;
 
@@ -75,6 +76,15 @@ pub struct Problem {
     pub column: Option<String>,
     /// What is wrong (English).
     pub reason: String,
+    /// What is wrong, in Chinese (the same refusal as `reason`).
+    pub reason_zh: String,
+}
+
+impl Problem {
+    /// A problem of `file` at `line` (in `column`) for `reason`.
+    pub fn new(file: &str, line: usize, column: Option<String>, reason: Reason) -> Problem {
+        Problem { file: file.to_owned(), line, column, reason: reason.en, reason_zh: reason.zh }
+    }
 }
 
 impl std::fmt::Display for Problem {
@@ -208,18 +218,20 @@ impl Known {
     }
 
     /// `None` if a row with `status` may refer to record `kind`/`key`, else why not.
-    fn refer(&self, kind: RegistryKind, key: &str, status: RecordStatus) -> Option<String> {
+    fn refer(&self, kind: RegistryKind, key: &str, status: RecordStatus) -> Option<Reason> {
+        let (kind_en, kind_zh) = (kind.as_str(), crate::reason::kind_zh(kind));
         match self.get(kind, key) {
-            None => Some(format!("{} {key:?} does not exist", kind.as_str())),
+            None => Some(reason!("{kind_zh} {key:?} 不存在", "{kind_en} {key:?} does not exist")),
             Some((RecordStatus::Retired, _)) if status == RecordStatus::Active => {
-                Some(format!("{} {key:?} is retired", kind.as_str()))
+                Some(reason!("{kind_zh} {key:?} 已停用", "{kind_en} {key:?} is retired"))
             }
             Some(_) => None,
         }
     }
 
-    /// An active record that refers to `entity`, as `<kind> <key>`, if any.
-    fn active_user(&self, entity: &RegistryEntity) -> Option<String> {
+    /// An active record that refers to `entity`, as `<kind> <key>` in English
+    /// and in Chinese, if any.
+    fn active_user(&self, entity: &RegistryEntity) -> Option<(String, String)> {
         let key = entity.key();
         let kind = entity.kind();
         let refers = |user: &RegistryEntity| -> bool {
@@ -247,11 +259,16 @@ impl Known {
                 _ => false,
             }
         };
-        let mut users: Vec<String> = self
+        let mut users: Vec<(String, String)> = self
             .records
             .iter()
             .filter(|(_, (status, user))| *status == RecordStatus::Active && refers(user))
-            .map(|((user_kind, user_key), _)| format!("{} {user_key:?}", user_kind.as_str()))
+            .map(|((user_kind, user_key), _)| {
+                (
+                    format!("{} {user_key:?}", user_kind.as_str()),
+                    format!("{} {user_key:?}", crate::reason::kind_zh(*user_kind)),
+                )
+            })
             .collect();
         users.sort();
         users.into_iter().next()
@@ -262,7 +279,7 @@ impl Known {
         &self,
         entity: &RegistryEntity,
         status: RecordStatus,
-    ) -> Vec<(&'static str, String)> {
+    ) -> Vec<(&'static str, Reason)> {
         let mut problems = Vec::new();
         let mut refer = |column: &'static str, kind: RegistryKind, key: &str| {
             if let Some(reason) = self.refer(kind, key, status) {
@@ -297,11 +314,12 @@ impl Known {
                     self.get(RegistryKind::Outlet, &limit.outlet)
                 {
                     if permit_owner.is_some_and(|owner| *owner != outlet.enterprise) {
+                        let (code, owner) = (&limit.outlet, &outlet.enterprise);
                         problems.push((
                             "outlet",
-                            format!(
-                                "outlet {:?} belongs to {}, not to the permit's enterprise",
-                                limit.outlet, outlet.enterprise
+                            reason!(
+                                "排放口 {code:?} 属于 {owner}，不属于该许可证的企业",
+                                "outlet {code:?} belongs to {owner}, not to the permit's enterprise"
                             ),
                         ));
                     }
@@ -312,9 +330,13 @@ impl Known {
                             PointKind::FlueGas | PointKind::Vocs | PointKind::Fume
                         )
                     {
+                        let kind_en = outlet.kind.as_str();
                         problems.push((
                             "reference_o2_pct",
-                            format!("a {} outlet has no reference oxygen", outlet.kind.as_str()),
+                            reason!(
+                                "{kind_en} 类排放口没有基准氧含量",
+                                "a {kind_en} outlet has no reference oxygen"
+                            ),
                         ));
                     }
                 }
@@ -325,7 +347,11 @@ impl Known {
                         .is_some_and(|(_, entity)| entity.point_kind().is_some())
                 });
                 if !linked && !self.point_codes.contains(&device.point) {
-                    problems.push(("point", format!("point {:?} does not exist", device.point)));
+                    let point = &device.point;
+                    problems.push((
+                        "point",
+                        reason!("点位 {point:?} 不存在", "point {point:?} does not exist"),
+                    ));
                 }
             }
         }
@@ -336,9 +362,13 @@ impl Known {
                 if kind != entity.kind()
                     && self.get(kind, &key).is_some_and(|(_, other)| other.point_kind().is_some())
                 {
+                    let (kind_en, kind_zh) = (kind.as_str(), crate::reason::kind_zh(kind));
                     problems.push((
                         "code",
-                        format!("code {key:?} is already used by a {}", kind.as_str()),
+                        reason!(
+                            "编码 {key:?} 已被{kind_zh}使用",
+                            "code {key:?} is already used by a {kind_en}"
+                        ),
                     ));
                 }
             }
@@ -363,16 +393,15 @@ impl Sheet {
         layout: &'static [crate::layout::Column],
         problems: &mut Vec<Problem>,
     ) -> Option<Sheet> {
-        let problem = |column: Option<String>, reason: String| Problem {
-            file: name.to_owned(),
-            line: 1,
-            column,
-            reason,
-        };
+        let problem =
+            |column: Option<String>, reason: Reason| Problem::new(name, 1, column, reason);
         let table = match read_table(format, bytes) {
             Ok(table) => table,
             Err(reason) => {
-                problems.push(problem(None, format!("cannot read the file: {reason}")));
+                problems.push(problem(
+                    None,
+                    reason!("无法读取文件：{reason}", "cannot read the file: {reason}"),
+                ));
                 return None;
             }
         };
@@ -406,7 +435,7 @@ impl Sheet {
 }
 
 /// A header problem: (column, reason).
-type HeaderProblem = (Option<String>, String);
+type HeaderProblem = (Option<String>, Reason);
 
 /// Maps each header cell to its column of `layout`; problems for unknown, repeated or missing columns.
 fn map_headers(
@@ -426,14 +455,16 @@ fn map_headers(
             .find(|column| column.name.eq_ignore_ascii_case(header) || column.zh == header);
         match column {
             Some(column) if mapped.contains(&Some(column.name)) => {
-                problems.push((Some(column.name.to_owned()), "column given twice".to_owned()));
+                problems
+                    .push((Some(column.name.to_owned()), reason!("列重复", "column given twice")));
             }
             Some(column) => mapped.push(Some(column.name)),
             None => {
                 let names: Vec<&str> = layout.iter().map(|column| column.name).collect();
+                let names = names.join(", ");
                 problems.push((
                     Some(header.to_owned()),
-                    format!("unknown column; expected {}", names.join(", ")),
+                    reason!("未知的列；应为 {names}", "unknown column; expected {names}"),
                 ));
                 mapped.push(None);
             }
@@ -441,9 +472,13 @@ fn map_headers(
     }
     for column in layout.iter().filter(|column| column.required) {
         if !mapped.contains(&Some(column.name)) {
+            let (name, zh) = (column.name, column.zh);
             problems.push((
                 Some(column.name.to_owned()),
-                format!("required column missing (header {:?} or {:?})", column.name, column.zh),
+                reason!(
+                    "缺少必需的列（表头 {zh:?} 或 {name:?}）",
+                    "required column missing (header {name:?} or {zh:?})"
+                ),
             ));
         }
     }
@@ -480,11 +515,8 @@ pub(crate) fn plan_rows(
     let mut planned = Vec::new();
     let mut n_rows = 0;
     for file in &ordered {
-        let problem = |line: usize, column: Option<String>, reason: String| Problem {
-            file: file.name.clone(),
-            line,
-            column,
-            reason,
+        let problem = |line: usize, column: Option<String>, reason: Reason| {
+            Problem::new(&file.name, line, column, reason)
         };
         let Some(sheet) =
             Sheet::read(&file.name, file.format, &file.bytes, columns(file.kind), &mut problems)
@@ -504,7 +536,11 @@ pub(crate) fn plan_rows(
             let key = entity.key();
             if let Some(first) = lines_by_key.insert(key.clone(), line) {
                 let column = columns(file.kind)[0].name.to_owned();
-                problems.push(problem(line, Some(column), format!("duplicate of line {first}")));
+                problems.push(problem(
+                    line,
+                    Some(column),
+                    reason!("与第 {first} 行重复", "duplicate of line {first}"),
+                ));
                 continue;
             }
             let reference_problems = known.problems(&entity, status);
@@ -529,7 +565,7 @@ pub(crate) fn plan_rows(
                         problems.push(problem(
                             line,
                             Some("password".to_owned()),
-                            "a new device needs a password".to_owned(),
+                            reason!("新设备必须填写密码", "a new device needs a password"),
                         ));
                         continue;
                     }
@@ -551,15 +587,16 @@ pub(crate) fn plan_rows(
         if change.status != RecordStatus::Retired {
             continue;
         }
-        if let Some(user) = known.active_user(&change.entity) {
-            problems.push(Problem {
-                file: place.0.clone(),
-                line: place.1,
-                column: Some("status".to_owned()),
-                reason: format!(
+        if let Some((user, user_zh)) = known.active_user(&change.entity) {
+            problems.push(Problem::new(
+                &place.0,
+                place.1,
+                Some("status".to_owned()),
+                reason!(
+                    "仍被在用的{user_zh}使用；请先停用它，或在同一次导入中一并停用",
                     "still used by active {user}; retire that first or in the same import"
                 ),
-            });
+            ));
         }
     }
     if !problems.is_empty() {

@@ -7,6 +7,7 @@
 //! are separated by `;`, `,`, `、` or `|`; the optional `status` column is
 //! `active` (在用, the default) or `retired` (退役).
 
+use crate::reason::{Reason, reason};
 use chrono::NaiveDate;
 use model::registry::{
     AirStationLevel, Boundary, RecordStatus, SectionLevel, SuperviseCategory, WaterBodyKind,
@@ -215,7 +216,7 @@ pub const OUTLET_KINDS: [PointKind; 6] = [
 pub(crate) struct RowReader<'a> {
     cells: Vec<(&'static str, &'a str)>,
     /// (column, reason) of every problem found so far.
-    pub(crate) problems: Vec<(&'static str, String)>,
+    pub(crate) problems: Vec<(&'static str, Reason)>,
 }
 
 impl<'a> RowReader<'a> {
@@ -227,7 +228,7 @@ impl<'a> RowReader<'a> {
         self.cells.iter().find(|(name, _)| *name == column).map_or("", |(_, value)| value.trim())
     }
 
-    fn problem(&mut self, column: &'static str, reason: String) {
+    fn problem(&mut self, column: &'static str, reason: Reason) {
         self.problems.push((column, reason));
     }
 
@@ -235,7 +236,7 @@ impl<'a> RowReader<'a> {
     pub(crate) fn text(&mut self, column: &'static str) -> String {
         let value = self.cell(column);
         if value.is_empty() {
-            self.problem(column, "is empty".to_owned());
+            self.problem(column, reason!("为空", "is empty"));
         }
         value.to_owned()
     }
@@ -250,11 +251,11 @@ impl<'a> RowReader<'a> {
     pub(crate) fn parse<T>(
         &mut self,
         column: &'static str,
-        parse: impl FnOnce(&str) -> Result<T, String>,
+        parse: impl FnOnce(&str) -> Result<T, Reason>,
     ) -> Option<T> {
         let value = self.cell(column);
         if value.is_empty() {
-            self.problem(column, "is empty".to_owned());
+            self.problem(column, reason!("为空", "is empty"));
             return None;
         }
         match parse(value) {
@@ -270,7 +271,7 @@ impl<'a> RowReader<'a> {
     pub(crate) fn parse_optional<T>(
         &mut self,
         column: &'static str,
-        parse: impl FnOnce(&str) -> Result<T, String>,
+        parse: impl FnOnce(&str) -> Result<T, Reason>,
     ) -> Option<Option<T>> {
         if self.cell(column).is_empty() {
             return Some(None);
@@ -281,8 +282,10 @@ impl<'a> RowReader<'a> {
     /// The row's status (active when the column is absent or empty).
     pub(crate) fn status(&mut self) -> Option<RecordStatus> {
         self.parse_optional(STATUS.name, |text| {
-            RecordStatus::parse(text)
-                .ok_or_else(|| format!("{text:?} is not one of {}", RecordStatus::names()))
+            let names = RecordStatus::names();
+            RecordStatus::parse(text).ok_or_else(|| {
+                reason!("{text:?} 不是可选值（{names}）之一", "{text:?} is not one of {names}")
+            })
         })
         .map(|status| status.unwrap_or(RecordStatus::Active))
     }
@@ -291,90 +294,111 @@ impl<'a> RowReader<'a> {
 fn code_set<T>(
     parse: fn(&str) -> Option<T>,
     names: fn() -> String,
-) -> impl Fn(&str) -> Result<T, String> {
-    move |text| parse(text).ok_or_else(|| format!("{text:?} is not one of {}", names()))
+) -> impl Fn(&str) -> Result<T, Reason> {
+    move |text| {
+        parse(text).ok_or_else(|| {
+            let names = names();
+            reason!("{text:?} 不是可选值（{names}）之一", "{text:?} is not one of {names}")
+        })
+    }
 }
 
-fn number(text: &str) -> Result<f64, String> {
+fn number(text: &str) -> Result<f64, Reason> {
     text.parse::<f64>()
         .ok()
         .filter(|value| value.is_finite())
-        .ok_or_else(|| format!("{text:?} is not a number"))
+        .ok_or_else(|| reason!("{text:?} 不是数字", "{text:?} is not a number"))
 }
 
-fn longitude(text: &str) -> Result<f64, String> {
+fn longitude(text: &str) -> Result<f64, Reason> {
     number(text).and_then(|value| {
         if (-180.0..=180.0).contains(&value) {
             Ok(value)
         } else {
-            Err(format!("longitude {value} is outside -180..180"))
+            Err(reason!("经度 {value} 超出 -180..180", "longitude {value} is outside -180..180"))
         }
     })
 }
 
-fn latitude(text: &str) -> Result<f64, String> {
+fn latitude(text: &str) -> Result<f64, Reason> {
     number(text).and_then(|value| {
         if (-90.0..=90.0).contains(&value) {
             Ok(value)
         } else {
-            Err(format!("latitude {value} is outside -90..90"))
+            Err(reason!("纬度 {value} 超出 -90..90", "latitude {value} is outside -90..90"))
         }
     })
 }
 
-fn boolean(text: &str) -> Result<bool, String> {
+fn boolean(text: &str) -> Result<bool, Reason> {
     match text.to_ascii_lowercase().as_str() {
         "yes" | "true" | "1" | "是" | "y" => Ok(true),
         "no" | "false" | "0" | "否" | "n" => Ok(false),
-        _ => Err(format!("{text:?} is not yes or no (是/否)")),
+        _ => Err(reason!("{text:?} 应为“是”或“否”", "{text:?} is not yes or no (是/否)")),
     }
 }
 
-fn date(text: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|_| format!("{text:?} is not a date YYYY-MM-DD"))
+fn date(text: &str) -> Result<NaiveDate, Reason> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+        reason!("{text:?} 不是 YYYY-MM-DD 格式的日期", "{text:?} is not a date YYYY-MM-DD")
+    })
 }
 
-fn decimal(text: &str) -> Result<Decimal, String> {
-    Decimal::parse(text).map_err(|error| format!("{text:?} is not a decimal number: {error}"))
+fn decimal(text: &str) -> Result<Decimal, Reason> {
+    Decimal::parse(text).map_err(|error| {
+        reason!("{text:?} 不是十进制数（{error}）", "{text:?} is not a decimal number: {error}")
+    })
 }
 
-fn positive_decimal(text: &str) -> Result<Decimal, String> {
+fn positive_decimal(text: &str) -> Result<Decimal, Reason> {
     let value = decimal(text)?;
-    if value > Decimal::ZERO { Ok(value) } else { Err(format!("{text} must be above 0")) }
+    if value > Decimal::ZERO { Ok(value) } else { Err(above_zero(text)) }
 }
 
-fn oxygen(text: &str) -> Result<String, String> {
+/// A number that must be above 0.
+fn above_zero(text: &str) -> Reason {
+    reason!("{text} 应大于 0", "{text} must be above 0")
+}
+
+fn oxygen(text: &str) -> Result<String, Reason> {
     let value = decimal(text)?;
     if value >= Decimal::ZERO && value < Decimal::from_int(21) {
         Ok(value.to_string())
     } else {
-        Err(format!("reference O2 {text} % must be in 0..21"))
+        Err(reason!(
+            "基准氧含量 {text} % 应在 0..21 之内",
+            "reference O2 {text} % must be in 0..21"
+        ))
     }
 }
 
-fn point_code(text: &str) -> Result<String, String> {
+fn point_code(text: &str) -> Result<String, Reason> {
     if text.len() <= 64
         && text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
     {
         Ok(text.to_owned())
     } else {
-        Err(format!("code {text:?} must be at most 64 characters of 0-9A-Za-z-_."))
+        Err(reason!(
+            "编码 {text:?} 应为不超过 64 个 0-9A-Za-z-_. 字符",
+            "code {text:?} must be at most 64 characters of 0-9A-Za-z-_."
+        ))
     }
 }
 
-fn uscc(text: &str) -> Result<Uscc, String> {
-    Uscc::parse(text).map_err(|error| error.to_string())
+fn uscc(text: &str) -> Result<Uscc, Reason> {
+    Uscc::parse(text).map_err(|error| crate::reason::uscc(&error))
 }
 
-fn categories(text: &str) -> Result<Vec<SuperviseCategory>, String> {
+fn categories(text: &str) -> Result<Vec<SuperviseCategory>, Reason> {
     let mut categories = Vec::new();
     for part in text.split([';', ',', '、', '|', '；', '，']).map(str::trim) {
         if part.is_empty() {
             continue;
         }
-        let category = SuperviseCategory::parse(part)
-            .ok_or_else(|| format!("{part:?} is not one of {}", SuperviseCategory::names()))?;
+        let category = SuperviseCategory::parse(part).ok_or_else(|| {
+            let names = SuperviseCategory::names();
+            reason!("{part:?} 不是可选值（{names}）之一", "{part:?} is not one of {names}")
+        })?;
         if !categories.contains(&category) {
             categories.push(category);
         }
@@ -401,7 +425,10 @@ pub(crate) fn read_row(
                 if text.len() == 9 && text.bytes().all(|b| b.is_ascii_digit()) {
                     Ok(text.to_owned())
                 } else {
-                    Err(format!("town code {text:?} must be 9 digits (GB/T 10114)"))
+                    Err(reason!(
+                        "乡镇代码 {text:?} 应为 9 位数字（GB/T 10114）",
+                        "town code {text:?} must be 9 digits (GB/T 10114)"
+                    ))
                 }
             });
             let name = row.text("name");
@@ -431,10 +458,9 @@ pub(crate) fn read_row(
             let drinking_source = row.parse("drinking_source", boolean);
             let boundary = row.parse("boundary", code_set(Boundary::parse, Boundary::names));
             let order = row.parse("order", |text| {
-                text.parse::<u32>()
-                    .ok()
-                    .filter(|order| *order > 0)
-                    .ok_or_else(|| format!("{text:?} is not a position 1, 2, …"))
+                text.parse::<u32>().ok().filter(|order| *order > 0).ok_or_else(|| {
+                    reason!("{text:?} 不是次序号 1、2……", "{text:?} is not a position 1, 2, …")
+                })
             });
             Some(RegistryEntity::Section(Section {
                 code: code?,
@@ -476,7 +502,10 @@ pub(crate) fn read_row(
                 if NOISE_ZONES.contains(&zone.as_str()) {
                     Ok(zone)
                 } else {
-                    Err(format!("{text:?} is not a GB 3096 zone class 0|1|2|3|4a|4b"))
+                    Err(reason!(
+                        "{text:?} 不是 GB 3096 声环境功能区类别 0|1|2|3|4a|4b",
+                        "{text:?} is not a GB 3096 zone class 0|1|2|3|4a|4b"
+                    ))
                 }
             });
             let longitude = row.parse("longitude", longitude);
@@ -521,7 +550,8 @@ pub(crate) fn read_row(
             let outlet_kind = row.parse("kind", |text| {
                 PointKind::parse(text).filter(|kind| OUTLET_KINDS.contains(kind)).ok_or_else(|| {
                     let names: Vec<&str> = OUTLET_KINDS.iter().map(|kind| kind.as_str()).collect();
-                    format!("{text:?} is not one of {}", names.join("|"))
+                    let names = names.join("|");
+                    reason!("{text:?} 不是可选值（{names}）之一", "{text:?} is not one of {names}")
                 })
             });
             let longitude = row.parse("longitude", longitude);
@@ -545,7 +575,13 @@ pub(crate) fn read_row(
             if let (Some(from), Some(to)) = (valid_from, valid_to)
                 && to < from
             {
-                row.problem("valid_to", format!("{to} is before valid_from {from}"));
+                row.problem(
+                    "valid_to",
+                    reason!(
+                        "有效期止 {to} 早于有效期起 {from}",
+                        "{to} is before valid_from {from}"
+                    ),
+                );
                 return None;
             }
             Some(RegistryEntity::Permit(Permit {
@@ -557,11 +593,14 @@ pub(crate) fn read_row(
         }
         RegistryKind::Limit => read_limit(row),
         RegistryKind::Device => {
-            let mn = row.parse("mn", |text| Mn::parse(text).map_err(|error| error.to_string()));
+            let mn = row.parse("mn", |text| Mn::parse(text).map_err(|e| crate::reason::model(&e)));
             let point = row.parse("point", point_code);
             let protocol = row.parse("protocol", |text| match text {
                 "2005" | "2017" | "2025" => Ok(text.to_owned()),
-                _ => Err(format!("{text:?} is not one of 2005|2017|2025")),
+                _ => Err(reason!(
+                    "{text:?} 不是可选值（2005|2017|2025）之一",
+                    "{text:?} is not one of 2005|2017|2025"
+                )),
             });
             password = row.optional_text("password");
             let installed_on = row.parse_optional("installed_on", date);
@@ -587,7 +626,7 @@ fn read_limit(row: &mut RowReader<'_>) -> Option<RegistryEntity> {
     let permit = row.text("permit");
     let outlet = row.parse("outlet", point_code);
     let param =
-        row.parse("param", |text| ParamCode::parse(text).map_err(|error| error.to_string()));
+        row.parse("param", |text| ParamCode::parse(text).map_err(|e| crate::reason::model(&e)));
     let max = row.parse_optional("max", positive_decimal);
     let low = row.parse_optional("low", decimal);
     let high = row.parse_optional("high", decimal);
@@ -595,25 +634,29 @@ fn read_limit(row: &mut RowReader<'_>) -> Option<RegistryEntity> {
     let averaging = row.parse("averaging", |text| match text {
         "hour" | "小时" | "1h" => Ok(Averaging::Hour),
         "day" | "日" | "24h" => Ok(Averaging::Day),
-        _ => Err(format!("{text:?} is not hour or day (小时/日)")),
+        _ => Err(reason!("{text:?} 应为“小时”或“日”", "{text:?} is not hour or day (小时/日)")),
     });
     let reference_o2 = row.parse_optional("reference_o2_pct", |text| {
         decimal(text).and_then(|o2| oxygen(text).map(|_| o2))
     });
     let annual_total_kg = row.parse_optional("annual_total_kg", |text| {
-        number(text).and_then(|value| {
-            if value > 0.0 { Ok(value) } else { Err(format!("{text} must be above 0")) }
-        })
+        number(text).and_then(|value| if value > 0.0 { Ok(value) } else { Err(above_zero(text)) })
     });
     let bound = match (max?, low?, high?) {
         (Some(max), None, None) => LimitBound::Max(max),
         (None, Some(low), Some(high)) if low <= high => LimitBound::Range { low, high },
         (None, Some(low), Some(high)) => {
-            row.problem("high", format!("{high} is below low {low}"));
+            row.problem("high", reason!("上限 {high} 低于下限 {low}", "{high} is below low {low}"));
             return None;
         }
         _ => {
-            row.problem("max", "give either max, or low and high (e.g. pH 6-9)".to_owned());
+            row.problem(
+                "max",
+                reason!(
+                    "应填写最大值，或同时填写下限和上限（如 pH 6-9）",
+                    "give either max, or low and high (e.g. pH 6-9)"
+                ),
+            );
             return None;
         }
     };
@@ -634,7 +677,10 @@ fn read_limit(row: &mut RowReader<'_>) -> Option<RegistryEntity> {
     let concentration = match serde_json::to_value(&concentration) {
         Ok(value) => value,
         Err(error) => {
-            row.problem("max", format!("cannot encode the limit: {error}"));
+            row.problem(
+                "max",
+                reason!("无法保存该限值：{error}", "cannot encode the limit: {error}"),
+            );
             return None;
         }
     };

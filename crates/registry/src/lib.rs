@@ -36,6 +36,7 @@ pub mod export;
 pub mod grid;
 pub mod import;
 pub mod layout;
+pub mod reason;
 pub mod sample;
 pub mod totals;
 

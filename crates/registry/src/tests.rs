@@ -38,7 +38,7 @@ fn problems(
     match result {
         Err(Error::Rejected { problems }) => problems
             .into_iter()
-            .map(|Problem { file, line, column, reason }| (file, line, column, reason))
+            .map(|Problem { file, line, column, reason, .. }| (file, line, column, reason))
             .collect(),
         other => panic!("expected a refusal, got {other:?}"),
     }

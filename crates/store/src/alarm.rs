@@ -304,6 +304,12 @@ pub trait AlarmStore: Send + Sync {
     /// Alarms matching the query, newest first.
     fn alarms(&self, query: &AlarmQuery) -> Result<Vec<Alarm>>;
 
+    /// [`AlarmStore::alarms`] without their evidence (each is JSON `null`):
+    /// the same filters, order and limit, for lists that do not show it (the
+    /// alarm inbox). A query with a state reads that state's alarms only
+    /// (the state index), however many closed alarms have accumulated.
+    fn alarm_list(&self, query: &AlarmQuery) -> Result<Vec<Alarm>>;
+
     /// One alarm.
     fn alarm(&self, id: AlarmId) -> Result<Option<Alarm>>;
 

@@ -1055,6 +1055,7 @@ macro_rules! conformance_suite {
             alarm_no_longer_holding_is_marked_not_deleted,
             alarm_escalation_and_notification_outbox,
             alarm_scan_finds_touched_points,
+            alarm_list_is_the_alarms_without_their_evidence,
             // Accounts (issue #5).
             users_are_unique_by_name_and_audited,
             sessions_live_until_expiry_or_logout,

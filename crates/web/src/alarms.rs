@@ -22,7 +22,7 @@ use crate::auth::Principal;
 use crate::{ApiError, AppState};
 
 /// Largest attachment accepted, in bytes (decoded).
-const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
+pub(crate) const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
 
 /// Query string of `GET /api/v1/alarms`.
 #[derive(Debug, Deserialize)]

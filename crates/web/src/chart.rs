@@ -18,17 +18,25 @@ use crate::i18n::Lang;
 /// Escapes text for SVG/HTML content and attributes.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
+    escape_into(&mut out, text);
     out
+}
+
+/// [`escape`], appending to `out` (no string of its own: for large tables).
+pub fn escape_into(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(index) = rest.find(['&', '<', '>', '"', '\'']) {
+        out.push_str(&rest[..index]);
+        out.push_str(match rest.as_bytes()[index] {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            _ => "&#39;",
+        });
+        rest = &rest[index + 1..];
+    }
+    out.push_str(rest);
 }
 
 /// One value of a series.
@@ -319,6 +327,15 @@ mod tests {
 
     fn point(x: i64, value: f64, flag: &str) -> SeriesPoint {
         SeriesPoint { x, label: format!("08:{x:02}"), value, flag: Some(flag.to_owned()) }
+    }
+
+    #[test]
+    fn escaping_replaces_the_five_html_characters_and_keeps_the_rest() {
+        assert_eq!(escape("a<b>&\"'中文 x"), "a&lt;b&gt;&amp;&quot;&#39;中文 x");
+        assert_eq!(escape(""), "");
+        let mut out = "前".to_owned();
+        escape_into(&mut out, "<<中>>");
+        assert_eq!(out, "前&lt;&lt;中&gt;&gt;");
     }
 
     #[test]

@@ -111,5 +111,7 @@ pub(crate) async fn history(
     })))
 }
 
+pub(crate) mod marker;
+
 #[cfg(test)]
 mod tests;

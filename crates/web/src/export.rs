@@ -16,7 +16,7 @@ use bytes::Bytes;
 use model::{DataKind, Instant, PointId, Reading};
 use store::{ReadingQuery, Store};
 
-use crate::chart::escape;
+use crate::chart::{escape, escape_into};
 use crate::i18n::Lang;
 
 /// One cell of a [`Table`].
@@ -91,22 +91,32 @@ impl Table {
                 t.t("table.empty")
             ));
         }
+        // Written in place: a page may hold hundreds of rows (the alarm inbox).
+        html.reserve(self.rows.len() * (self.headers.len() * 40 + 10));
         for row in &self.rows {
             html.push_str("<tr>");
             for cell in row {
-                let class = if cell.num { r#" class="num""# } else { "" };
-                let mut inner = escape(&cell.text);
-                if let Some((background, foreground)) = &cell.colours {
-                    inner = format!(
-                        r#"<span class="badge" style="background:{};color:{}">{inner}</span>"#,
-                        escape(background),
-                        escape(foreground)
-                    );
-                }
+                html.push_str(if cell.num { r#"<td class="num">"# } else { "<td>" });
                 if let Some(href) = &cell.href {
-                    inner = format!(r#"<a href="{}">{inner}</a>"#, escape(href));
+                    html.push_str(r#"<a href=""#);
+                    escape_into(&mut html, href);
+                    html.push_str(r#"">"#);
                 }
-                html.push_str(&format!("<td{class}>{inner}</td>"));
+                if let Some((background, foreground)) = &cell.colours {
+                    html.push_str(r#"<span class="badge" style="background:"#);
+                    escape_into(&mut html, background);
+                    html.push_str(";color:");
+                    escape_into(&mut html, foreground);
+                    html.push_str(r#"">"#);
+                }
+                escape_into(&mut html, &cell.text);
+                if cell.colours.is_some() {
+                    html.push_str("</span>");
+                }
+                if cell.href.is_some() {
+                    html.push_str("</a>");
+                }
+                html.push_str("</td>");
             }
             html.push_str("</tr>");
         }

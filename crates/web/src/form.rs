@@ -19,6 +19,8 @@ pub(crate) enum Input {
     Password,
     /// A choice among (value, label) pairs.
     Select(Vec<(String, String)>),
+    /// A file (only in an [`upload_form`]; never echoed back).
+    File,
 }
 
 /// One field of a form.
@@ -62,6 +64,9 @@ impl Field {
                 r#"<input id="{id}" name="{name}" value="{}"{invalid}{required}>"#,
                 escape(&self.value)
             ),
+            Input::File => {
+                format!(r#"<input id="{id}" name="{name}" type="file"{invalid}{required}>"#)
+            }
             Input::Password => format!(
                 r#"<input id="{id}" name="{name}" type="password" autocomplete="new-password"{invalid}{required}>"#
             ),
@@ -114,6 +119,22 @@ pub(crate) fn post_form(
     )
 }
 
+/// A POST form like [`post_form`] sent as `multipart/form-data`, for forms
+/// with a file field (the CSRF token is its first field; the guard reads it).
+pub(crate) fn upload_form(
+    id: &str,
+    action: &str,
+    csrf: &str,
+    fields: &[Field],
+    submit: &str,
+) -> String {
+    post_form(id, action, csrf, fields, submit).replacen(
+        r#"method="post""#,
+        r#"method="post" enctype="multipart/form-data""#,
+        1,
+    )
+}
+
 /// A form that is only a button (acknowledge, retire): POST to `action`.
 pub(crate) fn button_form(id: &str, action: &str, csrf: &str, submit: &str) -> String {
     post_form(id, action, csrf, &[], submit).replace(r#"class="stack""#, r#"class="inline""#)
@@ -132,6 +153,64 @@ pub(crate) fn facts(id: &str, pairs: &[(String, String)]) -> String {
 pub(crate) fn fields(body: &[u8]) -> Vec<(String, String)> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
     pairs.into_iter().filter(|(name, _)| name != "csrf").collect()
+}
+
+/// A file sent with an upload form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct UploadedFile {
+    /// The form field it came in.
+    pub(crate) field: String,
+    /// The file name the browser gave.
+    pub(crate) file_name: String,
+    /// Its media type (`application/octet-stream` when the browser gave none).
+    pub(crate) media_type: String,
+    /// Its bytes.
+    pub(crate) bytes: Vec<u8>,
+}
+
+/// What an [`upload_form`] sent: its text fields (without the CSRF token) and its files.
+#[derive(Debug, Default)]
+pub(crate) struct Upload {
+    /// Name/value pairs of the text fields.
+    pub(crate) fields: Vec<(String, String)>,
+    /// The files; a file field left empty (no name, no bytes) is not one.
+    pub(crate) files: Vec<UploadedFile>,
+}
+
+impl Upload {
+    /// The file sent in `field`, if any.
+    pub(crate) fn take_file(&mut self, field: &str) -> Option<UploadedFile> {
+        let index = self.files.iter().position(|file| file.field == field)?;
+        Some(self.files.remove(index))
+    }
+}
+
+/// Reads a `multipart/form-data` body; `Err` with the reason when it is not one.
+pub(crate) async fn upload(
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Upload, String> {
+    let mut multipart = multipart.map_err(|rejection| rejection.body_text())?;
+    let mut upload = Upload::default();
+    while let Some(field) = multipart.next_field().await.map_err(|error| error.body_text())? {
+        let name = field.name().unwrap_or_default().to_owned();
+        match field.file_name().map(str::to_owned) {
+            Some(file_name) => {
+                let media_type =
+                    field.content_type().unwrap_or("application/octet-stream").to_owned();
+                let bytes = field.bytes().await.map_err(|error| error.body_text())?.to_vec();
+                if !(file_name.is_empty() && bytes.is_empty()) {
+                    upload.files.push(UploadedFile { field: name, file_name, media_type, bytes });
+                }
+            }
+            None => {
+                let text = field.text().await.map_err(|error| error.body_text())?;
+                if name != "csrf" {
+                    upload.fields.push((name, text));
+                }
+            }
+        }
+    }
+    Ok(upload)
 }
 
 /// The value of `name` among `pairs` (empty if absent).

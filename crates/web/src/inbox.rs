@@ -2,26 +2,30 @@
 //! alarm's detail with its history, and the forms that acknowledge, assign
 //! and close it.
 //!
-//! - `GET /alarms?scope=&state=&rule=&point=`: by default the active alarms
-//!   (open or acknowledged) assigned to me, to my role, or to nobody yet;
-//!   `scope=all` lists every alarm; `state` is `active`, `open`,
-//!   `acknowledged` or `closed`.
+//! - `GET /alarms?scope=&state=&rule=&point=&page=`: by default the active
+//!   alarms (open or acknowledged) assigned to me, to my role, or to nobody
+//!   yet; `scope=all` lists every alarm; `state` is `active`, `open`,
+//!   `acknowledged` or `closed`. At most 500 are listed, 100 a page (the
+//!   export has them all), read without their evidence.
 //! - `GET /alarms/{id}`: facts, evidence, history, and the forms its state allows.
 //! - `POST /alarms/{id}/acknowledge|assign|close`: urlencoded forms (CSRF
-//!   checked by the guard). Closing needs a note: without one the page comes
-//!   back (422) with the message next to the field. The actor recorded in the
-//!   alarm's history and the audit log is the signed-in user.
+//!   checked by the guard); the close form is multipart, with an optional
+//!   attachment (a photo, a report) stored with the alarm as the API stores
+//!   it (at most 10 MiB). Closing needs a note: without one the page comes
+//!   back (422) with the message next to the field, as does a file too large.
+//!   The actor recorded in the alarm's history and the audit log is the
+//!   signed-in user.
 //!
 //! Everything goes through [`store::AlarmStore`]; the lifecycle rules are the store's.
 
 use axum::body::Bytes;
-use axum::extract::Path;
-use axum::http::StatusCode;
+use axum::extract::{FromRequest, Multipart, Path, Request};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use model::alarm::{AlarmId, AlarmState, Rule, Severity};
 use model::{Instant, PointId};
 use serde::Deserialize;
-use store::{Alarm, AlarmError, AlarmEvent, AlarmQuery};
+use store::{Alarm, AlarmError, AlarmEvent, AlarmQuery, Attachment};
 
 use crate::chart::escape;
 use crate::export::{Cell, Table};
@@ -29,8 +33,12 @@ use crate::form::{self, Field, Input};
 use crate::i18n::Lang;
 use crate::pages::{Ctx, PageResult, Section, points_by_id};
 
-/// Most alarms listed on the inbox page.
+/// Most alarms the inbox lists (over its pages; the export has them all).
 const INBOX_LIMIT: usize = 500;
+
+/// Alarms per page of the inbox: rendering every listed alarm on every
+/// request (and every two-minute refresh) was what made `/alarms` slow.
+const PAGE_SIZE: usize = 100;
 
 /// The inbox's query string.
 #[derive(Debug, Default, Deserialize)]
@@ -40,6 +48,7 @@ struct InboxQuery {
     state: Option<String>,
     rule: Option<String>,
     point: Option<String>,
+    page: Option<String>,
 }
 
 /// Whose alarms the inbox lists.
@@ -191,21 +200,38 @@ pub(crate) async fn inbox(ctx: Ctx) -> PageResult {
             let mut alarms = Vec::new();
             for state in states {
                 let query = AlarmQuery { state: Some(state), point, rule, limit: INBOX_LIMIT };
-                alarms.extend(store.alarms(&query)?);
+                alarms.extend(store.alarm_list(&query)?);
             }
             Ok((store.points()?, alarms))
         })
         .await?;
+    let visible: std::collections::HashSet<PointId> =
+        points.iter().filter(|p| ctx.principal.can_see(p)).map(|p| p.id).collect();
     alarms.retain(|alarm| {
-        (scope == Scope::All || is_mine(&ctx, alarm))
-            && points.iter().any(|p| p.id == alarm.key.point && ctx.principal.can_see(p))
+        (scope == Scope::All || is_mine(&ctx, alarm)) && visible.contains(&alarm.key.point)
     });
     alarms.sort_by(|a, b| b.last_at.cmp(&a.last_at).then(b.id.0.cmp(&a.id.0)));
     alarms.truncate(INBOX_LIMIT);
-    let table = alarm_table(&ctx, "alarms", &alarms, &points);
-    if let Some(export) = ctx.export(&[&table], "alarms") {
-        return export;
+    if ctx.wants_export() {
+        let table = alarm_table(&ctx, "alarms", &alarms, &points);
+        if let Some(export) = ctx.export(&[&table], "alarms") {
+            return export;
+        }
     }
+    let n_pages = alarms.len().div_ceil(PAGE_SIZE).max(1);
+    let page = match query.page.as_deref().map(str::trim) {
+        None | Some("") => 1,
+        Some(text) => text
+            .parse::<usize>()
+            .ok()
+            .filter(|page| (1..=n_pages).contains(page))
+            .ok_or_else(|| {
+                ctx.bad_request(format!("page={text:?}: {} 1–{n_pages}", ctx.t("alarm.bad_page")))
+            })?,
+    };
+    let shown = &alarms[(page - 1) * PAGE_SIZE..(page * PAGE_SIZE).min(alarms.len())];
+    let table = alarm_table(&ctx, "alarms", shown, &points);
+    let pager = pager(&ctx, page, n_pages, shown.len(), alarms.len());
     let n_open = alarms.iter().filter(|alarm| alarm.state == AlarmState::Open).count();
     let option = |value: &str, label: &str, current: Option<&str>| {
         let selected = if current.unwrap_or("") == value { " selected" } else { "" };
@@ -264,8 +290,46 @@ pub(crate) async fn inbox(ctx: Ctx) -> PageResult {
         vec![ctx.t("alarm.inbox_note").to_owned()],
         filters,
         cards,
-        vec![ctx.table_section(ctx.t("alarm.list_heading"), &table)],
+        vec![{
+            let mut section = ctx.table_section(ctx.t("alarm.list_heading"), &table);
+            section.body.push_str(&pager);
+            section
+        }],
     ))
+}
+
+/// The inbox's page links (the same filters, another `page`) and which alarms are shown.
+fn pager(ctx: &Ctx, page: usize, n_pages: usize, n_shown: usize, n_listed: usize) -> String {
+    let first = if n_shown == 0 { 0 } else { (page - 1) * PAGE_SIZE + 1 };
+    let last = if n_shown == 0 { 0 } else { first + n_shown - 1 };
+    let mut html = format!(
+        r#"<nav class="pager" id="inbox-pager"><span>{} {first}–{last} / {n_listed}</span>"#,
+        escape(ctx.t("alarm.shown")),
+    );
+    if n_pages > 1 {
+        let base = ctx.base_query();
+        let filters = base
+            .split('&')
+            .filter(|pair| !pair.is_empty() && !pair.starts_with("page="))
+            .collect::<Vec<_>>()
+            .join("&");
+        let link = |target: usize, id: &str, label: &str| {
+            let sep = if filters.is_empty() { "" } else { "&amp;" };
+            format!(
+                r#" <a href="/alarms?{}{sep}page={target}" id="{id}">{}</a>"#,
+                escape(&filters),
+                escape(label)
+            )
+        };
+        if page > 1 {
+            html.push_str(&link(page - 1, "inbox-previous", ctx.t("alarm.previous_page")));
+        }
+        if page < n_pages {
+            html.push_str(&link(page + 1, "inbox-next", ctx.t("alarm.next_page")));
+        }
+    }
+    html.push_str("</nav>");
+    html
 }
 
 /// What a form sent that the detail page shows again: the close note and its message.
@@ -273,6 +337,7 @@ pub(crate) async fn inbox(ctx: Ctx) -> PageResult {
 struct Refused {
     note: String,
     note_error: Option<String>,
+    attachment_error: Option<String>,
     notice: Option<String>,
 }
 
@@ -327,18 +392,25 @@ async fn detail_page(ctx: &Ctx, id: AlarmId, refused: Refused) -> PageResult {
         facts.push((t("alarm.closed_by"), format!("{by} · {}", time(ctx.lang, at))));
         facts.push((t("alarm.close_note"), alarm.close_note.clone().unwrap_or_default()));
     }
+    let mut download = String::new();
     if let Some(file) = &alarm.attachment {
         facts.push((
             t("alarm.attachment"),
             format!("{} ({} B, SHA-256 {})", file.name, file.n_bytes, file.sha256),
         ));
+        download = format!(
+            r#"<p><a href="/api/v1/alarms/{}/attachment" id="alarm-attachment">{} {}</a></p>"#,
+            alarm.id.0,
+            escape(ctx.t("alarm.download_attachment")),
+            escape(&file.name)
+        );
     }
     let evidence = serde_json::to_string_pretty(&alarm.evidence).unwrap_or_default();
     let mut sections = vec![Section {
         id: "alarm-facts".into(),
         heading: t("alarm.facts"),
         body: format!(
-            r#"{}<h3>{}</h3><pre class="evidence">{}</pre>"#,
+            r#"{}{download}<h3>{}</h3><pre class="evidence">{}</pre>"#,
             form::facts("alarm-facts-list", &facts),
             escape(ctx.t("alarm.evidence")),
             escape(&evidence)
@@ -376,11 +448,19 @@ async fn detail_page(ctx: &Ctx, id: AlarmId, refused: Refused) -> PageResult {
             required: true,
             input: Input::Textarea,
         };
-        actions.push_str(&form::post_form(
+        let attachment = Field {
+            name: "attachment".into(),
+            label: t("alarm.close_attachment"),
+            value: String::new(),
+            error: refused.attachment_error.clone(),
+            required: false,
+            input: Input::File,
+        };
+        actions.push_str(&form::upload_form(
             "close-form",
             &format!("{base}/close"),
             csrf,
-            &[note],
+            &[note, attachment],
             ctx.t("alarm.close"),
         ));
         sections.push(Section {
@@ -406,7 +486,7 @@ async fn detail_page(ctx: &Ctx, id: AlarmId, refused: Refused) -> PageResult {
         escape(ctx.t("alarm.back"))
     );
     let mut response = ctx.page_with(ctx.chrome(), heading, notices, back, Vec::new(), sections);
-    if refused.note_error.is_some() {
+    if refused.note_error.is_some() || refused.attachment_error.is_some() {
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(response)
@@ -446,9 +526,14 @@ enum Action {
 
 /// Applies a form's action as the signed-in user, then back to the alarm's
 /// page (303); a refusal shows the page again with the reason.
-async fn act(ctx: Ctx, id: i64, body: Bytes, action: Action) -> PageResult {
+async fn act(
+    ctx: Ctx,
+    id: i64,
+    pairs: Vec<(String, String)>,
+    attachment: Option<Attachment>,
+    action: Action,
+) -> PageResult {
     let id = AlarmId(id);
-    let pairs = form::fields(&body);
     let actor = ctx.principal.actor();
     let at = ctx.state.clock.now();
     let note = form::value(&pairs, "note").to_owned();
@@ -464,13 +549,28 @@ async fn act(ctx: Ctx, id: i64, body: Bytes, action: Action) -> PageResult {
     if !allowed {
         return Err(ctx.not_found(format!("{} #{}", ctx.t("alarm.unknown"), id.0)));
     }
+    if let Some(file) = &attachment
+        && file.bytes.len() > crate::alarms::MAX_ATTACHMENT_BYTES
+    {
+        let refused = Refused {
+            note,
+            attachment_error: Some(format!(
+                "{} ({} B > {} B)",
+                ctx.t("alarm.attachment_too_large"),
+                file.bytes.len(),
+                crate::alarms::MAX_ATTACHMENT_BYTES
+            )),
+            ..Refused::default()
+        };
+        return detail_page(&ctx, id, refused).await;
+    }
     let work_note = note.clone();
     let outcome = ctx
         .read(move |store| {
             Ok(match action {
                 Action::Acknowledge => store.acknowledge_alarm(id, &actor, at),
                 Action::Assign => store.assign_alarm(id, &actor, at, &assignee),
-                Action::Close => store.close_alarm(id, &actor, at, &work_note, None),
+                Action::Close => store.close_alarm(id, &actor, at, &work_note, attachment.as_ref()),
             })
         })
         .await?;
@@ -480,7 +580,7 @@ async fn act(ctx: Ctx, id: i64, body: Bytes, action: Action) -> PageResult {
             let refused = Refused {
                 note,
                 note_error: Some(ctx.t("alarm.note_required").to_owned()),
-                notice: None,
+                ..Refused::default()
             };
             detail_page(&ctx, id, refused).await
         }
@@ -502,17 +602,42 @@ async fn act(ctx: Ctx, id: i64, body: Bytes, action: Action) -> PageResult {
 
 /// `POST /alarms/{id}/acknowledge`.
 pub(crate) async fn acknowledge(ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> Response {
-    act(ctx, id, body, Action::Acknowledge).await.into_response()
+    act(ctx, id, form::fields(&body), None, Action::Acknowledge).await.into_response()
 }
 
 /// `POST /alarms/{id}/assign` (field `assignee`).
 pub(crate) async fn assign(ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> Response {
-    act(ctx, id, body, Action::Assign).await.into_response()
+    act(ctx, id, form::fields(&body), None, Action::Assign).await.into_response()
 }
 
-/// `POST /alarms/{id}/close` (field `note`, required).
-pub(crate) async fn close(ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> Response {
-    act(ctx, id, body, Action::Close).await.into_response()
+/// `POST /alarms/{id}/close`: field `note` (required) and, when the form is
+/// multipart (the page's form), an optional file `attachment`.
+pub(crate) async fn close(ctx: Ctx, Path(id): Path<i64>, request: Request) -> Response {
+    let is_upload = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("multipart/form-data"));
+    let (pairs, attachment) = if is_upload {
+        let multipart = Multipart::from_request(request, &()).await;
+        match form::upload(multipart).await {
+            Ok(mut upload) => {
+                let attachment = upload.take_file("attachment").map(|file| Attachment {
+                    name: file.file_name,
+                    media_type: file.media_type,
+                    bytes: file.bytes,
+                });
+                (upload.fields, attachment)
+            }
+            Err(error) => return ctx.bad_request(error).into_response(),
+        }
+    } else {
+        match Bytes::from_request(request, &()).await {
+            Ok(body) => (form::fields(&body), None),
+            Err(rejection) => return ctx.bad_request(rejection.body_text()).into_response(),
+        }
+    };
+    act(ctx, id, pairs, attachment, Action::Close).await.into_response()
 }
 
 #[cfg(test)]

@@ -316,6 +316,11 @@ impl Ctx {
             .join("&")
     }
 
+    /// Whether the query asks for an export (`format=`) rather than the page.
+    pub(crate) fn wants_export(&self) -> bool {
+        self.query.format.is_some()
+    }
+
     /// The export response if the query asks for one of `tables`.
     pub(crate) fn export(
         &self,
@@ -1249,9 +1254,12 @@ pub(crate) async fn point_page(ctx: Ctx, Path(point): Path<i64>) -> PageResult {
                 Some(query) => store.readings(&query)?,
                 None => Vec::new(),
             };
-            Ok((points, store.readings(&query)?, store.point_limits(id)?, results, previous))
+            Ok((points, store.marked_readings(&query)?, store.point_limits(id)?, results, previous))
         })
         .await?;
+    // The current values, and who corrected which (#4: marked like the JSON API).
+    let (readings, markers): (Vec<model::Reading>, Vec<Option<store::CorrectionMarker>>) =
+        readings.into_iter().map(|marked| (marked.reading, marked.corrected)).unzip();
     let Some(record) = points.iter().find(|record| record.id == id) else {
         return Err(ctx.not_found(format!("{} {point}", ctx.t("point.unknown"))));
     };
@@ -1316,9 +1324,10 @@ pub(crate) async fn point_page(ctx: Ctx, Path(point): Path<i64>) -> PageResult {
     // The table: newest first, at most 500 rows on the page (the export has all).
     let rows: Vec<Vec<Cell>> = readings
         .iter()
+        .zip(&markers)
         .rev()
         .take(500)
-        .map(|reading| {
+        .map(|(reading, marker)| {
             let values = &reading.values;
             let number = |value: Option<f64>| {
                 value.map_or("—".to_owned(), |value| format::number(value, 3))
@@ -1336,6 +1345,7 @@ pub(crate) async fn point_page(ctx: Ctx, Path(point): Path<i64>) -> PageResult {
                 } else {
                     Cell::badge(flag, "#d32f2f", "#FFFFFF")
                 },
+                crate::corrections::marker::cell(&ctx, reading, marker.as_ref()),
             ]
         })
         .collect();
@@ -1349,6 +1359,7 @@ pub(crate) async fn point_page(ctx: Ctx, Path(point): Path<i64>) -> PageResult {
             "point.max",
             "point.converted",
             "point.flag",
+            "point.correction",
         ]),
         rows,
     };
@@ -1383,6 +1394,10 @@ pub(crate) async fn point_page(ctx: Ctx, Path(point): Path<i64>) -> PageResult {
     let mut notices = Vec::new();
     if readings.len() == PAGE_READINGS {
         notices.push(ctx.t("point.truncated").to_owned());
+    }
+    let n_corrected = markers.iter().filter(|marker| marker.is_some()).count();
+    if n_corrected > 0 {
+        notices.push(format!("{} {n_corrected}", ctx.t("point.n_corrected")));
     }
     let heading =
         format!("{} · {} ({})", record.point.name, record.point.code, record.point.kind.as_str());

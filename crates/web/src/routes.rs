@@ -157,7 +157,12 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         route("GET", "/alarms/{id}", Inspector, get(inbox::detail)),
         route("POST", "/alarms/{id}/acknowledge", Inspector, post(inbox::acknowledge)),
         route("POST", "/alarms/{id}/assign", Inspector, post(inbox::assign)),
-        route("POST", "/alarms/{id}/close", Inspector, post(inbox::close)),
+        route(
+            "POST",
+            "/alarms/{id}/close",
+            Inspector,
+            post(inbox::close).layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        ),
         // Registry pages (issue #5): staff read, analysts edit (audited as themselves).
         route("GET", "/registry", Inspector, get(registry::pages::index)),
         route("GET", "/registry/{kind}", Inspector, get(registry::pages::list)),
@@ -171,6 +176,14 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         // The plan's pages: indicator progress is published (issue #5).
         route("GET", "/plan", Public, get(crate::plan::pages::overview)),
         route("GET", "/plan/indicators/{id}", Public, get(crate::plan::pages::indicator)),
+        // Entering an indicator's value with its evidence: analysts, as themselves.
+        route(
+            "POST",
+            "/plan/indicators/{id}",
+            Analyst,
+            post(crate::plan::pages::enter)
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        ),
         // User management: administrators only.
         route("GET", "/admin/users", Admin, get(users::list)),
         route("POST", "/admin/users", Admin, post(users::add)),
@@ -342,6 +355,11 @@ pub(crate) async fn principal_of(state: &AppState, headers: &HeaderMap) -> Resul
 /// Most bytes of a form body the guard reads to check its CSRF token.
 const MAX_FORM_BYTES: usize = 256 * 1024;
 
+/// Most bytes of a page's upload form (multipart: an evidence document or
+/// an alarm's attachment with the form's fields) the guard reads to check
+/// its CSRF token: the largest upload a handler accepts, plus the fields.
+pub(crate) const MAX_UPLOAD_BYTES: usize = plan::entry::MAX_DOCUMENT_BYTES + 64 * 1024;
+
 async fn guard(
     State((state, min_role)): State<(AppState, Role)>,
     request: Request,
@@ -427,16 +445,20 @@ async fn check_request(state: AppState, min_role: Role, request: Request, next: 
             let (parts, body) = request.into_parts();
             let from_header =
                 parts.headers.get("x-csrf-token").and_then(|value| value.to_str().ok());
-            let is_form = parts
+            let content_type = parts
                 .headers
                 .get(header::CONTENT_TYPE)
                 .and_then(|value| value.to_str().ok())
-                .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
-            // Only a small urlencoded form is read here for its `csrf` field;
-            // other bodies (uploads) carry the token in the header.
-            let (given, body) = match (from_header, is_form) {
-                (Some(token), _) => (token.to_owned(), body),
-                (None, true) => {
+                .unwrap_or("")
+                .to_owned();
+            let is_form = content_type.starts_with("application/x-www-form-urlencoded");
+            let is_upload = content_type.starts_with("multipart/form-data");
+            // A form's body is read here for its `csrf` field: a small
+            // urlencoded form, or a page's upload form (multipart, up to
+            // `MAX_UPLOAD_BYTES`); other bodies carry the token in the header.
+            let (given, body) = match (from_header, is_form, is_upload) {
+                (Some(token), _, _) => (token.to_owned(), body),
+                (None, true, _) => {
                     let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM_BYTES).await else {
                         return refuse(
                             &state,
@@ -446,7 +468,18 @@ async fn check_request(state: AppState, min_role: Role, request: Request, next: 
                     };
                     (form_field(&bytes, "csrf").unwrap_or_default(), Body::from(bytes))
                 }
-                (None, false) => (String::new(), body),
+                (None, false, true) if !expected.is_empty() => {
+                    let Ok(bytes) = axum::body::to_bytes(body, MAX_UPLOAD_BYTES).await else {
+                        return refuse(
+                            &state,
+                            &Request::from_parts(parts, Body::empty()),
+                            Refusal::BadCsrf,
+                        );
+                    };
+                    let given = upload_field(&content_type, &bytes, "csrf");
+                    (given.unwrap_or_default(), Body::from(bytes))
+                }
+                _ => (String::new(), body),
             };
             request = Request::from_parts(parts, body);
             if expected.is_empty() || !same_secret(&given, &expected) {
@@ -467,6 +500,46 @@ async fn check_request(state: AppState, min_role: Role, request: Request, next: 
 pub(crate) fn form_field(body: &[u8], name: &str) -> Option<String> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
     pairs.into_iter().find(|(key, _)| key == name).map(|(_, value)| value)
+}
+
+/// The text of field `name` in a `multipart/form-data` body of `content_type`
+/// (RFC 7578), read from the buffered body: the parts are split at the
+/// boundary and the first part named `name` without a file name is taken.
+/// (axum's `Multipart` would stop at its default body limit here, before the
+/// route's own limit applies.)
+fn upload_field(content_type: &str, body: &[u8], name: &str) -> Option<String> {
+    let boundary = content_type.split(';').map(str::trim).find_map(|parameter| {
+        let value = parameter.strip_prefix("boundary=")?;
+        Some(value.trim_matches('"').to_owned())
+    })?;
+    let delimiter = format!("--{boundary}").into_bytes();
+    let wanted = format!("name=\"{name}\"");
+    let mut rest = body;
+    while let Some(start) = find(rest, &delimiter) {
+        rest = &rest[start + delimiter.len()..];
+        let end = find(rest, &delimiter).unwrap_or(rest.len());
+        let part = &rest[..end];
+        let head_end = find(part, b"\r\n\r\n")?;
+        let head = String::from_utf8_lossy(&part[..head_end]);
+        let disposition = head
+            .lines()
+            .find(|line| line.to_ascii_lowercase().starts_with("content-disposition:"))
+            .unwrap_or("");
+        if disposition.contains(&wanted) && !disposition.contains("filename=") {
+            let value = &part[head_end + 4..];
+            let value = value.strip_suffix(b"\r\n").unwrap_or(value);
+            return String::from_utf8(value.to_vec()).ok();
+        }
+    }
+    None
+}
+
+/// Where `needle` first occurs in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return None;
+    }
+    haystack.windows(needle.len()).position(|window| window == needle)
 }
 
 /// Whether the enterprise principal owns point `point` (text from the path).

@@ -301,6 +301,33 @@ fn a_user_logs_in_sees_the_dashboard_switches_language_and_downloads_xlsx() {
             let alarm = server.open_store().alarm(alarm_id).unwrap().unwrap();
             assert_eq!(alarm.acknowledged_by.as_deref(), Some("wangmin"));
         }
+        // Close it with a note and a photo: the browser's own multipart form.
+        let photo = tempfile::Builder::new().suffix(".jpg").tempfile().unwrap();
+        let photo_bytes = b"\xFF\xD8\xFF\xE0 photo of the outlet";
+        std::fs::write(photo.path(), photo_bytes).unwrap();
+        client
+            .find(Locator::Id("field-note"))
+            .await
+            .unwrap()
+            .send_keys("已现场核查")
+            .await
+            .unwrap();
+        client
+            .find(Locator::Id("field-attachment"))
+            .await
+            .unwrap()
+            .send_keys(&photo.path().to_string_lossy())
+            .await
+            .unwrap();
+        client.find(Locator::Id("close-form-submit")).await.unwrap().click().await.unwrap();
+        client.wait().for_element(Locator::Id("alarm-attachment")).await.unwrap();
+        {
+            use store::AlarmStore;
+            let alarm = server.open_store().alarm(alarm_id).unwrap().unwrap();
+            assert_eq!(alarm.closed_by.as_deref(), Some("wangmin"));
+            let stored = alarm.attachment.map(|file| file.n_bytes);
+            assert_eq!(stored, Some(photo_bytes.len()), "the photo is stored");
+        }
 
         // Edit a permit limit: a negative value is refused next to its field.
         client.goto(&format!("{base}/registry")).await.unwrap();
@@ -314,7 +341,8 @@ fn a_user_logs_in_sees_the_dashboard_switches_language_and_downloads_xlsx() {
         max.send_keys("-5").await.unwrap();
         client.find(Locator::Id("registry-form-submit")).await.unwrap().click().await.unwrap();
         let error = client.wait().for_element(Locator::Id("error-max")).await.unwrap();
-        assert!(error.text().await.unwrap().contains("must be above 0"));
+        // The registry's reason in Chinese (the page's language), not English after a Chinese prefix.
+        assert!(error.text().await.unwrap().contains("-5 应大于 0"));
         screenshot(&client, "registry-validation").await;
 
         // The enterprise file, the plan and the key-supervised list.
@@ -324,6 +352,24 @@ fn a_user_logs_in_sees_the_dashboard_switches_language_and_downloads_xlsx() {
         client.goto(&format!("{base}/plan?year=2025")).await.unwrap();
         assert!(body_text(&client).await.contains("规划"));
         screenshot(&client, "plan").await;
+        // Enter indicator 9's value for 2025 in its form (an analyst), and see it.
+        client.goto(&format!("{base}/plan/indicators/9?year=2025")).await.unwrap();
+        client.find(Locator::Id("field-value")).await.unwrap().send_keys("37.4").await.unwrap();
+        client
+            .find(Locator::Id("field-note"))
+            .await
+            .unwrap()
+            .send_keys("林业统计年报")
+            .await
+            .unwrap();
+        client.find(Locator::Id("plan-entry-form-submit")).await.unwrap().click().await.unwrap();
+        client
+            .wait()
+            .for_element(Locator::XPath("//table[@id='table-entered-values']//td[.='wangmin']"))
+            .await
+            .unwrap();
+        assert!(body_text(&client).await.contains("37.4"), "the entered value is on the page");
+        screenshot(&client, "plan-entry").await;
         client.goto(&format!("{base}/plan/indicators/1?year=2025")).await.unwrap();
         assert!(!client.find_all(Locator::Css("#trend-chart svg.chart")).await.unwrap().is_empty());
         screenshot(&client, "plan-indicator").await;

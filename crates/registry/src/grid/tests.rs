@@ -29,7 +29,7 @@ fn check(
         Ok((_, grid)) => Ok(grid),
         Err(Error::Rejected { problems }) => Err(problems
             .into_iter()
-            .map(|Problem { file, line, column, reason }| (file, line, column, reason))
+            .map(|Problem { file, line, column, reason, .. }| (file, line, column, reason))
             .collect()),
         Err(other) => panic!("unexpected error {other:?}"),
     }

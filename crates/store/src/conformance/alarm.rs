@@ -257,3 +257,51 @@ pub fn alarm_scan_finds_touched_points(store: &dyn Store) {
     assert_eq!(rest.up_to_raw_id, first + 2);
     assert!(store.touched_points(rest.up_to_raw_id, 100).unwrap().points.is_empty());
 }
+
+/// The list without evidence is the same alarms, in the same order, with the
+/// same filters and limit, only each evidence `null`; a state filter returns
+/// only that state's alarms (however many closed ones are older or newer).
+pub fn alarm_list_is_the_alarms_without_their_evidence(store: &dyn Store) {
+    let (point, _) = point_and_device(store, "MN-ALARM-LIST");
+    let mut ids = Vec::new();
+    for (index, pollutant) in ["a21026", "a21002", "a34013", "a21005", "a19001"].iter().enumerate()
+    {
+        let window_ms = i64::try_from(index).unwrap() * 3_600_000;
+        let found = Finding {
+            key: AlarmKey { point, rule: Rule::Exceedance, pollutant: (*pollutant).to_owned() },
+            evidence: json!({ "value": index, "unit": "mg/m3" }),
+            ..finding(point, window_ms, 0.0)
+        };
+        ids.extend(store.record_alarm_pass(&pass(10, &[found], &[], &[])).unwrap().opened);
+    }
+    store.close_alarm(ids[1], "inspector", at(20), "已处理", None).unwrap();
+    store.close_alarm(ids[3], "inspector", at(21), "已处理", None).unwrap();
+    store.acknowledge_alarm(ids[4], "inspector", at(22)).unwrap();
+    let queries = [
+        AlarmQuery { state: None, point: None, rule: None, limit: 100 },
+        AlarmQuery { state: Some(AlarmState::Open), point: None, rule: None, limit: 100 },
+        AlarmQuery { state: Some(AlarmState::Closed), point: Some(point), rule: None, limit: 1 },
+        AlarmQuery {
+            state: Some(AlarmState::Acknowledged),
+            point: None,
+            rule: Some(Rule::Exceedance),
+            limit: 10,
+        },
+        AlarmQuery { state: None, point: None, rule: Some(Rule::AqiHigh), limit: 10 },
+    ];
+    for query in &queries {
+        let full = store.alarms(query).unwrap();
+        let listed = store.alarm_list(query).unwrap();
+        let without: Vec<_> = full
+            .into_iter()
+            .map(|alarm| crate::Alarm { evidence: serde_json::Value::Null, ..alarm })
+            .collect();
+        assert_eq!(listed, without, "{query:?}");
+    }
+    let open = store.alarm_list(&queries[1]).unwrap();
+    let open_ids: Vec<_> = open.iter().map(|alarm| alarm.id).collect();
+    assert_eq!(open_ids, vec![ids[2], ids[0]], "open only, newest first");
+    assert_eq!(store.alarm_list(&queries[2]).unwrap()[0].id, ids[3], "the newest closed one");
+    assert_eq!(store.alarm_list(&queries[3]).unwrap().len(), 1);
+    assert!(store.alarm_list(&queries[4]).unwrap().is_empty());
+}

@@ -16,14 +16,42 @@ use crate::alarm_sync::{
 };
 use crate::encoding::{json_text, limit_to_db, millis};
 use crate::rows::{
-    ALARM_COLUMNS, ALARM_EVENT_COLUMNS, NOTIFICATION_COLUMNS, StoredRow, decode_alarm,
-    decode_alarm_event, decode_notification,
+    ALARM_COLUMNS, ALARM_EVENT_COLUMNS, ALARM_LIST_COLUMNS, NOTIFICATION_COLUMNS, StoredRow,
+    decode_alarm, decode_alarm_event, decode_notification,
 };
 use crate::{
     Alarm, AlarmError, AlarmEvent, AlarmPass, AlarmQuery, AlarmStore, Attachment, AuditEntry,
     Cleared, Delivery, Error, Finding, Notification, NotificationStatus, PassOutcome, PgStore,
     Result, TouchedPoint, TouchedPoints,
 };
+
+impl PgStore {
+    /// The alarms matching `query` as `columns` ([`ALARM_COLUMNS`] or
+    /// [`ALARM_LIST_COLUMNS`]), newest first; `state = $1` when a state is
+    /// given, so the state index is used.
+    fn query_alarms(
+        &self,
+        query: &AlarmQuery,
+        columns: &str,
+        during: &'static str,
+    ) -> Result<Vec<Alarm>> {
+        let limit = if query.limit == 0 { 100 } else { query.limit };
+        let state_filter = if query.state.is_some() { "state = $1" } else { "$1::text IS NULL" };
+        let sql = format!(
+            "SELECT {columns} FROM alarm
+             WHERE {state_filter} AND ($2::bigint IS NULL OR point_id = $2)
+               AND ($3::text IS NULL OR rule = $3)
+             ORDER BY id DESC LIMIT $4"
+        );
+        let state = query.state.map(AlarmState::as_str);
+        let point = query.point.map(|point| point.0);
+        let rule = query.rule.map(Rule::as_str);
+        let limit = limit_to_db(limit);
+        self.read(|client| {
+            select(client, during, &sql, &[&state, &point, &rule, &limit], decode_alarm)
+        })
+    }
+}
 
 impl AlarmStore for PgStore {
     fn record_alarm_pass(&self, pass: &AlarmPass<'_>) -> Result<PassOutcome> {
@@ -50,20 +78,11 @@ impl AlarmStore for PgStore {
     }
 
     fn alarms(&self, query: &AlarmQuery) -> Result<Vec<Alarm>> {
-        let limit = if query.limit == 0 { 100 } else { query.limit };
-        let sql = format!(
-            "SELECT {ALARM_COLUMNS} FROM alarm
-             WHERE ($1::text IS NULL OR state = $1) AND ($2::bigint IS NULL OR point_id = $2)
-               AND ($3::text IS NULL OR rule = $3)
-             ORDER BY id DESC LIMIT $4"
-        );
-        let state = query.state.map(AlarmState::as_str);
-        let point = query.point.map(|point| point.0);
-        let rule = query.rule.map(Rule::as_str);
-        let limit = limit_to_db(limit);
-        self.read(|client| {
-            select(client, "querying alarms", &sql, &[&state, &point, &rule, &limit], decode_alarm)
-        })
+        self.query_alarms(query, ALARM_COLUMNS, "querying alarms")
+    }
+
+    fn alarm_list(&self, query: &AlarmQuery) -> Result<Vec<Alarm>> {
+        self.query_alarms(query, ALARM_LIST_COLUMNS, "listing alarms")
     }
 
     fn alarm(&self, id: AlarmId) -> Result<Option<Alarm>> {

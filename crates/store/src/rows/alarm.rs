@@ -13,6 +13,15 @@ pub(crate) const ALARM_COLUMNS: &str =
     acknowledged_by, acknowledged_ms, closed_by, closed_ms, close_note, attachment_name,
     attachment_type, length(attachment), attachment_sha256, escalation_level";
 
+/// [`ALARM_COLUMNS`] with the evidence read as JSON `null`, for lists that
+/// do not show it ([`crate::AlarmStore::alarm_list`]): decoding every
+/// alarm's evidence was most of the alarm inbox's time.
+pub(crate) const ALARM_LIST_COLUMNS: &str =
+    "id, point_id, rule, pollutant, state, severity, first_ms, last_ms,
+    window_from_ms, window_to_ms, n_occurrences, CAST('null' AS TEXT), still_holds, assignee,
+    escalated_ms, acknowledged_by, acknowledged_ms, closed_by, closed_ms, close_note,
+    attachment_name, attachment_type, length(attachment), attachment_sha256, escalation_level";
+
 /// The notification columns [`decode_notification`] reads.
 pub(crate) const NOTIFICATION_COLUMNS: &str =
     "id, alarm_id, channel, event, payload, created_ms, attempts,

@@ -15,14 +15,49 @@ use crate::alarm_sync::{
     Occurrence, alarm_audit, clear_applies, delivery_update, finding_audit, hex,
 };
 use crate::rows::{
-    ALARM_COLUMNS, ALARM_EVENT_COLUMNS, NOTIFICATION_COLUMNS, decode_alarm, decode_alarm_event,
-    decode_notification,
+    ALARM_COLUMNS, ALARM_EVENT_COLUMNS, ALARM_LIST_COLUMNS, NOTIFICATION_COLUMNS, decode_alarm,
+    decode_alarm_event, decode_notification,
 };
 use crate::{
     Alarm, AlarmError, AlarmEvent, AlarmPass, AlarmQuery, AlarmStore, Attachment, AuditEntry,
     Cleared, Delivery, Error, Finding, Notification, NotificationStatus, PassOutcome, Result,
     SqliteStore, TouchedPoint, TouchedPoints,
 };
+
+impl SqliteStore {
+    /// The alarms matching `query` as `columns` ([`ALARM_COLUMNS`] or
+    /// [`ALARM_LIST_COLUMNS`]), newest first. `state = ?1` (not `?1 IS NULL
+    /// OR …`) when a state is given, so the planner walks `alarm_by_state`
+    /// instead of every alarm ever raised.
+    fn query_alarms(
+        &self,
+        query: &AlarmQuery,
+        columns: &str,
+        during: &'static str,
+    ) -> Result<Vec<Alarm>> {
+        let limit = if query.limit == 0 { 100 } else { query.limit };
+        let state_filter = if query.state.is_some() { "state = ?1" } else { "?1 IS NULL" };
+        self.read(|conn| {
+            let mut statement = conn
+                .prepare_cached(&format!(
+                    "SELECT {columns} FROM alarm
+                     WHERE {state_filter} AND (?2 IS NULL OR point_id = ?2)
+                       AND (?3 IS NULL OR rule = ?3)
+                     ORDER BY id DESC LIMIT ?4"
+                ))
+                .map_err(database_error(during))?;
+            let rows = statement
+                .query(params![
+                    query.state.map(AlarmState::as_str),
+                    query.point.map(|point| point.0),
+                    query.rule.map(Rule::as_str),
+                    limit_to_db(limit)
+                ])
+                .map_err(database_error(during))?;
+            collect(rows, during, |row| decode_alarm(row))
+        })
+    }
+}
 
 impl AlarmStore for SqliteStore {
     fn record_alarm_pass(&self, pass: &AlarmPass<'_>) -> Result<PassOutcome> {
@@ -49,27 +84,11 @@ impl AlarmStore for SqliteStore {
     }
 
     fn alarms(&self, query: &AlarmQuery) -> Result<Vec<Alarm>> {
-        const DURING: &str = "querying alarms";
-        let limit = if query.limit == 0 { 100 } else { query.limit };
-        self.read(|conn| {
-            let mut statement = conn
-                .prepare_cached(&format!(
-                    "SELECT {ALARM_COLUMNS} FROM alarm
-                     WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR point_id = ?2)
-                       AND (?3 IS NULL OR rule = ?3)
-                     ORDER BY id DESC LIMIT ?4"
-                ))
-                .map_err(database_error(DURING))?;
-            let rows = statement
-                .query(params![
-                    query.state.map(AlarmState::as_str),
-                    query.point.map(|point| point.0),
-                    query.rule.map(Rule::as_str),
-                    limit_to_db(limit)
-                ])
-                .map_err(database_error(DURING))?;
-            collect(rows, DURING, |row| decode_alarm(row))
-        })
+        self.query_alarms(query, ALARM_COLUMNS, "querying alarms")
+    }
+
+    fn alarm_list(&self, query: &AlarmQuery) -> Result<Vec<Alarm>> {
+        self.query_alarms(query, ALARM_LIST_COLUMNS, "listing alarms")
     }
 
     fn alarm(&self, id: AlarmId) -> Result<Option<Alarm>> {

@@ -24,6 +24,10 @@ use crate::i18n::Lang;
 use crate::pages::{Card, Ctx, PageError, PageResult, Section};
 use crate::plan::PlanState;
 
+mod entry;
+
+pub(crate) use entry::enter;
+
 /// The query string of the plan pages.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -228,11 +232,28 @@ pub(crate) async fn indicator(ctx: Ctx, Path(id): Path<String>) -> PageResult {
         return Err(ctx.not_found(format!("{} {id:?}", ctx.t("plan.unknown_indicator"))));
     }
     let year = year_of(&ctx, &state)?;
+    indicator_page(&ctx, state, id, year, entry::Entry::default()).await
+}
+
+/// Indicator `id`'s page for `year`, with the entry form showing `entry`.
+async fn indicator_page(
+    ctx: &Ctx,
+    state: PlanState,
+    id: String,
+    year: i32,
+    entry: entry::Entry,
+) -> PageResult {
     let wanted = id.clone();
-    let (indicator, trend) = assess(&ctx, state.clone(), move |context| {
+    let (indicator, trend) = assess(ctx, state.clone(), move |context| {
         Ok((plan::assess_indicator(context, &wanted, year)?, plan::trend(context, &wanted, year)?))
     })
     .await?;
+    let versions = if ctx.principal.role().allows(Role::Inspector) {
+        let (plan_id, wanted) = (state.plan.id.clone(), id.clone());
+        ctx.read(move |store| store.plan_value_history(&plan_id, &wanted, year)).await?
+    } else {
+        Vec::new()
+    };
     let t = |key| ctx.t(key).to_owned();
     let status = status_cell(ctx.lang, indicator.status).text;
     let mut facts = vec![
@@ -242,7 +263,7 @@ pub(crate) async fn indicator(ctx: Ctx, Path(id): Path<String>) -> PageResult {
         (t("plan.department"), text(ctx.lang, &indicator.department).to_owned()),
         (t("plan.baseline"), indicator.baseline_text.clone()),
         (t("plan.target"), text(ctx.lang, &indicator.target).to_owned()),
-        (format!("{} {year}", ctx.t("plan.value")), value_text(&ctx, &indicator)),
+        (format!("{} {year}", ctx.t("plan.value")), value_text(ctx, &indicator)),
         (t("plan.status"), format!("{status} · {}", text(ctx.lang, &indicator.reason_text))),
         (t("plan.evidence"), text(ctx.lang, &indicator.evidence_text).to_owned()),
     ];
@@ -297,10 +318,14 @@ pub(crate) async fn indicator(ctx: Ctx, Path(id): Path<String>) -> PageResult {
         headers: ctx.headers(&["plan.year", "plan.value", "plan.status"]),
         rows: trend_rows,
     };
-    let drill = drill_table(&ctx, indicator.drill_down.as_ref());
+    let drill = drill_table(ctx, indicator.drill_down.as_ref());
+    let versions = entry::versions_table(ctx, &versions, usize::try_from(decimals).unwrap_or(1));
     let mut tables = vec![&trend_table];
     if let Some(drill) = &drill {
         tables.push(drill);
+    }
+    if let Some(versions) = &versions {
+        tables.push(versions);
     }
     if let Some(export) = ctx.export(&tables, &format!("plan-{id}-{year}")) {
         return export;
@@ -316,6 +341,12 @@ pub(crate) async fn indicator(ctx: Ctx, Path(id): Path<String>) -> PageResult {
     ];
     if let Some(drill) = &drill {
         sections.push(ctx.table_section(ctx.t("plan.drill_down"), drill));
+    }
+    if let Some(versions) = &versions {
+        sections.push(ctx.table_section(ctx.t("plan.entry.versions"), versions));
+    }
+    if let Some(form) = entry::form_section(ctx, &state, &id, year, &entry) {
+        sections.push(form);
     }
     let mut links = format!(
         r#"<p><a href="/plan?year={year}" id="back-to-plan">{}</a>"#,
@@ -334,7 +365,8 @@ pub(crate) async fn indicator(ctx: Ctx, Path(id): Path<String>) -> PageResult {
         indicator.id,
         text(ctx.lang, &indicator.name)
     );
-    Ok(ctx.page_with(ctx.chrome(), heading, Vec::new(), links, Vec::new(), sections))
+    let notices: Vec<String> = entry.notice.iter().cloned().collect();
+    Ok(ctx.page_with(ctx.chrome(), heading, notices, links, Vec::new(), sections))
 }
 
 /// The stations or sections behind a computed value.

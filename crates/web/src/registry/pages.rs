@@ -2,8 +2,9 @@
 //! and a form per record (create, edit, retire) for analysts.
 //!
 //! - `GET /registry`: the kinds with their record counts.
-//! - `GET /registry/{kind}`: the records of a kind (devices are edited
-//!   through the API and import only: their passwords are not shown).
+//! - `GET /registry/{kind}`: the records of a kind. A device's password is
+//!   never shown: its field is always blank, left blank it keeps the stored
+//!   password, and a new one is hashed (argon2id) exactly as an imported row's.
 //! - `GET /registry/{kind}/edit?key=`: the form, blank without `key`.
 //! - `POST /registry/{kind}/edit`: saves one record. The form's fields are
 //!   the kind's import columns, and the record is validated exactly like an
@@ -31,14 +32,8 @@ use crate::form::{self, Field, Input};
 use crate::i18n::Lang;
 use crate::pages::{Ctx, PageResult, Section};
 
-/// The kinds these pages show and edit (devices carry passwords: API and import only).
-fn editable(kind: RegistryKind) -> bool {
-    kind != RegistryKind::Device
-}
-
 fn kind_of(ctx: &Ctx, text: &str) -> Result<RegistryKind, crate::pages::PageError> {
     layout::kind_of_stem(text)
-        .filter(|kind| editable(*kind))
         .ok_or_else(|| ctx.not_found(format!("{} {text:?}", ctx.t("registry.unknown_kind"))))
 }
 
@@ -73,6 +68,14 @@ fn status_text(ctx: &Ctx, status: RecordStatus) -> &'static str {
     })
 }
 
+/// Why a row was refused, in the page's language (the registry gives both).
+fn reason<'a>(ctx: &Ctx, problem: &'a Problem) -> &'a str {
+    match ctx.lang {
+        Lang::Zh => &problem.reason_zh,
+        Lang::En => &problem.reason,
+    }
+}
+
 fn is_analyst(ctx: &Ctx) -> bool {
     ctx.principal.role().allows(Role::Analyst)
 }
@@ -87,7 +90,7 @@ pub(crate) async fn index(ctx: Ctx) -> PageResult {
     let counts = ctx
         .read(|store| {
             let mut counts = Vec::new();
-            for kind in RegistryKind::ALL.into_iter().filter(|kind| editable(*kind)) {
+            for kind in RegistryKind::ALL {
                 let records = store.registry_records(kind)?;
                 let n_active =
                     records.iter().filter(|record| record.status == RecordStatus::Active).count();
@@ -275,7 +278,7 @@ fn form_page(
             let errors: Vec<&str> = problems
                 .iter()
                 .filter(|problem| problem.column.as_deref() == Some(column.name))
-                .map(|problem| problem.reason.as_str())
+                .map(|problem| reason(ctx, problem))
                 .collect();
             let value = form::value(values, column.name).to_owned();
             let input = if column.name == layout::STATUS.name {
@@ -283,6 +286,9 @@ fn form_page(
                     ("active".to_owned(), status_text(ctx, RecordStatus::Active).to_owned()),
                     ("retired".to_owned(), status_text(ctx, RecordStatus::Retired).to_owned()),
                 ])
+            } else if is_secret(kind, column) {
+                // Never echoed back: not the stored hash, not what was typed.
+                Input::Password
             } else {
                 Input::Text
             };
@@ -314,6 +320,9 @@ fn form_page(
         ));
     }
     let mut notices = Vec::new();
+    if kind == RegistryKind::Device {
+        notices.push(ctx.t("registry.device_password").to_owned());
+    }
     if !problems.is_empty() {
         notices.push(format!("{} {}", ctx.t("registry.refused"), problems.len()));
     }
@@ -326,7 +335,7 @@ fn form_page(
                     !layout::columns(kind).iter().any(|known| known.name == column)
                 })
             })
-            .map(|problem| problem.reason.clone()),
+            .map(|problem| reason(ctx, problem).to_owned()),
     );
     let heading = match record {
         Some(record) => format!("{} · {}", kind_label(ctx, kind), record.entity.key()),
@@ -344,6 +353,11 @@ fn form_page(
     );
     *response.status_mut() = status;
     response
+}
+
+/// Whether `column` of `kind` is a secret (a device's password).
+fn is_secret(kind: RegistryKind, column: &Column) -> bool {
+    kind == RegistryKind::Device && column.name == "password"
 }
 
 /// `POST /registry/{kind}/edit`: validates and saves one record as the signed-in user.
@@ -427,7 +441,7 @@ pub(crate) async fn retire(ctx: Ctx, Path(kind): Path<String>) -> Response {
             }
             Err(registry::Error::Rejected { problems }) => {
                 let reasons: Vec<String> =
-                    problems.iter().map(|problem| problem.reason.clone()).collect();
+                    problems.iter().map(|problem| reason(&ctx, problem).to_owned()).collect();
                 let notice =
                     format!("{} {key}: {}", ctx.t("registry.retire_refused"), reasons.join("; "));
                 list_page(&ctx, kind, Some(notice), StatusCode::UNPROCESSABLE_ENTITY).await

@@ -70,7 +70,10 @@ async fn a_bad_credit_code_is_refused_next_to_its_field() {
     let (status, _, page) = check(&registry, "enterprises", &body).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
     assert!(page.contains(r#"<span class="field-error" id="error-uscc">该项不正确："#), "{page}");
-    assert!(page.contains("check character is"), "the reason from model::Uscc: {page}");
+    assert!(
+        page.contains("校验码（第 18 位）为"),
+        "the reason from model::Uscc, in Chinese: {page}"
+    );
     assert!(page.contains(&format!(r#"value="{bad}" aria-invalid="true""#)), "the value stays");
     assert!(
         registry.state.store.registry_record(RegistryKind::Enterprise, &bad).unwrap().is_none()
@@ -95,7 +98,7 @@ async fn a_negative_limit_is_refused_and_a_good_one_saved_as_the_analyst() {
     let body = body_of(&registry, RegistryKind::Limit, &key, &[("max", "-5")]);
     let (status, _, page) = check(&registry, "limits", &body).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
-    assert!(page.contains(r#"id="error-max">该项不正确：-5 must be above 0"#), "{page}");
+    assert!(page.contains(r#"id="error-max">该项不正确：-5 应大于 0"#), "{page}");
 
     let body = body_of(&registry, RegistryKind::Limit, &key, &[("max", "12.5")]);
     let (status, location, page) = check(&registry, "limits", &body).await;
@@ -127,7 +130,7 @@ async fn records_are_created_listed_and_retired() {
     let uscc = if status == StatusCode::SEE_OTHER {
         "91511112MA6ABCDE1X".to_owned()
     } else {
-        let expected = page.split("expected &#39;").nth(1).expect(&page).chars().next().unwrap();
+        let expected = page.split("应为 &#39;").nth(1).expect(&page).chars().next().unwrap();
         let uscc = format!("91511112MA6ABCDE1{expected}");
         let body = body.replace("91511112MA6ABCDE1X", &uscc);
         let (status, _, page) = check(&registry, "enterprises", &body).await;
@@ -176,8 +179,8 @@ async fn inspectors_read_the_registry_but_do_not_edit_it() {
             .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _, page) =
-        send(&registry.state, get_page("/registry/devices", &registry.cookie)).await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "devices are not edited here: {page:.200}");
+        send(&registry.state, get_page("/registry/wells", &registry.cookie)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "no such kind: {page:.200}");
     let (status, _, page) =
         send(&registry.state, get_page("/registry?lang=en", &registry.cookie)).await;
     assert_eq!(status, StatusCode::OK);
