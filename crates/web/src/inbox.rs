@@ -67,7 +67,7 @@ fn time(lang: Lang, at: Instant) -> String {
 fn rule_label(lang: Lang, rule: Rule) -> String {
     match lang {
         Lang::Zh => rule.name_zh().to_owned(),
-        Lang::En => rule.as_str().replace('_', " "),
+        Lang::En => rule.name_en().to_owned(),
     }
 }
 

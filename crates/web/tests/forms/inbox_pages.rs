@@ -57,3 +57,15 @@ async fn a_short_inbox_has_one_page_and_no_links() {
     assert_eq!((status, ids), (StatusCode::OK, vec![3, 2, 1]));
     assert!(pager.contains("显示第 1–3 / 3") && !pager.contains("<a "), "{pager}");
 }
+
+#[tokio::test]
+async fn the_inbox_names_each_rule_in_the_pages_language() {
+    let (state, inspector) = inbox(1);
+    let (_, _, page) = send(&state, get("/alarms?scope=all", Some(&inspector))).await;
+    let table = element(&page, "table", "table-alarms");
+    assert!(table.contains("小时均值超标"), "{table}");
+    let (_, _, page) = send(&state, get("/alarms?scope=all&lang=en", Some(&inspector))).await;
+    let table = element(&page, "table", "table-alarms");
+    assert!(table.contains("Hourly mean over standard"), "{table}");
+    assert!(!table.contains("exceedance"), "the English name, not the rule code: {table}");
+}
