@@ -34,6 +34,23 @@ fn a_limit_crossing_is_stored_notified_and_handled_through_the_api() {
     check_limit_crossing(None);
 }
 
+/// Gives the server's only point an SO2 limit of 0.001 mg/m³, which every
+/// simulated flue-gas value crosses.
+pub(crate) fn set_tiny_so2_limit(server: &TestServer) {
+    let store = server.open_any_store();
+    let point = store.points().unwrap()[0].id;
+    store
+        .set_point_limit(&PointLimit {
+            point,
+            param: "a21026".to_owned(),
+            limit: serde_json::json!({
+                "pollutant": "SO2", "bound": { "max": "0.001" }, "unit": "mg/m3",
+                "averaging": "hour", "conversion": "measured",
+            }),
+        })
+        .unwrap();
+}
+
 /// The limit-crossing case on the store at `store_url` (a SQLite file if `None`).
 pub(crate) fn check_limit_crossing(store_url: Option<&str>) {
     let runtime =
@@ -56,20 +73,7 @@ pub(crate) fn check_limit_crossing(store_url: Option<&str>) {
     );
     let mut server = TestServer::with_store(&extra, store_url);
     server.register_fleet(std::slice::from_ref(&device));
-    {
-        let store = server.open_any_store();
-        let point = store.points().unwrap()[0].id;
-        store
-            .set_point_limit(&PointLimit {
-                point,
-                param: "a21026".to_owned(),
-                limit: serde_json::json!({
-                    "pollutant": "SO2", "bound": { "max": "0.001" }, "unit": "mg/m3",
-                    "averaging": "hour", "conversion": "measured",
-                }),
-            })
-            .unwrap();
-    }
+    set_tiny_so2_limit(&server);
     server.start();
     let plan = load_plan(DataKind::Minute, "2026-03-02", chrono::Duration::minutes(1), 5);
     let report =

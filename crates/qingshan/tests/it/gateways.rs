@@ -82,20 +82,7 @@ fn a_worker_raises_the_alarm_of_a_gateways_commit_at_once() {
     let mut worker =
         TestServer::with_store("[alarms]\ninterval_secs = 600\n", Some(&url)).role("worker");
     gateway.register_fleet(std::slice::from_ref(&device));
-    {
-        let store = gateway.open_any_store();
-        let point = store.points().unwrap()[0].id;
-        store
-            .set_point_limit(&store::PointLimit {
-                point,
-                param: "a21026".to_owned(),
-                limit: serde_json::json!({
-                    "pollutant": "SO2", "bound": { "max": "0.001" }, "unit": "mg/m3",
-                    "averaging": "hour", "conversion": "measured",
-                }),
-            })
-            .unwrap();
-    }
+    crate::alarms::set_tiny_so2_limit(&gateway);
     worker.start();
     gateway.start();
     let token = crate::accounts::create_token(&worker, "inspector");
