@@ -121,6 +121,10 @@ pub(crate) fn run(command: RegistryCommand) -> anyhow::Result<()> {
                             applied.n_retired,
                             applied.n_unchanged
                         )?;
+                        let mut stderr = std::io::stderr().lock();
+                        for warning in &report.warnings {
+                            writeln!(stderr, "warning: {warning}\n  {}", warning.reason_zh)?;
+                        }
                     }
                     Ok(())
                 }

@@ -11,7 +11,7 @@
 //! inspector's login is what new alarms are assigned to.
 
 use crate::reason::{Reason, reason};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use model::Instant;
 use model::registry::{GridCell, RecordStatus, parse_inspectors};
@@ -55,12 +55,49 @@ pub fn plan(
     Ok(plan_rows_of(store, files, registry, sample)?.1)
 }
 
+/// Where each town's grid row was read: (file, line).
+type Lines = HashMap<String, (String, usize)>;
+
+/// A warning for each inspector login of an active cell that has no active
+/// account: alarms assigned to it would reach nobody's "mine" inbox. Not a
+/// refusal, since grid sheets are often imported before the accounts exist.
+fn inspectors_without_account(
+    store: &dyn Store,
+    cells: &[GridChange],
+    lines: &Lines,
+) -> Result<Vec<Problem>> {
+    let active: HashSet<String> = store
+        .users()?
+        .into_iter()
+        .filter(|user| !user.retired)
+        .map(|user| user.name.as_str().to_owned())
+        .collect();
+    let mut warnings = Vec::new();
+    for change in cells.iter().filter(|change| change.status == RecordStatus::Active) {
+        let (file, line) = lines.get(&change.cell.town).cloned().unwrap_or_default();
+        for login in change.cell.inspectors.iter().map(model::account::UserName::as_str) {
+            if !active.contains(login) {
+                warnings.push(Problem::new(
+                    &file,
+                    line,
+                    Some("inspectors".to_owned()),
+                    reason!(
+                        "网格员 {login:?} 没有有效账号：分派给其的报警无人接收",
+                        "inspector {login:?} has no active account: alarms assigned to this login reach nobody"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(warnings)
+}
+
 fn plan_rows_of(
     store: &dyn Store,
     files: &[GridFile],
     registry: &[RegistryChange],
     sample: bool,
-) -> Result<(usize, Vec<GridChange>)> {
+) -> Result<(usize, Vec<GridChange>, Lines)> {
     let mut towns: HashMap<String, RecordStatus> = store
         .registry_records(RegistryKind::Town)?
         .into_iter()
@@ -74,7 +111,7 @@ fn plan_rows_of(
     let mut problems = Vec::new();
     let mut changes = Vec::new();
     let mut n_rows = 0;
-    let mut lines_by_town: HashMap<String, (String, usize)> = HashMap::new();
+    let mut lines_by_town: Lines = HashMap::new();
     for file in files {
         let problem = |line: usize, column: Option<&str>, reason: Reason| {
             Problem::new(&file.name, line, column.map(str::to_owned), reason)
@@ -133,7 +170,11 @@ fn plan_rows_of(
             changes.push(GridChange { cell: GridCell { town, name, inspectors }, status, sample });
         }
     }
-    if problems.is_empty() { Ok((n_rows, changes)) } else { Err(Error::Rejected { problems }) }
+    if problems.is_empty() {
+        Ok((n_rows, changes, lines_by_town))
+    } else {
+        Err(Error::Rejected { problems })
+    }
 }
 
 /// Validates the registry files and the grid files together and, if every
@@ -152,7 +193,7 @@ pub fn import(
     let registry = plan_rows(store, registry_files, sample);
     let planned = registry.as_ref().map(|(_, changes)| changes.as_slice()).unwrap_or_default();
     let grid = plan_rows_of(store, grid_files, planned, sample);
-    let ((n_registry_rows, changes), (n_grid_rows, cells)) = match (registry, grid) {
+    let ((n_registry_rows, changes), (n_grid_rows, cells, lines)) = match (registry, grid) {
         (Ok(registry), Ok(grid)) => (registry, grid),
         (registry, grid) => {
             let mut problems = Vec::new();
@@ -176,8 +217,12 @@ pub fn import(
         store.apply_grid(&cells, actor, at)?
     };
     Ok((
-        ImportReport { n_rows: n_registry_rows, applied },
-        ImportReport { n_rows: n_grid_rows, applied: grid_applied },
+        ImportReport { n_rows: n_registry_rows, applied, warnings: Vec::new() },
+        ImportReport {
+            n_rows: n_grid_rows,
+            applied: grid_applied,
+            warnings: inspectors_without_account(store, &cells, &lines)?,
+        },
     ))
 }
 

@@ -98,12 +98,15 @@ impl std::fmt::Display for Problem {
 }
 
 /// What an import did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ImportReport {
     /// Data rows read.
     pub n_rows: usize,
     /// What the store did with them.
     pub applied: ApplyReport,
+    /// Rows imported as given that need a look, e.g. a grid inspector
+    /// without an account (alarms assigned to that login wait unseen).
+    pub warnings: Vec<Problem>,
 }
 
 /// A file's rows as text.
@@ -633,7 +636,7 @@ pub fn import(
 ) -> Result<ImportReport> {
     let (n_rows, changes) = plan_rows(store, files, sample)?;
     let applied = store.apply_registry(&changes, actor, at)?;
-    Ok(ImportReport { n_rows, applied })
+    Ok(ImportReport { n_rows, applied, warnings: Vec::new() })
 }
 
 /// One record given as cells by column name (a JSON form, an API body), as a

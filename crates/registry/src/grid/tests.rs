@@ -125,3 +125,53 @@ fn bad_grid_rows_are_all_reported_and_nothing_is_imported() {
     assert_eq!(check(&store, &[], &[retire]).unwrap().applied.n_retired, 1);
     assert_eq!(store.grid_cells().unwrap()[0].status, RecordStatus::Retired);
 }
+
+#[test]
+fn inspectors_without_an_active_account_are_imported_with_a_warning() {
+    use model::account::{Role, UserName};
+    use store::{AccountStore, ChangedBy, NewUser};
+    let store = SqliteStore::open_in_memory().unwrap();
+    crate::import::import(&store, &sample::files(), "demo", at(0), true).unwrap();
+    let by = ChangedBy { actor: "cli".to_owned(), at: at(1) };
+    let mut ids = Vec::new();
+    for name in ["wg.a", "wg.old"] {
+        let user = NewUser {
+            name: UserName::parse(name).unwrap(),
+            role: Role::Inspector,
+            enterprise: None,
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned(),
+        };
+        ids.push(store.create_user(&user, &by).unwrap());
+    }
+    store.retire_user(ids[1], &by).unwrap();
+    let grid = grid_csv(
+        "town,name,inspectors,status\n\
+         511112100,竹根网格,wg.a;wg.b;wg.old,active\n\
+         511112101,牛华网格,wg.gone,retired\n",
+    );
+    let report = check(&store, &[], &[grid]).unwrap();
+    assert_eq!(report.applied.n_created, 2, "imported, not refused");
+    let warned: Vec<(usize, Option<&str>, &str, &str)> = report
+        .warnings
+        .iter()
+        .map(|w| (w.line, w.column.as_deref(), w.reason.as_str(), w.reason_zh.as_str()))
+        .collect();
+    assert_eq!(
+        warned,
+        [
+            (
+                2,
+                Some("inspectors"),
+                "inspector \"wg.b\" has no active account: alarms assigned to this login reach nobody",
+                "网格员 \"wg.b\" 没有有效账号：分派给其的报警无人接收"
+            ),
+            (
+                2,
+                Some("inspectors"),
+                "inspector \"wg.old\" has no active account: alarms assigned to this login reach nobody",
+                "网格员 \"wg.old\" 没有有效账号：分派给其的报警无人接收"
+            ),
+        ],
+        "the retired cell's login is not checked"
+    );
+}
