@@ -179,6 +179,11 @@ pub struct AlarmQuery {
     pub point: Option<PointId>,
     /// Only this rule.
     pub rule: Option<model::alarm::Rule>,
+    /// Only alarms of these points (all points when `None`).
+    pub points: Option<Vec<PointId>>,
+    /// Only alarms assigned to nobody (no assignee, or a blank one) or to
+    /// one of these names (all alarms when `None`): an inbox's "mine".
+    pub assignees: Option<Vec<String>>,
     /// At most this many (0 means 100).
     pub limit: usize,
 }

@@ -1056,6 +1056,7 @@ macro_rules! conformance_suite {
             alarm_escalation_and_notification_outbox,
             alarm_scan_finds_touched_points,
             alarm_list_is_the_alarms_without_their_evidence,
+            alarm_queries_filter_by_points_and_assignees,
             // Accounts (issue #5).
             users_are_unique_by_name_and_audited,
             sessions_live_until_expiry_or_logout,

@@ -65,6 +65,7 @@ pub(crate) async fn list(
         point: params.point.map(PointId),
         rule,
         limit: params.limit.unwrap_or(100).clamp(1, 1000),
+        ..AlarmQuery::default()
     };
     let store = state.store.clone();
     Ok(Json(blocking(move || store.alarms(&query)).await?))

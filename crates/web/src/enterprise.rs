@@ -199,10 +199,9 @@ pub(crate) async fn file(ctx: Ctx, Path(uscc): Path<String>) -> PageResult {
             let mut alarms = Vec::new();
             for point in &outlet_points {
                 alarms.extend(store.alarms(&AlarmQuery {
-                    state: None,
                     point: Some(*point),
-                    rule: None,
                     limit: 200,
+                    ..AlarmQuery::default()
                 })?);
             }
             alarms.sort_by_key(|alarm: &store::Alarm| std::cmp::Reverse(alarm.last_at));

@@ -6,7 +6,9 @@
 //!   alarms (open or acknowledged) assigned to me, to my role, or to nobody
 //!   yet; `scope=all` lists every alarm; `state` is `active`, `open`,
 //!   `acknowledged` or `closed`. At most 500 are listed, 100 a page (the
-//!   export has them all), read without their evidence.
+//!   export has the same 500), read without their evidence; "mine" and the
+//!   points the user may see are filtered in the store's query, so the
+//!   500 are the newest of this inbox's alarms, not of all alarms.
 //! - `GET /alarms/{id}`: facts, evidence, history, and the forms its state allows.
 //! - `POST /alarms/{id}/acknowledge|assign|close`: urlencoded forms (CSRF
 //!   checked by the guard); the close form is multipart, with an optional
@@ -99,6 +101,17 @@ fn severity_cell(lang: Lang, severity: Severity) -> Cell {
 
 /// Whether `alarm` is in the signed-in principal's inbox: assigned to them
 /// (by user name), to their role (`inspector` or 巡查员), or to nobody yet.
+/// The assignee names that make an alarm the signed-in principal's: the
+/// login, the actor name, the role (code and Chinese name).
+fn mine_names(ctx: &Ctx) -> Vec<String> {
+    let role = ctx.principal.role();
+    let mut names: Vec<String> = ctx.principal.user_name().into_iter().collect();
+    names.extend([ctx.principal.actor(), role.as_str().to_owned(), role.name_zh().to_owned()]);
+    names.sort();
+    names.dedup();
+    names
+}
+
 fn is_mine(ctx: &Ctx, alarm: &Alarm) -> bool {
     let role = ctx.principal.role();
     match alarm.assignee.as_deref().map(str::trim) {
@@ -195,14 +208,29 @@ pub(crate) async fn inbox(ctx: Ctx) -> PageResult {
             ctx.bad_request(format!("point={text:?}: {}", ctx.t("alarm.bad_point")))
         })?)),
     };
+    // "Mine" and the points the principal may see are filtered in the
+    // query, so that the limit counts only alarms this inbox lists.
+    let assignees = (scope == Scope::Mine).then(|| mine_names(&ctx));
+    let principal = ctx.principal.clone();
     let (points, mut alarms) = ctx
         .read(move |store| {
+            let points = store.points()?;
+            let visible: Vec<PointId> =
+                points.iter().filter(|p| principal.can_see(p)).map(|p| p.id).collect();
+            let restricted = (visible.len() < points.len()).then_some(visible);
             let mut alarms = Vec::new();
             for state in states {
-                let query = AlarmQuery { state: Some(state), point, rule, limit: INBOX_LIMIT };
+                let query = AlarmQuery {
+                    state: Some(state),
+                    point,
+                    rule,
+                    points: restricted.clone(),
+                    assignees: assignees.clone(),
+                    limit: INBOX_LIMIT,
+                };
                 alarms.extend(store.alarm_list(&query)?);
             }
-            Ok((store.points()?, alarms))
+            Ok((points, alarms))
         })
         .await?;
     let visible: std::collections::HashSet<PointId> =

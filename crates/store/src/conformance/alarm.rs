@@ -278,16 +278,21 @@ pub fn alarm_list_is_the_alarms_without_their_evidence(store: &dyn Store) {
     store.close_alarm(ids[3], "inspector", at(21), "已处理", None).unwrap();
     store.acknowledge_alarm(ids[4], "inspector", at(22)).unwrap();
     let queries = [
-        AlarmQuery { state: None, point: None, rule: None, limit: 100 },
-        AlarmQuery { state: Some(AlarmState::Open), point: None, rule: None, limit: 100 },
-        AlarmQuery { state: Some(AlarmState::Closed), point: Some(point), rule: None, limit: 1 },
+        AlarmQuery { limit: 100, ..AlarmQuery::default() },
+        AlarmQuery { state: Some(AlarmState::Open), limit: 100, ..AlarmQuery::default() },
+        AlarmQuery {
+            state: Some(AlarmState::Closed),
+            point: Some(point),
+            limit: 1,
+            ..AlarmQuery::default()
+        },
         AlarmQuery {
             state: Some(AlarmState::Acknowledged),
-            point: None,
             rule: Some(Rule::Exceedance),
             limit: 10,
+            ..AlarmQuery::default()
         },
-        AlarmQuery { state: None, point: None, rule: Some(Rule::AqiHigh), limit: 10 },
+        AlarmQuery { rule: Some(Rule::AqiHigh), limit: 10, ..AlarmQuery::default() },
     ];
     for query in &queries {
         let full = store.alarms(query).unwrap();
@@ -304,4 +309,58 @@ pub fn alarm_list_is_the_alarms_without_their_evidence(store: &dyn Store) {
     assert_eq!(store.alarm_list(&queries[2]).unwrap()[0].id, ids[3], "the newest closed one");
     assert_eq!(store.alarm_list(&queries[3]).unwrap().len(), 1);
     assert!(store.alarm_list(&queries[4]).unwrap().is_empty());
+}
+
+/// The points and assignees filters: only alarms of the given points; only
+/// alarms assigned to nobody (no assignee or a blank one) or to one of the
+/// given names; the limit counts the alarms that pass the filters.
+pub fn alarm_queries_filter_by_points_and_assignees(store: &dyn Store) {
+    let (first, _) = point_and_device(store, "MN-ALARM-MINE-1");
+    let (second, _) = point_and_device(store, "MN-ALARM-MINE-2");
+    let assignees = [Some("wg.a"), None, Some("  "), Some("wg.b"), Some("analyst"), Some("wg.a")];
+    let mut ids = Vec::new();
+    for (index, assignee) in assignees.iter().enumerate() {
+        let point = if index % 2 == 0 { first } else { second };
+        let found = Finding {
+            key: AlarmKey { point, rule: Rule::Exceedance, pollutant: format!("p{index}") },
+            assignee: assignee.map(str::to_owned),
+            ..finding(point, 0, 0.0)
+        };
+        ids.extend(store.record_alarm_pass(&pass(10, &[found], &[], &[])).unwrap().opened);
+    }
+    let listed = |query: AlarmQuery| -> Vec<_> {
+        let full: Vec<_> = store.alarms(&query).unwrap().iter().map(|alarm| alarm.id).collect();
+        let list: Vec<_> = store.alarm_list(&query).unwrap().iter().map(|alarm| alarm.id).collect();
+        assert_eq!(full, list, "{query:?}");
+        full
+    };
+    let mine = Some(vec!["wg.a".to_owned(), "analyst".to_owned()]);
+    assert_eq!(
+        listed(AlarmQuery { assignees: mine.clone(), limit: 100, ..AlarmQuery::default() }),
+        vec![ids[5], ids[4], ids[2], ids[1], ids[0]],
+        "mine, the role's and the unassigned ones, newest first"
+    );
+    assert_eq!(
+        listed(AlarmQuery { assignees: mine.clone(), limit: 2, ..AlarmQuery::default() }),
+        vec![ids[5], ids[4]],
+        "the limit counts only what the filter keeps"
+    );
+    assert_eq!(
+        listed(AlarmQuery { points: Some(vec![first]), limit: 100, ..AlarmQuery::default() }),
+        vec![ids[4], ids[2], ids[0]]
+    );
+    assert_eq!(
+        listed(AlarmQuery {
+            points: Some(vec![second]),
+            assignees: Some(vec!["wg.b".to_owned()]),
+            state: Some(AlarmState::Open),
+            limit: 100,
+            ..AlarmQuery::default()
+        }),
+        vec![ids[3], ids[1]]
+    );
+    assert!(
+        listed(AlarmQuery { points: Some(vec![]), limit: 100, ..AlarmQuery::default() }).is_empty(),
+        "no point, no alarm"
+    );
 }

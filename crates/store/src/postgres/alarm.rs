@@ -41,14 +41,26 @@ impl PgStore {
             "SELECT {columns} FROM alarm
              WHERE {state_filter} AND ($2::bigint IS NULL OR point_id = $2)
                AND ($3::text IS NULL OR rule = $3)
+               AND ($5::bigint[] IS NULL OR point_id = ANY($5))
+               AND ($6::text[] IS NULL OR coalesce(btrim(assignee), '') = ''
+                    OR btrim(assignee) = ANY($6))
              ORDER BY id DESC LIMIT $4"
         );
         let state = query.state.map(AlarmState::as_str);
         let point = query.point.map(|point| point.0);
         let rule = query.rule.map(Rule::as_str);
         let limit = limit_to_db(limit);
+        let points: Option<Vec<i64>> =
+            query.points.as_ref().map(|points| points.iter().map(|point| point.0).collect());
+        let assignees = query.assignees.as_ref();
         self.read(|client| {
-            select(client, during, &sql, &[&state, &point, &rule, &limit], decode_alarm)
+            select(
+                client,
+                during,
+                &sql,
+                &[&state, &point, &rule, &limit, &points, &assignees],
+                decode_alarm,
+            )
         })
     }
 }

@@ -43,15 +43,28 @@ impl SqliteStore {
                     "SELECT {columns} FROM alarm
                      WHERE {state_filter} AND (?2 IS NULL OR point_id = ?2)
                        AND (?3 IS NULL OR rule = ?3)
+                       AND (?5 IS NULL OR point_id IN (SELECT value FROM json_each(?5)))
+                       AND (?6 IS NULL OR coalesce(trim(assignee), '') = ''
+                            OR trim(assignee) IN (SELECT value FROM json_each(?6)))
                      ORDER BY id DESC LIMIT ?4"
                 ))
                 .map_err(database_error(during))?;
+            let points = query.points.as_ref().map(|points| {
+                serde_json::Value::from(points.iter().map(|point| point.0).collect::<Vec<_>>())
+                    .to_string()
+            });
+            let assignees = query
+                .assignees
+                .as_ref()
+                .map(|names| serde_json::Value::from(names.clone()).to_string());
             let rows = statement
                 .query(params![
                     query.state.map(AlarmState::as_str),
                     query.point.map(|point| point.0),
                     query.rule.map(Rule::as_str),
-                    limit_to_db(limit)
+                    limit_to_db(limit),
+                    points,
+                    assignees
                 ])
                 .map_err(database_error(during))?;
             collect(rows, during, |row| decode_alarm(row))

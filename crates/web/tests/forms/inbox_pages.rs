@@ -4,7 +4,7 @@
 
 use axum::http::StatusCode;
 
-use crate::util::{Browser, element, get, inbox, send};
+use crate::util::{Browser, element, get, inbox, inbox_assigned, send};
 
 /// The inbox at `query` as `browser`: the status, the alarm ids listed and the pager.
 async fn check(
@@ -68,4 +68,16 @@ async fn the_inbox_names_each_rule_in_the_pages_language() {
     let table = element(&page, "table", "table-alarms");
     assert!(table.contains("Hourly mean over standard"), "{table}");
     assert!(!table.contains("exceedance"), "the English name, not the rule code: {table}");
+}
+
+#[tokio::test]
+async fn my_alarm_is_listed_however_many_newer_alarms_are_assigned_to_others() {
+    let mut assignees = vec![Some("insp")];
+    assignees.extend(std::iter::repeat_n(Some("someone.else"), 510));
+    let (state, inspector) = inbox_assigned(&assignees);
+    let (status, ids, pager) = check(&state, &inspector, "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(ids, vec![1], "mine, although 510 newer ones are someone else's: {pager}");
+    let (_, ids, _) = check(&state, &inspector, "?scope=all").await;
+    assert_eq!(ids.len(), 100, "every alarm under scope=all, a page of them");
 }

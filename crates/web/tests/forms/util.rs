@@ -187,17 +187,23 @@ pub(crate) fn outlet(store: &dyn Store) -> model::PointId {
 
 /// `n` open exceedance alarms (ids 1 to `n`, unassigned) on outlet `P1`, and a signed-in inspector `insp`.
 pub(crate) fn inbox(n: usize) -> (web::AppState, Browser) {
+    inbox_assigned(&vec![None; n])
+}
+
+/// One open exceedance alarm per entry of `assignees` (ids from 1, with that
+/// assignee) on outlet `P1`, and a signed-in inspector `insp`.
+pub(crate) fn inbox_assigned(assignees: &[Option<&str>]) -> (web::AppState, Browser) {
     use model::alarm::{AlarmKey, Rule, Severity};
     let store = SqliteStore::open_in_memory().unwrap();
     let point = outlet(&store);
-    let findings: Vec<store::Finding> = (0..n)
+    let findings: Vec<store::Finding> = (0..assignees.len())
         .map(|index| store::Finding {
             key: AlarmKey { point, rule: Rule::Exceedance, pollutant: format!("p{index:03}") },
             severity: Severity::Warning,
             window_from: now(),
             window_to: now(),
             evidence: serde_json::json!({ "index": index }),
-            assignee: None,
+            assignee: assignees[index].map(str::to_owned),
         })
         .collect();
     store
