@@ -14,7 +14,7 @@
 //! role is refused every route above it.
 
 use axum::Router;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, RawPathParams, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -476,7 +476,7 @@ async fn check_request(state: AppState, min_role: Role, request: Request, next: 
                             Refusal::BadCsrf,
                         );
                     };
-                    let given = upload_field(&content_type, &bytes, "csrf");
+                    let given = upload_field(&content_type, bytes.clone(), "csrf").await;
                     (given.unwrap_or_default(), Body::from(bytes))
                 }
                 _ => (String::new(), body),
@@ -502,44 +502,22 @@ pub(crate) fn form_field(body: &[u8], name: &str) -> Option<String> {
     pairs.into_iter().find(|(key, _)| key == name).map(|(_, value)| value)
 }
 
-/// The text of field `name` in a `multipart/form-data` body of `content_type`
-/// (RFC 7578), read from the buffered body: the parts are split at the
-/// boundary and the first part named `name` without a file name is taken.
-/// (axum's `Multipart` would stop at its default body limit here, before the
-/// route's own limit applies.)
-fn upload_field(content_type: &str, body: &[u8], name: &str) -> Option<String> {
-    let boundary = content_type.split(';').map(str::trim).find_map(|parameter| {
-        let value = parameter.strip_prefix("boundary=")?;
-        Some(value.trim_matches('"').to_owned())
-    })?;
-    let delimiter = format!("--{boundary}").into_bytes();
-    let wanted = format!("name=\"{name}\"");
-    let mut rest = body;
-    while let Some(start) = find(rest, &delimiter) {
-        rest = &rest[start + delimiter.len()..];
-        let end = find(rest, &delimiter).unwrap_or(rest.len());
-        let part = &rest[..end];
-        let head_end = find(part, b"\r\n\r\n")?;
-        let head = String::from_utf8_lossy(&part[..head_end]);
-        let disposition = head
-            .lines()
-            .find(|line| line.to_ascii_lowercase().starts_with("content-disposition:"))
-            .unwrap_or("");
-        if disposition.contains(&wanted) && !disposition.contains("filename=") {
-            let value = &part[head_end + 4..];
-            let value = value.strip_suffix(b"\r\n").unwrap_or(value);
-            return String::from_utf8(value.to_vec()).ok();
+/// The text of field `name` in a `multipart/form-data` body of
+/// `content_type` (RFC 7578): the first part named `name` that is not a
+/// file. The body is already buffered (up to the route's limit), so it is
+/// parsed with `multer` directly: axum's `Multipart` extractor would stop at
+/// its default body limit here.
+async fn upload_field(content_type: &str, body: Bytes, name: &str) -> Option<String> {
+    let boundary = multer::parse_boundary(content_type).ok()?;
+    let stream =
+        futures_util::stream::once(async move { Ok::<Bytes, std::convert::Infallible>(body) });
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some(name) && field.file_name().is_none() {
+            return field.text().await.ok();
         }
     }
     None
-}
-
-/// Where `needle` first occurs in `haystack`.
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() {
-        return None;
-    }
-    haystack.windows(needle.len()).position(|window| window == needle)
 }
 
 /// Whether the enterprise principal owns point `point` (text from the path).

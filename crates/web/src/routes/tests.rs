@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use model::account::{Role, UserName};
 use model::time::FixedClock;
@@ -707,15 +707,21 @@ async fn the_plan_routes_sit_behind_the_guard_with_their_roles() {
     assert_eq!(plan_route_role(&Method::GET, "/api/v1/plan/reports/2025"), Role::Public);
 }
 
-#[test]
-fn an_upload_forms_csrf_field_is_read_from_its_multipart_body() {
-    let body = b"--xyz\r\nContent-Disposition: form-data; name=\"csrf\"; filename=\"csrf\"\r\n\r\nnot-this\r\n--xyz\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\n--x\r\n--xyz\r\ncontent-disposition: form-data; name=\"csrf\"\r\n\r\ntok-1\r\n--xyz--\r\n";
+#[tokio::test]
+async fn an_upload_forms_csrf_field_is_read_from_its_multipart_body() {
+    let body = Bytes::from_static(b"--xyz\r\nContent-Disposition: form-data; name=\"csrf\"; filename=\"csrf\"\r\n\r\nnot-this\r\n--xyz\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\n--x\r\n--xyz\r\ncontent-disposition: form-data; name=\"csrf\"\r\n\r\ntok-1\r\n--xyz--\r\n");
+    let field = |content_type: &'static str, body: Bytes, name: &'static str| {
+        super::upload_field(content_type, body, name)
+    };
     assert_eq!(
-        super::upload_field("multipart/form-data; boundary=\"xyz\"", body, "csrf").as_deref(),
+        field("multipart/form-data; boundary=\"xyz\"", body.clone(), "csrf").await.as_deref(),
         Some("tok-1"),
         "a file named csrf is not the token; the text field is"
     );
-    assert_eq!(super::upload_field("multipart/form-data; boundary=xyz", body, "other"), None);
-    assert_eq!(super::upload_field("multipart/form-data", body, "csrf"), None, "no boundary");
-    assert_eq!(super::upload_field("multipart/form-data; boundary=xyz", b"junk", "csrf"), None);
+    assert_eq!(field("multipart/form-data; boundary=xyz", body.clone(), "other").await, None);
+    assert_eq!(field("multipart/form-data", body, "csrf").await, None, "no boundary");
+    assert_eq!(
+        field("multipart/form-data; boundary=xyz", Bytes::from_static(b"junk"), "csrf").await,
+        None
+    );
 }
