@@ -666,6 +666,15 @@ pub(crate) async fn water_monthly(ctx: Ctx) -> PageResult {
                     class.to_owned()
                 }),
                 Cell::text(if mains.is_empty() { "—".to_owned() } else { mains.join("、") }),
+                Cell::text(match ctx.lang {
+                    Lang::Zh => result.detail["target_zh"].as_str().unwrap_or("—"),
+                    Lang::En => result.detail["target"].as_str().unwrap_or("—"),
+                }),
+                Cell::text(match result.detail["meets_target"].as_bool() {
+                    Some(true) => ctx.t("water.meets"),
+                    Some(false) => ctx.t("water.misses"),
+                    None => "—",
+                }),
             ]
         })
         .collect();
@@ -676,6 +685,8 @@ pub(crate) async fn water_monthly(ctx: Ctx) -> PageResult {
             "water.class",
             "water.status",
             "water.main_pollutants",
+            "water.target",
+            "water.attainment",
         ]),
         rows,
     };

@@ -725,3 +725,38 @@ async fn an_upload_forms_csrf_field_is_read_from_its_multipart_body() {
         None
     );
 }
+
+#[tokio::test]
+async fn the_public_water_page_shows_each_sections_target_and_whether_it_is_met() {
+    let fixture = fixture();
+    let store = fixture.state.store.clone();
+    let water = store.points().unwrap().into_iter().find(|p| p.point.code == "WATER-1").unwrap();
+    store
+        .commit_derived(
+            &[DerivedResult {
+                kind: DerivedKind::WaterMonthly,
+                point: water.id,
+                start: at("20261001000000"),
+                period: "2026-10".into(),
+                edition: "GB 3838-2002".into(),
+                detail: json!({"class": "III", "status_zh": "良好", "main_pollutants": [],
+                               "target": "II", "target_zh": "Ⅱ类", "meets_target": false}),
+                computed_at: at("20261101000000"),
+            }],
+            "tests",
+            0,
+        )
+        .unwrap();
+    let page = |uri: &str| {
+        let state = fixture.state.clone();
+        let uri = uri.to_owned();
+        async move { check(&state, get(&uri).body(Body::empty()).unwrap()).await.2 }
+    };
+    let zh = page("/public/water/monthly?month=2026-10").await;
+    let row = zh.split("WATER-1 名称").nth(1).unwrap().split("</tr>").next().unwrap();
+    assert!(row.contains("Ⅱ类") && row.contains("未达标"), "{row}");
+    assert!(zh.contains("水质目标") && zh.contains("是否达标"));
+    let en = page("/public/water/monthly?month=2026-10&lang=en").await;
+    let row = en.split("WATER-1 名称").nth(1).unwrap().split("</tr>").next().unwrap();
+    assert!(row.contains(">II<") && row.contains(">No<"), "{row}");
+}
