@@ -22,8 +22,19 @@ pub fn check_year(plan: &Plan, year: i32) -> Result<()> {
     }
 }
 
-fn invalid(indicator: &str, field: &'static str, message: impl Into<String>) -> Error {
-    Error::InvalidEntry { indicator: indicator.to_owned(), field, message: message.into() }
+/// A refusal of `field`, in English and Chinese.
+fn invalid(
+    indicator: &str,
+    field: &'static str,
+    message: impl Into<String>,
+    message_zh: impl Into<String>,
+) -> Error {
+    Error::InvalidEntry {
+        indicator: indicator.to_owned(),
+        field,
+        message: message.into(),
+        message_zh: message_zh.into(),
+    }
 }
 
 fn check_document(
@@ -32,17 +43,23 @@ fn check_document(
     document: &store::NewPlanDocument,
 ) -> Result<()> {
     if document.bytes.is_empty() {
-        return Err(invalid(indicator, field, "the document is empty"));
+        return Err(invalid(indicator, field, "the document is empty", "证明文件是空的"));
     }
     if document.bytes.len() > MAX_DOCUMENT_BYTES {
         return Err(invalid(
             indicator,
             field,
             format!("{} bytes is more than {MAX_DOCUMENT_BYTES}", document.bytes.len()),
+            format!("证明文件太大：{} 字节，上限 {MAX_DOCUMENT_BYTES} 字节", document.bytes.len()),
         ));
     }
     if document.file_name.trim().is_empty() {
-        return Err(invalid(indicator, field, "the document has no file name"));
+        return Err(invalid(
+            indicator,
+            field,
+            "the document has no file name",
+            "证明文件没有文件名",
+        ));
     }
     Ok(())
 }
@@ -58,21 +75,41 @@ pub fn enter_value(
     let id = value.indicator.as_str();
     let indicator = plan.indicator(id).ok_or_else(|| Error::UnknownIndicator(id.to_owned()))?;
     if value.plan != plan.id {
-        return Err(invalid(id, "plan", format!("{:?} is not {:?}", value.plan, plan.id)));
+        return Err(invalid(
+            id,
+            "plan",
+            format!("{:?} is not {:?}", value.plan, plan.id),
+            format!("规划 {:?} 不是 {:?}", value.plan, plan.id),
+        ));
     }
     if !matches!(indicator.source, Source::Entered) {
-        return Err(invalid(id, "value", "this indicator is computed from monitoring data"));
+        return Err(invalid(
+            id,
+            "value",
+            "this indicator is computed from monitoring data",
+            "该指标由监测数据自动计算，不能填报",
+        ));
     }
     check_year(plan, value.year)?;
     if !value.value.is_finite() {
-        return Err(invalid(id, "value", "not a finite number"));
+        return Err(invalid(id, "value", "not a finite number", "不是有效数值"));
     }
     if matches!(indicator.target, Target::Qualitative { .. }) && ![0.0, 1.0].contains(&value.value)
     {
-        return Err(invalid(id, "value", "a qualitative indicator takes 1 (achieved) or 0"));
+        return Err(invalid(
+            id,
+            "value",
+            "a qualitative indicator takes 1 (achieved) or 0",
+            "定性指标只能填 1（已完成）或 0（未完成）",
+        ));
     }
     if indicator.unit == "%" && !(-100.0..=100.0).contains(&value.value) {
-        return Err(invalid(id, "value", format!("{} is not a percentage", value.value)));
+        return Err(invalid(
+            id,
+            "value",
+            format!("{} is not a percentage", value.value),
+            format!("百分比应在 -100 到 100 之间，{} 不在其中", value.value),
+        ));
     }
     if let Some(document) = &value.document {
         check_document(id, "document", document)?;
@@ -92,17 +129,23 @@ pub fn set_city_target(
     let id = target.indicator.as_str();
     let indicator = plan.indicator(id).ok_or_else(|| Error::UnknownIndicator(id.to_owned()))?;
     if target.plan != plan.id {
-        return Err(invalid(id, "plan", format!("{:?} is not {:?}", target.plan, plan.id)));
+        return Err(invalid(
+            id,
+            "plan",
+            format!("{:?} is not {:?}", target.plan, plan.id),
+            format!("规划 {:?} 不是 {:?}", target.plan, plan.id),
+        ));
     }
     if !matches!(indicator.target, Target::CityAssigned { .. }) {
         return Err(invalid(
             id,
             "target",
             "this indicator's target is in the plan, not assigned by the city",
+            "该指标的目标由规划确定，不由市里下达",
         ));
     }
     if !target.value.is_finite() {
-        return Err(invalid(id, "value", "not a finite number"));
+        return Err(invalid(id, "value", "not a finite number", "不是有效数值"));
     }
     check_document(id, "document", &target.document)?;
     Ok(store.set_city_target(target, actor, at)?)

@@ -90,8 +90,10 @@ pub enum Error {
         indicator: String,
         /// The field.
         field: &'static str,
-        /// What is wrong.
+        /// What is wrong (English).
         message: String,
+        /// What is wrong, in Chinese (the same refusal as `message`).
+        message_zh: String,
     },
     /// The store failed.
     #[error(transparent)]

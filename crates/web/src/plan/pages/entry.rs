@@ -18,6 +18,7 @@ use store::{NewPlanDocument, NewPlanValue, PlanValue};
 
 use crate::export::{Cell, Table};
 use crate::form::{self, Field, Input};
+use crate::i18n::Lang;
 use crate::pages::{Ctx, PageResult, Section};
 use crate::plan::PlanState;
 
@@ -133,25 +134,13 @@ pub(super) fn versions_table(ctx: &Ctx, versions: &[PlanValue], decimals: usize)
     })
 }
 
-/// The message of a refusal by [`plan::entry::enter_value`], in the page's
-/// language where the refusal is a known one (the plan's own text otherwise).
-fn refusal(ctx: &Ctx, message: &str) -> String {
-    let key = if message.starts_with("a qualitative indicator") {
-        "plan.entry.qualitative"
-    } else if message.ends_with("is not a percentage") {
-        "plan.entry.percentage"
-    } else if message == "not a finite number" {
-        "plan.entry.bad_value"
-    } else if message == "the document is empty" {
-        "plan.entry.empty_document"
-    } else if message.contains("bytes is more than") {
-        "plan.entry.large_document"
-    } else if message.starts_with("this indicator is computed") {
-        "plan.entry.computed"
-    } else {
-        return format!("{}: {message}", ctx.t("plan.entry.refused"));
-    };
-    format!("{} ({message})", ctx.t(key))
+/// The message of a refusal by [`plan::entry::enter_value`] in the page's
+/// language (the plan crate gives each refusal in Chinese and English).
+fn refusal(ctx: &Ctx, message: String, message_zh: String) -> String {
+    match ctx.lang {
+        Lang::Zh => message_zh,
+        Lang::En => message,
+    }
 }
 
 /// `POST /plan/indicators/{id}` (multipart: `year`, `value`, `note`, `evidence`).
@@ -221,8 +210,8 @@ pub(crate) async fn enter(
             ));
             refused(&ctx, state, id, page_year, entry).await
         }
-        Err(plan::Error::InvalidEntry { field, message, .. }) => {
-            let message = refusal(&ctx, &message);
+        Err(plan::Error::InvalidEntry { field, message, message_zh, .. }) => {
+            let message = refusal(&ctx, message, message_zh);
             match field {
                 _ if !offers_form(&ctx, &state, &id) => entry.notice = Some(message),
                 "value" => entry.errors.push(("value", message)),
