@@ -99,10 +99,8 @@ fn severity_cell(lang: Lang, severity: Severity) -> Cell {
     Cell::badge(text, colour, "#FFFFFF")
 }
 
-/// Whether `alarm` is in the signed-in principal's inbox: assigned to them
-/// (by user name), to their role (`inspector` or 巡查员), or to nobody yet.
-/// The assignee names that make an alarm the signed-in principal's: the
-/// login, the actor name, the role (code and Chinese name).
+/// The assignee names that put an alarm in the signed-in principal's inbox:
+/// the login, the actor name, the role (`inspector` or 巡查员).
 fn mine_names(ctx: &Ctx) -> Vec<String> {
     let role = ctx.principal.role();
     let mut names: Vec<String> = ctx.principal.user_name().into_iter().collect();
@@ -112,16 +110,11 @@ fn mine_names(ctx: &Ctx) -> Vec<String> {
     names
 }
 
-fn is_mine(ctx: &Ctx, alarm: &Alarm) -> bool {
-    let role = ctx.principal.role();
+/// Whether `alarm` is assigned to nobody yet or to one of `names`.
+fn is_mine(names: &[String], alarm: &Alarm) -> bool {
     match alarm.assignee.as_deref().map(str::trim) {
         None | Some("") => true,
-        Some(assignee) => {
-            Some(assignee) == ctx.principal.user_name().as_deref()
-                || assignee == ctx.principal.actor()
-                || assignee == role.as_str()
-                || assignee == role.name_zh()
-        }
+        Some(assignee) => names.iter().any(|name| name == assignee),
     }
 }
 
@@ -212,12 +205,14 @@ pub(crate) async fn inbox(ctx: Ctx) -> PageResult {
     // query, so that the limit counts only alarms this inbox lists.
     let assignees = (scope == Scope::Mine).then(|| mine_names(&ctx));
     let principal = ctx.principal.clone();
-    let (points, mut alarms) = ctx
+    let names = assignees.clone();
+    let (points, visible, mut alarms) = ctx
         .read(move |store| {
             let points = store.points()?;
-            let visible: Vec<PointId> =
+            let visible: std::collections::HashSet<PointId> =
                 points.iter().filter(|p| principal.can_see(p)).map(|p| p.id).collect();
-            let restricted = (visible.len() < points.len()).then_some(visible);
+            let restricted =
+                (visible.len() < points.len()).then(|| visible.iter().copied().collect());
             let mut alarms = Vec::new();
             for state in states {
                 let query = AlarmQuery {
@@ -225,18 +220,19 @@ pub(crate) async fn inbox(ctx: Ctx) -> PageResult {
                     point,
                     rule,
                     points: restricted.clone(),
-                    assignees: assignees.clone(),
+                    assignees: names.clone(),
                     limit: INBOX_LIMIT,
                 };
                 alarms.extend(store.alarm_list(&query)?);
             }
-            Ok((points, alarms))
+            Ok((points, visible, alarms))
         })
         .await?;
-    let visible: std::collections::HashSet<PointId> =
-        points.iter().filter(|p| ctx.principal.can_see(p)).map(|p| p.id).collect();
+    // The query filtered both already; the same rules in Rust keep the
+    // inbox exact where SQL's trim differs from Rust's (tabs, other spaces).
     alarms.retain(|alarm| {
-        (scope == Scope::All || is_mine(&ctx, alarm)) && visible.contains(&alarm.key.point)
+        assignees.as_deref().is_none_or(|names| is_mine(names, alarm))
+            && visible.contains(&alarm.key.point)
     });
     alarms.sort_by(|a, b| b.last_at.cmp(&a.last_at).then(b.id.0.cmp(&a.id.0)));
     alarms.truncate(INBOX_LIMIT);
