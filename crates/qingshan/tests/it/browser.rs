@@ -384,6 +384,9 @@ fn a_user_logs_in_sees_the_dashboard_switches_language_and_downloads_xlsx() {
         // Log out: the dashboard asks for a login again.
         client.goto(&format!("{base}/dashboard")).await.unwrap();
         client.find(Locator::Css("header form button")).await.unwrap().click().await.unwrap();
+        // The logout form's answer (a redirect to the home page, logged out)
+        // must arrive before the next navigation, or that one races it.
+        client.wait().for_element(Locator::Id("nav-login")).await.unwrap();
         client.goto(&format!("{base}/dashboard")).await.unwrap();
         client.wait().for_element(Locator::Id("login-form")).await.unwrap();
         client.close().await.unwrap();
