@@ -88,7 +88,7 @@ use std::fmt;
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Timelike};
 
 use crate::aqi::{
-    AqiOptions, AqiReport, DailyConcs, Indicator, Pollutant, PollutantSet, RealtimeConcs,
+    AqiOptions, AqiReport, DailyInput, Indicator, Pollutant, PollutantSet, RealtimeConcs,
 };
 use crate::decimal::{Conc, MeanConc, Precision, div_round_half_even};
 use crate::edition::{AirEdition, EditionChoice, HourLabel, LimitSet};
@@ -612,13 +612,6 @@ fn statistic_precision(
     }
 }
 
-fn finish(mean: MeanConc, precision: Option<Precision>) -> MeanConc {
-    match precision {
-        Some(p) => mean.round(p).into(),
-        None => mean,
-    }
-}
-
 /// Hours before the day loaded for O3 windows reaching into the previous
 /// day (an 8 h window ending 01:00 starts at 17:00 the day before).
 pub const LOOKBACK: usize = 7;
@@ -867,18 +860,32 @@ fn evaluate_day_into(
     out: &mut DayResult,
 ) {
     let limits = edition.limit_set_on(date);
+    // Each statistic is rounded once (HJ 633-2026 4.2.2; the AQI's input
+    // rounding is the same precision, so it is not repeated) and enters the
+    // AQI with its index in the IAQI table.
+    let rounded = |mean: MeanConc, precision: Option<Precision>| match precision {
+        Some(p) => {
+            let (conc, step) = mean.round_steps(p);
+            DailyInput { conc: conc.into(), step }
+        }
+        None => DailyInput { conc: mean, step: u64::MAX },
+    };
+    let mut inputs: [Option<DailyInput>; 7] = [None; 7];
     let daily = &mut out.daily;
     for pollutant in Pollutant::ALL {
         let p = pollutant.index();
         let (sum, n) = (hours.sum_milli[p], hours.n_valid[p]);
         let validity = Validity { n_valid: n, n_required: DAILY_MIN_HOURS, n_possible: 24 };
-        let value = if validity.is_met() {
+        let input = if validity.is_met() {
             MeanConc::new(sum, n)
-                .map(|m| finish(m, statistic_precision(edition, pollutant, options)))
+                .map(|m| rounded(m, statistic_precision(edition, pollutant, options)))
         } else {
             None
         };
-        daily[p] = DailyValue { value, validity };
+        daily[p] = DailyValue { value: input.map(|i| i.conc), validity };
+        if pollutant != Pollutant::O3 {
+            inputs[Indicator::of_daily(pollutant).index()] = input;
+        }
     }
 
     // O3 from the 31 loaded hours in stored form (thousandths + 1, 0 when
@@ -891,14 +898,11 @@ fn evaluate_day_into(
     let o3_precision = statistic_precision(edition, Pollutant::O3, options);
     let max_validity =
         Validity { n_valid: n_o3_hours, n_required: options.o3_max_1h_min_hours, n_possible: 24 };
-    let o3_max_1h = DailyValue {
-        value: if max_validity.is_met() {
-            max_1h.map(|c| finish(c.into(), o3_precision))
-        } else {
-            None
-        },
-        validity: max_validity,
+    let max_1h_input = match max_1h {
+        Some(c) if max_validity.is_met() => Some(rounded(c.into(), o3_precision)),
+        _ => None,
     };
+    let o3_max_1h = DailyValue { value: max_1h_input.map(|i| i.conc), validity: max_validity };
     // Window ending at hour-end e (1..=24) covers loaded hours [LOOKBACK+e-8, LOOKBACK+e);
     // it is kept as a running sum of stored forms and a count of present hours.
     let (best, n_windows) = match options.mda8_windows {
@@ -910,26 +914,19 @@ fn evaluate_day_into(
     };
     let mda8_validity =
         Validity { n_valid: n_windows, n_required: MDA8_MIN_WINDOWS, n_possible: 17 };
-    let mda8_value = best.and_then(|(s, n)| MeanConc::new(s, n)).map(|m| finish(m, o3_precision));
+    let mda8_input = best.and_then(|(s, n)| MeanConc::new(s, n)).map(|m| rounded(m, o3_precision));
     let o3_limit =
         limit_milli(limits, Class::Two, Pollutant::O3, Averaging::Mda8).unwrap_or(i64::MAX);
-    let exceeds = mda8_value.is_some_and(|v| v.exceeds_milli(o3_limit));
+    let exceeds = mda8_input.is_some_and(|i| i.conc.exceeds_milli(o3_limit));
+    let mda8_input = if mda8_validity.is_met() || exceeds { mda8_input } else { None };
     let o3_mda8 = Mda8 {
-        value: if mda8_validity.is_met() || exceeds { mda8_value } else { None },
+        value: mda8_input.map(|i| i.conc),
         validity: mda8_validity,
         valid_by_exceedance: !mda8_validity.is_met() && exceeds,
     };
-
-    let concs = DailyConcs {
-        so2_24h: daily[Pollutant::So2.index()].value,
-        no2_24h: daily[Pollutant::No2.index()].value,
-        pm10_24h: daily[Pollutant::Pm10.index()].value,
-        pm25_24h: daily[Pollutant::Pm25.index()].value,
-        co_24h: daily[Pollutant::Co.index()].value,
-        o3_mda8: o3_mda8.value,
-        o3_max_1h: o3_max_1h.value,
-    };
-    out.aqi = crate::aqi::daily_aqi(edition, &concs, &options.aqi);
+    inputs[Indicator::O3_8h.index()] = mda8_input;
+    inputs[Indicator::O3_1h.index()] = max_1h_input;
+    out.aqi = crate::aqi::daily_report(edition, &inputs, &options.aqi);
     (out.date, out.edition, out.limits) = (date, edition, limits);
     (out.o3_mda8, out.o3_max_1h) = (o3_mda8, o3_max_1h);
 }

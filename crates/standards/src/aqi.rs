@@ -178,6 +178,19 @@ impl Indicator {
         self as usize
     }
 
+    /// The daily indicator of a pollutant: its 24 h mean, O3 its MDA8
+    /// (HJ 633 daily report).
+    pub fn of_daily(pollutant: Pollutant) -> Indicator {
+        match pollutant {
+            Pollutant::So2 => Indicator::So2,
+            Pollutant::No2 => Indicator::No2,
+            Pollutant::Co => Indicator::Co,
+            Pollutant::O3 => Indicator::O3_8h,
+            Pollutant::Pm10 => Indicator::Pm10,
+            Pollutant::Pm25 => Indicator::Pm25,
+        }
+    }
+
     /// Name as the CLI writes it: `SO2, NO2, PM10, PM2.5, CO, O3_8h, O3_1h`.
     pub fn name(self) -> &'static str {
         match self {
@@ -505,17 +518,25 @@ static PM25_24H_2026_TABLE: IaqiTable<{ units_len(&PM25_24H_2026) }> =
 /// The IAQI from `column`'s table when `conc` is a single value at the
 /// reporting precision (every HJ 633-2026 input) within the table.
 fn table_lookup(table: &[u16], column: Column, conc: MeanConc) -> Option<u32> {
-    if conc.n() != 1 {
-        return None;
-    }
-    let milli = conc.sum_milli();
-    let (aligned, step) = if matches!(column, Column::Co_24h | Column::Co_1h) {
-        (milli % 100 == 0, milli / 100)
-    } else {
-        (milli % 1000 == 0, milli / 1000)
-    };
-    let value = *table.get(usize::try_from(step).ok().filter(|_| aligned)?)?;
+    let value = *table.get(usize::try_from(table_step(column, conc)).ok()?)?;
     (value != u16::MAX).then_some(u32::from(value))
+}
+
+/// The index of `conc` in `column`'s IAQI table (one entry per whole unit,
+/// CO per tenth) when it is a single value at that precision, else
+/// `u64::MAX`.
+fn table_step(column: Column, conc: MeanConc) -> u64 {
+    if conc.n() != 1 {
+        return u64::MAX;
+    }
+    // A MeanConc's sum is never negative.
+    let milli = conc.sum_milli() as u64;
+    let (aligned, step) = if matches!(column, Column::Co_24h | Column::Co_1h) {
+        (milli.is_multiple_of(100), milli / 100)
+    } else {
+        (milli.is_multiple_of(1000), milli / 1000)
+    };
+    if aligned { step } else { u64::MAX }
 }
 
 /// The precomputed IAQIs of `column` under `edition`, one per step of the
@@ -955,47 +976,75 @@ pub fn round_input(
 /// only).
 #[inline(always)]
 pub fn daily_aqi(edition: AirEdition, day: &DailyConcs, options: &AqiOptions) -> AqiReport {
-    // The daily columns in Indicator::ALL order; O3_1h is a 2012 indicator only.
-    const COLUMNS: [Column; 7] = [
-        Column::So2_24h,
-        Column::No2_24h,
-        Column::Pm10_24h,
-        Column::Pm25_24h,
-        Column::Co_24h,
-        Column::O3_8h,
-        Column::O3_1h,
-    ];
-    let y2012 = edition == AirEdition::Hj633_2012;
-    let inputs = [
+    let raw = [
         day.so2_24h,
         day.no2_24h,
         day.pm10_24h,
         day.pm25_24h,
         day.co_24h,
         day.o3_mda8,
-        if y2012 { day.o3_max_1h } else { None },
+        day.o3_max_1h,
     ];
-    let n_expected = if y2012 { 7 } else { 6 };
+    let inputs = std::array::from_fn(|k| {
+        raw[k].map(|raw| {
+            let used = round_input(edition, Indicator::ALL[k].pollutant(), raw, options);
+            DailyInput { conc: used, step: table_step(DAILY_COLUMNS[k], used) }
+        })
+    });
+    daily_report(edition, &inputs, options)
+}
+
+/// The daily columns in [`Indicator::ALL`] order; O3_1h is a 2012 indicator only.
+const DAILY_COLUMNS: [Column; 7] = [
+    Column::So2_24h,
+    Column::No2_24h,
+    Column::Pm10_24h,
+    Column::Pm25_24h,
+    Column::Co_24h,
+    Column::O3_8h,
+    Column::O3_1h,
+];
+
+/// One indicator of the daily AQI, already at the edition's input
+/// precision ([`round_input`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DailyInput {
+    /// The value the IAQI is computed from.
+    pub(crate) conc: MeanConc,
+    /// The value's index in its column's IAQI table (whole units, CO
+    /// tenths) when it is a whole number of steps, else `u64::MAX`.
+    pub(crate) step: u64,
+}
+
+/// [`daily_aqi`] from inputs already rounded, in [`Indicator::ALL`] order
+/// (O3_1h is read under HJ 633-2012 only): the air evaluation's day loop
+/// rounds each daily statistic once and passes its table index along.
+#[inline(always)]
+pub(crate) fn daily_report(
+    edition: AirEdition,
+    inputs: &[Option<DailyInput>; 7],
+    options: &AqiOptions,
+) -> AqiReport {
+    let n_expected = if edition == AirEdition::Hj633_2012 { 7 } else { 6 };
     // The columns' tables, chosen once per day rather than per indicator.
-    let tables = COLUMNS.map(|column| iaqi_table(edition, column));
+    let tables = DAILY_COLUMNS.map(|column| iaqi_table(edition, column));
     let mut conc = [None; 7];
     let mut iaqis = [None; 7];
     let mut missing = IndicatorSet::EMPTY;
     for k in 0..n_expected {
-        let (indicator, column) = (Indicator::ALL[k], COLUMNS[k]);
-        let pollutant = indicator.pollutant();
+        let indicator = Indicator::ALL[k];
         match inputs[k] {
-            Some(raw) => {
-                let used = round_input(edition, pollutant, raw, options);
-                conc[k] = Some(used);
+            Some(input) => {
+                conc[k] = Some(input.conc);
+                let from_table = usize::try_from(input.step).ok().and_then(|i| tables[k].get(i));
                 // None only for O3 8 h > 800 under 2012 (table 1 note 3): the
                 // O3 IAQI then comes from O3_1h, its own indicator.
-                iaqis[k] = match table_lookup(tables[k], column, used) {
-                    Some(value) => Some(value),
-                    None => iaqi(edition, column, used, options.above_top),
+                iaqis[k] = match from_table {
+                    Some(&value) if value != u16::MAX => Some(u32::from(value)),
+                    _ => iaqi(edition, DAILY_COLUMNS[k], input.conc, options.above_top),
                 };
             }
-            None if !options.not_in_plan.contains(pollutant) => {
+            None if !options.not_in_plan.contains(indicator.pollutant()) => {
                 missing = missing.with(indicator);
             }
             None => {}
