@@ -622,18 +622,17 @@ pub const LOADED: usize = 24 + LOOKBACK;
 /// One day's hourly values in evaluation form, reused from day to day
 /// (allocation-free hot path): per pollutant the sum and count of the valid
 /// hours starting 00:00..23:00 of the day, and for O3 the 31 hours from
-/// 17:00 of the previous day (for 8 h windows) in their stored form
-/// (thousandths + 1, 0 when missing).
+/// 17:00 of the previous day (for 8 h windows).
 #[derive(Debug, Clone)]
 pub struct DayHours {
     sum_milli: [i64; 6],
     n_valid: [u32; 6],
-    o3_stored: [u32; LOADED],
+    o3: [Option<Conc>; LOADED],
 }
 
 impl Default for DayHours {
     fn default() -> DayHours {
-        DayHours { sum_milli: [0; 6], n_valid: [0; 6], o3_stored: [0; LOADED] }
+        DayHours { sum_milli: [0; 6], n_valid: [0; 6], o3: [None; LOADED] }
     }
 }
 
@@ -715,35 +714,11 @@ impl DayHours {
         }
         let skip = if o3_lookback { 0 } else { LOOKBACK };
         let first = day_start - LOOKBACK as i64;
-        let stored = &mut self.o3_stored;
-        // Fixed-length copies when the hours lie inside the column, which
-        // the compiler turns into a few vector moves.
-        let fixed = |from: i64| usize::try_from(from).ok().and_then(|from| column.get(from..));
-        let inside: Option<&[Option<Conc>; 24]> =
-            fixed(day_start).and_then(|day| day.get(..24)).and_then(|day| day.try_into().ok());
-        let before: Option<&[Option<Conc>; LOOKBACK]> =
-            fixed(first).and_then(|hours| hours.get(..LOOKBACK)).and_then(|h| h.try_into().ok());
-        match (inside, before) {
-            (Some(day), Some(before)) if o3_lookback => {
-                for (s, &value) in stored.iter_mut().zip(before.iter().chain(day)) {
-                    *s = Conc::stored(value);
-                }
-            }
-            (Some(day), _) if !o3_lookback => {
-                stored[..LOOKBACK].fill(0);
-                for (s, &value) in stored[LOOKBACK..].iter_mut().zip(day) {
-                    *s = Conc::stored(value);
-                }
-            }
-            _ => {
-                for (k, s) in stored.iter_mut().enumerate() {
-                    *s = if k < skip { 0 } else { Conc::stored(at(first + k as i64)) };
-                }
-            }
+        for (k, hour) in self.o3.iter_mut().enumerate() {
+            *hour = if k < skip { None } else { at(first + k as i64) };
         }
-        let (sum, n) = stored_sum(stored[LOOKBACK..].iter().copied());
-        self.sum_milli[p] = sum;
-        self.n_valid[p] = n;
+        (self.sum_milli[p], self.n_valid[p]) =
+            stored_sum(self.o3[LOOKBACK..].iter().map(|&v| Conc::stored(v)));
     }
 }
 
@@ -754,11 +729,12 @@ impl DayHours {
 /// windows ending 8–24 (HJ 663-2013). A constant first end lets the
 /// compiler drop the bounds checks and unroll.
 #[inline(always)]
-fn mda8_windows<const FIRST_END: usize>(o3: &[u32; LOADED]) -> (Option<(i64, u32)>, u32) {
+fn mda8_windows<const FIRST_END: usize>(o3: &[Option<Conc>; LOADED]) -> (Option<(i64, u32)>, u32) {
+    let stored = |hour: usize| Conc::stored(o3[hour]);
     let first_end = FIRST_END;
     let first_lo = LOOKBACK + first_end - 8;
     let (mut stored_total, mut n) = (0u64, 0u32);
-    for &value in &o3[first_lo..first_lo + 8] {
+    for value in (first_lo..first_lo + 8).map(stored) {
         stored_total += u64::from(value);
         n += u32::from(value != 0);
     }
@@ -773,7 +749,7 @@ fn mda8_windows<const FIRST_END: usize>(o3: &[u32; LOADED]) -> (Option<(i64, u32
     for end in first_end..=24usize {
         if end > first_end {
             // Slide by one hour: hour LOOKBACK+end-1 enters, LOOKBACK+end-9 leaves.
-            let (enters, leaves) = (o3[LOOKBACK + end - 1], o3[LOOKBACK + end - 9]);
+            let (enters, leaves) = (stored(LOOKBACK + end - 1), stored(LOOKBACK + end - 9));
             stored_total = stored_total + u64::from(enters) - u64::from(leaves);
             n = n + u32::from(enters != 0) - u32::from(leaves != 0);
         }
@@ -797,12 +773,12 @@ fn mda8_windows<const FIRST_END: usize>(o3: &[u32; LOADED]) -> (Option<(i64, u32
 /// every window holds 8 hours, so means compare as sums, with no data-dependent
 /// selection chain.
 #[inline(always)]
-fn full_day_mda8(o3: &[u32; LOADED]) -> (Option<(i64, u32)>, u32) {
-    let day = &o3[LOOKBACK..];
-    let mut stored_total: u64 = day[..8].iter().map(|&v| u64::from(v)).sum();
+fn full_day_mda8(o3: &[Option<Conc>; LOADED]) -> (Option<(i64, u32)>, u32) {
+    let at = |hour: usize| u64::from(Conc::stored(o3[LOOKBACK + hour]));
+    let mut stored_total: u64 = (0..8).map(at).sum();
     let mut best = stored_total;
     for end in 9..=24usize {
-        stored_total = stored_total + u64::from(day[end - 1]) - u64::from(day[end - 9]);
+        stored_total = stored_total + at(end - 1) - at(end - 9);
         best = best.max(stored_total);
     }
     // Stored forms are thousandths + 1, and all 8 hours are present.
@@ -822,7 +798,7 @@ pub fn evaluate_day_hours(
     options: &AirOptions,
 ) -> DayResult {
     let mut day = DayResult::PLACEHOLDER;
-    evaluate_day_into(date, edition, hours, options, &mut day);
+    evaluate_day_into(date, edition, hours, &hours.o3, options, &mut day);
     day
 }
 
@@ -851,11 +827,14 @@ impl DayResult {
 
 /// [`evaluate_day_hours`] writing every field of `out` in place, so that a
 /// day is not built on the stack and then copied into the result vector.
+/// The O3 hours come apart from `hours` (whose own copy is then not read),
+/// so that a day inside its column is read from the column itself.
 #[inline(always)]
 fn evaluate_day_into(
     date: NaiveDate,
     edition: AirEdition,
     hours: &DayHours,
+    o3: &[Option<Conc>; LOADED],
     options: &AirOptions,
     out: &mut DayResult,
 ) {
@@ -888,13 +867,12 @@ fn evaluate_day_into(
         }
     }
 
-    // O3 from the 31 loaded hours in stored form (thousandths + 1, 0 when
-    // missing).
-    let o3 = &hours.o3_stored;
+    // O3 from the 31 loaded hours.
     let n_o3_hours = hours.n_valid[Pollutant::O3.index()];
-    // Missing hours are 0 and present ones ≥ 1, so the plain maximum is the
-    // maximum of the present hours whenever there is one.
-    let max_1h = Conc::from_stored(o3[LOOKBACK..].iter().copied().max().unwrap_or(0));
+    // In stored form missing hours are 0 and present ones ≥ 1, so the plain
+    // maximum is the maximum of the present hours whenever there is one.
+    let max_1h =
+        Conc::from_stored(o3[LOOKBACK..].iter().map(|&v| Conc::stored(v)).max().unwrap_or(0));
     let o3_precision = statistic_precision(edition, Pollutant::O3, options);
     let max_validity =
         Validity { n_valid: n_o3_hours, n_required: options.o3_max_1h_min_hours, n_possible: 24 };
@@ -957,7 +935,8 @@ pub fn evaluate_days_into(
     out.resize(n_days, DayResult::PLACEHOLDER);
     // Only O3 windows ending before 8:00 reach into the previous day.
     let needs_lookback = options.mda8_windows == Mda8Windows::AllEndingInDay;
-    let o3_column = series.columns[Pollutant::O3.index()];
+    let o3_index = Pollutant::O3.index();
+    let o3_column = series.columns[o3_index];
     let (mut base, mut date) = (first_base, from);
     for slot in out.iter_mut() {
         // The day's sums straight from the columns: their loads overlap the
@@ -967,8 +946,25 @@ pub fn evaluate_days_into(
             let p = pollutant.index();
             (hours.sum_milli[p], hours.n_valid[p]) = day_sum(series.columns[p], base);
         }
-        hours.load_from(Pollutant::O3, o3_column, base, needs_lookback);
-        evaluate_day_into(date, choice.edition_on(date), hours, options, slot);
+        // O3's 31 hours straight from the column when they lie inside it:
+        // the hours before the day are then real, which only windows
+        // reaching into the previous day read, and those want them.
+        let inside: Option<&[Option<Conc>; LOADED]> = usize::try_from(base - LOOKBACK as i64)
+            .ok()
+            .and_then(|first| o3_column.get(first..first.checked_add(LOADED)?))
+            .and_then(|hours| hours.try_into().ok());
+        let o3 = match inside {
+            Some(o3) => {
+                let o3_day = o3[LOOKBACK..].try_into().unwrap_or(&[None; 24]);
+                (hours.sum_milli[o3_index], hours.n_valid[o3_index]) = inside_day_sum(o3_day);
+                o3
+            }
+            None => {
+                hours.load_from(Pollutant::O3, o3_column, base, needs_lookback);
+                &hours.o3
+            }
+        };
+        evaluate_day_into(date, choice.edition_on(date), hours, o3, options, slot);
         // `to` is at most the last date, so only a day past it has no successor.
         date = date.succ_opt().unwrap_or(date);
         base += 24;
@@ -1265,6 +1261,10 @@ pub struct StatsScratch {
     values: Vec<Conc>,
     /// Calendar-month runs of the piece: (year, month, first day, end).
     months: Vec<(i32, u32, usize, usize)>,
+    /// Per day of the piece: bit 0 set when a pollutant exceeds its class-1
+    /// 24 h (O3 MDA8) limit, bit 1 its class-2 limit; gathered by the
+    /// per-pollutant passes for [`day_counts`].
+    over: Vec<u8>,
 }
 
 /// Period statistics of a run of [`DayResult`]s (consecutive days), split
@@ -1308,11 +1308,14 @@ fn piece_statistics(
             _ => scratch.months.push((year, month, i, i + 1)),
         }
     }
+    scratch.over.clear();
+    scratch.over.resize(days.len(), 0);
     let mut pollutants = Vec::with_capacity(6);
     for pollutant in Pollutant::ALL {
         pollutants.push(pollutant_statistics(days, pollutant, limits, options, scratch));
     }
-    let counts = day_counts(days, options);
+    let over = &scratch.over;
+    let counts = day_counts_with(days, options, |i, _| over[i]);
     let composite = composite_index(&pollutants, limits, options);
     PeriodStats { edition, limits, from, to, pollutants, days: counts, composite }
 }
@@ -1377,7 +1380,7 @@ fn pollutant_statistics(
     options: &AirOptions,
     scratch: &mut StatsScratch,
 ) -> PollutantStats {
-    let values = &mut scratch.values;
+    let (values, over) = (&mut scratch.values, &mut scratch.over);
     values.clear();
     let mut months: Vec<MonthValidity> = Vec::with_capacity(scratch.months.len());
     let averaging = daily_averaging(pollutant);
@@ -1387,13 +1390,15 @@ fn pollutant_statistics(
     let mut sum: i64 = 0;
     for &(year, month, first, end) in &scratch.months {
         let n_before = values.len();
-        for day in &days[first..end] {
+        for (day, over) in days[first..end].iter().zip(&mut over[first..end]) {
             if let Some(value) = day.statistic(pollutant) {
                 let conc = value.to_conc();
                 sum += conc.milli();
                 values.push(conc);
-                over1 += u32::from(value.exceeds_milli(limit1));
-                over2 += u32::from(value.exceeds_milli(limit2));
+                let (above1, above2) = (value.exceeds_milli(limit1), value.exceeds_milli(limit2));
+                over1 += u32::from(above1);
+                over2 += u32::from(above2);
+                *over |= u8::from(above1) | u8::from(above2) << 1;
             }
         }
         let n_possible = (end - first) as u32;
@@ -1486,7 +1491,6 @@ fn level_index(aqi: u32) -> usize {
 /// indicator, and days over the GB 3095 24 h / MDA8 limits (kept apart from
 /// the AQI counts: from 2031 they differ).
 pub fn day_counts(days: &[DayResult], options: &AirOptions) -> DayCounts {
-    let mut counts = DayCounts { n_days: days.len() as u32, ..DayCounts::default() };
     // Daily limits per class and pollutant, refreshed when the limit set changes.
     let table = |set: LimitSet| {
         [Class::One, Class::Two].map(|class| {
@@ -1496,11 +1500,30 @@ pub fn day_counts(days: &[DayResult], options: &AirOptions) -> DayCounts {
     };
     let mut current = days.first().map_or(LimitSet::Gb3095_2012, |d| d.limits);
     let mut limits = table(current);
-    for day in days {
+    day_counts_with(days, options, |_, day| {
         if day.limits != current {
             current = day.limits;
             limits = table(current);
         }
+        let over = |class_limits: &[i64; 6]| {
+            Pollutant::ALL.iter().fold(false, |over, p| {
+                over | day.statistic(*p).is_some_and(|v| v.exceeds_milli(class_limits[p.index()]))
+            })
+        };
+        u8::from(over(&limits[0])) | u8::from(over(&limits[1])) << 1
+    })
+}
+
+/// [`day_counts`] with the days' exceedances from `over(i, day)`: bit 0 when
+/// a pollutant exceeds its class-1 limit, bit 1 its class-2 limit.
+#[inline(always)]
+fn day_counts_with(
+    days: &[DayResult],
+    options: &AirOptions,
+    mut over: impl FnMut(usize, &DayResult) -> u8,
+) -> DayCounts {
+    let mut counts = DayCounts { n_days: days.len() as u32, ..DayCounts::default() };
+    for (i, day) in days.iter().enumerate() {
         if let Some(aqi) = counted_aqi(day, options) {
             counts.n_aqi_days += 1;
             counts.by_level[level_index(aqi)] += 1;
@@ -1513,13 +1536,9 @@ pub fn day_counts(days: &[DayResult], options: &AirOptions) -> DayCounts {
                 *count += u32::from(day.aqi.primary.contains(indicator));
             }
         }
-        let over = |class_limits: &[i64; 6]| {
-            Pollutant::ALL.iter().fold(false, |over, p| {
-                over | day.statistic(*p).is_some_and(|v| v.exceeds_milli(class_limits[p.index()]))
-            })
-        };
-        counts.n_exceedance_class1 += u32::from(over(&limits[0]));
-        counts.n_exceedance_class2 += u32::from(over(&limits[1]));
+        let over = over(i, day);
+        counts.n_exceedance_class1 += u32::from(over & 1);
+        counts.n_exceedance_class2 += u32::from(over >> 1);
     }
     counts
 }
@@ -1775,9 +1794,10 @@ mod tests {
             lookback in prop::collection::vec(0u32..5_000, LOOKBACK),
             day in prop::collection::vec(1u32..5_000, 24),
         ) {
-            let mut o3 = [0u32; LOADED];
-            o3[..LOOKBACK].copy_from_slice(&lookback);
-            o3[LOOKBACK..].copy_from_slice(&day);
+            let o3: [Option<Conc>; LOADED] = std::array::from_fn(|k| {
+                let milli = if k < LOOKBACK { lookback[k] } else { day[k - LOOKBACK] };
+                Conc::from_stored(milli)
+            });
             prop_assert_eq!(full_day_mda8(&o3), mda8_windows::<8>(&o3));
         }
 
