@@ -1333,24 +1333,25 @@ fn percentile_unsorted(values: &mut [Conc], percent: u8) -> Option<MeanConc> {
     // X(s) and X(s+1) are the two smallest of the n - s + 1 largest values.
     let n_top = values.len() + 1 - s;
     let (x_s, x_next) = if n_top <= TOP_MAX {
-        // High percentiles (HJ 663 uses 90, 95 and 98): one branch-free pass
-        // appends the values above a floor to a small buffer; when it fills,
-        // it keeps its `n_top` largest and the floor rises to their
-        // smallest. A value equal to the floor can be dropped then: the
-        // values of the `n_top` largest are the same with it or without it.
-        let mut buf = [Conc::ZERO; CANDIDATES];
-        let (mut len, mut floor) = (0usize, 0u32);
-        for &value in values.iter() {
-            buf[len] = value;
-            len += usize::from(Conc::stored(Some(value)) > floor);
-            if len == CANDIDATES {
-                buf.select_nth_unstable(CANDIDATES - n_top);
-                buf.copy_within(CANDIDATES - n_top.., 0);
-                len = n_top;
-                floor = Conc::stored(Some(buf[0]));
-            }
+        // High percentiles (HJ 663 uses 90, 95 and 98): a floor that at
+        // least `n_top` values reach, the smallest of the maxima of `n_top`
+        // blocks, so the `n_top` largest are all at or above it; one
+        // branch-free pass keeps the values at or above it in place, and the
+        // selection runs on those few.
+        let block = values.len() / n_top;
+        let floor = values
+            .chunks_exact(block.max(1))
+            .take(n_top)
+            .map(|block| block.iter().copied().max().unwrap_or(Conc::ZERO))
+            .min()
+            .unwrap_or(Conc::ZERO);
+        let mut len = 0usize;
+        for i in 0..values.len() {
+            let value = values[i];
+            values[len] = value;
+            len += usize::from(value >= floor);
         }
-        let top = &mut buf[..len];
+        let top = &mut values[..len];
         let (_, x_s, rest) = top.select_nth_unstable(len - n_top);
         (*x_s, rest.iter().min().copied())
     } else {
@@ -1365,13 +1366,9 @@ fn percentile_unsorted(values: &mut [Conc], percent: u8) -> Option<MeanConc> {
     MeanConc::new(100 * x_s + (x_next - x_s) * frac, 100)
 }
 
-/// Largest number of top values [`percentile_unsorted`] keeps in a buffer
-/// (P90 of a year needs 38).
+/// Largest number of top values for which [`percentile_unsorted`] first
+/// filters by a floor (P90 of a year needs 38).
 const TOP_MAX: usize = 48;
-/// Size of [`percentile_unsorted`]'s candidate buffer: twice [`TOP_MAX`], so
-/// that it compacts at most once per `TOP_MAX` values that rise above the
-/// floor.
-const CANDIDATES: usize = 2 * TOP_MAX;
 
 fn pollutant_statistics(
     days: &[DayResult],
@@ -1807,6 +1804,19 @@ mod tests {
             percent in 0u8..=100,
         ) {
             let mut concs: Vec<Conc> = values.iter().map(|&v| Conc::from_milli(v).unwrap()).collect();
+            let mut sorted = concs.clone();
+            sorted.sort_unstable();
+            prop_assert_eq!(percentile_unsorted(&mut concs, percent), percentile(&sorted, percent).unwrap());
+        }
+
+        /// The same with many equal values, where the floor that filters the
+        /// candidates is itself repeated.
+        #[test]
+        fn selection_percentile_equals_sorted_percentile_with_ties(
+            values in prop::collection::vec(0i64..8, 1..400),
+            percent in 0u8..=100,
+        ) {
+            let mut concs: Vec<Conc> = values.iter().map(|&v| Conc::from_milli(v * 1000).unwrap()).collect();
             let mut sorted = concs.clone();
             sorted.sort_unstable();
             prop_assert_eq!(percentile_unsorted(&mut concs, percent), percentile(&sorted, percent).unwrap());
