@@ -1142,16 +1142,15 @@ fn finish_report(
     missing: IndicatorSet,
     options: &AqiOptions,
 ) -> AqiReport {
-    let aqi = iaqis.iter().flatten().copied().max();
-    // Bit sets built without branches (the IAQIs are data).
+    // Each IAQI plus one, 0 when missing: the AQI is then a plain maximum,
+    // and the bit sets are built without branches (the IAQIs are data).
+    let plus_one = iaqis.map(|value| value.map_or(0, |v| u64::from(v) + 1));
+    let top = plus_one.iter().copied().max().unwrap_or(0);
+    let aqi = top.checked_sub(1).map(|a| a as u32);
     let (mut primary_bits, mut exceeding_bits) = (0u8, 0u8);
-    if let Some(a) = aqi {
-        for (k, value) in iaqis.iter().enumerate() {
-            let value = value.unwrap_or(0);
-            let present = iaqis[k].is_some();
-            primary_bits |= u8::from(present & (a > 50) & (value == a)) << k;
-            exceeding_bits |= u8::from(present & (value > 100)) << k;
-        }
+    for (k, &value) in plus_one.iter().enumerate() {
+        primary_bits |= u8::from((top > 51) & (value == top)) << k;
+        exceeding_bits |= u8::from(value > 101) << k;
     }
     let mut primary = IndicatorSet(primary_bits);
     let exceeding = IndicatorSet(exceeding_bits);
