@@ -1262,9 +1262,15 @@ pub struct StatsScratch {
     /// Calendar-month runs of the piece: (year, month, first day, end).
     months: Vec<(i32, u32, usize, usize)>,
     /// Per day of the piece: bit 0 set when a pollutant exceeds its class-1
-    /// 24 h (O3 MDA8) limit, bit 1 its class-2 limit; gathered by the
-    /// per-pollutant passes for [`day_counts`].
+    /// 24 h (O3 MDA8) limit, bit 1 its class-2 limit, for [`day_counts`].
     over: Vec<u8>,
+    /// Per pollutant and day of the piece: the day's statistic to the
+    /// thousandth in stored form ([`Conc::stored`], 0 when invalid), gathered
+    /// in one pass over the days so that the per-pollutant work reads a
+    /// compact column.
+    columns: [Vec<u32>; 6],
+    /// Days over the class-1 and class-2 limit per pollutant.
+    days_over: [[u32; 6]; 2],
 }
 
 /// Period statistics of a run of [`DayResult`]s (consecutive days), split
@@ -1308,11 +1314,10 @@ fn piece_statistics(
             _ => scratch.months.push((year, month, i, i + 1)),
         }
     }
-    scratch.over.clear();
-    scratch.over.resize(days.len(), 0);
+    gather_statistics(days, limits, scratch);
     let mut pollutants = Vec::with_capacity(6);
     for pollutant in Pollutant::ALL {
-        pollutants.push(pollutant_statistics(days, pollutant, limits, options, scratch));
+        pollutants.push(pollutant_statistics(days.len(), pollutant, limits, options, scratch));
     }
     let over = &scratch.over;
     let counts = day_counts_with(days, options, |i, _| over[i]);
@@ -1320,45 +1325,85 @@ fn piece_statistics(
     PeriodStats { edition, limits, from, to, pollutants, days: counts, composite }
 }
 
-/// The HJ 663 percentile of unsorted values, reordering them (selection
-/// instead of a full sort; same result as [`percentile`]).
-fn percentile_unsorted(values: &mut [Conc], percent: u8) -> Option<MeanConc> {
-    let n = values.len() as i64;
+/// One pass over the days of a piece (one limit set): each pollutant's
+/// statistic into its compact column, and the days over the class-1 and
+/// class-2 limits per pollutant and per day.
+fn gather_statistics(days: &[DayResult], limits: LimitSet, scratch: &mut StatsScratch) {
+    let limit = |class: Class| {
+        Pollutant::ALL
+            .map(|p| limit_milli(limits, class, p, daily_averaging(p)).unwrap_or(i64::MAX))
+    };
+    let (limit1, limit2) = (limit(Class::One), limit(Class::Two));
+    scratch.over.clear();
+    scratch.over.resize(days.len(), 0);
+    for column in &mut scratch.columns {
+        column.clear();
+        column.resize(days.len(), 0);
+    }
+    let mut days_over = [[0u32; 6]; 2];
+    for (i, (day, over)) in days.iter().zip(&mut scratch.over).enumerate() {
+        for pollutant in Pollutant::ALL {
+            let p = pollutant.index();
+            let value = day.statistic(pollutant);
+            let above1 = value.is_some_and(|v| v.exceeds_milli(limit1[p]));
+            let above2 = value.is_some_and(|v| v.exceeds_milli(limit2[p]));
+            days_over[0][p] += u32::from(above1);
+            days_over[1][p] += u32::from(above2);
+            *over |= u8::from(above1) | u8::from(above2) << 1;
+            if let Some(slot) = scratch.columns[p].get_mut(i) {
+                *slot = Conc::stored(value.map(MeanConc::to_conc));
+            }
+        }
+    }
+    scratch.days_over = days_over;
+}
+
+/// The HJ 663 percentile of a compact column of stored forms (0 when
+/// invalid) holding `n` valid values, using `values` as scratch (selection
+/// instead of a full sort; same result as [`percentile`] of the valid
+/// values).
+fn percentile_of_column(
+    column: &[u32],
+    n: usize,
+    percent: u8,
+    values: &mut Vec<Conc>,
+) -> Option<MeanConc> {
     if n == 0 || percent > 100 {
         return None;
     }
-    let k100 = 100 + (n - 1) * i64::from(percent);
-    let s = (k100 / 100) as usize;
-    let frac = k100 % 100;
     // X(s) and X(s+1) are the two smallest of the n - s + 1 largest values.
-    let n_top = values.len() + 1 - s;
-    let (x_s, x_next) = if n_top <= TOP_MAX {
-        // High percentiles (HJ 663 uses 90, 95 and 98): a floor that at
-        // least `n_top` values reach, the smallest of the maxima of `n_top`
-        // blocks, so the `n_top` largest are all at or above it; one
-        // branch-free pass keeps the values at or above it in place, and the
-        // selection runs on those few.
-        let block = values.len() / n_top;
-        let floor = values
-            .chunks_exact(block.max(1))
+    let s = (100 + (n - 1) * usize::from(percent)) / 100;
+    let n_top = n + 1 - s;
+    // High percentiles (HJ 663 uses 90, 95 and 98): a floor that at least
+    // `n_top` values reach, the smallest of the maxima of `n_top` blocks of
+    // the column (0 when a block holds no valid value), so the `n_top`
+    // largest are all at or above it; one branch-free pass keeps the valid
+    // values at or above it, and the selection runs on those few.
+    let floor = if n_top <= TOP_MAX {
+        column
+            .chunks_exact((column.len() / n_top).max(1))
             .take(n_top)
-            .map(|block| block.iter().copied().max().unwrap_or(Conc::ZERO))
+            .map(|block| block.iter().copied().max().unwrap_or(0))
             .min()
-            .unwrap_or(Conc::ZERO);
-        let mut len = 0usize;
-        for i in 0..values.len() {
-            let value = values[i];
-            values[len] = value;
-            len += usize::from(value >= floor);
-        }
-        let top = &mut values[..len];
-        let (_, x_s, rest) = top.select_nth_unstable(len - n_top);
-        (*x_s, rest.iter().min().copied())
+            .unwrap_or(0)
+            .max(1)
     } else {
-        let (_, x_s, rest) = values.select_nth_unstable(s - 1);
-        (*x_s, rest.iter().min().copied())
+        1
     };
-    let x_s = x_s.milli();
+    values.clear();
+    values.resize(column.len(), Conc::ZERO);
+    let mut len = 0usize;
+    for &stored in column {
+        if let (Some(slot), Some(conc)) = (values.get_mut(len), Conc::from_stored(stored)) {
+            *slot = conc;
+        }
+        len += usize::from(stored >= floor);
+    }
+    values.truncate(len);
+    let k = len.checked_sub(n_top)?;
+    let (_, x_s, rest) = values.select_nth_unstable(k);
+    let (x_s, x_next) = (x_s.milli(), rest.iter().min().copied());
+    let frac = ((100 + (n - 1) * usize::from(percent)) % 100) as i64;
     if frac == 0 {
         return MeanConc::new(x_s, 1);
     }
@@ -1366,44 +1411,38 @@ fn percentile_unsorted(values: &mut [Conc], percent: u8) -> Option<MeanConc> {
     MeanConc::new(100 * x_s + (x_next - x_s) * frac, 100)
 }
 
-/// Largest number of top values for which [`percentile_unsorted`] first
+/// Largest number of top values for which [`percentile_of_column`] first
 /// filters by a floor (P90 of a year needs 38).
 const TOP_MAX: usize = 48;
 
 fn pollutant_statistics(
-    days: &[DayResult],
+    n_days: usize,
     pollutant: Pollutant,
     limits: LimitSet,
     options: &AirOptions,
     scratch: &mut StatsScratch,
 ) -> PollutantStats {
-    let (values, over) = (&mut scratch.values, &mut scratch.over);
-    values.clear();
+    let p = pollutant.index();
+    let column = &scratch.columns[p];
     let mut months: Vec<MonthValidity> = Vec::with_capacity(scratch.months.len());
     let averaging = daily_averaging(pollutant);
-    let limit1 = limit_milli(limits, Class::One, pollutant, averaging).unwrap_or(i64::MAX);
-    let limit2 = limit_milli(limits, Class::Two, pollutant, averaging).unwrap_or(i64::MAX);
-    let (mut over1, mut over2) = (0u32, 0u32);
-    let mut sum: i64 = 0;
+    let (over1, over2) = (scratch.days_over[0][p], scratch.days_over[1][p]);
+    // Stored forms are thousandths + 1, 0 when invalid: counted and summed
+    // without branches.
+    let (mut stored_total, mut n) = (0u64, 0u32);
     for &(year, month, first, end) in &scratch.months {
-        let n_before = values.len();
-        for (day, over) in days[first..end].iter().zip(&mut over[first..end]) {
-            if let Some(value) = day.statistic(pollutant) {
-                let conc = value.to_conc();
-                sum += conc.milli();
-                values.push(conc);
-                let (above1, above2) = (value.exceeds_milli(limit1), value.exceeds_milli(limit2));
-                over1 += u32::from(above1);
-                over2 += u32::from(above2);
-                *over |= u8::from(above1) | u8::from(above2) << 1;
-            }
+        let (mut month_total, mut month_n) = (0u64, 0u32);
+        for &stored in &column[first..end] {
+            month_total += u64::from(stored);
+            month_n += u32::from(stored != 0);
         }
+        (stored_total, n) = (stored_total + month_total, n + month_n);
         let n_possible = (end - first) as u32;
         months.push(MonthValidity {
             year,
             month,
             validity: Validity {
-                n_valid: (values.len() - n_before) as u32,
+                n_valid: month_n,
                 n_required: month_min_days(month),
                 n_possible,
             },
@@ -1411,15 +1450,16 @@ fn pollutant_statistics(
         });
     }
     let every_month_met = months.iter().filter(|m| m.whole_month).all(|m| m.validity.is_met());
-    let n = values.len() as u32;
+    // At most a few thousand days of values below 2^31: fits in i64.
+    let sum = stored_total as i64 - i64::from(n);
     let mean = if has_annual_mean(pollutant) {
         MeanConc::new(sum, n).map(|m| stat_round(m, pollutant, options))
     } else {
         None
     };
     let percent = percentile_of(pollutant);
-    let percentile =
-        percentile_unsorted(values, percent).map(|m| stat_round(m, pollutant, options));
+    let percentile = percentile_of_column(column, n as usize, percent, &mut scratch.values)
+        .map(|m| stat_round(m, pollutant, options));
     let compliance = |class: Class| {
         let annual = limit_milli(limits, class, pollutant, Averaging::Annual);
         let daily = limit_milli(limits, class, pollutant, averaging);
@@ -1447,11 +1487,7 @@ fn pollutant_statistics(
     };
     PollutantStats {
         pollutant,
-        validity: Validity {
-            n_valid: n,
-            n_required: ANNUAL_MIN_DAYS,
-            n_possible: days.len() as u32,
-        },
+        validity: Validity { n_valid: n, n_required: ANNUAL_MIN_DAYS, n_possible: n_days as u32 },
         months,
         every_month_met,
         mean,
@@ -1798,28 +1834,36 @@ mod tests {
             prop_assert_eq!(full_day_mda8(&o3), mda8_windows::<8>(&o3));
         }
 
+        /// The percentile of a compact column (invalid days as 0) equals
+        /// the percentile of its valid values sorted.
         #[test]
-        fn selection_percentile_equals_sorted_percentile(
-            values in prop::collection::vec(0i64..1_000_000, 1..400),
+        fn column_percentile_equals_sorted_percentile(
+            values in prop::collection::vec(prop::option::weighted(0.9, 0i64..1_000_000), 1..400),
             percent in 0u8..=100,
         ) {
-            let mut concs: Vec<Conc> = values.iter().map(|&v| Conc::from_milli(v).unwrap()).collect();
-            let mut sorted = concs.clone();
-            sorted.sort_unstable();
-            prop_assert_eq!(percentile_unsorted(&mut concs, percent), percentile(&sorted, percent).unwrap());
+            check_column_percentile(&values, percent)?;
         }
 
         /// The same with many equal values, where the floor that filters the
         /// candidates is itself repeated.
         #[test]
-        fn selection_percentile_equals_sorted_percentile_with_ties(
-            values in prop::collection::vec(0i64..8, 1..400),
+        fn column_percentile_equals_sorted_percentile_with_ties(
+            values in prop::collection::vec(prop::option::weighted(0.9, 0i64..8), 1..400),
             percent in 0u8..=100,
         ) {
-            let mut concs: Vec<Conc> = values.iter().map(|&v| Conc::from_milli(v * 1000).unwrap()).collect();
-            let mut sorted = concs.clone();
-            sorted.sort_unstable();
-            prop_assert_eq!(percentile_unsorted(&mut concs, percent), percentile(&sorted, percent).unwrap());
+            check_column_percentile(&values, percent)?;
         }
+    }
+
+    fn check_column_percentile(values: &[Option<i64>], percent: u8) -> Result<(), TestCaseError> {
+        let concs: Vec<Option<Conc>> =
+            values.iter().map(|v| v.map(|v| Conc::from_milli(v * 1000).unwrap())).collect();
+        let column: Vec<u32> = concs.iter().map(|&c| Conc::stored(c)).collect();
+        let mut sorted: Vec<Conc> = concs.iter().flatten().copied().collect();
+        sorted.sort_unstable();
+        let expected = percentile(&sorted, percent).unwrap();
+        let got = percentile_of_column(&column, sorted.len(), percent, &mut Vec::new());
+        prop_assert_eq!(got, expected);
+        Ok(())
     }
 }
