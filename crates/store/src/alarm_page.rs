@@ -112,10 +112,18 @@ fn states_or_all(states: &[AlarmState]) -> &[AlarmState] {
     if states.is_empty() { &AlarmState::ALL } else { states }
 }
 
+/// A page read in the order of [`keyset`], newest first.
+pub(crate) fn newest_first(from: AlarmPageFrom, mut alarms: Vec<Alarm>) -> Vec<Alarm> {
+    if matches!(from, AlarmPageFrom::Before(_)) {
+        alarms.reverse();
+    }
+    alarms
+}
+
 /// The keyset bound of a page as (comparison, order, cursor millis, cursor
 /// id): the SQL is `(first_ms, id) {comparison} (ms, id) ORDER BY first_ms
 /// {order}, id {order}`; the first page is "after" a cursor past every alarm.
-/// A page read in ascending order (before a cursor) is reversed by the caller.
+/// A page read in ascending order (before a cursor) is reversed by [`newest_first`].
 pub(crate) fn keyset(from: AlarmPageFrom) -> (&'static str, &'static str, i64, i64) {
     match from {
         AlarmPageFrom::First => ("<", "DESC", i64::MAX, i64::MAX),

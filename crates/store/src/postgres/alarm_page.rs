@@ -3,7 +3,7 @@
 
 use super::alarm::{AlarmFilterParams, alarm_filter};
 use super::{database_error, select};
-use crate::alarm_page::{keyset, page_limit};
+use crate::alarm_page::{keyset, newest_first, page_limit};
 use crate::encoding::{count_from_db, limit_to_db};
 use crate::rows::{ALARM_LIST_COLUMNS, decode_alarm};
 use crate::{Alarm, AlarmPageFrom, AlarmPageStore, AlarmQuery, PgStore, Result};
@@ -20,7 +20,7 @@ impl AlarmPageStore for PgStore {
         );
         let params = AlarmFilterParams::of(filter);
         let limit = limit_to_db(page_limit(filter.limit));
-        let mut alarms = self.read(|client| {
+        let alarms = self.read(|client| {
             let [state, point, rule, points, assignees] = params.params();
             select(
                 client,
@@ -30,10 +30,7 @@ impl AlarmPageStore for PgStore {
                 decode_alarm,
             )
         })?;
-        if matches!(from, AlarmPageFrom::Before(_)) {
-            alarms.reverse();
-        }
-        Ok(alarms)
+        Ok(newest_first(from, alarms))
     }
 
     fn alarm_count(&self, filter: &AlarmQuery) -> Result<u64> {

@@ -6,7 +6,7 @@ use rusqlite::params;
 
 use super::alarm::{alarm_filter, alarm_filter_params};
 use super::{collect, database_error};
-use crate::alarm_page::{keyset, page_limit};
+use crate::alarm_page::{keyset, newest_first, page_limit};
 use crate::encoding::{count_from_db, limit_to_db};
 use crate::rows::{ALARM_LIST_COLUMNS, decode_alarm};
 use crate::{Alarm, AlarmPageFrom, AlarmPageStore, AlarmQuery, Result, SqliteStore};
@@ -22,7 +22,7 @@ impl AlarmPageStore for SqliteStore {
              ORDER BY first_ms {order}, id {order} LIMIT ?8",
             alarm_filter(filter)
         );
-        let mut alarms = self.read(|conn| {
+        let alarms = self.read(|conn| {
             let mut statement = conn.prepare_cached(&sql).map_err(database_error(DURING))?;
             let [state, point, rule, points, assignees] = alarm_filter_params(filter);
             let rows = statement
@@ -39,10 +39,7 @@ impl AlarmPageStore for SqliteStore {
                 .map_err(database_error(DURING))?;
             collect(rows, DURING, |row| decode_alarm(row))
         })?;
-        if matches!(from, AlarmPageFrom::Before(_)) {
-            alarms.reverse();
-        }
-        Ok(alarms)
+        Ok(newest_first(from, alarms))
     }
 
     fn alarm_count(&self, filter: &AlarmQuery) -> Result<u64> {
