@@ -21,6 +21,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_registry_plan_alarms_accounts.sql"),
     include_str!("migrations/0003_corrections.sql"),
     include_str!("migrations/0004_supervision.sql"),
+    // Keyset paging of the alarm inbox (issue #5), SQLite 0012.
+    include_str!("migrations/0005_alarm_paging.sql"),
 ];
 
 /// The schema version this program writes.

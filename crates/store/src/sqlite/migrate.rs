@@ -31,6 +31,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0010_latest_point.sql"),
     // Grid supervision and escalation levels (issue #4).
     include_str!("migrations/0011_supervision.sql"),
+    // Keyset paging of the alarm inbox (issue #5).
+    include_str!("migrations/0012_alarm_paging.sql"),
 ];
 
 /// A migration whose SQL contains this marker with a step's name runs that
