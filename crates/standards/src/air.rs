@@ -1334,12 +1334,16 @@ fn gather_statistics(days: &[DayResult], limits: LimitSet, scratch: &mut StatsSc
             .map(|p| limit_milli(limits, class, p, daily_averaging(p)).unwrap_or(i64::MAX))
     };
     let (limit1, limit2) = (limit(Class::One), limit(Class::Two));
+    let n_days = days.len();
     scratch.over.clear();
-    scratch.over.resize(days.len(), 0);
+    scratch.over.resize(n_days, 0);
     for column in &mut scratch.columns {
         column.clear();
-        column.resize(days.len(), 0);
+        column.resize(n_days, 0);
     }
+    // Each column cut to the days' length, so that indexing by day needs no
+    // bounds check.
+    let columns = scratch.columns.each_mut().map(|column| &mut column[..n_days]);
     let mut days_over = [[0u32; 6]; 2];
     for (i, (day, over)) in days.iter().zip(&mut scratch.over).enumerate() {
         for pollutant in Pollutant::ALL {
@@ -1350,7 +1354,7 @@ fn gather_statistics(days: &[DayResult], limits: LimitSet, scratch: &mut StatsSc
             days_over[0][p] += u32::from(above1);
             days_over[1][p] += u32::from(above2);
             *over |= u8::from(above1) | u8::from(above2) << 1;
-            if let Some(slot) = scratch.columns[p].get_mut(i) {
+            if let Some(slot) = columns[p].get_mut(i) {
                 *slot = Conc::stored(value.map(MeanConc::to_conc));
             }
         }
@@ -1441,11 +1445,7 @@ fn pollutant_statistics(
         months.push(MonthValidity {
             year,
             month,
-            validity: Validity {
-                n_valid: month_n,
-                n_required: month_min_days(month),
-                n_possible,
-            },
+            validity: Validity { n_valid: month_n, n_required: month_min_days(month), n_possible },
             whole_month: n_possible == days_in_month(year, month),
         });
     }

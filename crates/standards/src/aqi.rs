@@ -421,6 +421,44 @@ static BREAKPOINT_COLUMNS: [&[i64]; 12] = [
     &PM25_24H_2026,
 ];
 
+/// [`BREAKPOINT_COLUMNS`] in thousandths, each padded to 8 entries with a
+/// value no mean reaches (so that a product with a count below 2^16 stays
+/// below 2^63), for the run-time interpolation with a fixed-length search.
+static PADDED_MILLI: [[i64; 8]; 12] = {
+    let mut table = [[i64::MAX >> 17; 8]; 12];
+    let mut c = 0;
+    while c < 12 {
+        let bps = BREAKPOINT_COLUMNS[c];
+        let mut k = 0;
+        while k < bps.len() {
+            table[c][k] = bps[k] * SCALE;
+            k += 1;
+        }
+        c += 1;
+    }
+    table
+};
+
+/// [`interpolate`] of a mean on the column at [`column_index`] `c`, with
+/// the same bounds (0 ≤ num < 2^40, 1 ≤ n < 2^16): the segment is found by
+/// eight compares of fixed count, which the compiler unrolls.
+#[inline(always)]
+fn interpolate_padded(c: usize, num: i64, n: i64) -> Option<u32> {
+    let bps = &PADDED_MILLI[c];
+    // The number of upper breakpoints below the value, counted without
+    // branches, since the value is data; padding is never below it.
+    let i: usize = bps[1..].iter().map(|&bp| usize::from(num > bp * n)).sum();
+    if i + 1 >= BREAKPOINT_COLUMNS[c].len() {
+        return None;
+    }
+    let (lo, hi) = (bps[i], bps[i + 1]);
+    let (i_lo, i_hi) = (IAQI_ROWS[i] as i64, IAQI_ROWS[i + 1] as i64);
+    let top = (i_hi - i_lo) * (num - lo * n);
+    let den = (hi - lo) * n;
+    // 0 ≤ top / den ≤ i_hi - i_lo, so the result is at most 500.
+    Some((i_lo + top / den + i64::from(top % den != 0)) as u32)
+}
+
 // The breakpoint columns (HJ 633-2012 table 1; HJ 633-2026 table 3).
 const SO2_24H: [i64; 8] = [0, 50, 150, 475, 800, 1600, 2100, 2620];
 const SO2_1H: [i64; 5] = [0, 150, 500, 650, 800];
@@ -594,11 +632,11 @@ pub fn iaqi(
     {
         return Some(value);
     }
-    let bps = breakpoints(edition, column);
     // Fast path in 64 bits (the bounds of `interpolate`).
     if conc.sum_milli() < 1 << 40
         && conc.n() < 1 << 16
-        && let Some(value) = interpolate(bps, conc.sum_milli(), i64::from(conc.n()))
+        && let Some(value) =
+            interpolate_padded(column_index(edition, column), conc.sum_milli(), i64::from(conc.n()))
     {
         return Some(value);
     }
