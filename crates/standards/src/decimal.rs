@@ -253,8 +253,9 @@ impl MeanConc {
         // type), n < 2^32 and the step ≤ 1000, so the divisor fits.
         let (sum, den) = (self.sum_milli as u64, u64::from(self.n()) * step);
         let (q, r) = (sum / den, sum % den);
-        // Half to even, branch-free: the remainder is data.
-        let steps = q + u64::from((2 * r > den) | ((2 * r == den) & (q & 1 == 1)));
+        // Half to even, branch-free (the remainder is data): up when twice
+        // the remainder exceeds the divisor, or equals it and q is odd.
+        let steps = q + u64::from(2 * r + (q & 1) > den);
         // At most i32::MAX after `min`.
         (Conc::from_checked(steps.saturating_mul(step).min(i32::MAX as u64) as u32), steps)
     }
@@ -305,7 +306,7 @@ pub(crate) fn div_round_half_even(num: i128, den: i128) -> i128 {
     {
         let (q, r) = (n / d, n % d);
         // Branch-free: the remainder is data, so a branch on it mispredicts.
-        let up = (2 * r > d) | ((2 * r == d) & (q & 1 == 1));
+        let up = 2 * r + (q & 1) > d;
         return i128::from(q + i64::from(up));
     }
     let q = num.div_euclid(den);
