@@ -785,6 +785,47 @@ fn full_day_mda8(o3: &[Option<Conc>; LOADED]) -> (Option<(i64, u32)>, u32) {
     (Some((best as i64 - 8, 8)), 17)
 }
 
+/// [`mda8_windows`] ending 8–24 of a day with exactly one of its 24 hours
+/// missing: the windows holding it have 7 hours and the others 8, so each
+/// group's best is its largest sum (the first on ties, by the window's
+/// position packed below the sum), and only the two bests are compared by
+/// mean.
+#[inline(always)]
+fn one_missing_mda8(o3: &[Option<Conc>; LOADED]) -> (Option<(i64, u32)>, u32) {
+    let at = |hour: usize| u64::from(Conc::stored(o3[LOOKBACK + hour]));
+    // The missing hour: the only one whose stored form is 0.
+    let missing: usize = (0..24).map(|hour| hour * usize::from(at(hour) == 0)).sum();
+    let mut stored_total: u64 = (0..8).map(at).sum();
+    // Per group, the largest (sum << 5 | 31 - end); 0 while there is none.
+    // At most 8 stored forms below 2^31 + 1: the shift stays below 2^40.
+    let (mut best8, mut best7) = (0u64, 0u64);
+    for end in 8..=24usize {
+        if end > 8 {
+            stored_total = stored_total + at(end - 1) - at(end - 9);
+        }
+        let packed = stored_total << 5 | (31 - end) as u64;
+        // Window `end` holds hours end-8..end.
+        let holds_missing = (end - 8 <= missing) & (missing < end);
+        best7 = if holds_missing { best7.max(packed) } else { best7 };
+        best8 = if holds_missing { best8 } else { best8.max(packed) };
+    }
+    // Stored forms are thousandths + 1: a group's sum is its total less n.
+    let unpack =
+        |packed: u64, n: u32| ((packed >> 5) as i64 - i64::from(n), n, 31 - (packed & 31) as usize);
+    let best = match (best8, best7) {
+        (0, 0) => None,
+        (0, seven) => Some(unpack(seven, 7)),
+        (eight, 0) => Some(unpack(eight, 8)),
+        (eight, seven) => {
+            let (e, s) = (unpack(eight, 8), unpack(seven, 7));
+            // Means compared exactly as sum × 840 / n; the first window on ties.
+            let (key8, key7) = (e.0 * 105, s.0 * 120);
+            Some(if key8 > key7 || (key8 == key7 && e.2 < s.2) { e } else { s })
+        }
+    };
+    (best.map(|(sum, n, _)| (sum, n)), 17)
+}
+
 /// Evaluates one day from its [`DayHours`]: 24 h means (GB 3095 3.7,
 /// table 4: ≥ 20 hours), O3 8 h moving means (≥ 6 of 8 hours; mean of the
 /// valid hours — project convention, unverified) and MDA8 (HJ 663-2013:
@@ -887,6 +928,7 @@ fn evaluate_day_into(
         // Every hour of the day present: the 17 windows ending 8–24 lie in
         // the day and all hold 8 hours, so the largest mean is the largest sum.
         Mda8Windows::EndingAt8To24 if n_o3_hours == 24 => full_day_mda8(o3),
+        Mda8Windows::EndingAt8To24 if n_o3_hours == 23 => one_missing_mda8(o3),
         Mda8Windows::EndingAt8To24 => mda8_windows::<8>(o3),
         Mda8Windows::AllEndingInDay => mda8_windows::<1>(o3),
     };
@@ -1819,6 +1861,22 @@ mod tests {
         }
     }
 
+    /// A day of equal O3 values with one hour missing: every window has the
+    /// same mean, so the first window ending 8:00 is the MDA8 whether it
+    /// holds 7 hours or 8, as in the general scan.
+    #[test]
+    fn one_missing_mda8_keeps_the_first_window_of_equal_means() {
+        for missing in 0..24 {
+            let o3: [Option<Conc>; LOADED] = std::array::from_fn(|k| {
+                (k != LOOKBACK + missing).then(|| Conc::from_milli(50_000).unwrap())
+            });
+            let expected_n = if missing < 8 { 7 } else { 8 };
+            let (best, n_windows) = one_missing_mda8(&o3);
+            assert_eq!(best, Some((50_000 * i64::from(expected_n), expected_n)), "{missing}");
+            assert_eq!((best, n_windows), mda8_windows::<8>(&o3), "{missing}");
+        }
+    }
+
     proptest! {
         /// The fast path for a day with all 24 O3 hours finds the same MDA8
         /// (sum, count) and window count as the general window scan.
@@ -1836,6 +1894,22 @@ mod tests {
 
         /// The percentile of a compact column (invalid days as 0) equals
         /// the percentile of its valid values sorted.
+        /// The fast path for a day with one O3 hour missing finds the same
+        /// MDA8 (sum, count) and window count as the general window scan,
+        /// ties included.
+        #[test]
+        fn one_missing_mda8_equals_the_general_scan(
+            lookback in prop::collection::vec(0u32..5_000, LOOKBACK),
+            day in prop::collection::vec(1u32..40, 24),
+            missing in 0usize..24,
+        ) {
+            let o3: [Option<Conc>; LOADED] = std::array::from_fn(|k| {
+                let stored = if k < LOOKBACK { lookback[k] } else if k - LOOKBACK == missing { 0 } else { day[k - LOOKBACK] };
+                Conc::from_stored(stored)
+            });
+            prop_assert_eq!(one_missing_mda8(&o3), mda8_windows::<8>(&o3));
+        }
+
         #[test]
         fn column_percentile_equals_sorted_percentile(
             values in prop::collection::vec(prop::option::weighted(0.9, 0i64..1_000_000), 1..400),
