@@ -643,6 +643,26 @@ pub fn iaqi(
     iaqi_wide(edition, column, conc, above_top)
 }
 
+/// [`iaqi`] inlined for a mean of several values (HJ 633-2012 inputs under
+/// [`InputRounding2012::Exact`]), which no table holds.
+#[inline(always)]
+fn mean_iaqi(
+    edition: AirEdition,
+    column: Column,
+    conc: MeanConc,
+    above_top: AboveTopBreakpoint,
+) -> Option<u32> {
+    if conc.n() != 1
+        && conc.sum_milli() < 1 << 40
+        && conc.n() < 1 << 16
+        && let Some(value) =
+            interpolate_padded(column_index(edition, column), conc.sum_milli(), i64::from(conc.n()))
+    {
+        return Some(value);
+    }
+    iaqi(edition, column, conc, above_top)
+}
+
 /// [`iaqi`] in 128 bits, and above the last breakpoint: the rare cases,
 /// kept out of line so the common path stays small.
 #[cold]
@@ -1079,7 +1099,7 @@ pub(crate) fn daily_report(
                 // O3 IAQI then comes from O3_1h, its own indicator.
                 iaqis[k] = match from_table {
                     Some(&value) if value != u16::MAX => Some(u32::from(value)),
-                    _ => iaqi(edition, DAILY_COLUMNS[k], input.conc, options.above_top),
+                    _ => mean_iaqi(edition, DAILY_COLUMNS[k], input.conc, options.above_top),
                 };
             }
             None if !options.not_in_plan.contains(indicator.pollutant()) => {
