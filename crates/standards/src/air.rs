@@ -1303,9 +1303,6 @@ pub struct StatsScratch {
     values: Vec<Conc>,
     /// Calendar-month runs of the piece: (year, month, first day, end).
     months: Vec<(i32, u32, usize, usize)>,
-    /// Per day of the piece: bit 0 set when a pollutant exceeds its class-1
-    /// 24 h (O3 MDA8) limit, bit 1 its class-2 limit, for [`day_counts`].
-    over: Vec<u8>,
     /// Per pollutant and day of the piece: the day's statistic to the
     /// thousandth in stored form ([`Conc::stored`], 0 when invalid), gathered
     /// in one pass over the days so that the per-pollutant work reads a
@@ -1348,37 +1345,30 @@ fn piece_statistics(
 ) -> PeriodStats {
     let (edition, limits) = (days[0].edition, days[0].limits);
     let (from, to) = (days[0].date, days[days.len() - 1].date);
-    scratch.months.clear();
-    for (i, day) in days.iter().enumerate() {
-        let (year, month) = (day.date.year(), day.date.month());
-        match scratch.months.last_mut() {
-            Some(run) if (run.0, run.1) == (year, month) => run.3 = i + 1,
-            _ => scratch.months.push((year, month, i, i + 1)),
-        }
-    }
-    gather_statistics(days, limits, scratch);
+    let counts = gather_statistics(days, limits, options, scratch);
     let mut pollutants = Vec::with_capacity(6);
     for pollutant in Pollutant::ALL {
         pollutants.push(pollutant_statistics(days.len(), pollutant, limits, options, scratch));
     }
-    let over = &scratch.over;
-    let counts = day_counts_with(days, options, |i, _| over[i]);
     let composite = composite_index(&pollutants, limits, options);
     PeriodStats { edition, limits, from, to, pollutants, days: counts, composite }
 }
 
-/// One pass over the days of a piece (one limit set): each pollutant's
-/// statistic into its compact column, and the days over the class-1 and
-/// class-2 limits per pollutant and per day.
-fn gather_statistics(days: &[DayResult], limits: LimitSet, scratch: &mut StatsScratch) {
+/// One pass over the days of a piece (one limit set): the day counts, the
+/// calendar-month runs, each pollutant's statistic into its compact column,
+/// and the days over the class-1 and class-2 limits per pollutant.
+fn gather_statistics(
+    days: &[DayResult],
+    limits: LimitSet,
+    options: &AirOptions,
+    scratch: &mut StatsScratch,
+) -> DayCounts {
     let limit = |class: Class| {
         Pollutant::ALL
             .map(|p| limit_milli(limits, class, p, daily_averaging(p)).unwrap_or(i64::MAX))
     };
     let (limit1, limit2) = (limit(Class::One), limit(Class::Two));
     let n_days = days.len();
-    scratch.over.clear();
-    scratch.over.resize(n_days, 0);
     for column in &mut scratch.columns {
         column.clear();
         column.resize(n_days, 0);
@@ -1386,8 +1376,16 @@ fn gather_statistics(days: &[DayResult], limits: LimitSet, scratch: &mut StatsSc
     // Each column cut to the days' length, so that indexing by day needs no
     // bounds check.
     let columns = scratch.columns.each_mut().map(|column| &mut column[..n_days]);
+    let months = &mut scratch.months;
+    months.clear();
     let mut days_over = [[0u32; 6]; 2];
-    for (i, (day, over)) in days.iter().zip(&mut scratch.over).enumerate() {
+    let counts = day_counts_with(days, options, |i, day| {
+        let (year, month) = (day.date.year(), day.date.month());
+        match months.last_mut() {
+            Some(run) if (run.0, run.1) == (year, month) => run.3 = i + 1,
+            _ => months.push((year, month, i, i + 1)),
+        }
+        let mut over = 0u8;
         for pollutant in Pollutant::ALL {
             let p = pollutant.index();
             let value = day.statistic(pollutant);
@@ -1395,13 +1393,15 @@ fn gather_statistics(days: &[DayResult], limits: LimitSet, scratch: &mut StatsSc
             let above2 = value.is_some_and(|v| v.exceeds_milli(limit2[p]));
             days_over[0][p] += u32::from(above1);
             days_over[1][p] += u32::from(above2);
-            *over |= u8::from(above1) | u8::from(above2) << 1;
+            over |= u8::from(above1) | u8::from(above2) << 1;
             if let Some(slot) = columns[p].get_mut(i) {
                 *slot = Conc::stored(value.map(MeanConc::to_conc));
             }
         }
-    }
+        over
+    });
     scratch.days_over = days_over;
+    counts
 }
 
 /// The HJ 663 percentile of a compact column of stored forms (0 when
