@@ -46,6 +46,7 @@ mod migrate;
 mod plan;
 mod registry;
 mod supervision;
+mod throttle;
 
 #[cfg(test)]
 mod tests;

@@ -21,6 +21,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_registry_plan_alarms_accounts.sql"),
     include_str!("migrations/0003_corrections.sql"),
     include_str!("migrations/0004_supervision.sql"),
+    // The login throttle shared by every process (auth10); mirrors SQLite 0013.
+    // Numbered 0006 because 0005 may belong to a branch merged alongside.
+    include_str!("migrations/0006_login_throttle.sql"),
 ];
 
 /// The schema version this program writes.

@@ -31,6 +31,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0010_latest_point.sql"),
     // Grid supervision and escalation levels (issue #4).
     include_str!("migrations/0011_supervision.sql"),
+    // The login throttle shared by every process (auth10). Numbered 0013 because
+    // 0012 may belong to a branch merged alongside; the merge puts the files in number order.
+    include_str!("migrations/0013_login_throttle.sql"),
 ];
 
 /// A migration whose SQL contains this marker with a step's name runs that
