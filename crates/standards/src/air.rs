@@ -88,7 +88,7 @@ use std::fmt;
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Timelike};
 
 use crate::aqi::{
-    AqiOptions, AqiReport, DailyConcs, Indicator, Pollutant, PollutantSet, RealtimeConcs,
+    AqiOptions, AqiReport, DailyInput, Indicator, Pollutant, PollutantSet, RealtimeConcs,
 };
 use crate::decimal::{Conc, MeanConc, Precision, div_round_half_even};
 use crate::edition::{AirEdition, EditionChoice, HourLabel, LimitSet};
@@ -612,13 +612,6 @@ fn statistic_precision(
     }
 }
 
-fn finish(mean: MeanConc, precision: Option<Precision>) -> MeanConc {
-    match precision {
-        Some(p) => mean.round(p).into(),
-        None => mean,
-    }
-}
-
 /// Hours before the day loaded for O3 windows reaching into the previous
 /// day (an 8 h window ending 01:00 starts at 17:00 the day before).
 pub const LOOKBACK: usize = 7;
@@ -629,18 +622,17 @@ pub const LOADED: usize = 24 + LOOKBACK;
 /// One day's hourly values in evaluation form, reused from day to day
 /// (allocation-free hot path): per pollutant the sum and count of the valid
 /// hours starting 00:00..23:00 of the day, and for O3 the 31 hours from
-/// 17:00 of the previous day (for 8 h windows) in their stored form
-/// (thousandths + 1, 0 when missing).
+/// 17:00 of the previous day (for 8 h windows).
 #[derive(Debug, Clone)]
 pub struct DayHours {
     sum_milli: [i64; 6],
     n_valid: [u32; 6],
-    o3_stored: [u32; LOADED],
+    o3: [Option<Conc>; LOADED],
 }
 
 impl Default for DayHours {
     fn default() -> DayHours {
-        DayHours { sum_milli: [0; 6], n_valid: [0; 6], o3_stored: [0; LOADED] }
+        DayHours { sum_milli: [0; 6], n_valid: [0; 6], o3: [None; LOADED] }
     }
 }
 
@@ -722,35 +714,11 @@ impl DayHours {
         }
         let skip = if o3_lookback { 0 } else { LOOKBACK };
         let first = day_start - LOOKBACK as i64;
-        let stored = &mut self.o3_stored;
-        // Fixed-length copies when the hours lie inside the column, which
-        // the compiler turns into a few vector moves.
-        let fixed = |from: i64| usize::try_from(from).ok().and_then(|from| column.get(from..));
-        let inside: Option<&[Option<Conc>; 24]> =
-            fixed(day_start).and_then(|day| day.get(..24)).and_then(|day| day.try_into().ok());
-        let before: Option<&[Option<Conc>; LOOKBACK]> =
-            fixed(first).and_then(|hours| hours.get(..LOOKBACK)).and_then(|h| h.try_into().ok());
-        match (inside, before) {
-            (Some(day), Some(before)) if o3_lookback => {
-                for (s, &value) in stored.iter_mut().zip(before.iter().chain(day)) {
-                    *s = Conc::stored(value);
-                }
-            }
-            (Some(day), _) if !o3_lookback => {
-                stored[..LOOKBACK].fill(0);
-                for (s, &value) in stored[LOOKBACK..].iter_mut().zip(day) {
-                    *s = Conc::stored(value);
-                }
-            }
-            _ => {
-                for (k, s) in stored.iter_mut().enumerate() {
-                    *s = if k < skip { 0 } else { Conc::stored(at(first + k as i64)) };
-                }
-            }
+        for (k, hour) in self.o3.iter_mut().enumerate() {
+            *hour = if k < skip { None } else { at(first + k as i64) };
         }
-        let (sum, n) = stored_sum(stored[LOOKBACK..].iter().copied());
-        self.sum_milli[p] = sum;
-        self.n_valid[p] = n;
+        (self.sum_milli[p], self.n_valid[p]) =
+            stored_sum(self.o3[LOOKBACK..].iter().map(|&v| Conc::stored(v)));
     }
 }
 
@@ -761,11 +729,12 @@ impl DayHours {
 /// windows ending 8–24 (HJ 663-2013). A constant first end lets the
 /// compiler drop the bounds checks and unroll.
 #[inline(always)]
-fn mda8_windows<const FIRST_END: usize>(o3: &[u32; LOADED]) -> (Option<(i64, u32)>, u32) {
+fn mda8_windows<const FIRST_END: usize>(o3: &[Option<Conc>; LOADED]) -> (Option<(i64, u32)>, u32) {
+    let stored = |hour: usize| Conc::stored(o3[hour]);
     let first_end = FIRST_END;
     let first_lo = LOOKBACK + first_end - 8;
     let (mut stored_total, mut n) = (0u64, 0u32);
-    for &value in &o3[first_lo..first_lo + 8] {
+    for value in (first_lo..first_lo + 8).map(stored) {
         stored_total += u64::from(value);
         n += u32::from(value != 0);
     }
@@ -780,7 +749,7 @@ fn mda8_windows<const FIRST_END: usize>(o3: &[u32; LOADED]) -> (Option<(i64, u32
     for end in first_end..=24usize {
         if end > first_end {
             // Slide by one hour: hour LOOKBACK+end-1 enters, LOOKBACK+end-9 leaves.
-            let (enters, leaves) = (o3[LOOKBACK + end - 1], o3[LOOKBACK + end - 9]);
+            let (enters, leaves) = (stored(LOOKBACK + end - 1), stored(LOOKBACK + end - 9));
             stored_total = stored_total + u64::from(enters) - u64::from(leaves);
             n = n + u32::from(enters != 0) - u32::from(leaves != 0);
         }
@@ -804,16 +773,57 @@ fn mda8_windows<const FIRST_END: usize>(o3: &[u32; LOADED]) -> (Option<(i64, u32
 /// every window holds 8 hours, so means compare as sums, with no data-dependent
 /// selection chain.
 #[inline(always)]
-fn full_day_mda8(o3: &[u32; LOADED]) -> (Option<(i64, u32)>, u32) {
-    let day = &o3[LOOKBACK..];
-    let mut stored_total: u64 = day[..8].iter().map(|&v| u64::from(v)).sum();
+fn full_day_mda8(o3: &[Option<Conc>; LOADED]) -> (Option<(i64, u32)>, u32) {
+    let at = |hour: usize| u64::from(Conc::stored(o3[LOOKBACK + hour]));
+    let mut stored_total: u64 = (0..8).map(at).sum();
     let mut best = stored_total;
     for end in 9..=24usize {
-        stored_total = stored_total + u64::from(day[end - 1]) - u64::from(day[end - 9]);
+        stored_total = stored_total + at(end - 1) - at(end - 9);
         best = best.max(stored_total);
     }
     // Stored forms are thousandths + 1, and all 8 hours are present.
     (Some((best as i64 - 8, 8)), 17)
+}
+
+/// [`mda8_windows`] ending 8–24 of a day with exactly one of its 24 hours
+/// missing: the windows holding it have 7 hours and the others 8, so each
+/// group's best is its largest sum (the first on ties, by the window's
+/// position packed below the sum), and only the two bests are compared by
+/// mean.
+#[inline(always)]
+fn one_missing_mda8(o3: &[Option<Conc>; LOADED]) -> (Option<(i64, u32)>, u32) {
+    let at = |hour: usize| u64::from(Conc::stored(o3[LOOKBACK + hour]));
+    // The missing hour: the only one whose stored form is 0.
+    let missing: usize = (0..24).map(|hour| hour * usize::from(at(hour) == 0)).sum();
+    let mut stored_total: u64 = (0..8).map(at).sum();
+    // Per group, the largest (sum << 5 | 31 - end); 0 while there is none.
+    // At most 8 stored forms below 2^31 + 1: the shift stays below 2^40.
+    let (mut best8, mut best7) = (0u64, 0u64);
+    for end in 8..=24usize {
+        if end > 8 {
+            stored_total = stored_total + at(end - 1) - at(end - 9);
+        }
+        let packed = stored_total << 5 | (31 - end) as u64;
+        // Window `end` holds hours end-8..end.
+        let holds_missing = (end - 8 <= missing) & (missing < end);
+        best7 = if holds_missing { best7.max(packed) } else { best7 };
+        best8 = if holds_missing { best8 } else { best8.max(packed) };
+    }
+    // Stored forms are thousandths + 1: a group's sum is its total less n.
+    let unpack =
+        |packed: u64, n: u32| ((packed >> 5) as i64 - i64::from(n), n, 31 - (packed & 31) as usize);
+    let best = match (best8, best7) {
+        (0, 0) => None,
+        (0, seven) => Some(unpack(seven, 7)),
+        (eight, 0) => Some(unpack(eight, 8)),
+        (eight, seven) => {
+            let (e, s) = (unpack(eight, 8), unpack(seven, 7));
+            // Means compared exactly as sum × 840 / n; the first window on ties.
+            let (key8, key7) = (e.0 * 105, s.0 * 120);
+            Some(if key8 > key7 || (key8 == key7 && e.2 < s.2) { e } else { s })
+        }
+    };
+    (best.map(|(sum, n, _)| (sum, n)), 17)
 }
 
 /// Evaluates one day from its [`DayHours`]: 24 h means (GB 3095 3.7,
@@ -829,7 +839,7 @@ pub fn evaluate_day_hours(
     options: &AirOptions,
 ) -> DayResult {
     let mut day = DayResult::PLACEHOLDER;
-    evaluate_day_into(date, edition, hours, options, &mut day);
+    evaluate_day_into(date, edition, hours, &hours.o3, options, &mut day);
     day
 }
 
@@ -858,78 +868,85 @@ impl DayResult {
 
 /// [`evaluate_day_hours`] writing every field of `out` in place, so that a
 /// day is not built on the stack and then copied into the result vector.
+/// The O3 hours come apart from `hours` (whose own copy is then not read),
+/// so that a day inside its column is read from the column itself.
 #[inline(always)]
 fn evaluate_day_into(
     date: NaiveDate,
     edition: AirEdition,
     hours: &DayHours,
+    o3: &[Option<Conc>; LOADED],
     options: &AirOptions,
     out: &mut DayResult,
 ) {
     let limits = edition.limit_set_on(date);
+    // Each statistic is rounded once (HJ 633-2026 4.2.2; the AQI's input
+    // rounding is the same precision, so it is not repeated) and enters the
+    // AQI with its index in the IAQI table.
+    let rounded = |mean: MeanConc, precision: Option<Precision>| match precision {
+        Some(p) => {
+            let (conc, step) = mean.round_steps(p);
+            DailyInput { conc: conc.into(), step }
+        }
+        None => DailyInput { conc: mean, step: u64::MAX },
+    };
+    let mut inputs: [Option<DailyInput>; 7] = [None; 7];
     let daily = &mut out.daily;
     for pollutant in Pollutant::ALL {
         let p = pollutant.index();
         let (sum, n) = (hours.sum_milli[p], hours.n_valid[p]);
         let validity = Validity { n_valid: n, n_required: DAILY_MIN_HOURS, n_possible: 24 };
-        let value = if validity.is_met() {
+        let input = if validity.is_met() {
             MeanConc::new(sum, n)
-                .map(|m| finish(m, statistic_precision(edition, pollutant, options)))
+                .map(|m| rounded(m, statistic_precision(edition, pollutant, options)))
         } else {
             None
         };
-        daily[p] = DailyValue { value, validity };
+        daily[p] = DailyValue { value: input.map(|i| i.conc), validity };
+        if pollutant != Pollutant::O3 {
+            inputs[Indicator::of_daily(pollutant).index()] = input;
+        }
     }
 
-    // O3 from the 31 loaded hours in stored form (thousandths + 1, 0 when
-    // missing).
-    let o3 = &hours.o3_stored;
+    // O3 from the 31 loaded hours.
     let n_o3_hours = hours.n_valid[Pollutant::O3.index()];
-    // Missing hours are 0 and present ones ≥ 1, so the plain maximum is the
-    // maximum of the present hours whenever there is one.
-    let max_1h = Conc::from_stored(o3[LOOKBACK..].iter().copied().max().unwrap_or(0));
+    // In stored form missing hours are 0 and present ones ≥ 1, so the plain
+    // maximum is the maximum of the present hours whenever there is one.
+    let max_1h =
+        Conc::from_stored(o3[LOOKBACK..].iter().map(|&v| Conc::stored(v)).max().unwrap_or(0));
     let o3_precision = statistic_precision(edition, Pollutant::O3, options);
     let max_validity =
         Validity { n_valid: n_o3_hours, n_required: options.o3_max_1h_min_hours, n_possible: 24 };
-    let o3_max_1h = DailyValue {
-        value: if max_validity.is_met() {
-            max_1h.map(|c| finish(c.into(), o3_precision))
-        } else {
-            None
-        },
-        validity: max_validity,
+    let max_1h_input = match max_1h {
+        Some(c) if max_validity.is_met() => Some(rounded(c.into(), o3_precision)),
+        _ => None,
     };
+    let o3_max_1h = DailyValue { value: max_1h_input.map(|i| i.conc), validity: max_validity };
     // Window ending at hour-end e (1..=24) covers loaded hours [LOOKBACK+e-8, LOOKBACK+e);
     // it is kept as a running sum of stored forms and a count of present hours.
     let (best, n_windows) = match options.mda8_windows {
         // Every hour of the day present: the 17 windows ending 8–24 lie in
         // the day and all hold 8 hours, so the largest mean is the largest sum.
         Mda8Windows::EndingAt8To24 if n_o3_hours == 24 => full_day_mda8(o3),
+        Mda8Windows::EndingAt8To24 if n_o3_hours == 23 => one_missing_mda8(o3),
         Mda8Windows::EndingAt8To24 => mda8_windows::<8>(o3),
         Mda8Windows::AllEndingInDay => mda8_windows::<1>(o3),
     };
     let mda8_validity =
         Validity { n_valid: n_windows, n_required: MDA8_MIN_WINDOWS, n_possible: 17 };
-    let mda8_value = best.and_then(|(s, n)| MeanConc::new(s, n)).map(|m| finish(m, o3_precision));
+    let mda8_input = best.and_then(|(s, n)| MeanConc::new(s, n)).map(|m| rounded(m, o3_precision));
     let o3_limit =
         limit_milli(limits, Class::Two, Pollutant::O3, Averaging::Mda8).unwrap_or(i64::MAX);
-    let exceeds = mda8_value.is_some_and(|v| v.exceeds_milli(o3_limit));
+    let exceeds = mda8_input.is_some_and(|i| i.conc.exceeds_milli(o3_limit));
+    let mda8_input = if mda8_validity.is_met() || exceeds { mda8_input } else { None };
     let o3_mda8 = Mda8 {
-        value: if mda8_validity.is_met() || exceeds { mda8_value } else { None },
+        value: mda8_input.map(|i| i.conc),
         validity: mda8_validity,
         valid_by_exceedance: !mda8_validity.is_met() && exceeds,
     };
-
-    let concs = DailyConcs {
-        so2_24h: daily[Pollutant::So2.index()].value,
-        no2_24h: daily[Pollutant::No2.index()].value,
-        pm10_24h: daily[Pollutant::Pm10.index()].value,
-        pm25_24h: daily[Pollutant::Pm25.index()].value,
-        co_24h: daily[Pollutant::Co.index()].value,
-        o3_mda8: o3_mda8.value,
-        o3_max_1h: o3_max_1h.value,
-    };
-    out.aqi = crate::aqi::daily_aqi(edition, &concs, &options.aqi);
+    inputs[Indicator::O3_8h.index()] = mda8_input;
+    inputs[Indicator::O3_1h.index()] = max_1h_input;
+    out.aqi = crate::aqi::daily_report(edition, &inputs, &options.aqi);
     (out.date, out.edition, out.limits) = (date, edition, limits);
     (out.o3_mda8, out.o3_max_1h) = (o3_mda8, o3_max_1h);
 }
@@ -960,7 +977,8 @@ pub fn evaluate_days_into(
     out.resize(n_days, DayResult::PLACEHOLDER);
     // Only O3 windows ending before 8:00 reach into the previous day.
     let needs_lookback = options.mda8_windows == Mda8Windows::AllEndingInDay;
-    let o3_column = series.columns[Pollutant::O3.index()];
+    let o3_index = Pollutant::O3.index();
+    let o3_column = series.columns[o3_index];
     let (mut base, mut date) = (first_base, from);
     for slot in out.iter_mut() {
         // The day's sums straight from the columns: their loads overlap the
@@ -970,8 +988,25 @@ pub fn evaluate_days_into(
             let p = pollutant.index();
             (hours.sum_milli[p], hours.n_valid[p]) = day_sum(series.columns[p], base);
         }
-        hours.load_from(Pollutant::O3, o3_column, base, needs_lookback);
-        evaluate_day_into(date, choice.edition_on(date), hours, options, slot);
+        // O3's 31 hours straight from the column when they lie inside it:
+        // the hours before the day are then real, which only windows
+        // reaching into the previous day read, and those want them.
+        let inside: Option<&[Option<Conc>; LOADED]> = usize::try_from(base - LOOKBACK as i64)
+            .ok()
+            .and_then(|first| o3_column.get(first..first.checked_add(LOADED)?))
+            .and_then(|hours| hours.try_into().ok());
+        let o3 = match inside {
+            Some(o3) => {
+                let o3_day = o3[LOOKBACK..].try_into().unwrap_or(&[None; 24]);
+                (hours.sum_milli[o3_index], hours.n_valid[o3_index]) = inside_day_sum(o3_day);
+                o3
+            }
+            None => {
+                hours.load_from(Pollutant::O3, o3_column, base, needs_lookback);
+                &hours.o3
+            }
+        };
+        evaluate_day_into(date, choice.edition_on(date), hours, o3, options, slot);
         // `to` is at most the last date, so only a day past it has no successor.
         date = date.succ_opt().unwrap_or(date);
         base += 24;
@@ -1268,6 +1303,16 @@ pub struct StatsScratch {
     values: Vec<Conc>,
     /// Calendar-month runs of the piece: (year, month, first day, end).
     months: Vec<(i32, u32, usize, usize)>,
+    /// Per day of the piece: bit 0 set when a pollutant exceeds its class-1
+    /// 24 h (O3 MDA8) limit, bit 1 its class-2 limit, for [`day_counts`].
+    over: Vec<u8>,
+    /// Per pollutant and day of the piece: the day's statistic to the
+    /// thousandth in stored form ([`Conc::stored`], 0 when invalid), gathered
+    /// in one pass over the days so that the per-pollutant work reads a
+    /// compact column.
+    columns: [Vec<u32>; 6],
+    /// Days over the class-1 and class-2 limit per pollutant.
+    days_over: [[u32; 6]; 2],
 }
 
 /// Period statistics of a run of [`DayResult`]s (consecutive days), split
@@ -1311,53 +1356,100 @@ fn piece_statistics(
             _ => scratch.months.push((year, month, i, i + 1)),
         }
     }
+    gather_statistics(days, limits, scratch);
     let mut pollutants = Vec::with_capacity(6);
     for pollutant in Pollutant::ALL {
-        pollutants.push(pollutant_statistics(days, pollutant, limits, options, scratch));
+        pollutants.push(pollutant_statistics(days.len(), pollutant, limits, options, scratch));
     }
-    let counts = day_counts(days, options);
+    let over = &scratch.over;
+    let counts = day_counts_with(days, options, |i, _| over[i]);
     let composite = composite_index(&pollutants, limits, options);
     PeriodStats { edition, limits, from, to, pollutants, days: counts, composite }
 }
 
-/// The HJ 663 percentile of unsorted values, reordering them (selection
-/// instead of a full sort; same result as [`percentile`]).
-fn percentile_unsorted(values: &mut [Conc], percent: u8) -> Option<MeanConc> {
-    let n = values.len() as i64;
+/// One pass over the days of a piece (one limit set): each pollutant's
+/// statistic into its compact column, and the days over the class-1 and
+/// class-2 limits per pollutant and per day.
+fn gather_statistics(days: &[DayResult], limits: LimitSet, scratch: &mut StatsScratch) {
+    let limit = |class: Class| {
+        Pollutant::ALL
+            .map(|p| limit_milli(limits, class, p, daily_averaging(p)).unwrap_or(i64::MAX))
+    };
+    let (limit1, limit2) = (limit(Class::One), limit(Class::Two));
+    let n_days = days.len();
+    scratch.over.clear();
+    scratch.over.resize(n_days, 0);
+    for column in &mut scratch.columns {
+        column.clear();
+        column.resize(n_days, 0);
+    }
+    // Each column cut to the days' length, so that indexing by day needs no
+    // bounds check.
+    let columns = scratch.columns.each_mut().map(|column| &mut column[..n_days]);
+    let mut days_over = [[0u32; 6]; 2];
+    for (i, (day, over)) in days.iter().zip(&mut scratch.over).enumerate() {
+        for pollutant in Pollutant::ALL {
+            let p = pollutant.index();
+            let value = day.statistic(pollutant);
+            let above1 = value.is_some_and(|v| v.exceeds_milli(limit1[p]));
+            let above2 = value.is_some_and(|v| v.exceeds_milli(limit2[p]));
+            days_over[0][p] += u32::from(above1);
+            days_over[1][p] += u32::from(above2);
+            *over |= u8::from(above1) | u8::from(above2) << 1;
+            if let Some(slot) = columns[p].get_mut(i) {
+                *slot = Conc::stored(value.map(MeanConc::to_conc));
+            }
+        }
+    }
+    scratch.days_over = days_over;
+}
+
+/// The HJ 663 percentile of a compact column of stored forms (0 when
+/// invalid) holding `n` valid values, using `values` as scratch (selection
+/// instead of a full sort; same result as [`percentile`] of the valid
+/// values).
+fn percentile_of_column(
+    column: &[u32],
+    n: usize,
+    percent: u8,
+    values: &mut Vec<Conc>,
+) -> Option<MeanConc> {
     if n == 0 || percent > 100 {
         return None;
     }
-    let k100 = 100 + (n - 1) * i64::from(percent);
-    let s = (k100 / 100) as usize;
-    let frac = k100 % 100;
     // X(s) and X(s+1) are the two smallest of the n - s + 1 largest values.
-    let n_top = values.len() + 1 - s;
-    let (x_s, x_next) = if n_top <= TOP_MAX {
-        // High percentiles (HJ 663 uses 90, 95 and 98): one branch-free pass
-        // appends the values above a floor to a small buffer; when it fills,
-        // it keeps its `n_top` largest and the floor rises to their
-        // smallest. A value equal to the floor can be dropped then: the
-        // values of the `n_top` largest are the same with it or without it.
-        let mut buf = [Conc::ZERO; CANDIDATES];
-        let (mut len, mut floor) = (0usize, 0u32);
-        for &value in values.iter() {
-            buf[len] = value;
-            len += usize::from(Conc::stored(Some(value)) > floor);
-            if len == CANDIDATES {
-                buf.select_nth_unstable(CANDIDATES - n_top);
-                buf.copy_within(CANDIDATES - n_top.., 0);
-                len = n_top;
-                floor = Conc::stored(Some(buf[0]));
-            }
-        }
-        let top = &mut buf[..len];
-        let (_, x_s, rest) = top.select_nth_unstable(len - n_top);
-        (*x_s, rest.iter().min().copied())
+    let s = (100 + (n - 1) * usize::from(percent)) / 100;
+    let n_top = n + 1 - s;
+    // High percentiles (HJ 663 uses 90, 95 and 98): a floor that at least
+    // `n_top` values reach, the smallest of the maxima of `n_top` blocks of
+    // the column (0 when a block holds no valid value), so the `n_top`
+    // largest are all at or above it; one branch-free pass keeps the valid
+    // values at or above it, and the selection runs on those few.
+    let floor = if n_top <= TOP_MAX {
+        column
+            .chunks_exact((column.len() / n_top).max(1))
+            .take(n_top)
+            .map(|block| block.iter().copied().max().unwrap_or(0))
+            .min()
+            .unwrap_or(0)
+            .max(1)
     } else {
-        let (_, x_s, rest) = values.select_nth_unstable(s - 1);
-        (*x_s, rest.iter().min().copied())
+        1
     };
-    let x_s = x_s.milli();
+    values.clear();
+    values.resize(column.len(), Conc::ZERO);
+    let mut len = 0usize;
+    for &stored in column {
+        if let (Some(slot), Some(conc)) = (values.get_mut(len), Conc::from_stored(stored)) {
+            *slot = conc;
+        }
+        len += usize::from(stored >= floor);
+    }
+    values.truncate(len);
+    let k = len.checked_sub(n_top)?;
+    let (_, x_s, rest) = values.select_nth_unstable(k);
+    let (x_s, x_next) = (x_s.milli(), rest.iter().min().copied());
+    let frac = ((100 + (n - 1) * usize::from(percent)) % 100) as i64;
     if frac == 0 {
         return MeanConc::new(x_s, 1);
     }
@@ -1365,62 +1457,51 @@ fn percentile_unsorted(values: &mut [Conc], percent: u8) -> Option<MeanConc> {
     MeanConc::new(100 * x_s + (x_next - x_s) * frac, 100)
 }
 
-/// Largest number of top values [`percentile_unsorted`] keeps in a buffer
-/// (P90 of a year needs 38).
+/// Largest number of top values for which [`percentile_of_column`] first
+/// filters by a floor (P90 of a year needs 38).
 const TOP_MAX: usize = 48;
-/// Size of [`percentile_unsorted`]'s candidate buffer: twice [`TOP_MAX`], so
-/// that it compacts at most once per `TOP_MAX` values that rise above the
-/// floor.
-const CANDIDATES: usize = 2 * TOP_MAX;
 
 fn pollutant_statistics(
-    days: &[DayResult],
+    n_days: usize,
     pollutant: Pollutant,
     limits: LimitSet,
     options: &AirOptions,
     scratch: &mut StatsScratch,
 ) -> PollutantStats {
-    let values = &mut scratch.values;
-    values.clear();
+    let p = pollutant.index();
+    let column = &scratch.columns[p];
     let mut months: Vec<MonthValidity> = Vec::with_capacity(scratch.months.len());
     let averaging = daily_averaging(pollutant);
-    let limit1 = limit_milli(limits, Class::One, pollutant, averaging).unwrap_or(i64::MAX);
-    let limit2 = limit_milli(limits, Class::Two, pollutant, averaging).unwrap_or(i64::MAX);
-    let (mut over1, mut over2) = (0u32, 0u32);
-    let mut sum: i64 = 0;
+    let (over1, over2) = (scratch.days_over[0][p], scratch.days_over[1][p]);
+    // Stored forms are thousandths + 1, 0 when invalid: counted and summed
+    // without branches.
+    let (mut stored_total, mut n) = (0u64, 0u32);
     for &(year, month, first, end) in &scratch.months {
-        let n_before = values.len();
-        for day in &days[first..end] {
-            if let Some(value) = day.statistic(pollutant) {
-                let conc = value.to_conc();
-                sum += conc.milli();
-                values.push(conc);
-                over1 += u32::from(value.exceeds_milli(limit1));
-                over2 += u32::from(value.exceeds_milli(limit2));
-            }
+        let (mut month_total, mut month_n) = (0u64, 0u32);
+        for &stored in &column[first..end] {
+            month_total += u64::from(stored);
+            month_n += u32::from(stored != 0);
         }
+        (stored_total, n) = (stored_total + month_total, n + month_n);
         let n_possible = (end - first) as u32;
         months.push(MonthValidity {
             year,
             month,
-            validity: Validity {
-                n_valid: (values.len() - n_before) as u32,
-                n_required: month_min_days(month),
-                n_possible,
-            },
+            validity: Validity { n_valid: month_n, n_required: month_min_days(month), n_possible },
             whole_month: n_possible == days_in_month(year, month),
         });
     }
     let every_month_met = months.iter().filter(|m| m.whole_month).all(|m| m.validity.is_met());
-    let n = values.len() as u32;
+    // At most a few thousand days of values below 2^31: fits in i64.
+    let sum = stored_total as i64 - i64::from(n);
     let mean = if has_annual_mean(pollutant) {
         MeanConc::new(sum, n).map(|m| stat_round(m, pollutant, options))
     } else {
         None
     };
     let percent = percentile_of(pollutant);
-    let percentile =
-        percentile_unsorted(values, percent).map(|m| stat_round(m, pollutant, options));
+    let percentile = percentile_of_column(column, n as usize, percent, &mut scratch.values)
+        .map(|m| stat_round(m, pollutant, options));
     let compliance = |class: Class| {
         let annual = limit_milli(limits, class, pollutant, Averaging::Annual);
         let daily = limit_milli(limits, class, pollutant, averaging);
@@ -1448,11 +1529,7 @@ fn pollutant_statistics(
     };
     PollutantStats {
         pollutant,
-        validity: Validity {
-            n_valid: n,
-            n_required: ANNUAL_MIN_DAYS,
-            n_possible: days.len() as u32,
-        },
+        validity: Validity { n_valid: n, n_required: ANNUAL_MIN_DAYS, n_possible: n_days as u32 },
         months,
         every_month_met,
         mean,
@@ -1489,7 +1566,6 @@ fn level_index(aqi: u32) -> usize {
 /// indicator, and days over the GB 3095 24 h / MDA8 limits (kept apart from
 /// the AQI counts: from 2031 they differ).
 pub fn day_counts(days: &[DayResult], options: &AirOptions) -> DayCounts {
-    let mut counts = DayCounts { n_days: days.len() as u32, ..DayCounts::default() };
     // Daily limits per class and pollutant, refreshed when the limit set changes.
     let table = |set: LimitSet| {
         [Class::One, Class::Two].map(|class| {
@@ -1499,11 +1575,30 @@ pub fn day_counts(days: &[DayResult], options: &AirOptions) -> DayCounts {
     };
     let mut current = days.first().map_or(LimitSet::Gb3095_2012, |d| d.limits);
     let mut limits = table(current);
-    for day in days {
+    day_counts_with(days, options, |_, day| {
         if day.limits != current {
             current = day.limits;
             limits = table(current);
         }
+        let over = |class_limits: &[i64; 6]| {
+            Pollutant::ALL.iter().fold(false, |over, p| {
+                over | day.statistic(*p).is_some_and(|v| v.exceeds_milli(class_limits[p.index()]))
+            })
+        };
+        u8::from(over(&limits[0])) | u8::from(over(&limits[1])) << 1
+    })
+}
+
+/// [`day_counts`] with the days' exceedances from `over(i, day)`: bit 0 when
+/// a pollutant exceeds its class-1 limit, bit 1 its class-2 limit.
+#[inline(always)]
+fn day_counts_with(
+    days: &[DayResult],
+    options: &AirOptions,
+    mut over: impl FnMut(usize, &DayResult) -> u8,
+) -> DayCounts {
+    let mut counts = DayCounts { n_days: days.len() as u32, ..DayCounts::default() };
+    for (i, day) in days.iter().enumerate() {
         if let Some(aqi) = counted_aqi(day, options) {
             counts.n_aqi_days += 1;
             counts.by_level[level_index(aqi)] += 1;
@@ -1516,13 +1611,9 @@ pub fn day_counts(days: &[DayResult], options: &AirOptions) -> DayCounts {
                 *count += u32::from(day.aqi.primary.contains(indicator));
             }
         }
-        let over = |class_limits: &[i64; 6]| {
-            Pollutant::ALL.iter().fold(false, |over, p| {
-                over | day.statistic(*p).is_some_and(|v| v.exceeds_milli(class_limits[p.index()]))
-            })
-        };
-        counts.n_exceedance_class1 += u32::from(over(&limits[0]));
-        counts.n_exceedance_class2 += u32::from(over(&limits[1]));
+        let over = over(i, day);
+        counts.n_exceedance_class1 += u32::from(over & 1);
+        counts.n_exceedance_class2 += u32::from(over >> 1);
     }
     counts
 }
@@ -1770,6 +1861,22 @@ mod tests {
         }
     }
 
+    /// A day of equal O3 values with one hour missing: every window has the
+    /// same mean, so the first window ending 8:00 is the MDA8 whether it
+    /// holds 7 hours or 8, as in the general scan.
+    #[test]
+    fn one_missing_mda8_keeps_the_first_window_of_equal_means() {
+        for missing in 0..24 {
+            let o3: [Option<Conc>; LOADED] = std::array::from_fn(|k| {
+                (k != LOOKBACK + missing).then(|| Conc::from_milli(50_000).unwrap())
+            });
+            let expected_n = if missing < 8 { 7 } else { 8 };
+            let (best, n_windows) = one_missing_mda8(&o3);
+            assert_eq!(best, Some((50_000 * i64::from(expected_n), expected_n)), "{missing}");
+            assert_eq!((best, n_windows), mda8_windows::<8>(&o3), "{missing}");
+        }
+    }
+
     proptest! {
         /// The fast path for a day with all 24 O3 hours finds the same MDA8
         /// (sum, count) and window count as the general window scan.
@@ -1778,21 +1885,59 @@ mod tests {
             lookback in prop::collection::vec(0u32..5_000, LOOKBACK),
             day in prop::collection::vec(1u32..5_000, 24),
         ) {
-            let mut o3 = [0u32; LOADED];
-            o3[..LOOKBACK].copy_from_slice(&lookback);
-            o3[LOOKBACK..].copy_from_slice(&day);
+            let o3: [Option<Conc>; LOADED] = std::array::from_fn(|k| {
+                let milli = if k < LOOKBACK { lookback[k] } else { day[k - LOOKBACK] };
+                Conc::from_stored(milli)
+            });
             prop_assert_eq!(full_day_mda8(&o3), mda8_windows::<8>(&o3));
         }
 
+        /// The percentile of a compact column (invalid days as 0) equals
+        /// the percentile of its valid values sorted.
+        /// The fast path for a day with one O3 hour missing finds the same
+        /// MDA8 (sum, count) and window count as the general window scan,
+        /// ties included.
         #[test]
-        fn selection_percentile_equals_sorted_percentile(
-            values in prop::collection::vec(0i64..1_000_000, 1..400),
+        fn one_missing_mda8_equals_the_general_scan(
+            lookback in prop::collection::vec(0u32..5_000, LOOKBACK),
+            day in prop::collection::vec(1u32..40, 24),
+            missing in 0usize..24,
+        ) {
+            let o3: [Option<Conc>; LOADED] = std::array::from_fn(|k| {
+                let stored = if k < LOOKBACK { lookback[k] } else if k - LOOKBACK == missing { 0 } else { day[k - LOOKBACK] };
+                Conc::from_stored(stored)
+            });
+            prop_assert_eq!(one_missing_mda8(&o3), mda8_windows::<8>(&o3));
+        }
+
+        #[test]
+        fn column_percentile_equals_sorted_percentile(
+            values in prop::collection::vec(prop::option::weighted(0.9, 0i64..1_000_000), 1..400),
             percent in 0u8..=100,
         ) {
-            let mut concs: Vec<Conc> = values.iter().map(|&v| Conc::from_milli(v).unwrap()).collect();
-            let mut sorted = concs.clone();
-            sorted.sort_unstable();
-            prop_assert_eq!(percentile_unsorted(&mut concs, percent), percentile(&sorted, percent).unwrap());
+            check_column_percentile(&values, percent)?;
         }
+
+        /// The same with many equal values, where the floor that filters the
+        /// candidates is itself repeated.
+        #[test]
+        fn column_percentile_equals_sorted_percentile_with_ties(
+            values in prop::collection::vec(prop::option::weighted(0.9, 0i64..8), 1..400),
+            percent in 0u8..=100,
+        ) {
+            check_column_percentile(&values, percent)?;
+        }
+    }
+
+    fn check_column_percentile(values: &[Option<i64>], percent: u8) -> Result<(), TestCaseError> {
+        let concs: Vec<Option<Conc>> =
+            values.iter().map(|v| v.map(|v| Conc::from_milli(v * 1000).unwrap())).collect();
+        let column: Vec<u32> = concs.iter().map(|&c| Conc::stored(c)).collect();
+        let mut sorted: Vec<Conc> = concs.iter().flatten().copied().collect();
+        sorted.sort_unstable();
+        let expected = percentile(&sorted, percent).unwrap();
+        let got = percentile_of_column(&column, sorted.len(), percent, &mut Vec::new());
+        prop_assert_eq!(got, expected);
+        Ok(())
     }
 }

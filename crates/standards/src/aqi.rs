@@ -178,6 +178,19 @@ impl Indicator {
         self as usize
     }
 
+    /// The daily indicator of a pollutant: its 24 h mean, O3 its MDA8
+    /// (HJ 633 daily report).
+    pub fn of_daily(pollutant: Pollutant) -> Indicator {
+        match pollutant {
+            Pollutant::So2 => Indicator::So2,
+            Pollutant::No2 => Indicator::No2,
+            Pollutant::Co => Indicator::Co,
+            Pollutant::O3 => Indicator::O3_8h,
+            Pollutant::Pm10 => Indicator::Pm10,
+            Pollutant::Pm25 => Indicator::Pm25,
+        }
+    }
+
     /// Name as the CLI writes it: `SO2, NO2, PM10, PM2.5, CO, O3_8h, O3_1h`.
     pub fn name(self) -> &'static str {
         match self {
@@ -408,6 +421,44 @@ static BREAKPOINT_COLUMNS: [&[i64]; 12] = [
     &PM25_24H_2026,
 ];
 
+/// [`BREAKPOINT_COLUMNS`] in thousandths, each padded to 8 entries with a
+/// value no mean reaches (so that a product with a count below 2^16 stays
+/// below 2^63), for the run-time interpolation with a fixed-length search.
+static PADDED_MILLI: [[i64; 8]; 12] = {
+    let mut table = [[i64::MAX >> 17; 8]; 12];
+    let mut c = 0;
+    while c < 12 {
+        let bps = BREAKPOINT_COLUMNS[c];
+        let mut k = 0;
+        while k < bps.len() {
+            table[c][k] = bps[k] * SCALE;
+            k += 1;
+        }
+        c += 1;
+    }
+    table
+};
+
+/// [`interpolate`] of a mean on the column at [`column_index`] `c`, with
+/// the same bounds (0 ≤ num < 2^40, 1 ≤ n < 2^16): the segment is found by
+/// eight compares of fixed count, which the compiler unrolls.
+#[inline(always)]
+fn interpolate_padded(c: usize, num: i64, n: i64) -> Option<u32> {
+    let bps = &PADDED_MILLI[c];
+    // The number of upper breakpoints below the value, counted without
+    // branches, since the value is data; padding is never below it.
+    let i: usize = bps[1..].iter().map(|&bp| usize::from(num > bp * n)).sum();
+    if i + 1 >= BREAKPOINT_COLUMNS[c].len() {
+        return None;
+    }
+    let (lo, hi) = (bps[i], bps[i + 1]);
+    let (i_lo, i_hi) = (IAQI_ROWS[i] as i64, IAQI_ROWS[i + 1] as i64);
+    let top = (i_hi - i_lo) * (num - lo * n);
+    let den = (hi - lo) * n;
+    // 0 ≤ top / den ≤ i_hi - i_lo, so the result is at most 500.
+    Some((i_lo + top / den + i64::from(top % den != 0)) as u32)
+}
+
 // The breakpoint columns (HJ 633-2012 table 1; HJ 633-2026 table 3).
 const SO2_24H: [i64; 8] = [0, 50, 150, 475, 800, 1600, 2100, 2620];
 const SO2_1H: [i64; 5] = [0, 150, 500, 650, 800];
@@ -505,17 +556,25 @@ static PM25_24H_2026_TABLE: IaqiTable<{ units_len(&PM25_24H_2026) }> =
 /// The IAQI from `column`'s table when `conc` is a single value at the
 /// reporting precision (every HJ 633-2026 input) within the table.
 fn table_lookup(table: &[u16], column: Column, conc: MeanConc) -> Option<u32> {
-    if conc.n() != 1 {
-        return None;
-    }
-    let milli = conc.sum_milli();
-    let (aligned, step) = if matches!(column, Column::Co_24h | Column::Co_1h) {
-        (milli % 100 == 0, milli / 100)
-    } else {
-        (milli % 1000 == 0, milli / 1000)
-    };
-    let value = *table.get(usize::try_from(step).ok().filter(|_| aligned)?)?;
+    let value = *table.get(usize::try_from(table_step(column, conc)).ok()?)?;
     (value != u16::MAX).then_some(u32::from(value))
+}
+
+/// The index of `conc` in `column`'s IAQI table (one entry per whole unit,
+/// CO per tenth) when it is a single value at that precision, else
+/// `u64::MAX`.
+fn table_step(column: Column, conc: MeanConc) -> u64 {
+    if conc.n() != 1 {
+        return u64::MAX;
+    }
+    // A MeanConc's sum is never negative.
+    let milli = conc.sum_milli() as u64;
+    let (aligned, step) = if matches!(column, Column::Co_24h | Column::Co_1h) {
+        (milli.is_multiple_of(100), milli / 100)
+    } else {
+        (milli.is_multiple_of(1000), milli / 1000)
+    };
+    if aligned { step } else { u64::MAX }
 }
 
 /// The precomputed IAQIs of `column` under `edition`, one per step of the
@@ -573,11 +632,11 @@ pub fn iaqi(
     {
         return Some(value);
     }
-    let bps = breakpoints(edition, column);
     // Fast path in 64 bits (the bounds of `interpolate`).
     if conc.sum_milli() < 1 << 40
         && conc.n() < 1 << 16
-        && let Some(value) = interpolate(bps, conc.sum_milli(), i64::from(conc.n()))
+        && let Some(value) =
+            interpolate_padded(column_index(edition, column), conc.sum_milli(), i64::from(conc.n()))
     {
         return Some(value);
     }
@@ -955,47 +1014,75 @@ pub fn round_input(
 /// only).
 #[inline(always)]
 pub fn daily_aqi(edition: AirEdition, day: &DailyConcs, options: &AqiOptions) -> AqiReport {
-    // The daily columns in Indicator::ALL order; O3_1h is a 2012 indicator only.
-    const COLUMNS: [Column; 7] = [
-        Column::So2_24h,
-        Column::No2_24h,
-        Column::Pm10_24h,
-        Column::Pm25_24h,
-        Column::Co_24h,
-        Column::O3_8h,
-        Column::O3_1h,
-    ];
-    let y2012 = edition == AirEdition::Hj633_2012;
-    let inputs = [
+    let raw = [
         day.so2_24h,
         day.no2_24h,
         day.pm10_24h,
         day.pm25_24h,
         day.co_24h,
         day.o3_mda8,
-        if y2012 { day.o3_max_1h } else { None },
+        day.o3_max_1h,
     ];
-    let n_expected = if y2012 { 7 } else { 6 };
+    let inputs = std::array::from_fn(|k| {
+        raw[k].map(|raw| {
+            let used = round_input(edition, Indicator::ALL[k].pollutant(), raw, options);
+            DailyInput { conc: used, step: table_step(DAILY_COLUMNS[k], used) }
+        })
+    });
+    daily_report(edition, &inputs, options)
+}
+
+/// The daily columns in [`Indicator::ALL`] order; O3_1h is a 2012 indicator only.
+const DAILY_COLUMNS: [Column; 7] = [
+    Column::So2_24h,
+    Column::No2_24h,
+    Column::Pm10_24h,
+    Column::Pm25_24h,
+    Column::Co_24h,
+    Column::O3_8h,
+    Column::O3_1h,
+];
+
+/// One indicator of the daily AQI, already at the edition's input
+/// precision ([`round_input`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DailyInput {
+    /// The value the IAQI is computed from.
+    pub(crate) conc: MeanConc,
+    /// The value's index in its column's IAQI table (whole units, CO
+    /// tenths) when it is a whole number of steps, else `u64::MAX`.
+    pub(crate) step: u64,
+}
+
+/// [`daily_aqi`] from inputs already rounded, in [`Indicator::ALL`] order
+/// (O3_1h is read under HJ 633-2012 only): the air evaluation's day loop
+/// rounds each daily statistic once and passes its table index along.
+#[inline(always)]
+pub(crate) fn daily_report(
+    edition: AirEdition,
+    inputs: &[Option<DailyInput>; 7],
+    options: &AqiOptions,
+) -> AqiReport {
+    let n_expected = if edition == AirEdition::Hj633_2012 { 7 } else { 6 };
     // The columns' tables, chosen once per day rather than per indicator.
-    let tables = COLUMNS.map(|column| iaqi_table(edition, column));
+    let tables = DAILY_COLUMNS.map(|column| iaqi_table(edition, column));
     let mut conc = [None; 7];
     let mut iaqis = [None; 7];
     let mut missing = IndicatorSet::EMPTY;
     for k in 0..n_expected {
-        let (indicator, column) = (Indicator::ALL[k], COLUMNS[k]);
-        let pollutant = indicator.pollutant();
+        let indicator = Indicator::ALL[k];
         match inputs[k] {
-            Some(raw) => {
-                let used = round_input(edition, pollutant, raw, options);
-                conc[k] = Some(used);
+            Some(input) => {
+                conc[k] = Some(input.conc);
+                let from_table = usize::try_from(input.step).ok().and_then(|i| tables[k].get(i));
                 // None only for O3 8 h > 800 under 2012 (table 1 note 3): the
                 // O3 IAQI then comes from O3_1h, its own indicator.
-                iaqis[k] = match table_lookup(tables[k], column, used) {
-                    Some(value) => Some(value),
-                    None => iaqi(edition, column, used, options.above_top),
+                iaqis[k] = match from_table {
+                    Some(&value) if value != u16::MAX => Some(u32::from(value)),
+                    _ => iaqi(edition, DAILY_COLUMNS[k], input.conc, options.above_top),
                 };
             }
-            None if !options.not_in_plan.contains(pollutant) => {
+            None if !options.not_in_plan.contains(indicator.pollutant()) => {
                 missing = missing.with(indicator);
             }
             None => {}
@@ -1093,16 +1180,15 @@ fn finish_report(
     missing: IndicatorSet,
     options: &AqiOptions,
 ) -> AqiReport {
-    let aqi = iaqis.iter().flatten().copied().max();
-    // Bit sets built without branches (the IAQIs are data).
+    // Each IAQI plus one, 0 when missing: the AQI is then a plain maximum,
+    // and the bit sets are built without branches (the IAQIs are data).
+    let plus_one = iaqis.map(|value| value.map_or(0, |v| u64::from(v) + 1));
+    let top = plus_one.iter().copied().max().unwrap_or(0);
+    let aqi = top.checked_sub(1).map(|a| a as u32);
     let (mut primary_bits, mut exceeding_bits) = (0u8, 0u8);
-    if let Some(a) = aqi {
-        for (k, value) in iaqis.iter().enumerate() {
-            let value = value.unwrap_or(0);
-            let present = iaqis[k].is_some();
-            primary_bits |= u8::from(present & (a > 50) & (value == a)) << k;
-            exceeding_bits |= u8::from(present & (value > 100)) << k;
-        }
+    for (k, &value) in plus_one.iter().enumerate() {
+        primary_bits |= u8::from((top > 51) & (value == top)) << k;
+        exceeding_bits |= u8::from(value > 101) << k;
     }
     let mut primary = IndicatorSet(primary_bits);
     let exceeding = IndicatorSet(exceeding_bits);

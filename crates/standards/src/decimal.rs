@@ -244,26 +244,35 @@ impl MeanConc {
         self.n.get()
     }
 
+    /// [`MeanConc::round`], also returning the rounded value as a number of
+    /// `precision` steps (whole units, or tenths for CO): the index of the
+    /// value in a table with one entry per step.
+    pub fn round_steps(self, precision: Precision) -> (Conc, u64) {
+        let step = precision.step_milli() as u64;
+        // All in 64 bits: the sum is non-negative (an invariant of the
+        // type), n < 2^32 and the step ≤ 1000, so the divisor fits.
+        let (sum, den) = (self.sum_milli as u64, u64::from(self.n()) * step);
+        let (q, r) = (sum / den, sum % den);
+        // Half to even, branch-free (the remainder is data): up when twice
+        // the remainder exceeds the divisor, or equals it and q is odd.
+        let steps = q + u64::from(2 * r + (q & 1) > den);
+        // At most i32::MAX after `min`.
+        (Conc::from_checked(steps.saturating_mul(step).min(i32::MAX as u64) as u32), steps)
+    }
+
     /// Rounds the exact mean to `precision` by GB/T 8170 (half to even).
     pub fn round(self, precision: Precision) -> Conc {
-        let step = precision.step_milli();
         // Constant divisors per arm, so no hardware division here.
-        let aligned = match precision {
+        let aligned = || match precision {
             Precision::Units => self.sum_milli % 1000 == 0,
             Precision::Tenths => self.sum_milli % 100 == 0,
             Precision::Milli => true,
         };
-        if self.n() == 1 && aligned {
+        if self.n() == 1 && aligned() {
             // Already at the precision (e.g. a single reading, or a rounded mean).
             return Conc::from_checked(self.sum_milli.clamp(0, i64::from(i32::MAX)) as u32);
         }
-        let steps = div_round_half_even(
-            i128::from(self.sum_milli),
-            i128::from(self.n()) * i128::from(step),
-        );
-        let milli = steps.saturating_mul(i128::from(step)).clamp(0, i128::from(i32::MAX));
-        // Clamped to the i32 range above.
-        Conc::from_checked(milli as u32)
+        self.round_steps(precision).0
     }
 
     /// The mean to the nearest thousandth (half to even): the [`Conc`] scale.
@@ -297,7 +306,7 @@ pub(crate) fn div_round_half_even(num: i128, den: i128) -> i128 {
     {
         let (q, r) = (n / d, n % d);
         // Branch-free: the remainder is data, so a branch on it mispredicts.
-        let up = (2 * r > d) | ((2 * r == d) & (q & 1 == 1));
+        let up = 2 * r + (q & 1) > d;
         return i128::from(q + i64::from(up));
     }
     let q = num.div_euclid(den);

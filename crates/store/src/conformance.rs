@@ -20,6 +20,8 @@ mod plan;
 pub use plan::*;
 mod alarm;
 pub use alarm::*;
+mod alarm_page;
+pub use alarm_page::*;
 
 use model::{DataKind, Instant, Mn, ParamCode, PointId, Reading, ReadingKey, ReadingValues};
 
@@ -1059,6 +1061,8 @@ macro_rules! conformance_suite {
             alarm_scan_finds_touched_points,
             alarm_list_is_the_alarms_without_their_evidence,
             alarm_queries_filter_by_points_and_assignees,
+            // Keyset paging of the alarm inbox (issue #5).
+            alarm_pages_reach_every_alarm_once_in_order,
             // Accounts (issue #5).
             users_are_unique_by_name_and_audited,
             sessions_live_until_expiry_or_logout,

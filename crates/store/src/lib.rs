@@ -27,6 +27,7 @@
 mod account;
 mod account_sync;
 mod alarm;
+mod alarm_page;
 mod alarm_sync;
 mod case;
 mod chain;
@@ -50,6 +51,7 @@ mod types;
 
 pub use account::*;
 pub use alarm::*;
+pub use alarm_page::*;
 pub use case::*;
 pub use chain::ChainCheck;
 pub use corrections::*;
@@ -74,6 +76,7 @@ pub trait Store:
     + RegistryStore
     + PlanStore
     + AlarmStore
+    + AlarmPageStore
     + AccountStore
     + CorrectionStore
     + CaseStore

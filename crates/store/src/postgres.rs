@@ -40,6 +40,7 @@
 
 mod account;
 mod alarm;
+mod alarm_page;
 mod corrections;
 mod derived;
 mod migrate;

@@ -37,6 +37,7 @@
 
 mod account;
 mod alarm;
+mod alarm_page;
 mod case;
 mod corrections;
 mod derived;

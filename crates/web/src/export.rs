@@ -162,7 +162,7 @@ impl Table {
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
-fn column_index(column: usize) -> Result<u16, ExportError> {
+pub(crate) fn column_index(column: usize) -> Result<u16, ExportError> {
     u16::try_from(column).map_err(|_| ExportError::TooLarge)
 }
 
@@ -339,15 +339,45 @@ pub(crate) fn readings_export(
     format: Format,
     name: &str,
 ) -> Response {
-    // A few chunks in flight at most: a slow client slows the producer instead of filling memory.
+    streamed(format, name, move |sender| match format {
+        Format::Csv => stream_csv(&READING_HEADERS, sender, |writer| {
+            for_each_reading(store.as_ref(), &export, |reading| {
+                writer.write_record(reading_fields(reading))?;
+                Ok(true)
+            })
+            .map(|_| ())
+        }),
+        Format::Xlsx => {
+            let mut workbook = StreamedWorkbook::new(&READING_HEADERS)?;
+            for_each_reading(store.as_ref(), &export, |reading| {
+                let (sheet, line) = workbook.next_row()?;
+                for (column, field) in reading_fields(reading).iter().enumerate() {
+                    let numeric = (4..=10).contains(&column);
+                    let column = column_index(column)?;
+                    match (numeric, field.parse::<f64>()) {
+                        (true, Ok(value)) => sheet.write_number(line, column, value)?,
+                        _ => sheet.write_string(line, column, field)?,
+                    };
+                }
+                Ok(true)
+            })?;
+            workbook.send(sender)
+        }
+    })
+}
+
+/// A download whose bytes `produce` sends, on a blocking thread, through a
+/// bounded channel: a slow client slows the producer instead of filling memory.
+pub(crate) fn streamed(
+    format: Format,
+    name: &str,
+    produce: impl FnOnce(&Sender) -> Result<(), ExportError> + Send + 'static,
+) -> Response {
+    // A few chunks in flight at most.
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     tokio::task::spawn_blocking(move || {
-        let result = match format {
-            Format::Csv => stream_csv(store.as_ref(), &export, &sender),
-            Format::Xlsx => stream_xlsx(store.as_ref(), &export, &sender),
-        };
-        if let Err(error) = result {
-            tracing::error!(%error, "readings export failed");
+        if let Err(error) = produce(&sender) {
+            tracing::error!(%error, "streamed export failed");
             let _ = sender.blocking_send(Err(std::io::Error::other(error.to_string())));
         }
     });
@@ -394,18 +424,19 @@ impl std::io::Write for ChunkWriter<'_> {
     }
 }
 
-fn stream_csv(
-    store: &dyn Store,
-    export: &ReadingsExport,
+/// CSV (with the byte-order mark and `headers`) of the rows `write` writes,
+/// sent in chunks; a client that went away ends it without error.
+pub(crate) fn stream_csv<H: AsRef<[u8]>>(
+    headers: &[H],
     sender: &Sender,
+    write: impl FnOnce(&mut csv::Writer<ChunkWriter<'_>>) -> Result<(), ExportError>,
 ) -> Result<(), ExportError> {
     let mut writer = csv::Writer::from_writer(ChunkWriter { buffer: UTF8_BOM.to_vec(), sender });
-    writer.write_record(READING_HEADERS)?;
-    let result = for_each_reading(store, export, |reading| {
-        writer.write_record(reading_fields(reading))?;
-        Ok(true)
-    })
-    .and_then(|_| writer.flush().map_err(ExportError::from));
+    let result = writer
+        .write_record(headers)
+        .map_err(ExportError::from)
+        .and_then(|()| write(&mut writer))
+        .and_then(|()| writer.flush().map_err(ExportError::from));
     match result {
         Err(ExportError::Csv(error)) if is_broken_pipe(&error) => Ok(()),
         Err(ExportError::Io(error)) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
@@ -417,56 +448,70 @@ fn is_broken_pipe(error: &csv::Error) -> bool {
     matches!(error.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
-fn stream_xlsx(
-    store: &dyn Store,
-    export: &ReadingsExport,
-    sender: &Sender,
-) -> Result<(), ExportError> {
-    let dir = tempfile::tempdir()?;
-    let path = dir.path().join("export.xlsx");
-    let mut workbook = rust_xlsxwriter::Workbook::new();
-    let bold = rust_xlsxwriter::Format::new().set_bold();
-    let new_sheet = |workbook: &mut rust_xlsxwriter::Workbook| -> Result<(), ExportError> {
-        let sheet = workbook.add_worksheet_with_constant_memory()?;
-        for (column, header) in READING_HEADERS.iter().enumerate() {
-            sheet.write_string_with_format(0, column_index(column)?, *header, &bold)?;
+/// An XLSX workbook written in constant memory (rows go to a temporary
+/// file), a new worksheet with the headers whenever one is full; then sent.
+pub(crate) struct StreamedWorkbook {
+    workbook: rust_xlsxwriter::Workbook,
+    headers: Vec<String>,
+    dir: tempfile::TempDir,
+    sheet_index: usize,
+    line: u32,
+}
+
+impl StreamedWorkbook {
+    /// A workbook with one worksheet holding `headers`.
+    pub(crate) fn new<H: AsRef<str>>(headers: &[H]) -> Result<StreamedWorkbook, ExportError> {
+        let mut workbook = StreamedWorkbook {
+            workbook: rust_xlsxwriter::Workbook::new(),
+            headers: headers.iter().map(|header| header.as_ref().to_owned()).collect(),
+            dir: tempfile::tempdir()?,
+            sheet_index: 0,
+            line: 0,
+        };
+        workbook.new_sheet()?;
+        Ok(workbook)
+    }
+
+    fn new_sheet(&mut self) -> Result<(), ExportError> {
+        let bold = rust_xlsxwriter::Format::new().set_bold();
+        let sheet = self.workbook.add_worksheet_with_constant_memory()?;
+        for (column, header) in self.headers.iter().enumerate() {
+            sheet.write_string_with_format(0, column_index(column)?, header, &bold)?;
         }
         Ok(())
-    };
-    new_sheet(&mut workbook)?;
-    let (mut sheet_index, mut line) = (0usize, 0u32);
-    for_each_reading(store, export, |reading| {
-        line += 1;
-        if line >= MAX_SHEET_ROWS {
-            // A worksheet holds 1,048,576 rows: go on in the next one.
-            new_sheet(&mut workbook)?;
-            sheet_index += 1;
-            line = 1;
-        }
-        let sheet = workbook.worksheet_from_index(sheet_index)?;
-        for (column, field) in reading_fields(reading).iter().enumerate() {
-            let numeric = (4..=10).contains(&column);
-            let column = column_index(column)?;
-            match (numeric, field.parse::<f64>()) {
-                (true, Ok(value)) => sheet.write_number(line, column, value)?,
-                _ => sheet.write_string(line, column, field)?,
-            };
-        }
-        Ok(true)
-    })?;
-    workbook.save(&path)?;
-    let mut file = std::fs::File::open(&path)?;
-    let mut buffer = vec![0u8; CHUNK_BYTES];
-    loop {
-        let n = file.read(&mut buffer)?;
-        if n == 0 {
-            break;
-        }
-        if sender.blocking_send(Ok(Bytes::copy_from_slice(&buffer[..n]))).is_err() {
-            break;
-        }
     }
-    Ok(())
+
+    /// The worksheet and line of the next row.
+    pub(crate) fn next_row(
+        &mut self,
+    ) -> Result<(&mut rust_xlsxwriter::Worksheet, u32), ExportError> {
+        self.line += 1;
+        if self.line >= MAX_SHEET_ROWS {
+            // A worksheet holds 1,048,576 rows: go on in the next one.
+            self.new_sheet()?;
+            self.sheet_index += 1;
+            self.line = 1;
+        }
+        Ok((self.workbook.worksheet_from_index(self.sheet_index)?, self.line))
+    }
+
+    /// Finishes the file and sends it in chunks (until the client goes away).
+    pub(crate) fn send(mut self, sender: &Sender) -> Result<(), ExportError> {
+        let path = self.dir.path().join("export.xlsx");
+        self.workbook.save(&path)?;
+        let mut file = std::fs::File::open(&path)?;
+        let mut buffer = vec![0u8; CHUNK_BYTES];
+        loop {
+            let n = file.read(&mut buffer)?;
+            if n == 0 {
+                break;
+            }
+            if sender.blocking_send(Ok(Bytes::copy_from_slice(&buffer[..n]))).is_err() {
+                break;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Rows of one worksheet.

@@ -2,13 +2,20 @@
 //! alarm's detail with its history, and the forms that acknowledge, assign
 //! and close it.
 //!
-//! - `GET /alarms?scope=&state=&rule=&point=&page=`: by default the active
-//!   alarms (open or acknowledged) assigned to me, to my role, or to nobody
-//!   yet; `scope=all` lists every alarm; `state` is `active`, `open`,
-//!   `acknowledged` or `closed`. At most 500 are listed, 100 a page (the
-//!   export has the same 500), read without their evidence; "mine" and the
-//!   points the user may see are filtered in the store's query, so the
-//!   500 are the newest of this inbox's alarms, not of all alarms.
+//! - `GET /alarms?scope=&state=&rule=&point=&after=|before=`: by default the
+//!   active alarms (open or acknowledged) assigned to me, to my role, or to
+//!   nobody yet; `scope=all` lists every alarm; `state` is `active`, `open`,
+//!   `acknowledged` or `closed`. Every matching alarm is reachable, 100 a
+//!   page, newest opened first (then by id), read without their evidence
+//!   through [`store::AlarmPageStore`]: the first/previous/next links carry a
+//!   cursor (`after=` or `before=`, an opaque token, `cursor.rs`) rather than
+//!   an offset, so a deep page costs what the first does and an alarm opened
+//!   meanwhile neither repeats nor hides a row; a token that is not one of
+//!   ours is refused (400). The page shows the total (one count per state,
+//!   with the same filters). "Mine" and the points the user may see are
+//!   filtered in the store's query.
+//! - `GET /alarms?…&format=csv|xlsx`: every matching alarm, the table's
+//!   columns, streamed in batches through the same cursor (`export.rs`).
 //! - `GET /alarms/{id}`: facts, evidence, history, and the forms its state allows.
 //! - `POST /alarms/{id}/acknowledge|assign|close`: urlencoded forms (CSRF
 //!   checked by the guard); the close form is multipart, with an optional
@@ -27,16 +34,15 @@ use axum::response::{IntoResponse, Redirect, Response};
 use model::alarm::{AlarmId, AlarmState, Rule, Severity};
 use model::{Instant, PointId};
 use serde::Deserialize;
-use store::{Alarm, AlarmError, AlarmEvent, AlarmQuery, Attachment};
+use store::{Alarm, AlarmError, AlarmEvent, AlarmPageFrom, AlarmQuery, Attachment};
+
+use self::cursor::PageToken;
 
 use crate::chart::escape;
 use crate::export::{Cell, Table};
 use crate::form::{self, Field, Input};
 use crate::i18n::Lang;
 use crate::pages::{Ctx, PageResult, Section, points_by_id};
-
-/// Most alarms the inbox lists (over its pages; the export has them all).
-const INBOX_LIMIT: usize = 500;
 
 /// Alarms per page of the inbox: rendering every listed alarm on every
 /// request (and every two-minute refresh) was what made `/alarms` slow.
@@ -50,7 +56,12 @@ struct InboxQuery {
     state: Option<String>,
     rule: Option<String>,
     point: Option<String>,
-    page: Option<String>,
+    /// The page after this token's alarm ([`PageToken`]).
+    after: Option<String>,
+    /// The page before this token's alarm.
+    before: Option<String>,
+    /// `csv` or `xlsx`: the export of every alarm the filters match.
+    format: Option<String>,
 }
 
 /// Whose alarms the inbox lists.
@@ -126,50 +137,61 @@ pub(crate) fn alarm_table(
     points: &[store::PointRecord],
 ) -> Table {
     let by_id = points_by_id(points);
-    let rows = alarms
-        .iter()
-        .map(|alarm| {
-            vec![
-                Cell::link(format!("#{}", alarm.id.0), format!("/alarms/{}", alarm.id.0)),
-                Cell::link(
-                    crate::pages::point_name(&by_id, alarm.key.point),
-                    format!("/points/{}", alarm.key.point.0),
-                ),
-                Cell::text(rule_label(ctx.lang, alarm.key.rule)),
-                Cell::text(alarm.key.pollutant.clone()),
-                severity_cell(ctx.lang, alarm.severity),
-                state_cell(ctx.lang, alarm.state),
-                Cell::text(time(ctx.lang, alarm.first_at)),
-                Cell::text(time(ctx.lang, alarm.last_at)),
-                Cell::num(alarm.n_occurrences.to_string()),
-                Cell::text(alarm.assignee.clone().unwrap_or_else(|| "—".to_owned())),
-                Cell::text(match (alarm.state, &alarm.closed_by, &alarm.acknowledged_by) {
-                    (AlarmState::Closed, Some(by), _) => {
-                        format!("{by}: {}", alarm.close_note.clone().unwrap_or_default())
-                    }
-                    (_, _, Some(by)) => by.clone(),
-                    _ => "—".to_owned(),
-                }),
-            ]
-        })
-        .collect();
     Table {
         id,
-        headers: ctx.headers(&[
-            "alarm.id",
-            "alarm.point",
-            "alarm.rule",
-            "alarm.pollutant",
-            "alarm.severity",
-            "alarm.state",
-            "alarm.first_at",
-            "alarm.last_at",
-            "alarm.occurrences",
-            "alarm.assignee",
-            "alarm.handling",
-        ]),
-        rows,
+        headers: alarm_headers(ctx.lang),
+        rows: alarms.iter().map(|alarm| alarm_row(ctx.lang, &by_id, alarm)).collect(),
     }
+}
+
+/// The headers of [`alarm_table`] (and of the inbox's export).
+fn alarm_headers(lang: Lang) -> Vec<String> {
+    [
+        "alarm.id",
+        "alarm.point",
+        "alarm.rule",
+        "alarm.pollutant",
+        "alarm.severity",
+        "alarm.state",
+        "alarm.first_at",
+        "alarm.last_at",
+        "alarm.occurrences",
+        "alarm.assignee",
+        "alarm.handling",
+    ]
+    .iter()
+    .map(|key| lang.messages().t(key).to_owned())
+    .collect()
+}
+
+/// One row of [`alarm_table`].
+fn alarm_row(
+    lang: Lang,
+    by_id: &std::collections::HashMap<PointId, &store::PointRecord>,
+    alarm: &Alarm,
+) -> Vec<Cell> {
+    vec![
+        Cell::link(format!("#{}", alarm.id.0), format!("/alarms/{}", alarm.id.0)),
+        Cell::link(
+            crate::pages::point_name(by_id, alarm.key.point),
+            format!("/points/{}", alarm.key.point.0),
+        ),
+        Cell::text(rule_label(lang, alarm.key.rule)),
+        Cell::text(alarm.key.pollutant.clone()),
+        severity_cell(lang, alarm.severity),
+        state_cell(lang, alarm.state),
+        Cell::text(time(lang, alarm.first_at)),
+        Cell::text(time(lang, alarm.last_at)),
+        Cell::num(alarm.n_occurrences.to_string()),
+        Cell::text(alarm.assignee.clone().unwrap_or_else(|| "—".to_owned())),
+        Cell::text(match (alarm.state, &alarm.closed_by, &alarm.acknowledged_by) {
+            (AlarmState::Closed, Some(by), _) => {
+                format!("{by}: {}", alarm.close_note.clone().unwrap_or_default())
+            }
+            (_, _, Some(by)) => by.clone(),
+            _ => "—".to_owned(),
+        }),
+    ]
 }
 
 /// `GET /alarms`: the inbox.
@@ -201,62 +223,69 @@ pub(crate) async fn inbox(ctx: Ctx) -> PageResult {
             ctx.bad_request(format!("point={text:?}: {}", ctx.t("alarm.bad_point")))
         })?)),
     };
+    let token = |name: &str, text: &str| {
+        PageToken::decode(text).ok_or_else(|| {
+            let shown: String = text.chars().take(40).collect();
+            ctx.bad_request(format!("{name}={shown:?}: {}", ctx.t("alarm.bad_cursor")))
+        })
+    };
+    let from = match (non_empty(&query.after), non_empty(&query.before)) {
+        (None, None) => PageStart::First,
+        (Some(text), None) => PageStart::After(token("after", text)?),
+        (None, Some(text)) => PageStart::Before(token("before", text)?),
+        (Some(_), Some(_)) => return Err(ctx.bad_request(ctx.t("alarm.bad_cursor").to_owned())),
+    };
     // "Mine" and the points the principal may see are filtered in the
-    // query, so that the limit counts only alarms this inbox lists.
+    // query, so that pages and counts hold only alarms this inbox lists.
     let assignees = (scope == Scope::Mine).then(|| mine_names(&ctx));
     let principal = ctx.principal.clone();
     let names = assignees.clone();
-    let (points, visible, mut alarms) = ctx
+    let (points, visible, filter) = ctx
         .read(move |store| {
             let points = store.points()?;
             let visible: std::collections::HashSet<PointId> =
                 points.iter().filter(|p| principal.can_see(p)).map(|p| p.id).collect();
             let restricted =
                 (visible.len() < points.len()).then(|| visible.iter().copied().collect());
-            let mut alarms = Vec::new();
-            for state in states {
-                let query = AlarmQuery {
-                    state: Some(state),
-                    point,
-                    rule,
-                    points: restricted.clone(),
-                    assignees: names.clone(),
-                    limit: INBOX_LIMIT,
-                };
-                alarms.extend(store.alarm_list(&query)?);
-            }
-            Ok((points, visible, alarms))
+            let filter = AlarmQuery {
+                state: None,
+                point,
+                rule,
+                points: restricted,
+                assignees: names,
+                limit: PAGE_SIZE + 1,
+            };
+            Ok((points, visible, filter))
         })
         .await?;
+    let keep = Keep { assignees, visible };
+    if let Some(format) = &query.format {
+        return export::alarms(&ctx, format, filter, states, points, keep);
+    }
+    let page_states = states.clone();
+    let (counts, page) = ctx
+        .read(move |store| {
+            let counts = store.alarm_count_in(&filter, &page_states)?;
+            let page = read_page(store, &filter, &page_states, from)?;
+            Ok((counts, page))
+        })
+        .await?;
+    let Page { mut alarms, start, has_previous, has_next } = page;
     // The query filtered both already; the same rules in Rust keep the
     // inbox exact where SQL's trim differs from Rust's (tabs, other spaces).
-    alarms.retain(|alarm| {
-        assignees.as_deref().is_none_or(|names| is_mine(names, alarm))
-            && visible.contains(&alarm.key.point)
-    });
-    alarms.sort_by(|a, b| b.last_at.cmp(&a.last_at).then(b.id.0.cmp(&a.id.0)));
-    alarms.truncate(INBOX_LIMIT);
-    if ctx.wants_export() {
-        let table = alarm_table(&ctx, "alarms", &alarms, &points);
-        if let Some(export) = ctx.export(&[&table], "alarms") {
-            return export;
-        }
-    }
-    let n_pages = alarms.len().div_ceil(PAGE_SIZE).max(1);
-    let page = match query.page.as_deref().map(str::trim) {
-        None | Some("") => 1,
-        Some(text) => text
-            .parse::<usize>()
-            .ok()
-            .filter(|page| (1..=n_pages).contains(page))
-            .ok_or_else(|| {
-                ctx.bad_request(format!("page={text:?}: {} 1–{n_pages}", ctx.t("alarm.bad_page")))
-            })?,
+    alarms.retain(|alarm| keep.keeps(alarm));
+    let n_listed: u64 = counts.iter().map(|(_, n)| n).sum();
+    let n_open: u64 =
+        counts.iter().filter(|(state, _)| *state == AlarmState::Open).map(|(_, n)| n).sum();
+    let table = alarm_table(&ctx, "alarms", &alarms, &points);
+    let links = Links {
+        previous: has_previous.then(|| alarms.first().map(|alarm| (alarm, start))).flatten(),
+        next: has_next
+            .then(|| alarms.last().map(|alarm| (alarm, start + alarms.len() as u64)))
+            .flatten(),
+        first: has_previous,
     };
-    let shown = &alarms[(page - 1) * PAGE_SIZE..(page * PAGE_SIZE).min(alarms.len())];
-    let table = alarm_table(&ctx, "alarms", shown, &points);
-    let pager = pager(&ctx, page, n_pages, shown.len(), alarms.len());
-    let n_open = alarms.iter().filter(|alarm| alarm.state == AlarmState::Open).count();
+    let pager = pager(&ctx, start, alarms.len(), n_listed, &links);
     let option = |value: &str, label: &str, current: Option<&str>| {
         let selected = if current.unwrap_or("") == value { " selected" } else { "" };
         format!(r#"<option value="{}"{selected}>{}</option>"#, escape(value), escape(label))
@@ -296,7 +325,7 @@ pub(crate) async fn inbox(ctx: Ctx) -> PageResult {
     );
     let cards = vec![
         crate::pages::Card {
-            value: alarms.len().to_string(),
+            value: n_listed.to_string(),
             label: ctx.t("alarm.listed").to_owned(),
             style: String::new(),
         },
@@ -322,35 +351,132 @@ pub(crate) async fn inbox(ctx: Ctx) -> PageResult {
     ))
 }
 
-/// The inbox's page links (the same filters, another `page`) and which alarms are shown.
-fn pager(ctx: &Ctx, page: usize, n_pages: usize, n_shown: usize, n_listed: usize) -> String {
-    let first = if n_shown == 0 { 0 } else { (page - 1) * PAGE_SIZE + 1 };
-    let last = if n_shown == 0 { 0 } else { first + n_shown - 1 };
+fn non_empty(text: &Option<String>) -> Option<&str> {
+    text.as_deref().map(str::trim).filter(|text| !text.is_empty())
+}
+
+/// Where the requested page starts.
+#[derive(Debug, Clone, Copy)]
+enum PageStart {
+    First,
+    After(PageToken),
+    Before(PageToken),
+}
+
+/// A page of the inbox as read: its alarms (at most [`PAGE_SIZE`]), the
+/// place of its first alarm in the list, and whether there are pages before
+/// and after it.
+struct Page {
+    alarms: Vec<Alarm>,
+    start: u64,
+    has_previous: bool,
+    has_next: bool,
+}
+
+/// Reads the page `from` points to: one more alarm than a page shows tells
+/// whether there is another page in that direction. A previous page with
+/// fewer than a page of alarms before it is the first page.
+fn read_page(
+    store: &dyn store::Store,
+    filter: &AlarmQuery,
+    states: &[AlarmState],
+    from: PageStart,
+) -> Result<Page, store::Error> {
+    let first_page = |store: &dyn store::Store| -> Result<Page, store::Error> {
+        let mut alarms = store.alarm_page_in(filter, states, AlarmPageFrom::First)?;
+        let has_next = alarms.len() > PAGE_SIZE;
+        alarms.truncate(PAGE_SIZE);
+        Ok(Page { alarms, start: 0, has_previous: false, has_next })
+    };
+    match from {
+        PageStart::First => first_page(store),
+        PageStart::After(token) => {
+            let mut alarms =
+                store.alarm_page_in(filter, states, AlarmPageFrom::After(token.cursor))?;
+            let has_next = alarms.len() > PAGE_SIZE;
+            alarms.truncate(PAGE_SIZE);
+            Ok(Page { alarms, start: token.place, has_previous: true, has_next })
+        }
+        PageStart::Before(token) => {
+            let mut alarms =
+                store.alarm_page_in(filter, states, AlarmPageFrom::Before(token.cursor))?;
+            if alarms.len() <= PAGE_SIZE {
+                return first_page(store);
+            }
+            // The newest one read is past the page: a page comes before this one.
+            alarms.remove(0);
+            let start = token.place.saturating_sub(PAGE_SIZE as u64);
+            Ok(Page { alarms, start, has_previous: true, has_next: true })
+        }
+    }
+}
+
+/// What the store's query filtered, checked again in Rust: "mine" (when the
+/// scope is mine) and the points the principal may see.
+struct Keep {
+    assignees: Option<Vec<String>>,
+    visible: std::collections::HashSet<PointId>,
+}
+
+impl Keep {
+    fn keeps(&self, alarm: &Alarm) -> bool {
+        self.assignees.as_deref().is_none_or(|names| is_mine(names, alarm))
+            && self.visible.contains(&alarm.key.point)
+    }
+}
+
+/// The pager's links: the alarm (and its place) the previous page ends
+/// before, the one the next page starts after, and whether to link the first page.
+struct Links<'a> {
+    previous: Option<(&'a Alarm, u64)>,
+    next: Option<(&'a Alarm, u64)>,
+    first: bool,
+}
+
+/// The inbox's page links (the same filters, another cursor) and which alarms are shown.
+fn pager(ctx: &Ctx, start: u64, n_shown: usize, n_listed: u64, links: &Links<'_>) -> String {
+    let (first, last) = if n_shown == 0 { (0, 0) } else { (start + 1, start + n_shown as u64) };
     let mut html = format!(
         r#"<nav class="pager" id="inbox-pager"><span>{} {first}–{last} / {n_listed}</span>"#,
         escape(ctx.t("alarm.shown")),
     );
-    if n_pages > 1 {
-        let base = ctx.base_query();
-        let filters = base
-            .split('&')
-            .filter(|pair| !pair.is_empty() && !pair.starts_with("page="))
-            .collect::<Vec<_>>()
-            .join("&");
-        let link = |target: usize, id: &str, label: &str| {
-            let sep = if filters.is_empty() { "" } else { "&amp;" };
-            format!(
-                r#" <a href="/alarms?{}{sep}page={target}" id="{id}">{}</a>"#,
-                escape(&filters),
-                escape(label)
-            )
-        };
-        if page > 1 {
-            html.push_str(&link(page - 1, "inbox-previous", ctx.t("alarm.previous_page")));
+    let base = ctx.base_query();
+    let filters = base
+        .split('&')
+        .filter(|pair| {
+            !pair.is_empty()
+                && !pair.starts_with("page=")
+                && !pair.starts_with("after=")
+                && !pair.starts_with("before=")
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    let link = |cursor: Option<(&str, String)>, id: &str, label: &str| {
+        let mut query = filters.clone();
+        if let Some((name, token)) = cursor {
+            if !query.is_empty() {
+                query.push('&');
+            }
+            query.push_str(&format!("{name}={token}"));
         }
-        if page < n_pages {
-            html.push_str(&link(page + 1, "inbox-next", ctx.t("alarm.next_page")));
-        }
+        let sep = if query.is_empty() { "" } else { "?" };
+        format!(r#" <a href="/alarms{sep}{}" id="{id}">{}</a>"#, escape(&query), escape(label))
+    };
+    let token = |(alarm, place): (&Alarm, u64)| {
+        PageToken { cursor: store::AlarmCursor::of(alarm), place }.encode()
+    };
+    if links.first {
+        html.push_str(&link(None, "inbox-first", ctx.t("alarm.first_page")));
+    }
+    if let Some(previous) = links.previous {
+        html.push_str(&link(
+            Some(("before", token(previous))),
+            "inbox-previous",
+            ctx.t("alarm.previous_page"),
+        ));
+    }
+    if let Some(next) = links.next {
+        html.push_str(&link(Some(("after", token(next))), "inbox-next", ctx.t("alarm.next_page")));
     }
     html.push_str("</nav>");
     html
@@ -664,5 +790,7 @@ pub(crate) async fn close(ctx: Ctx, Path(id): Path<i64>, request: Request) -> Re
     act(ctx, id, pairs, attachment, Action::Close).await.into_response()
 }
 
+mod cursor;
+mod export;
 #[cfg(test)]
 mod tests;

@@ -316,11 +316,6 @@ impl Ctx {
             .join("&")
     }
 
-    /// Whether the query asks for an export (`format=`) rather than the page.
-    pub(crate) fn wants_export(&self) -> bool {
-        self.query.format.is_some()
-    }
-
     /// The export response if the query asks for one of `tables`.
     pub(crate) fn export(
         &self,

@@ -27,8 +27,7 @@ use crate::{
 
 impl PgStore {
     /// The alarms matching `query` as `columns` ([`ALARM_COLUMNS`] or
-    /// [`ALARM_LIST_COLUMNS`]), newest first; `state = $1` when a state is
-    /// given, so the state index is used.
+    /// [`ALARM_LIST_COLUMNS`]), newest first by id ([`alarm_filter`]).
     fn query_alarms(
         &self,
         query: &AlarmQuery,
@@ -36,32 +35,62 @@ impl PgStore {
         during: &'static str,
     ) -> Result<Vec<Alarm>> {
         let limit = if query.limit == 0 { 100 } else { query.limit };
-        let state_filter = if query.state.is_some() { "state = $1" } else { "$1::text IS NULL" };
         let sql = format!(
-            "SELECT {columns} FROM alarm
-             WHERE {state_filter} AND ($2::bigint IS NULL OR point_id = $2)
-               AND ($3::text IS NULL OR rule = $3)
-               AND ($5::bigint[] IS NULL OR point_id = ANY($5))
-               AND ($6::text[] IS NULL OR coalesce(btrim(assignee), '') = ''
-                    OR btrim(assignee) = ANY($6))
-             ORDER BY id DESC LIMIT $4"
+            "SELECT {columns} FROM alarm WHERE {} ORDER BY id DESC LIMIT $6",
+            alarm_filter(query)
         );
-        let state = query.state.map(AlarmState::as_str);
-        let point = query.point.map(|point| point.0);
-        let rule = query.rule.map(Rule::as_str);
+        let filter = AlarmFilterParams::of(query);
         let limit = limit_to_db(limit);
-        let points: Option<Vec<i64>> =
-            query.points.as_ref().map(|points| points.iter().map(|point| point.0).collect());
-        let assignees = query.assignees.as_ref();
         self.read(|client| {
+            let [state, point, rule, points, assignees] = filter.params();
             select(
                 client,
                 during,
                 &sql,
-                &[&state, &point, &rule, &limit, &points, &assignees],
+                &[state, point, rule, points, assignees, &limit],
                 decode_alarm,
             )
         })
+    }
+}
+
+/// The WHERE clause of an [`AlarmQuery`]'s filters, parameters `$1` to `$5`
+/// ([`AlarmFilterParams`]); `state = $1` when a state is given, so the state
+/// indexes are used.
+pub(super) fn alarm_filter(query: &AlarmQuery) -> String {
+    let state_filter = if query.state.is_some() { "state = $1" } else { "$1::text IS NULL" };
+    format!(
+        "{state_filter} AND ($2::bigint IS NULL OR point_id = $2)
+           AND ($3::text IS NULL OR rule = $3)
+           AND ($4::bigint[] IS NULL OR point_id = ANY($4))
+           AND ($5::text[] IS NULL OR coalesce(btrim(assignee), '') = ''
+                OR btrim(assignee) = ANY($5))"
+    )
+}
+
+/// The parameters `$1` to `$5` of [`alarm_filter`].
+pub(super) struct AlarmFilterParams {
+    state: Option<&'static str>,
+    point: Option<i64>,
+    rule: Option<&'static str>,
+    points: Option<Vec<i64>>,
+    assignees: Option<Vec<String>>,
+}
+
+impl AlarmFilterParams {
+    pub(super) fn of(query: &AlarmQuery) -> AlarmFilterParams {
+        AlarmFilterParams {
+            state: query.state.map(AlarmState::as_str),
+            point: query.point.map(|point| point.0),
+            rule: query.rule.map(Rule::as_str),
+            points: query.points.as_ref().map(|points| points.iter().map(|p| p.0).collect()),
+            assignees: query.assignees.clone(),
+        }
+    }
+
+    /// State, point, rule, points and assignees, in parameter order.
+    pub(super) fn params(&self) -> [&(dyn ::postgres::types::ToSql + Sync); 5] {
+        [&self.state, &self.point, &self.rule, &self.points, &self.assignees]
     }
 }
 

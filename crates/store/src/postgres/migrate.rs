@@ -21,8 +21,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_registry_plan_alarms_accounts.sql"),
     include_str!("migrations/0003_corrections.sql"),
     include_str!("migrations/0004_supervision.sql"),
-    // The login throttle shared by every process (auth10); mirrors SQLite 0013.
-    // Numbered 0006 because 0005 may belong to a branch merged alongside.
+    // Keyset paging of the alarm inbox (issue #5), SQLite 0012.
+    include_str!("migrations/0005_alarm_paging.sql"),
+    // The login throttle shared by every process (auth10), SQLite 0013.
     include_str!("migrations/0006_login_throttle.sql"),
 ];
 

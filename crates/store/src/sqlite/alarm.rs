@@ -1,7 +1,7 @@
 //! [`AlarmStore`] for [`SqliteStore`]: tables `alarm`, `alarm_event` and
 //! `notification` (migration `0007_alarms.sql`).
 
-use model::alarm::{AlarmAction, AlarmId, AlarmKey, AlarmState, Rule};
+use model::alarm::{AlarmAction, AlarmId, AlarmKey};
 use model::{DataKind, Instant, PointId};
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde_json::{Value, json};
@@ -26,9 +26,8 @@ use crate::{
 
 impl SqliteStore {
     /// The alarms matching `query` as `columns` ([`ALARM_COLUMNS`] or
-    /// [`ALARM_LIST_COLUMNS`]), newest first. `state = ?1` (not `?1 IS NULL
-    /// OR …`) when a state is given, so the planner walks `alarm_by_state`
-    /// instead of every alarm ever raised.
+    /// [`ALARM_LIST_COLUMNS`]), newest first by id; with a state, through
+    /// `alarm_by_state` ([`alarm_filter`]).
     fn query_alarms(
         &self,
         query: &AlarmQuery,
@@ -36,40 +35,54 @@ impl SqliteStore {
         during: &'static str,
     ) -> Result<Vec<Alarm>> {
         let limit = if query.limit == 0 { 100 } else { query.limit };
-        let state_filter = if query.state.is_some() { "state = ?1" } else { "?1 IS NULL" };
         self.read(|conn| {
             let mut statement = conn
                 .prepare_cached(&format!(
-                    "SELECT {columns} FROM alarm
-                     WHERE {state_filter} AND (?2 IS NULL OR point_id = ?2)
-                       AND (?3 IS NULL OR rule = ?3)
-                       AND (?5 IS NULL OR point_id IN (SELECT value FROM json_each(?5)))
-                       AND (?6 IS NULL OR coalesce(trim(assignee), '') = ''
-                            OR trim(assignee) IN (SELECT value FROM json_each(?6)))
-                     ORDER BY id DESC LIMIT ?4"
+                    "SELECT {columns} FROM alarm WHERE {} ORDER BY id DESC LIMIT ?6",
+                    alarm_filter(query)
                 ))
                 .map_err(database_error(during))?;
-            let points = query.points.as_ref().map(|points| {
-                serde_json::Value::from(points.iter().map(|point| point.0).collect::<Vec<_>>())
-                    .to_string()
-            });
-            let assignees = query
-                .assignees
-                .as_ref()
-                .map(|names| serde_json::Value::from(names.clone()).to_string());
+            let [state, point, rule, points, assignees] = alarm_filter_params(query);
             let rows = statement
-                .query(params![
-                    query.state.map(AlarmState::as_str),
-                    query.point.map(|point| point.0),
-                    query.rule.map(Rule::as_str),
-                    limit_to_db(limit),
-                    points,
-                    assignees
-                ])
+                .query(params![state, point, rule, points, assignees, limit_to_db(limit)])
                 .map_err(database_error(during))?;
             collect(rows, during, |row| decode_alarm(row))
         })
     }
+}
+
+/// The WHERE clause of an [`AlarmQuery`]'s filters, parameters `?1` to `?5`
+/// ([`alarm_filter_params`]). `state = ?1` (not `?1 IS NULL OR …`) when a
+/// state is given, so the planner walks a state index instead of every alarm
+/// ever raised.
+pub(super) fn alarm_filter(query: &AlarmQuery) -> String {
+    let state_filter = if query.state.is_some() { "state = ?1" } else { "?1 IS NULL" };
+    format!(
+        "{state_filter} AND (?2 IS NULL OR point_id = ?2)
+           AND (?3 IS NULL OR rule = ?3)
+           AND (?4 IS NULL OR point_id IN (SELECT value FROM json_each(?4)))
+           AND (?5 IS NULL OR coalesce(trim(assignee), '') = ''
+                OR trim(assignee) IN (SELECT value FROM json_each(?5)))"
+    )
+}
+
+/// The parameters `?1` to `?5` of [`alarm_filter`]: state, point, rule, and
+/// the points and assignees as JSON arrays.
+pub(super) fn alarm_filter_params(query: &AlarmQuery) -> [rusqlite::types::Value; 5] {
+    use rusqlite::types::Value;
+    let text = |text: Option<String>| text.map_or(Value::Null, Value::Text);
+    let points = query.points.as_ref().map(|points| {
+        serde_json::Value::from(points.iter().map(|point| point.0).collect::<Vec<_>>()).to_string()
+    });
+    let assignees =
+        query.assignees.as_ref().map(|names| serde_json::Value::from(names.clone()).to_string());
+    [
+        text(query.state.map(|state| state.as_str().to_owned())),
+        query.point.map_or(Value::Null, |point| Value::Integer(point.0)),
+        text(query.rule.map(|rule| rule.as_str().to_owned())),
+        text(points),
+        text(assignees),
+    ]
 }
 
 impl AlarmStore for SqliteStore {

@@ -31,8 +31,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0010_latest_point.sql"),
     // Grid supervision and escalation levels (issue #4).
     include_str!("migrations/0011_supervision.sql"),
-    // The login throttle shared by every process (auth10). Numbered 0013 because
-    // 0012 may belong to a branch merged alongside; the merge puts the files in number order.
+    // Keyset paging of the alarm inbox (issue #5).
+    include_str!("migrations/0012_alarm_paging.sql"),
+    // The login throttle shared by every process (auth10).
     include_str!("migrations/0013_login_throttle.sql"),
 ];
 
