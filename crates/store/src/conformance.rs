@@ -38,6 +38,8 @@ mod corrections;
 pub use corrections::*;
 mod supervision;
 pub use supervision::*;
+mod throttle;
+pub use throttle::*;
 
 /// Builders of the values the cases store.
 pub mod fixture {
@@ -1074,6 +1076,8 @@ macro_rules! conformance_suite {
             // Grid supervision and escalation levels (issue #4).
             grid_cells_are_upserted_audited_and_retired,
             escalation_levels_are_recorded_once_each,
+            // The login throttle shared by every process (auth10).
+            login_failures_count_per_account_and_address_within_the_window,
         );
         #[test]
         fn data_persists_across_reopen() {

@@ -45,6 +45,7 @@ mod registry_sync;
 mod rows;
 mod sqlite;
 mod supervision;
+mod throttle;
 mod transfer;
 mod types;
 
@@ -61,6 +62,7 @@ pub use postgres::{PgOptions, PgStore};
 pub use registry::*;
 pub use sqlite::{SqliteOptions, SqliteStore};
 pub use supervision::*;
+pub use throttle::*;
 pub use transfer::{
     LATEST_VALUES_CHECK, TableCheck, TransferReport, copied_columns, copy_sqlite_to_postgres,
 };
@@ -79,6 +81,7 @@ pub trait Store:
     + CorrectionStore
     + CaseStore
     + SupervisionStore
+    + LoginThrottleStore
 {
     /// Commits a batch of received packets, their readings, device sightings and
     /// audit entries in one transaction, and returns once it is durable.

@@ -48,6 +48,7 @@ mod partitions;
 mod plan;
 mod registry;
 mod supervision;
+mod throttle;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};

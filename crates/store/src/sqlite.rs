@@ -47,6 +47,7 @@ mod migrate;
 mod plan;
 mod registry;
 mod supervision;
+mod throttle;
 
 #[cfg(test)]
 mod tests;

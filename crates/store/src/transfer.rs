@@ -5,8 +5,8 @@
 //! every copied value in key order on both sides ([`TableCheck`]), and the
 //! evidence chains walked on the target. Every table of the schema is copied:
 //! registry and grid cells, plan entries and their documents, alarms with their history and
-//! notification outbox, users, sessions and API tokens, corrections of
-//! readings, and the audit log.
+//! notification outbox, users, sessions and API tokens, the login throttle's
+//! failed logins, corrections of readings, and the audit log.
 //!
 //! The latest values are not copied but rebuilt: each backend keeps that
 //! cache in its own shape (SQLite: one blob per point in `latest_point`;
@@ -285,6 +285,20 @@ const TABLES: &[Table] = &[
         derived: None,
         on_conflict: "",
         identity: false,
+    },
+    Table {
+        name: "login_failure",
+        columns: &[
+            ("id", Int8),
+            ("account", Text),
+            ("address", Text),
+            ("at_ms", Int8),
+            ("cleared_ms", Int8),
+        ],
+        order_by: "id",
+        derived: None,
+        on_conflict: "",
+        identity: true,
     },
     Table {
         name: "plan_document",

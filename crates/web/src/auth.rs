@@ -11,12 +11,12 @@
 //!   uses a double-submit cookie (`qs_login_csrf`).
 //! - API tokens: `Authorization: Bearer <token>`, stored hashed, each with a
 //!   role; requests with a token need no CSRF token (no cookie is involved).
-//! - Throttling: failed logins are counted in memory per account and per
-//!   client address over a window; past the limit logins are refused with
+//! - Throttling: failed logins are counted in the store per account and per
+//!   client address over a sliding window (shared by every web process on
+//!   the store, kept across restarts); past the limit logins are refused with
 //!   429 and the minutes to wait, and counted in `qingshan_web_logins_total`.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use argon2::password_hash::{
     PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
@@ -30,7 +30,7 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::registry::Registry;
 use sha2::{Digest, Sha256};
-use store::{ApiToken, PointRecord};
+use store::{ApiToken, LoginFailure, LoginFailureCounts, PointRecord, Store};
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "qs_session";
@@ -263,10 +263,11 @@ pub struct ThrottleLimits {
     pub window_secs: i64,
 }
 
-/// Counts failed logins per key (`user:<name>`, `ip:<addr>`) over a fixed window.
-#[derive(Debug, Default)]
-pub(crate) struct Throttle {
-    failures: Mutex<HashMap<String, (Instant, u32)>>,
+impl ThrottleLimits {
+    /// The start of the window that ends at `now`: failures strictly after it count.
+    pub fn window_start(self, now: Instant) -> Instant {
+        Instant(now.0 - chrono::Duration::seconds(self.window_secs.max(0)))
+    }
 }
 
 /// Why a login is refused by the throttle, and for how long.
@@ -276,56 +277,112 @@ pub(crate) struct Throttled {
     pub(crate) retry_after_secs: i64,
 }
 
-impl Throttle {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, u32)>> {
-        self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
+/// A login the throttle lets through, with what a success has to clear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Allowed {
+    /// The account's uncleared failures in the window.
+    pub(crate) n_account_failures: u64,
+}
 
-    /// Whether a login for `name` from `ip` may be tried at `now`.
+/// Whether a login may be tried at `now`, given the failures the store
+/// counted in the window ending at `now` ([`ThrottleLimits::window_start`]).
+///
+/// The account's lock is checked first, then the address's. A key is locked
+/// once its failures in the window reach its limit, until the oldest of them
+/// leaves the window: that is the wait returned (at least a second).
+pub(crate) fn decide(
+    limits: ThrottleLimits,
+    counts: &LoginFailureCounts,
+    now: Instant,
+) -> Result<Allowed, Throttled> {
+    for (window, limit, outcome) in [
+        (counts.account, limits.per_account, LoginOutcome::ThrottledAccount),
+        (counts.address, limits.per_ip, LoginOutcome::ThrottledIp),
+    ] {
+        if let Some(oldest) = window.oldest
+            && window.n_failures >= u64::from(limit)
+        {
+            let elapsed = (now.0 - oldest.0).num_seconds();
+            if elapsed < limits.window_secs {
+                return Err(Throttled {
+                    outcome,
+                    retry_after_secs: (limits.window_secs - elapsed).max(1),
+                });
+            }
+        }
+    }
+    Ok(Allowed { n_account_failures: counts.account.n_failures })
+}
+
+/// The login throttle: failed logins per account and per client address over
+/// a sliding window, counted in the store ([`store::LoginThrottleStore`]), so
+/// every process on one store shares them and a restart forgets no lock. The
+/// decision is [`decide`]; this only reads and writes the counts. Calls block:
+/// run them on a blocking thread.
+#[derive(Debug)]
+pub(crate) struct Throttle {
+    /// When this process last pruned failures past the window (Unix ms).
+    pruned_ms: AtomicI64,
+}
+
+impl Default for Throttle {
+    fn default() -> Self {
+        Throttle { pruned_ms: AtomicI64::new(i64::MIN) }
+    }
+}
+
+impl Throttle {
+    /// Whether a login for `name` from `ip` may be tried at `now`: one query.
     pub(crate) fn check(
         &self,
+        store: &dyn Store,
         limits: ThrottleLimits,
         name: &str,
         ip: &str,
         now: Instant,
-    ) -> Result<(), Throttled> {
-        let failures = self.lock();
-        for (key, limit, outcome) in [
-            (format!("user:{name}"), limits.per_account, LoginOutcome::ThrottledAccount),
-            (format!("ip:{ip}"), limits.per_ip, LoginOutcome::ThrottledIp),
-        ] {
-            if let Some((since, n_failures)) = failures.get(&key) {
-                let elapsed = (now.0 - since.0).num_seconds();
-                if elapsed < limits.window_secs && *n_failures >= limit {
-                    return Err(Throttled {
-                        outcome,
-                        retry_after_secs: limits.window_secs - elapsed,
-                    });
-                }
-            }
+    ) -> store::Result<Result<Allowed, Throttled>> {
+        let counts = store.login_failures(name, ip, limits.window_start(now))?;
+        Ok(decide(limits, &counts, now))
+    }
+
+    /// Records a failed login (with its `login_failed` audit entry) and, at
+    /// most once a window per process, prunes the failures past the window.
+    pub(crate) fn failed(
+        &self,
+        store: &dyn Store,
+        limits: ThrottleLimits,
+        name: &str,
+        ip: &str,
+        now: Instant,
+    ) -> store::Result<()> {
+        let failure = LoginFailure { account: name.to_owned(), address: ip.to_owned(), at: now };
+        store.record_login_failure(&failure)?;
+        let now_ms = now.0.timestamp_millis();
+        let last_ms = self.pruned_ms.load(Ordering::Relaxed);
+        if now_ms.saturating_sub(last_ms) >= limits.window_secs.saturating_mul(1000)
+            && self
+                .pruned_ms
+                .compare_exchange(last_ms, now_ms, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            store.prune_login_failures(limits.window_start(now), now)?;
         }
         Ok(())
     }
 
-    /// Counts a failed login.
-    pub(crate) fn failed(&self, limits: ThrottleLimits, name: &str, ip: &str, now: Instant) {
-        let mut failures = self.lock();
-        // Bounded memory: forget windows that are over once the map grows.
-        if failures.len() > 100_000 {
-            failures.retain(|_, (since, _)| (now.0 - since.0).num_seconds() < limits.window_secs);
+    /// Clears the account's failures after a successful login, if the check
+    /// counted any (a login after none costs no write).
+    pub(crate) fn succeeded(
+        &self,
+        store: &dyn Store,
+        allowed: Allowed,
+        name: &str,
+        now: Instant,
+    ) -> store::Result<()> {
+        if allowed.n_account_failures > 0 {
+            store.clear_login_failures(name, now)?;
         }
-        for key in [format!("user:{name}"), format!("ip:{ip}")] {
-            let entry = failures.entry(key).or_insert((now, 0));
-            if (now.0 - entry.0.0).num_seconds() >= limits.window_secs {
-                *entry = (now, 0);
-            }
-            entry.1 += 1;
-        }
-    }
-
-    /// Forgets the account's failures after a successful login.
-    pub(crate) fn succeeded(&self, name: &str) {
-        self.lock().remove(&format!("user:{name}"));
+        Ok(())
     }
 }
 
@@ -352,26 +409,75 @@ mod tests {
         assert!(same_secret(&a, &a.clone()) && !same_secret(&a, &b));
     }
 
+    /// Runs the throttle's `check` then, if it lets the login through,
+    /// records it as `failed` or `succeeded`; returns the check's answer.
+    fn check(
+        throttle: &Throttle,
+        store: &dyn Store,
+        name: &str,
+        ip: &str,
+        secs: i64,
+        succeeds: Option<bool>,
+    ) -> Result<Allowed, Throttled> {
+        let limits = ThrottleLimits { per_account: 3, per_ip: 5, window_secs: 60 };
+        let now = Instant::from_unix_millis(1_795_000_000_000 + secs * 1000).unwrap();
+        let answer = throttle.check(store, limits, name, ip, now).unwrap();
+        match (answer, succeeds) {
+            (Ok(_), Some(false)) => throttle.failed(store, limits, name, ip, now).unwrap(),
+            (Ok(allowed), Some(true)) => throttle.succeeded(store, allowed, name, now).unwrap(),
+            _ => {}
+        }
+        answer
+    }
+
     #[test]
     fn throttle_locks_an_account_then_an_address_for_the_window() {
-        let limits = ThrottleLimits { per_account: 3, per_ip: 5, window_secs: 60 };
+        let store = store::SqliteStore::open_in_memory().unwrap();
         let throttle = Throttle::default();
-        let at = |secs: i64| Instant::from_unix_millis(1_795_000_000_000 + secs * 1000).unwrap();
         for _ in 0..3 {
-            assert!(throttle.check(limits, "a", "1.1.1.1", at(0)).is_ok());
-            throttle.failed(limits, "a", "1.1.1.1", at(0));
+            assert!(check(&throttle, &store, "a", "1.1.1.1", 0, Some(false)).is_ok());
         }
-        let refused = throttle.check(limits, "a", "2.2.2.2", at(10)).unwrap_err();
+        let refused = check(&throttle, &store, "a", "2.2.2.2", 10, None).unwrap_err();
         assert_eq!(
             (refused.outcome, refused.retry_after_secs),
             (LoginOutcome::ThrottledAccount, 50)
         );
-        assert!(throttle.check(limits, "a", "2.2.2.2", at(60)).is_ok(), "the window is over");
-        throttle.failed(limits, "b", "1.1.1.1", at(1));
-        throttle.failed(limits, "c", "1.1.1.1", at(1));
-        let refused = throttle.check(limits, "d", "1.1.1.1", at(2)).unwrap_err();
+        assert!(check(&throttle, &store, "a", "2.2.2.2", 60, None).is_ok(), "the window is over");
+        check(&throttle, &store, "b", "1.1.1.1", 1, Some(false)).unwrap();
+        check(&throttle, &store, "c", "1.1.1.1", 1, Some(false)).unwrap();
+        let refused = check(&throttle, &store, "d", "1.1.1.1", 2, None).unwrap_err();
         assert_eq!(refused.outcome, LoginOutcome::ThrottledIp);
-        throttle.succeeded("a");
-        assert!(throttle.check(limits, "a", "3.3.3.3", at(3)).is_ok());
+        let still = check(&throttle, &store, "a", "3.3.3.3", 3, None).unwrap_err();
+        assert_eq!(still.outcome, LoginOutcome::ThrottledAccount, "still locked before a success");
+        // A success (e.g. after the account's lock is lifted elsewhere) clears the account only.
+        throttle.succeeded(&store, Allowed { n_account_failures: 3 }, "a", at_secs(3)).unwrap();
+        assert!(check(&throttle, &store, "a", "3.3.3.3", 3, None).is_ok());
+        let refused = check(&throttle, &store, "e", "1.1.1.1", 3, None).unwrap_err();
+        assert_eq!(refused.outcome, LoginOutcome::ThrottledIp, "the address keeps its failures");
+    }
+
+    fn at_secs(secs: i64) -> Instant {
+        Instant::from_unix_millis(1_795_000_000_000 + secs * 1000).unwrap()
+    }
+
+    #[test]
+    fn throttle_waits_until_the_oldest_failure_leaves_the_window() {
+        let limits = ThrottleLimits { per_account: 2, per_ip: 10, window_secs: 900 };
+        let counts = |n_failures, oldest_secs| LoginFailureCounts {
+            account: store::FailureWindow { n_failures, oldest: Some(at_secs(oldest_secs)) },
+            address: store::FailureWindow { n_failures, oldest: Some(at_secs(oldest_secs)) },
+        };
+        assert_eq!(
+            decide(limits, &counts(1, 0), at_secs(5)),
+            Ok(Allowed { n_account_failures: 1 })
+        );
+        let refused = decide(limits, &counts(2, 0), at_secs(5)).unwrap_err();
+        assert_eq!(
+            (refused.outcome, refused.retry_after_secs),
+            (LoginOutcome::ThrottledAccount, 895)
+        );
+        let refused = decide(limits, &counts(2, 0), at_secs(899)).unwrap_err();
+        assert_eq!(refused.retry_after_secs, 1, "at least a second");
+        assert!(decide(limits, &LoginFailureCounts::default(), at_secs(0)).is_ok());
     }
 }

@@ -63,7 +63,9 @@ pub struct WebConfig {
     pub login_failures_per_account: u32,
     /// Failed logins per client address within `login_window_secs` before its logins are refused.
     pub login_failures_per_ip: u32,
-    /// The throttle's window, in seconds.
+    /// The throttle's sliding window, in seconds: failed logins older than
+    /// this no longer count (they are counted in the store, shared by every
+    /// process on it, and pruned once past the window).
     pub login_window_secs: u32,
 }
 

@@ -770,21 +770,35 @@ pub(crate) async fn login(State(state): State<AppState>, request: Request) -> Re
     let t = lang.messages();
     let now = state.clock.now();
     let limits = state.web.limits();
-    if let Err(throttled) = state.web.throttle.check(limits, &form.name, &peer, now) {
-        state.web.metrics.login(throttled.outcome);
-        let minutes = (throttled.retry_after_secs + 59) / 60;
-        let which = if throttled.outcome == LoginOutcome::ThrottledAccount {
-            t.t("login.throttled_account")
-        } else {
-            t.t("login.throttled_ip")
-        };
-        let message = format!("{which} {minutes} {}", t.t("login.minutes"));
-        let mut response = login_page(lang, StatusCode::TOO_MANY_REQUESTS, Some(&message), &next);
-        if let Ok(value) = throttled.retry_after_secs.to_string().parse() {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
+    let checked = {
+        let (store, web, name, peer) =
+            (state.store.clone(), state.web.clone(), form.name.clone(), peer.clone());
+        api::blocking(move || web.throttle.check(store.as_ref(), limits, &name, &peer, now)).await
+    };
+    let allowed = match checked {
+        Ok(Ok(allowed)) => allowed,
+        Err(error) => {
+            // Without the counts no login is tried: the throttle fails closed.
+            tracing::error!(%error, "cannot read the login throttle");
+            return error_page(lang, StatusCode::INTERNAL_SERVER_ERROR, t.t("error.internal"));
         }
-        return response;
-    }
+        Ok(Err(throttled)) => {
+            state.web.metrics.login(throttled.outcome);
+            let minutes = (throttled.retry_after_secs + 59) / 60;
+            let which = if throttled.outcome == LoginOutcome::ThrottledAccount {
+                t.t("login.throttled_account")
+            } else {
+                t.t("login.throttled_ip")
+            };
+            let message = format!("{which} {minutes} {}", t.t("login.minutes"));
+            let mut response =
+                login_page(lang, StatusCode::TOO_MANY_REQUESTS, Some(&message), &next);
+            if let Ok(value) = throttled.retry_after_secs.to_string().parse() {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            return response;
+        }
+    };
     let user = match UserName::parse(form.name.trim()) {
         Ok(name) => {
             let store = state.store.clone();
@@ -801,20 +815,24 @@ pub(crate) async fn login(State(state): State<AppState>, request: Request) -> Re
         .await
         .unwrap_or(false);
     let Some(user) = user.filter(|user| verified && !user.user.retired) else {
-        state.web.throttle.failed(limits, &form.name, &peer, now);
         state.web.metrics.login(LoginOutcome::BadCredentials);
-        let entry = store::AuditEntry {
-            at: now,
-            actor: "anonymous".to_owned(),
-            action: "login_failed".to_owned(),
-            subject: format!("user:{}", form.name.chars().take(64).collect::<String>()),
-            detail: serde_json::json!({ "peer": peer }),
-        };
-        let store = state.store.clone();
-        let _ = api::blocking(move || store.record_audit(&[entry])).await;
+        // Counted by the throttle and audited as `login_failed`, in one transaction.
+        let (store, web, name) = (state.store.clone(), state.web.clone(), form.name.clone());
+        let recorded =
+            api::blocking(move || web.throttle.failed(store.as_ref(), limits, &name, &peer, now))
+                .await;
+        if let Err(error) = recorded {
+            tracing::error!(%error, "cannot record a failed login");
+        }
         return login_page(lang, StatusCode::UNAUTHORIZED, Some(t.t("login.failed")), &next);
     };
-    state.web.throttle.succeeded(&form.name);
+    // Clears the account's failures; no write when the check counted none.
+    let (store, web, name) = (state.store.clone(), state.web.clone(), form.name.clone());
+    let cleared =
+        api::blocking(move || web.throttle.succeeded(store.as_ref(), allowed, &name, now)).await;
+    if let Err(error) = cleared {
+        tracing::error!(%error, "cannot clear the account's failed logins");
+    }
     let token = auth::new_token();
     let hours = i64::from(state.web.config.session_hours.max(1));
     let session = NewSession {

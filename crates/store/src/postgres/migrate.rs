@@ -23,6 +23,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_supervision.sql"),
     // Keyset paging of the alarm inbox (issue #5), SQLite 0012.
     include_str!("migrations/0005_alarm_paging.sql"),
+    // The login throttle shared by every process (auth10), SQLite 0013.
+    include_str!("migrations/0006_login_throttle.sql"),
 ];
 
 /// The schema version this program writes.

@@ -33,6 +33,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0011_supervision.sql"),
     // Keyset paging of the alarm inbox (issue #5).
     include_str!("migrations/0012_alarm_paging.sql"),
+    // The login throttle shared by every process (auth10).
+    include_str!("migrations/0013_login_throttle.sql"),
 ];
 
 /// A migration whose SQL contains this marker with a step's name runs that
