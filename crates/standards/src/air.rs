@@ -746,7 +746,7 @@ fn mda8_windows<const FIRST_END: usize>(o3: &[Option<Conc>; LOADED]) -> (Option<
     // The best window so far: its key (0 while there is none), sum and count.
     let (mut best_key, mut best_sum, mut best_n) = (0i64, 0i64, 0u32);
     let mut n_windows: u32 = 0;
-    for end in first_end..=24usize {
+    for end in first_end..25usize {
         if end > first_end {
             // Slide by one hour: hour LOOKBACK+end-1 enters, LOOKBACK+end-9 leaves.
             let (enters, leaves) = (stored(LOOKBACK + end - 1), stored(LOOKBACK + end - 9));
@@ -777,7 +777,7 @@ fn full_day_mda8(o3: &[Option<Conc>; LOADED]) -> (Option<(i64, u32)>, u32) {
     let at = |hour: usize| u64::from(Conc::stored(o3[LOOKBACK + hour]));
     let mut stored_total: u64 = (0..8).map(at).sum();
     let mut best = stored_total;
-    for end in 9..=24usize {
+    for end in 9..25usize {
         stored_total = stored_total + at(end - 1) - at(end - 9);
         best = best.max(stored_total);
     }
@@ -799,7 +799,7 @@ fn one_missing_mda8(o3: &[Option<Conc>; LOADED]) -> (Option<(i64, u32)>, u32) {
     // Per group, the largest (sum << 5 | 31 - end); 0 while there is none.
     // At most 8 stored forms below 2^31 + 1: the shift stays below 2^40.
     let (mut best8, mut best7) = (0u64, 0u64);
-    for end in 8..=24usize {
+    for end in 8..25usize {
         if end > 8 {
             stored_total = stored_total + at(end - 1) - at(end - 9);
         }
