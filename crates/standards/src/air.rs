@@ -946,7 +946,7 @@ fn evaluate_day_into(
     };
     inputs[Indicator::O3_8h.index()] = mda8_input;
     inputs[Indicator::O3_1h.index()] = max_1h_input;
-    out.aqi = crate::aqi::daily_report(edition, &inputs, &options.aqi);
+    crate::aqi::daily_report_into(edition, &inputs, &options.aqi, &mut out.aqi);
     (out.date, out.edition, out.limits) = (date, edition, limits);
     (out.o3_mda8, out.o3_max_1h) = (o3_mda8, o3_max_1h);
 }

@@ -1049,7 +1049,9 @@ pub fn daily_aqi(edition: AirEdition, day: &DailyConcs, options: &AqiOptions) ->
             DailyInput { conc: used, step: table_step(DAILY_COLUMNS[k], used) }
         })
     });
-    daily_report(edition, &inputs, options)
+    let mut report = AqiReport::PLACEHOLDER;
+    daily_report_into(edition, &inputs, options, &mut report);
+    report
 }
 
 /// The daily columns in [`Indicator::ALL`] order; O3_1h is a 2012 indicator only.
@@ -1077,27 +1079,29 @@ pub(crate) struct DailyInput {
 /// [`daily_aqi`] from inputs already rounded, in [`Indicator::ALL`] order
 /// (O3_1h is read under HJ 633-2012 only): the air evaluation's day loop
 /// rounds each daily statistic once and passes its table index along.
+/// Writes every field of `out` in place (no copy of the report).
 #[inline(always)]
-pub(crate) fn daily_report(
+pub(crate) fn daily_report_into(
     edition: AirEdition,
     inputs: &[Option<DailyInput>; 7],
     options: &AqiOptions,
-) -> AqiReport {
+    out: &mut AqiReport,
+) {
     let n_expected = if edition == AirEdition::Hj633_2012 { 7 } else { 6 };
     // The columns' tables, chosen once per day rather than per indicator.
     let tables = DAILY_COLUMNS.map(|column| iaqi_table(edition, column));
-    let mut conc = [None; 7];
-    let mut iaqis = [None; 7];
+    out.conc = [None; 7];
+    out.iaqi = [None; 7];
     let mut missing = IndicatorSet::EMPTY;
     for k in 0..n_expected {
         let indicator = Indicator::ALL[k];
         match inputs[k] {
             Some(input) => {
-                conc[k] = Some(input.conc);
+                out.conc[k] = Some(input.conc);
                 let from_table = usize::try_from(input.step).ok().and_then(|i| tables[k].get(i));
                 // None only for O3 8 h > 800 under 2012 (table 1 note 3): the
                 // O3 IAQI then comes from O3_1h, its own indicator.
-                iaqis[k] = match from_table {
+                out.iaqi[k] = match from_table {
                     Some(&value) if value != u16::MAX => Some(u32::from(value)),
                     _ => mean_iaqi(edition, DAILY_COLUMNS[k], input.conc, options.above_top),
                 };
@@ -1108,7 +1112,7 @@ pub(crate) fn daily_report(
             None => {}
         }
     }
-    finish_report(edition, ReportKind::Daily, conc, iaqis, missing, options)
+    finish_report_into(edition, ReportKind::Daily, missing, options, out);
 }
 
 /// The real-time (hourly) AQI (实时报) (HJ 633-2012 5.1.3 and table 4: PM
@@ -1200,9 +1204,24 @@ fn finish_report(
     missing: IndicatorSet,
     options: &AqiOptions,
 ) -> AqiReport {
+    let mut report = AqiReport { conc, iaqi: iaqis, ..AqiReport::PLACEHOLDER };
+    finish_report_into(edition, kind, missing, options, &mut report);
+    report
+}
+
+/// Completes a report whose `conc` and `iaqi` are set: the AQI, primary and
+/// exceeding pollutants, missing indicators and whether it is publishable.
+#[inline(always)]
+fn finish_report_into(
+    edition: AirEdition,
+    kind: ReportKind,
+    missing: IndicatorSet,
+    options: &AqiOptions,
+    out: &mut AqiReport,
+) {
     // Each IAQI plus one, 0 when missing: the AQI is then a plain maximum,
     // and the bit sets are built without branches (the IAQIs are data).
-    let plus_one = iaqis.map(|value| value.map_or(0, |v| u64::from(v) + 1));
+    let plus_one = out.iaqi.map(|value| value.map_or(0, |v| u64::from(v) + 1));
     let top = plus_one.iter().copied().max().unwrap_or(0);
     let aqi = top.checked_sub(1).map(|a| a as u32);
     let (mut primary_bits, mut exceeding_bits) = (0u8, 0u8);
@@ -1222,17 +1241,13 @@ fn finish_report(
         AirEdition::Hj633_2012 => aqi.is_some(),
         AirEdition::Hj633_2026 => aqi.is_some_and(|a| missing.is_empty() || a > 100),
     };
-    AqiReport {
-        edition,
-        kind,
-        conc,
-        iaqi: iaqis,
-        aqi,
-        primary,
-        exceeding: (edition == AirEdition::Hj633_2012).then_some(exceeding),
-        missing,
-        publishable,
-    }
+    out.edition = edition;
+    out.kind = kind;
+    out.aqi = aqi;
+    out.primary = primary;
+    out.exceeding = (edition == AirEdition::Hj633_2012).then_some(exceeding);
+    out.missing = missing;
+    out.publishable = publishable;
 }
 
 /// Convenience: the IAQI of a single [`Conc`] on `column`, with the
