@@ -1300,7 +1300,8 @@ fn days_in_month(year: i32, month: u32) -> u32 {
 /// Reusable buffers for [`period_statistics_with`].
 #[derive(Debug, Clone, Default)]
 pub struct StatsScratch {
-    values: Vec<Conc>,
+    /// The percentile's candidates, in stored form.
+    values: Vec<u32>,
     /// Calendar-month runs of the piece: (year, month, first day, end).
     months: Vec<(i32, u32, usize, usize)>,
     /// Per pollutant and day of the piece: the day's statistic to the
@@ -1412,7 +1413,7 @@ fn percentile_of_column(
     column: &[u32],
     n: usize,
     percent: u8,
-    values: &mut Vec<Conc>,
+    values: &mut Vec<u32>,
 ) -> Option<MeanConc> {
     if n == 0 || percent > 100 {
         return None;
@@ -1436,24 +1437,27 @@ fn percentile_of_column(
     } else {
         1
     };
+    // Kept in stored form (the floor is at least 1, so only valid values):
+    // every value writes the next slot, and only a kept one advances.
     values.clear();
-    values.resize(column.len(), Conc::ZERO);
+    values.resize(column.len(), 0);
     let mut len = 0usize;
     for &stored in column {
-        if let (Some(slot), Some(conc)) = (values.get_mut(len), Conc::from_stored(stored)) {
-            *slot = conc;
+        if let Some(slot) = values.get_mut(len) {
+            *slot = stored;
         }
         len += usize::from(stored >= floor);
     }
     values.truncate(len);
     let k = len.checked_sub(n_top)?;
-    let (_, x_s, rest) = values.select_nth_unstable(k);
-    let (x_s, x_next) = (x_s.milli(), rest.iter().min().copied());
+    let (_, &mut x_s, rest) = values.select_nth_unstable(k);
+    // Stored forms are thousandths + 1.
+    let x_next = rest.iter().min().map_or(x_s, |&next| next);
+    let (x_s, x_next) = (i64::from(x_s) - 1, i64::from(x_next) - 1);
     let frac = ((100 + (n - 1) * usize::from(percent)) % 100) as i64;
     if frac == 0 {
         return MeanConc::new(x_s, 1);
     }
-    let x_next = x_next.map_or(x_s, Conc::milli);
     MeanConc::new(100 * x_s + (x_next - x_s) * frac, 100)
 }
 
