@@ -804,8 +804,9 @@ fn one_missing_mda8(o3: &[Option<Conc>; LOADED]) -> (Option<(i64, u32)>, u32) {
             stored_total = stored_total + at(end - 1) - at(end - 9);
         }
         let packed = stored_total << 5 | (31 - end) as u64;
-        // Window `end` holds hours end-8..end.
-        let holds_missing = (end - 8 <= missing) & (missing < end);
+        // Window `end` holds hours end-8..end: it holds the missing hour
+        // when end - (missing + 1) is in 0..8 (one unsigned comparison).
+        let holds_missing = end.wrapping_sub(missing + 1) < 8;
         best7 = if holds_missing { best7.max(packed) } else { best7 };
         best8 = if holds_missing { best8 } else { best8.max(packed) };
     }
