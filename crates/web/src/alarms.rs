@@ -1,5 +1,6 @@
 //! The alarm API under `/api/v1/alarms`: list (filters `state`, `point`,
-//! `rule`), detail with history, acknowledge, close (note required, optional
+//! `rule`), every matching alarm a page at a time (`/api/v1/alarms/page`,
+//! keyset paging with a `next` token), detail with history, acknowledge, close (note required, optional
 //! base64 attachment), assign, the attachment itself, and the notification
 //! outbox (`status=dead` lists the dead letters).
 //!
@@ -15,10 +16,11 @@ use model::PointId;
 use model::alarm::{AlarmId, AlarmState, Rule};
 use serde::Deserialize;
 use serde_json::json;
-use store::{AlarmQuery, Attachment, NotificationStatus};
+use store::{AlarmCursor, AlarmPageFrom, AlarmQuery, Attachment, NotificationStatus};
 
 use crate::api::blocking;
 use crate::auth::Principal;
+use crate::inbox::cursor::PageToken;
 use crate::{ApiError, AppState};
 
 /// Largest attachment accepted, in bytes (decoded).
@@ -42,24 +44,7 @@ pub(crate) async fn list(
     State(state): State<AppState>,
     Query(params): Query<ListParams>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let alarm_state = params
-        .state
-        .as_deref()
-        .map(|text| {
-            AlarmState::parse(text).ok_or_else(|| {
-                ApiError::BadRequest(format!(
-                    "state {text:?}: expected open, acknowledged or closed"
-                ))
-            })
-        })
-        .transpose()?;
-    let rule = params
-        .rule
-        .as_deref()
-        .map(|text| {
-            Rule::parse(text).ok_or_else(|| ApiError::BadRequest(format!("unknown rule {text:?}")))
-        })
-        .transpose()?;
+    let (alarm_state, rule) = parse_filters(params.state.as_deref(), params.rule.as_deref())?;
     let query = AlarmQuery {
         state: alarm_state,
         point: params.point.map(PointId),
@@ -69,6 +54,91 @@ pub(crate) async fn list(
     };
     let store = state.store.clone();
     Ok(Json(blocking(move || store.alarms(&query)).await?))
+}
+
+/// The `state` and `rule` filters of a query string.
+fn parse_filters(
+    state: Option<&str>,
+    rule: Option<&str>,
+) -> Result<(Option<AlarmState>, Option<Rule>), ApiError> {
+    let state = state
+        .map(|text| {
+            AlarmState::parse(text).ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "state {text:?}: expected open, acknowledged or closed"
+                ))
+            })
+        })
+        .transpose()?;
+    let rule = rule
+        .map(|text| {
+            Rule::parse(text).ok_or_else(|| ApiError::BadRequest(format!("unknown rule {text:?}")))
+        })
+        .transpose()?;
+    Ok((state, rule))
+}
+
+/// Query string of `GET /api/v1/alarms/page`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PageParams {
+    /// `open`, `acknowledged` or `closed`; every state when absent.
+    state: Option<String>,
+    /// A point id.
+    point: Option<i64>,
+    /// A rule name, e.g. `exceedance`.
+    rule: Option<String>,
+    /// At most this many a page (default 100, at most 1000).
+    limit: Option<usize>,
+    /// The `next` token of the page before; the first page without it.
+    after: Option<String>,
+}
+
+/// `GET /api/v1/alarms/page`: every alarm matching the filters, a page at a
+/// time, newest opened first (the inbox's keyset order, `store::alarm_page`),
+/// as `{"alarms": [...], "next": token or null, "total": n}`. Following
+/// `next` reaches the oldest alarm however many there are; an alarm opened
+/// meanwhile does not repeat or hide a row. The alarms come without their
+/// evidence (`null`; the detail has it). A token this API did not write is
+/// refused (400).
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    Query(params): Query<PageParams>,
+) -> Result<impl IntoResponse, ApiError> {
+    let (alarm_state, rule) = parse_filters(params.state.as_deref(), params.rule.as_deref())?;
+    let token = params
+        .after
+        .as_deref()
+        .map(|text| {
+            PageToken::decode(text).ok_or_else(|| {
+                ApiError::BadRequest(format!("after {text:?}: not a `next` token of this API"))
+            })
+        })
+        .transpose()?;
+    let limit = params.limit.unwrap_or(100).clamp(1, 1000);
+    // One more than the page, to tell whether another page follows.
+    let query = AlarmQuery {
+        point: params.point.map(PointId),
+        rule,
+        limit: limit + 1,
+        ..AlarmQuery::default()
+    };
+    let states: Vec<AlarmState> = alarm_state.into_iter().collect();
+    let from = token.map_or(AlarmPageFrom::First, |token| AlarmPageFrom::After(token.cursor));
+    let store = state.store.clone();
+    let (mut alarms, counts) = blocking(move || {
+        Ok((store.alarm_page_in(&query, &states, from)?, store.alarm_count_in(&query, &states)?))
+    })
+    .await?;
+    let has_next = alarms.len() > limit;
+    alarms.truncate(limit);
+    let place = token.map_or(0, |token| token.place) + limit as u64;
+    let next = alarms
+        .last()
+        .filter(|_| has_next)
+        .map(|last| PageToken { cursor: AlarmCursor::of(last), place }.encode());
+    let total: u64 = counts.iter().map(|(_, n)| n).sum();
+    Ok(Json(json!({ "alarms": alarms, "next": next, "total": total })))
 }
 
 pub(crate) async fn detail(

@@ -790,7 +790,7 @@ pub(crate) async fn close(ctx: Ctx, Path(id): Path<i64>, request: Request) -> Re
     act(ctx, id, pairs, attachment, Action::Close).await.into_response()
 }
 
-mod cursor;
+pub(crate) mod cursor;
 mod export;
 #[cfg(test)]
 mod tests;

@@ -132,6 +132,7 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         route("GET", "/api/v1/registry/{kind}/{*key}", Inspector, get(registry::get_one)),
         // Alarms (issue #4): inspectors follow them to closure.
         route("GET", "/api/v1/alarms", Inspector, get(alarms::list)),
+        route("GET", "/api/v1/alarms/page", Inspector, get(alarms::page)),
         route("GET", "/api/v1/alarms/notifications", Analyst, get(alarms::notifications)),
         route("GET", "/api/v1/alarms/{id}", Inspector, get(alarms::detail)),
         route("GET", "/api/v1/alarms/{id}/attachment", Inspector, get(alarms::attachment)),

@@ -1,4 +1,5 @@
-//! The inbox's page links: an opaque token (`?after=` / `?before=`) holding
+//! The inbox's page links, and the `next` token of `GET /api/v1/alarms/page`:
+//! an opaque token (`?after=` / `?before=`) holding
 //! the position of the alarm a page starts after or before
 //! ([`store::AlarmCursor`]) and that alarm's place in the list (for
 //! "showing 101–200").
@@ -18,11 +19,11 @@ use store::AlarmCursor;
 
 /// A page link's position: the alarm and its 0-based place in the list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct PageToken {
+pub(crate) struct PageToken {
     /// The alarm the page starts after (or before).
-    pub(super) cursor: AlarmCursor,
+    pub(crate) cursor: AlarmCursor,
     /// The place of the page's first alarm (`after`) or of the cursor's alarm (`before`).
-    pub(super) place: u64,
+    pub(crate) place: u64,
 }
 
 /// Hex digits of the check.
@@ -35,7 +36,7 @@ fn check(payload: &str) -> String {
 
 impl PageToken {
     /// The token's text for a link (URL-safe as is).
-    pub(super) fn encode(self) -> String {
+    pub(crate) fn encode(self) -> String {
         let payload =
             format!("{}.{}.{}", self.cursor.opened_at.unix_millis(), self.cursor.id.0, self.place);
         let check = check(&payload);
@@ -43,7 +44,7 @@ impl PageToken {
     }
 
     /// The token `text` stands for, or `None` if it is not one this inbox wrote.
-    pub(super) fn decode(text: &str) -> Option<PageToken> {
+    pub(crate) fn decode(text: &str) -> Option<PageToken> {
         let bytes = URL_SAFE_NO_PAD.decode(text.trim()).ok()?;
         let text = String::from_utf8(bytes).ok()?;
         let (payload, given) = text.rsplit_once('.')?;

@@ -259,3 +259,59 @@ async fn my_alarm_is_listed_however_many_newer_alarms_are_assigned_to_others() {
     let (_, ids, _) = check(&state, &inspector, "?scope=all").await;
     assert_eq!(ids.len(), 100, "every alarm under scope=all, a page of them");
 }
+
+/// `GET /api/v1/alarms/page` as `browser`: the ids, the `next` token and the total.
+async fn api_page(
+    state: &web::AppState,
+    browser: &Browser,
+    query: &str,
+) -> (StatusCode, Vec<i64>, Option<String>, u64, String) {
+    let (status, _, body) =
+        send(state, get(&format!("/api/v1/alarms/page{query}"), Some(browser))).await;
+    let Ok(json) = serde_json::from_str::<serde_json::Value>(&body) else {
+        return (status, Vec::new(), None, 0, body);
+    };
+    let ids = json["alarms"]
+        .as_array()
+        .map(|alarms| alarms.iter().map(|a| a["id"].as_i64().unwrap()).collect())
+        .unwrap_or_default();
+    let next = json["next"].as_str().map(str::to_owned);
+    (status, ids, next, json["total"].as_u64().unwrap_or(0), body)
+}
+
+#[tokio::test]
+async fn the_api_pages_through_every_alarm_with_its_next_token() {
+    let (state, inspector) = backlog();
+    // Every alarm, 400 a page: newest opened first, each once, the oldest reached.
+    let (mut all, mut after, mut pages) = (Vec::new(), String::new(), 0);
+    loop {
+        let (status, ids, next, total, body) =
+            api_page(&state, &inspector, &format!("?limit=400{after}")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(total, 1250);
+        all.extend(ids);
+        pages += 1;
+        match next {
+            Some(token) => after = format!("&after={token}"),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 4);
+    assert_eq!(all, (1..=1250).rev().collect::<Vec<i64>>(), "each alarm once, newest first");
+    // The state filter holds on later pages.
+    let (_, first, next, total, _) = api_page(&state, &inspector, "?state=closed&limit=100").await;
+    assert_eq!(total, 125);
+    assert_eq!(first, (10..=1250).rev().step_by(10).take(100).collect::<Vec<i64>>());
+    let (_, rest, next, _, _) = api_page(
+        &state,
+        &inspector,
+        &format!("?state=closed&limit=100&after={}", next.expect("a second page")),
+    )
+    .await;
+    assert_eq!(rest, (10..=250).rev().step_by(10).collect::<Vec<i64>>());
+    assert_eq!(next, None, "no third page");
+    // A token this API did not write is refused, not read as another position.
+    let (status, _, _, _, body) = api_page(&state, &inspector, "?after=bm90LmEudG9rZW4").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("next"), "{body}");
+}
