@@ -89,8 +89,9 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Timelike};
 
 use crate::aqi::{
     AqiOptions, AqiReport, DailyInput, Indicator, Pollutant, PollutantSet, RealtimeConcs,
+    input_precision,
 };
-use crate::decimal::{Conc, MeanConc, Precision, div_round_half_even};
+use crate::decimal::{Conc, MeanConc, div_round_half_even};
 use crate::edition::{AirEdition, EditionChoice, HourLabel, LimitSet};
 use crate::error::{Error, Result};
 
@@ -597,21 +598,6 @@ impl DayResult {
     }
 }
 
-fn statistic_precision(
-    edition: AirEdition,
-    pollutant: Pollutant,
-    options: &AirOptions,
-) -> Option<Precision> {
-    use crate::aqi::InputRounding2012;
-    match (edition, options.aqi.input_rounding_2012) {
-        (AirEdition::Hj633_2026, _)
-        | (AirEdition::Hj633_2012, InputRounding2012::ReportingPrecision) => {
-            Some(pollutant.precision())
-        }
-        (AirEdition::Hj633_2012, InputRounding2012::Exact) => None,
-    }
-}
-
 /// Hours before the day loaded for O3 windows reaching into the previous
 /// day (an 8 h window ending 01:00 starts at 17:00 the day before).
 pub const LOOKBACK: usize = 7;
@@ -881,16 +867,10 @@ fn evaluate_day_into(
     out: &mut DayResult,
 ) {
     let limits = edition.limit_set_on(date);
-    // Each statistic is rounded once (HJ 633-2026 4.2.2; the AQI's input
-    // rounding is the same precision, so it is not repeated) and enters the
-    // AQI with its index in the IAQI table.
-    let rounded = |mean: MeanConc, precision: Option<Precision>| match precision {
-        Some(p) => {
-            let (conc, step) = mean.round_steps(p);
-            DailyInput { conc: conc.into(), step }
-        }
-        None => DailyInput { conc: mean, step: u64::MAX },
-    };
+    // Each statistic is rounded once, to the AQI's input precision (HJ
+    // 633-2026 4.2.2), and enters the AQI with its index in the IAQI table.
+    let rounded = DailyInput::rounded;
+    let precision = |pollutant| input_precision(edition, pollutant, &options.aqi);
     let mut inputs: [Option<DailyInput>; 7] = [None; 7];
     let daily = &mut out.daily;
     for pollutant in Pollutant::ALL {
@@ -898,8 +878,7 @@ fn evaluate_day_into(
         let (sum, n) = (hours.sum_milli[p], hours.n_valid[p]);
         let validity = Validity { n_valid: n, n_required: DAILY_MIN_HOURS, n_possible: 24 };
         let input = if validity.is_met() {
-            MeanConc::new(sum, n)
-                .map(|m| rounded(m, statistic_precision(edition, pollutant, options)))
+            MeanConc::new(sum, n).map(|m| rounded(m, precision(pollutant)))
         } else {
             None
         };
@@ -915,7 +894,7 @@ fn evaluate_day_into(
     // maximum is the maximum of the present hours whenever there is one.
     let max_1h =
         Conc::from_stored(o3[LOOKBACK..].iter().map(|&v| Conc::stored(v)).max().unwrap_or(0));
-    let o3_precision = statistic_precision(edition, Pollutant::O3, options);
+    let o3_precision = precision(Pollutant::O3);
     let max_validity =
         Validity { n_valid: n_o3_hours, n_required: options.o3_max_1h_min_hours, n_possible: 24 };
     let max_1h_input = match max_1h {

@@ -451,12 +451,18 @@ fn interpolate_padded(c: usize, num: i64, n: i64) -> Option<u32> {
     if i + 1 >= BREAKPOINT_COLUMNS[c].len() {
         return None;
     }
-    let (lo, hi) = (bps[i], bps[i + 1]);
-    let (i_lo, i_hi) = (IAQI_ROWS[i] as i64, IAQI_ROWS[i + 1] as i64);
-    let top = (i_hi - i_lo) * (num - lo * n);
-    let den = (hi - lo) * n;
-    // 0 ≤ top / den ≤ i_hi - i_lo, so the result is at most 500.
-    Some((i_lo + top / den + i64::from(top % den != 0)) as u32)
+    Some(segment_iaqi(i, bps[i], bps[i + 1], num, n))
+}
+
+/// [`interpolate_padded`] of a mean on `column` within its bounds; `None`
+/// outside them or above the last breakpoint.
+#[inline(always)]
+fn interpolate_mean(edition: AirEdition, column: Column, conc: MeanConc) -> Option<u32> {
+    if conc.sum_milli() < 1 << 40 && conc.n() < 1 << 16 {
+        interpolate_padded(column_index(edition, column), conc.sum_milli(), i64::from(conc.n()))
+    } else {
+        None
+    }
 }
 
 // The breakpoint columns (HJ 633-2012 table 1; HJ 633-2026 table 3).
@@ -492,12 +498,18 @@ const fn interpolate(bps: &[i64], num: i64, n: i64) -> Option<u32> {
     if i + 1 >= bps.len() {
         return None;
     }
-    let (lo, hi) = (bps[i] * SCALE, bps[i + 1] * SCALE);
+    Some(segment_iaqi(i, bps[i] * SCALE, bps[i + 1] * SCALE, num, n))
+}
+
+/// The IAQI of the mean `num / n` thousandths on segment `i` of a column,
+/// between breakpoints `lo` and `hi` (thousandths), rounded up: the formula
+/// of [`interpolate`] and [`interpolate_padded`].
+const fn segment_iaqi(i: usize, lo: i64, hi: i64, num: i64, n: i64) -> u32 {
     let (i_lo, i_hi) = (IAQI_ROWS[i] as i64, IAQI_ROWS[i + 1] as i64);
     let top = (i_hi - i_lo) * (num - lo * n);
     let den = (hi - lo) * n;
     // 0 ≤ top / den ≤ i_hi - i_lo, so the result is at most 500.
-    Some((i_lo + top / den + (top % den != 0) as i64) as u32)
+    (i_lo + top / den + (top % den != 0) as i64) as u32
 }
 
 /// The IAQI of every concentration on a column that is a whole multiple of
@@ -633,14 +645,7 @@ pub fn iaqi(
         return Some(value);
     }
     // Fast path in 64 bits (the bounds of `interpolate`).
-    if conc.sum_milli() < 1 << 40
-        && conc.n() < 1 << 16
-        && let Some(value) =
-            interpolate_padded(column_index(edition, column), conc.sum_milli(), i64::from(conc.n()))
-    {
-        return Some(value);
-    }
-    iaqi_wide(edition, column, conc, above_top)
+    interpolate_mean(edition, column, conc).or_else(|| iaqi_wide(edition, column, conc, above_top))
 }
 
 /// [`iaqi`] inlined for a mean of several values (HJ 633-2012 inputs under
@@ -653,10 +658,7 @@ fn mean_iaqi(
     above_top: AboveTopBreakpoint,
 ) -> Option<u32> {
     if conc.n() != 1
-        && conc.sum_milli() < 1 << 40
-        && conc.n() < 1 << 16
-        && let Some(value) =
-            interpolate_padded(column_index(edition, column), conc.sum_milli(), i64::from(conc.n()))
+        && let Some(value) = interpolate_mean(edition, column, conc)
     {
         return Some(value);
     }
@@ -1000,7 +1002,10 @@ impl AqiReport {
     }
 }
 
-fn input_precision(
+/// The precision the edition rounds a concentration to before the IAQI, and
+/// a daily statistic to (HJ 633-2026 4.2.2; HJ 633-2012 per
+/// [`InputRounding2012`]); `None` when it is kept exact.
+pub(crate) fn input_precision(
     edition: AirEdition,
     pollutant: Pollutant,
     options: &AqiOptions,
@@ -1044,10 +1049,8 @@ pub fn daily_aqi(edition: AirEdition, day: &DailyConcs, options: &AqiOptions) ->
         day.o3_max_1h,
     ];
     let inputs = std::array::from_fn(|k| {
-        raw[k].map(|raw| {
-            let used = round_input(edition, Indicator::ALL[k].pollutant(), raw, options);
-            DailyInput { conc: used, step: table_step(DAILY_COLUMNS[k], used) }
-        })
+        let precision = input_precision(edition, Indicator::ALL[k].pollutant(), options);
+        raw[k].map(|raw| DailyInput::rounded(raw, precision))
     });
     let mut report = AqiReport::PLACEHOLDER;
     daily_report_into(edition, &inputs, options, &mut report);
@@ -1074,6 +1077,21 @@ pub(crate) struct DailyInput {
     /// The value's index in its column's IAQI table (whole units, CO
     /// tenths) when it is a whole number of steps, else `u64::MAX`.
     pub(crate) step: u64,
+}
+
+impl DailyInput {
+    /// `mean` rounded once to `precision` by GB/T 8170 (kept exact when
+    /// `None`), with its table index.
+    #[inline(always)]
+    pub(crate) fn rounded(mean: MeanConc, precision: Option<Precision>) -> DailyInput {
+        match precision {
+            Some(p) => {
+                let (conc, step) = mean.round_steps(p);
+                DailyInput { conc: conc.into(), step }
+            }
+            None => DailyInput { conc: mean, step: u64::MAX },
+        }
+    }
 }
 
 /// [`daily_aqi`] from inputs already rounded, in [`Indicator::ALL`] order
