@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::{database_error, select, select_opt, snapshot};
+use crate::alarm_page::page_limit;
 use crate::alarm_sync::{
     Occurrence, alarm_audit, clear_applies, delivery_update, finding_audit, hex,
 };
@@ -34,7 +35,7 @@ impl PgStore {
         columns: &str,
         during: &'static str,
     ) -> Result<Vec<Alarm>> {
-        let limit = if query.limit == 0 { 100 } else { query.limit };
+        let limit = page_limit(query.limit);
         let sql = format!(
             "SELECT {columns} FROM alarm WHERE {} ORDER BY id DESC LIMIT $6",
             alarm_filter(query)

@@ -11,6 +11,7 @@ use super::{
     collect, column, database_error, instant_column, json_text, limit_to_db, millis,
     optional_instant_column,
 };
+use crate::alarm_page::page_limit;
 use crate::alarm_sync::{
     Occurrence, alarm_audit, clear_applies, delivery_update, finding_audit, hex,
 };
@@ -34,7 +35,7 @@ impl SqliteStore {
         columns: &str,
         during: &'static str,
     ) -> Result<Vec<Alarm>> {
-        let limit = if query.limit == 0 { 100 } else { query.limit };
+        let limit = page_limit(query.limit);
         self.read(|conn| {
             let mut statement = conn
                 .prepare_cached(&format!(
