@@ -16,11 +16,12 @@ use model::PointId;
 use model::alarm::{AlarmId, AlarmState, Rule};
 use serde::Deserialize;
 use serde_json::json;
-use store::{AlarmCursor, AlarmPageFrom, AlarmQuery, Attachment, NotificationStatus};
+use store::{AlarmCursor, AlarmQuery, Attachment, NotificationStatus};
 
 use crate::api::blocking;
 use crate::auth::Principal;
 use crate::inbox::cursor::PageToken;
+use crate::inbox::{PageStart, read_page};
 use crate::{ApiError, AppState};
 
 /// Largest attachment accepted, in bytes (decoded).
@@ -116,28 +117,23 @@ pub(crate) async fn page(
         })
         .transpose()?;
     let limit = params.limit.unwrap_or(100).clamp(1, 1000);
-    // One more than the page, to tell whether another page follows.
-    let query = AlarmQuery {
-        point: params.point.map(PointId),
-        rule,
-        limit: limit + 1,
-        ..AlarmQuery::default()
-    };
+    let query = AlarmQuery { point: params.point.map(PointId), rule, ..AlarmQuery::default() };
     let states: Vec<AlarmState> = alarm_state.into_iter().collect();
-    let from = token.map_or(AlarmPageFrom::First, |token| AlarmPageFrom::After(token.cursor));
+    let from = token.map_or(PageStart::First, PageStart::After);
     let store = state.store.clone();
-    let (mut alarms, counts) = blocking(move || {
-        Ok((store.alarm_page_in(&query, &states, from)?, store.alarm_count_in(&query, &states)?))
+    let (page, counts) = blocking(move || {
+        let page = read_page(store.as_ref(), &query, &states, from, limit)?;
+        Ok((page, store.alarm_count_in(&query, &states)?))
     })
     .await?;
-    let has_next = alarms.len() > limit;
-    alarms.truncate(limit);
-    let place = token.map_or(0, |token| token.place) + limit as u64;
-    let next = alarms
+    let place = page.start + page.alarms.len() as u64;
+    let next = page
+        .alarms
         .last()
-        .filter(|_| has_next)
+        .filter(|_| page.has_next)
         .map(|last| PageToken { cursor: AlarmCursor::of(last), place }.encode());
     let total: u64 = counts.iter().map(|(_, n)| n).sum();
+    let alarms = page.alarms;
     Ok(Json(json!({ "alarms": alarms, "next": next, "total": total })))
 }
 

@@ -253,7 +253,8 @@ pub(crate) async fn inbox(ctx: Ctx) -> PageResult {
                 rule,
                 points: restricted,
                 assignees: names,
-                limit: PAGE_SIZE + 1,
+                // The page size is read_page's; the export reads in batches.
+                ..AlarmQuery::default()
             };
             Ok((points, visible, filter))
         })
@@ -266,7 +267,7 @@ pub(crate) async fn inbox(ctx: Ctx) -> PageResult {
     let (counts, page) = ctx
         .read(move |store| {
             let counts = store.alarm_count_in(&filter, &page_states)?;
-            let page = read_page(store, &filter, &page_states, from)?;
+            let page = read_page(store, &filter, &page_states, from, PAGE_SIZE)?;
             Ok((counts, page))
         })
         .await?;
@@ -357,35 +358,46 @@ fn non_empty(text: &Option<String>) -> Option<&str> {
 
 /// Where the requested page starts.
 #[derive(Debug, Clone, Copy)]
-enum PageStart {
+pub(crate) enum PageStart {
+    /// The newest alarms.
     First,
+    /// The alarms after a token's.
     After(PageToken),
+    /// The page before a token's.
     Before(PageToken),
 }
 
 /// A page of the inbox as read: its alarms (at most [`PAGE_SIZE`]), the
 /// place of its first alarm in the list, and whether there are pages before
 /// and after it.
-struct Page {
-    alarms: Vec<Alarm>,
-    start: u64,
-    has_previous: bool,
-    has_next: bool,
+pub(crate) struct Page {
+    /// The page's alarms, newest first.
+    pub(crate) alarms: Vec<Alarm>,
+    /// The place of its first alarm in the list (0-based).
+    pub(crate) start: u64,
+    /// Whether a page comes before it.
+    pub(crate) has_previous: bool,
+    /// Whether a page comes after it.
+    pub(crate) has_next: bool,
 }
 
-/// Reads the page `from` points to: one more alarm than a page shows tells
-/// whether there is another page in that direction. A previous page with
-/// fewer than a page of alarms before it is the first page.
-fn read_page(
+/// Reads the page of `size` alarms `from` points to (the filter's own limit
+/// is not used): one more alarm than a page shows tells whether there is
+/// another page in that direction. A previous page with fewer than a page
+/// of alarms before it is the first page. The inbox and
+/// `GET /api/v1/alarms/page` both read their pages here.
+pub(crate) fn read_page(
     store: &dyn store::Store,
     filter: &AlarmQuery,
     states: &[AlarmState],
     from: PageStart,
+    size: usize,
 ) -> Result<Page, store::Error> {
+    let filter = &AlarmQuery { limit: size + 1, ..filter.clone() };
     let first_page = |store: &dyn store::Store| -> Result<Page, store::Error> {
         let mut alarms = store.alarm_page_in(filter, states, AlarmPageFrom::First)?;
-        let has_next = alarms.len() > PAGE_SIZE;
-        alarms.truncate(PAGE_SIZE);
+        let has_next = alarms.len() > size;
+        alarms.truncate(size);
         Ok(Page { alarms, start: 0, has_previous: false, has_next })
     };
     match from {
@@ -393,19 +405,19 @@ fn read_page(
         PageStart::After(token) => {
             let mut alarms =
                 store.alarm_page_in(filter, states, AlarmPageFrom::After(token.cursor))?;
-            let has_next = alarms.len() > PAGE_SIZE;
-            alarms.truncate(PAGE_SIZE);
+            let has_next = alarms.len() > size;
+            alarms.truncate(size);
             Ok(Page { alarms, start: token.place, has_previous: true, has_next })
         }
         PageStart::Before(token) => {
             let mut alarms =
                 store.alarm_page_in(filter, states, AlarmPageFrom::Before(token.cursor))?;
-            if alarms.len() <= PAGE_SIZE {
+            if alarms.len() <= size {
                 return first_page(store);
             }
             // The newest one read is past the page: a page comes before this one.
             alarms.remove(0);
-            let start = token.place.saturating_sub(PAGE_SIZE as u64);
+            let start = token.place.saturating_sub(size as u64);
             Ok(Page { alarms, start, has_previous: true, has_next: true })
         }
     }
